@@ -1,0 +1,70 @@
+# Kakunin: `make run` to try it, `make test` for the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Defaults for a local run; anything set in the environment wins.
+setup run demo: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+setup run demo: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+
+.PHONY: setup run test test-fast bench lint format demo messages check clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# A random key, made once and kept: sessions survive restarts. Never a fixed default.
+var/secret_key:
+	mkdir -p var
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+setup: $(BIN)/.installed var/secret_key
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py load_catalog
+	$(BIN)/python manage.py ensure_admin
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+
+run: setup
+	@echo "Kakunin: http://$(HOST):$(PORT)/"
+	$(BIN)/gunicorn kakunin.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+
+demo: setup
+	DEBUG=1 $(BIN)/python manage.py demo
+
+# The whole suite, browser tests included. Exit code 5 (no tests collected) fails too.
+test: $(BIN)/.installed
+	$(BIN)/pytest
+
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest -m "not browser"
+
+bench: $(BIN)/.installed
+	$(BIN)/python scripts/bench.py
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: $(BIN)/.installed
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+# The source language is Japanese; this refreshes the English catalogue. Fill the
+# new msgstr lines, then run it again to compile.
+messages: $(BIN)/.installed
+	SECRET_KEY=messages ALLOWED_HOSTS=localhost $(BIN)/python manage.py makemessages -l en \
+	  --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts --ignore=scripts \
+	  --ignore='*/tests/*' --ignore=jinja2
+	msgfmt --check -o kakunin/locale/en/LC_MESSAGES/django.mo kakunin/locale/en/LC_MESSAGES/django.po
+
+clean:
+	rm -rf $(VENV) test-artifacts

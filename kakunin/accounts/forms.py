@@ -1,0 +1,64 @@
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from kakunin.accounts.models import ROLE_ORGANISATION_KIND, Organisation, User
+
+username_validator = RegexValidator(
+    r"^[A-Za-z0-9._-]+$", _("ユーザIDには半角英数字と . _ - のみ使えます。")
+)
+
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "email", "role", "organisation"]
+        labels = {"username": _("ユーザID")}
+        help_texts = {
+            "username": _("半角英数字と . _ - 。150文字以内。共用のIDは作らないでください。")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].validators = [username_validator]
+        self.fields["full_name"].required = True
+        self.fields["email"].required = True
+        self.fields["organisation"].queryset = Organisation.objects.all()
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("このユーザIDは既に使われています。"))
+        return username
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                _("このメールアドレスは既に別の利用者に登録されています（1人1ID）。")
+            )
+        return email
+
+    def clean(self):
+        data = super().clean()
+        role, org = data.get("role"), data.get("organisation")
+        kind = ROLE_ORGANISATION_KIND.get(role)
+        if kind and (org is None or org.kind != kind):
+            self.add_error(
+                "organisation",
+                _("このロールの所属は「%(kind)s」の組織でなければなりません。")
+                % {"kind": Organisation.Kind(kind).label},
+            )
+        return data
+
+
+class DisableForm(forms.Form):
+    reason = forms.CharField(label=_("無効化の理由"), max_length=300)
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind"]

@@ -1,0 +1,98 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """A ward department (所管課, 情報政策課) or a vendor company (事業者)."""
+
+    class Kind(models.TextChoices):
+        WARD = "ward", _("区の部署")
+        VENDOR = "vendor", _("事業者")
+
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
+    is_demo = models.BooleanField(_("デモ用"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("組織")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["ward", "vendor"]), name="org_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("システム管理者")
+    REVIEWER = "reviewer", _("セキュリティ審査担当（情報政策課）")
+    DEPARTMENT = "department", _("所管課担当")
+    VENDOR = "vendor", _("事業者")
+    AUDITOR = "auditor", _("監査人（閲覧のみ）")
+
+
+# Which kind of organisation each role belongs to. Administrators and auditors
+# may have none (an external auditor, the first administrator).
+ROLE_ORGANISATION_KIND = {
+    Role.REVIEWER: Organisation.Kind.WARD,
+    Role.DEPARTMENT: Organisation.Kind.WARD,
+    Role.VENDOR: Organisation.Kind.VENDOR,
+}
+
+WARD_ROLES = {Role.ADMIN, Role.REVIEWER, Role.DEPARTMENT, Role.AUDITOR}
+
+
+class User(AbstractUser):
+    """One named person. Accounts are disabled, never deleted."""
+
+    email = models.EmailField(_("メールアドレス"), max_length=254)
+    full_name = models.CharField(_("氏名"), max_length=100)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("所属"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    role = models.CharField(_("ロール"), max_length=16, choices=Role.choices)
+    must_change_password = models.BooleanField(default=False)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=300, blank=True)
+    is_demo = models.BooleanField(default=False)
+
+    objects = UserManager()
+    REQUIRED_FIELDS = ["email", "full_name"]
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("利用者")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_ci"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="user_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.username})" if self.full_name else self.username
+
+    @property
+    def audit_label(self) -> str:
+        return str(self)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_active and self.role in roles
+
+    @property
+    def is_ward_staff(self) -> bool:
+        return self.role in WARD_ROLES

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from kakunin.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("users/", views.users, name="users"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:pk>/", views.user_edit, name="user_edit"),
+    path("users/<int:pk>/disable/", views.user_disable, name="user_disable"),
+    path("users/<int:pk>/enable/", views.user_enable, name="user_enable"),
+    path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
+    path("organisations/", views.organisations, name="organisations"),
+]

@@ -1,0 +1,159 @@
+from django.urls import reverse
+
+from kakunin.assessments.models import AnswerRevision
+from kakunin.audit.models import Event
+from kakunin.test import BaseTestCase
+
+HX = {"HX-Request": "true"}
+
+
+class SaveAnswerTestCase(BaseTestCase):
+    def url(self, key: str) -> str:
+        return reverse("assessments:save_item", args=[self.assessment.pk, key])
+
+    def post(self, key: str, status="", text="", version=None, **kw):
+        if version is None:
+            version = self.answer(key).version
+        data = {f"{key}-status": status, f"{key}-text": text, f"{key}-version": version}
+        return self.client.post(self.url(key), data, **kw)
+
+    def test_it_saves_inline_and_returns_the_item_with_progress(self):
+        self.client.force_login(self.bob)
+        r = self.post("pw-composition", "done", "12文字以上・英大小数字必須", headers=HX)
+        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, 'id="item-pw-composition"')
+        self.assertContains(r, "保存しました")
+        self.assertContains(r, 'id="progress-total" class="progress" hx-swap-oob="true"')
+        self.assertContains(r, "hx-swap-oob")
+        answer = self.answer("pw-composition")
+        self.assertEqual((answer.status, answer.text), ("done", "12文字以上・英大小数字必須"))
+        self.assertEqual(answer.updated_by, self.bob)
+        self.assertEqual(answer.version, 1)
+
+    def test_every_edit_keeps_the_previous_version(self):
+        self.client.force_login(self.bob)
+        self.post("pw-composition", "partial", "8文字", headers=HX)
+        self.post("pw-composition", "done", "12文字", headers=HX)
+        revisions = AnswerRevision.objects.filter(answer=self.answer("pw-composition")).order_by(
+            "version"
+        )
+        self.assertEqual(
+            [(r.version, r.status, r.text) for r in revisions],
+            [(1, "partial", "8文字"), (2, "done", "12文字")],
+        )
+        r = self.client.get(
+            reverse("assessments:history", args=[self.assessment.pk, "pw-composition"])
+        )
+        self.assertContains(r, "8文字")
+        self.assertContains(r, "12文字")
+        self.assertContains(r, "Bob")
+
+    def test_it_audits_the_change_with_before_and_after(self):
+        self.client.force_login(self.bob)
+        self.post("pw-composition", "done", "12文字", headers=HX)
+        event = Event.objects.filter(action="answer.update").latest("seq")
+        self.assertEqual(event.actor, self.bob)
+        self.assertEqual(event.changes["status"], ["", "done"])
+        self.assertEqual(event.changes["text"], ["", "12文字"])
+        self.assertEqual(event.ip, "127.0.0.1")
+
+    def test_not_applicable_needs_a_reason(self):
+        self.client.force_login(self.bob)
+        r = self.post("pw-composition", "na", "", headers=HX)
+        self.assertContains(r, "「該当なし」の場合は、回答欄に理由を記入してください。")
+        self.assertContains(r, "保存できませんでした")
+        self.assertEqual(self.answer("pw-composition").status, "")
+        self.assertFalse(Event.objects.filter(action="answer.update").exists())
+
+    def test_it_rejects_an_unknown_status(self):
+        self.client.force_login(self.bob)
+        r = self.post("pw-composition", "bogus", "x", headers=HX)
+        self.assertContains(r, "正しく選択してください")
+        self.assertEqual(self.answer("pw-composition").status, "")
+
+    def test_a_vendor_item_cannot_be_marked_as_handled_by_the_ward(self):
+        self.client.force_login(self.alice)
+        self.post("pw-composition", "ward", "", headers=HX)
+        self.assertEqual(self.answer("pw-composition").status, "")
+
+    def test_it_rejects_text_that_is_too_long_or_has_control_characters(self):
+        self.client.force_login(self.bob)
+        r = self.post("pw-composition", "done", "あ" * 10_001, headers=HX)
+        self.assertContains(r, "10000")
+        r = self.post("pw-composition", "done", "tab\tok but \x0c no", headers=HX)
+        self.assertContains(r, "制御文字")
+        self.assertEqual(self.answer("pw-composition").text, "")
+
+    def test_it_rejects_a_stale_edit_and_keeps_both_texts(self):
+        self.client.force_login(self.bob)
+        self.post("pw-composition", "done", "first", version=0, headers=HX)
+        r = self.post("pw-composition", "partial", "second", version=0, headers=HX)
+        self.assertContains(r, "他の利用者がこの回答を先に更新しました")
+        self.assertContains(r, "second")  # what was typed is still in the form
+        self.assertEqual(self.answer("pw-composition").text, "first")
+
+    def test_a_bad_version_field_is_a_form_error_not_a_crash(self):
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            self.url("pw-composition"), {"pw-composition-version": "abc"}, headers=HX
+        )
+        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, "保存できませんでした")
+
+    def test_without_htmx_an_error_shows_the_page_with_what_was_typed(self):
+        self.client.force_login(self.bob)
+        r = self.post("pw-composition", "na", "")
+        self.assertEqual(r.status_code, 400)
+        self.assertContains(r, "No.5 の回答を保存できませんでした", status_code=400)
+        r = self.post("pw-composition", "partial", "typed text kept", version=99)
+        self.assertContains(r, "typed text kept", status_code=400)
+
+    def test_without_htmx_a_save_redirects_to_the_item(self):
+        self.client.force_login(self.bob)
+        r = self.post("pw-composition", "done", "ok")
+        self.assertRedirects(
+            r, reverse("assessments:detail", args=[self.assessment.pk]) + "#item-pw-composition"
+        )
+
+    def test_items_that_do_not_apply_are_read_only_and_keep_their_answers(self):
+        self.client.force_login(self.alice)
+        self.post("web-account-lockout", "done", "10回で30分", headers=HX)
+        self.assertEqual(self.answer("web-account-lockout").status, "")  # 45 needs a high axis
+        self.system.confidentiality = 3
+        self.system.save()
+        self.post("web-account-lockout", "done", "10回で30分", headers=HX)
+        self.assertEqual(self.answer("web-account-lockout").status, "done")
+        self.system.confidentiality = 2
+        self.system.save()
+        r = self.post("web-account-lockout", "not_done", "", headers=HX)
+        self.assertEqual(r.status_code, 403)
+        self.assertEqual(self.answer("web-account-lockout").text, "10回で30分")
+        page = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        self.assertContains(page, "10回で30分")
+
+    def test_an_unknown_item_key_is_404(self):
+        self.client.force_login(self.alice)
+        r = self.client.post(reverse("assessments:save_item", args=[self.assessment.pk, "nope"]))
+        self.assertEqual(r.status_code, 404)
+
+
+class AssessmentPageTestCase(BaseTestCase):
+    def test_it_groups_items_by_section_with_progress(self):
+        self.client.force_login(self.alice)
+        r = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        self.assertContains(r, "ID管理について")
+        self.assertContains(r, "記載例")
+        self.assertContains(r, "端末への自動ログインを禁止し")
+        # 1–34 without 14–15, 35–75 and 82 without 45 and 62–65, and 83: 32 + 37 + 1
+        self.assertContains(r, "回答済 5 / 適用 70 項目")
+        self.assertContains(r, 'id="progress-section-2"')
+
+    def test_ward_items_show_the_preset_answer_read_only_to_vendors(self):
+        self.client.force_login(self.bob)
+        r = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        html = r.content.decode()
+        block = html[html.index('id="item-terminal-physical-lock"') :]
+        block = block[: block.index("</article>")]
+        self.assertIn("千代田区の全庁LAN端末のセキュリティ対策にて対応", block)
+        self.assertNotIn("<textarea", block)
+        self.assertIn("区で対応", block)

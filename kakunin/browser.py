@@ -1,0 +1,70 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live test server.
+
+Never `playwright install`: the browser is /usr/bin/chromium (installed by .ci/run).
+Screenshots go to test-artifacts/screenshots/, which the test run keeps.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from playwright.sync_api import sync_playwright
+
+from kakunin.test import PASSWORD, create_world
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+# Chromium as root in a container, with no network beyond loopback.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.mark.browser
+class BrowserTestCase(StaticLiveServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not Path(CHROMIUM).exists():
+            raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        create_world(self)
+        self.context = self.browser.new_context(
+            locale="ja-JP", viewport={"width": 1280, "height": 900}
+        )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+
+    def tearDown(self):
+        self.context.close()
+
+    def url(self, path: str) -> str:
+        return f"{self.live_server_url}{path}"
+
+    def login(self, username: str, password: str = PASSWORD):
+        self.page.goto(self.url("/auth/login/"))
+        self.page.fill("#id_login", username)
+        self.page.fill("#id_password", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(lambda url: "/auth/login/" not in url)
+
+    def screenshot(self, name: str):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)

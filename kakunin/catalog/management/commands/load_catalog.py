@@ -1,0 +1,33 @@
+"""Load checklist templates from YAML: the bundled ones, or the files given.
+
+Every file is checked before anything is stored; one malformed file loads
+nothing. Loading a file again changes nothing. A new version loads beside the
+old one, and existing assessments keep the version they were made with.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from kakunin.catalog.loader import CatalogError, bundled_files, load, read_file
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("files", nargs="*", type=Path, help="YAML files (default: bundled)")
+
+    def handle(self, *args, files, **options):
+        paths = files or bundled_files()
+        try:
+            parsed = [read_file(path) for path in paths]
+            with transaction.atomic():
+                results = [load(p) for p in parsed]
+        except CatalogError as exc:
+            raise CommandError(f"{exc}\n何も読み込んでいません。") from None
+        for result in results:
+            t = result.template
+            state = "読み込みました" if result.created else "読み込み済み（変更なし）"
+            self.stdout.write(f"{t.key} 第{t.version}版: {t.items.count()}項目 {state}")

@@ -1,0 +1,18 @@
+"""The Jinja2 environment, for the few fragments that repeat too often for Django's
+template language (the 83 items of an assessment page). Autoescape is on."""
+
+from django.utils import timezone
+
+from jinja2 import Environment
+
+
+def minute(value) -> str:
+    """A timestamp in the local time zone, to the minute."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def environment(**options) -> Environment:
+    options.pop("autoescape", None)
+    env = Environment(autoescape=True, **options)
+    env.filters["minute"] = minute
+    return env

@@ -1,0 +1,107 @@
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import django
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from kakunin.systems.models import System
+from kakunin.test import BaseTestCase
+
+
+def start_django(**env) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly this environment."""
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=clean | {"DJANGO_SETTINGS_MODULE": "kakunin.settings"} | env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+
+class SettingsTestCase(BaseTestCase):
+    def test_it_refuses_to_start_without_a_secret_key(self):
+        result = start_django(ALLOWED_HOSTS="example.org")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SECRET_KEY (or SECRET_KEY_FILE) must be set", result.stderr)
+
+    def test_it_refuses_to_start_without_allowed_hosts(self):
+        result = start_django(SECRET_KEY="k" * 50)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("ALLOWED_HOSTS must be set", result.stderr)
+
+    def test_it_starts_with_both_and_reads_the_key_from_a_file(self):
+        key_file = settings.VAR_DIR / "test-secret-key"
+        key_file.parent.mkdir(exist_ok=True)
+        key_file.write_text("from-a-file\n")
+        self.addCleanup(key_file.unlink)
+        result = start_django(SECRET_KEY_FILE=str(key_file), ALLOWED_HOSTS="example.org")
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+
+@override_settings(ROOT_URLCONF="kakunin.core.tests.urls_boom")
+class ErrorPageTestCase(BaseTestCase):
+    def assert_no_leak(self, body: str):
+        self.assertNotIn("Traceback", body)
+        self.assertNotIn(django.get_version(), body)
+        self.assertNotIn("Django", body)
+        self.assertNotIn("/etc/kakunin", body)
+
+    def test_the_500_page_reveals_nothing(self):
+        self.client.raise_request_exception = False
+        self.client.force_login(self.alice)
+        r = self.client.get("/boom/")
+        self.assertEqual(r.status_code, 500)
+        self.assertContains(r, "システムで問題が発生しました", status_code=500)
+        self.assert_no_leak(r.content.decode())
+
+    def test_the_404_page_is_ours(self):
+        self.client.force_login(self.alice)
+        r = self.client.get("/systems/99999/")
+        self.assertContains(r, "お探しのページは見つからないか", status_code=404)
+        self.assert_no_leak(r.content.decode())
+
+    def test_the_403_page_is_ours(self):
+        self.client.force_login(self.bob)
+        r = self.client.get(f"/systems/{self.system.pk}/edit/")
+        self.assertContains(r, "この操作を行う権限がありません", status_code=403)
+        self.assert_no_leak(r.content.decode())
+
+    def test_a_post_without_csrf_token_is_refused_with_our_page(self):
+        from django.test import Client
+
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.alice)
+        r = client.post(f"/systems/{self.system.pk}/edit/", {"name": "x"})
+        self.assertContains(r, "画面の有効期限が切れたか", status_code=403)
+        self.assertEqual(System.objects.get(pk=self.system.pk).name, "子ども発達支援システム")
+
+    def test_a_bad_host_is_a_400_page(self):
+        r = self.client.get("/auth/login/", headers={"host": "evil.example"})
+        self.assertContains(r, "リクエストの内容を処理できませんでした", status_code=400)
+
+
+class DemoTestCase(BaseTestCase):
+    def test_it_refuses_to_run_with_debug_off(self):
+        with self.assertRaisesMessage(CommandError, "DEBUG=1"):
+            call_command("demo")
+        self.assertFalse(System.objects.filter(is_demo=True).exists())
+
+    @override_settings(DEBUG=True)
+    def test_it_creates_clearly_marked_demo_data(self):
+        out = StringIO()
+        call_command("demo", stdout=out)
+        system = System.objects.get(is_demo=True)
+        self.assertTrue(system.name.startswith("【デモ】"))
+        self.assertEqual(system.assessments.get().answers.count(), 83)
+        self.assertIn("demo-vendor", out.getvalue())
+        call_command("demo", stdout=out)
+        self.assertEqual(System.objects.filter(is_demo=True).count(), 1)

@@ -1,0 +1,48 @@
+"""Read a filled Excel form into an assessment: show each change, then apply them all.
+
+With --dry-run nothing is written. A refused file changes nothing and the
+messages name the cells at fault.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kakunin.accounts.access import AnswerScope
+from kakunin.assessments.models import Assessment
+from kakunin.forms_xlsx.actions import apply_plan
+from kakunin.forms_xlsx.importer import ImportRefused, read_plan
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("assessment_id", type=int)
+        parser.add_argument("--dry-run", action="store_true", help="show the changes only")
+
+    def handle(self, *args, file, assessment_id, dry_run, **options):
+        assessment = Assessment.objects.filter(pk=assessment_id).first()
+        if assessment is None:
+            raise CommandError(f"確認票 ID {assessment_id} はありません。")
+        try:
+            with open(file, "rb") as f:
+                plan = read_plan(f, assessment, AnswerScope.ALL)
+        except OSError as exc:
+            raise CommandError(f"{file}: 開けません ({exc.strerror})") from None
+        except ImportRefused as exc:
+            raise CommandError(
+                "取り込めません。何も変更していません。\n" + "\n".join(exc.errors)
+            ) from None
+        for note in plan.notes:
+            self.stdout.write(f"注意: {note}")
+        for c in plan.changes:
+            self.stdout.write(f"No.{c.number} ({c.cell}): {c.old_status or '—'} → {c.new_status}")
+            if c.old_text != c.new_text:
+                self.stdout.write(f"  - {c.old_text!r}\n  + {c.new_text!r}")
+        if dry_run:
+            self.stdout.write(f"{len(plan.changes)} 件の変更（--dry-run のため反映していません）。")
+            return
+        count = apply_plan(actor=None, assessment=assessment, plan=plan, source_label=str(file))
+        self.stdout.write(f"{count} 件の回答を反映しました。")

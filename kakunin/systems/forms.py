@@ -1,0 +1,67 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kakunin.accounts.models import Organisation, Role
+from kakunin.systems.models import AssetCategory, System
+
+PROFILE_FIELDS = [
+    "name",
+    "department",
+    "description",
+    "asset_categories",
+    "asset_notes",
+    "confidentiality",
+    "integrity",
+    "availability",
+    "uses_servers",
+    "serves_web",
+    "uses_external_services",
+    "my_number_domain",
+]
+
+
+class SystemForm(forms.ModelForm):
+    vendors = forms.ModelMultipleChoiceField(
+        label=_("事業者"),
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.VENDOR),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    asset_categories = forms.MultipleChoiceField(
+        label=_("取り扱う情報資産"),
+        choices=AssetCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = System
+        fields = PROFILE_FIELDS
+        widgets = {
+            "confidentiality": forms.RadioSelect,
+            "integrity": forms.RadioSelect,
+            "availability": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
+            "asset_notes": forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
+        }
+        help_texts = {
+            "confidentiality": _("総務省ガイドラインの分類。3が最も高い。"),
+            "integrity": _("2が高い。"),
+            "availability": _("2が高い。"),
+            "asset_notes": _("項目1「取り扱う情報」: データ項目を具体的に。"),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Organisation.objects.filter(kind=Organisation.Kind.WARD)
+        if user.role == Role.DEPARTMENT:
+            # Department staff register systems for their own department only.
+            departments = departments.filter(pk=user.organisation_id)
+            self.fields["department"].initial = user.organisation_id
+        self.fields["department"].queryset = departments
+        self.fields["department"].empty_label = None
+        if self.instance.pk:
+            self.fields["vendors"].initial = list(self.instance.vendors.all())
+
+    def profile_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}

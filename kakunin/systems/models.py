@@ -1,0 +1,101 @@
+"""The systems being introduced at the ward, and the profile that decides what applies."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kakunin.accounts.models import Organisation
+
+
+class AssetCategory(models.TextChoices):
+    PERSONAL = "personal", _("個人情報")
+    SENSITIVE = "sensitive", _("要配慮個人情報・機微な情報")
+    MY_NUMBER = "my_number", _("個人番号（マイナンバー）関連")
+    INTERNAL = "internal", _("非公開の行政情報")
+    PUBLIC = "public", _("公開情報")
+
+
+class System(models.Model):
+    name = models.CharField(_("システム名"), max_length=200)
+    department = models.ForeignKey(
+        Organisation,
+        verbose_name=_("所管課"),
+        on_delete=models.PROTECT,
+        related_name="owned_systems",
+        limit_choices_to={"kind": Organisation.Kind.WARD},
+    )
+    vendors = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("事業者"),
+        blank=True,
+        related_name="vendor_systems",
+        limit_choices_to={"kind": Organisation.Kind.VENDOR},
+    )
+    description = models.TextField(_("概要"), max_length=4000, blank=True)
+    asset_categories = models.JSONField(_("取り扱う情報資産"), default=list, blank=True)
+    asset_notes = models.TextField(_("情報資産（詳細）"), max_length=4000, blank=True)
+    confidentiality = models.PositiveSmallIntegerField(
+        _("機密性"), choices=[(3, "3"), (2, "2"), (1, "1")], default=2
+    )
+    integrity = models.PositiveSmallIntegerField(
+        _("完全性"), choices=[(2, "2"), (1, "1")], default=1
+    )
+    availability = models.PositiveSmallIntegerField(
+        _("可用性"), choices=[(2, "2"), (1, "1")], default=1
+    )
+    uses_servers = models.BooleanField(_("サーバ・ネットワーク機器を利用する"), default=False)
+    serves_web = models.BooleanField(_("Webサイト・Web画面・Web APIを提供する"), default=False)
+    uses_external_services = models.BooleanField(
+        _("外部サービス（クラウド・SaaS）を利用する"), default=False
+    )
+    my_number_domain = models.BooleanField(_("個人番号利用事務系に属する"), default=False)
+    is_demo = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("システム")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(confidentiality__gte=1, confidentiality__lte=3),
+                name="system_confidentiality_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(integrity__gte=1, integrity__lte=2),
+                name="system_integrity_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(availability__gte=1, availability__lte=2),
+                name="system_availability_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def asset_category_labels(self) -> list[str]:
+        labels = dict(AssetCategory.choices)
+        return [str(labels.get(code, code)) for code in self.asset_categories]
+
+    def profile_snapshot(self) -> dict:
+        """The fields an audit event records as before/after."""
+        return {
+            "name": self.name,
+            "department": self.department.name,
+            "vendors": sorted(v.name for v in self.vendors.all()) if self.pk else [],
+            "description": self.description,
+            "asset_categories": list(self.asset_categories),
+            "asset_notes": self.asset_notes,
+            "confidentiality": self.confidentiality,
+            "integrity": self.integrity,
+            "availability": self.availability,
+            "uses_servers": self.uses_servers,
+            "serves_web": self.serves_web,
+            "uses_external_services": self.uses_external_services,
+            "my_number_domain": self.my_number_domain,
+        }

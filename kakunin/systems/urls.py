@@ -1,0 +1,12 @@
+from django.urls import path
+
+from kakunin.systems import views
+
+app_name = "systems"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/assessments/new/", views.create_assessment, name="create_assessment"),
+]

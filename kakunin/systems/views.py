@@ -1,0 +1,84 @@
+from django.contrib import messages
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kakunin.accounts import access
+from kakunin.assessments.actions import create_assessment as create_assessment_action
+from kakunin.assessments.forms import AssessmentCreateForm
+from kakunin.catalog.models import Template
+from kakunin.systems import actions
+from kakunin.systems.forms import SystemForm
+
+
+def index(request):
+    systems = (
+        access.visible_systems(request.user)
+        .select_related("department")
+        .prefetch_related("vendors")
+        .annotate(n_assessments=Count("assessments"))
+    )
+    ctx = {"systems": systems, "can_create": access.can_create_system(request.user)}
+    return render(request, "systems/index.html", ctx)
+
+
+def create(request):
+    access.require(access.can_create_system(request.user))
+    form = SystemForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        system = actions.create_system(
+            actor=request.user, data=form.profile_data(), vendors=form.cleaned_data["vendors"]
+        )
+        messages.success(request, _("システムを登録しました。"))
+        return redirect("systems:detail", system.pk)
+    return render(request, "systems/form.html", {"form": form})
+
+
+def detail(request, pk: int):
+    system = access.get_system_for_user(request, pk)
+    template = Template.current()
+    applicability = []
+    if template:
+        applicability = [(item, template.evaluate(item, system)) for item in template.items.all()]
+    ctx = {
+        "system": system,
+        "template": template,
+        "applicability": applicability,
+        "n_applicable": sum(1 for _item, a in applicability if a.applies),
+        "assessments": system.assessments.select_related("template"),
+        "can_edit": access.can_edit_system(request.user, system),
+        "assessment_form": AssessmentCreateForm(system=system),
+    }
+    return render(request, "systems/detail.html", ctx)
+
+
+def edit(request, pk: int):
+    system = access.get_rw_system_for_user(request, pk)
+    form = SystemForm(
+        request.POST if request.method == "POST" else None, instance=system, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = actions.update_system(
+            actor=request.user,
+            system=system,
+            data=form.profile_data(),
+            vendors=form.cleaned_data["vendors"],
+        )
+        if changed:
+            messages.success(request, _("システムの情報を更新しました。適用項目を再評価しました。"))
+        return redirect("systems:detail", system.pk)
+    return render(request, "systems/form.html", {"form": form, "system": system})
+
+
+@require_POST
+def create_assessment(request, pk: int):
+    system = access.get_rw_system_for_user(request, pk)
+    form = AssessmentCreateForm(request.POST, system=system)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("systems:detail", system.pk)
+    assessment = create_assessment_action(actor=request.user, system=system, **form.cleaned_data)
+    messages.success(request, _("確認票を作成しました。"))
+    return redirect("assessments:detail", assessment.pk)

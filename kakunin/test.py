@@ -1,0 +1,85 @@
+"""Shared test set-up: the bundled checklist and named personas.
+
+- alice: 所管課 staff of the department that owns the system
+- bob: vendor staff of Alpha, the system's vendor
+- charlie: vendor staff of Beta, no part in the system
+- dave: 所管課 staff of another department
+- rita: security reviewer (情報政策課)
+- adam: administrator
+- audrey: auditor (read-only)
+"""
+
+from django.test import TestCase
+
+from kakunin.accounts.models import Organisation, Role, User
+from kakunin.assessments.actions import create_assessment
+from kakunin.catalog.loader import bundled_files, load, read_file
+from kakunin.systems.models import System
+
+PASSWORD = "Correct-Horse-42"
+
+
+def load_bundled_catalog():
+    return load(read_file(bundled_files()[0])).template
+
+
+def make_user(username: str, role: str, organisation=None, **extra) -> User:
+    user = User(
+        username=username,
+        email=f"{username}@example.org",
+        full_name=username.capitalize(),
+        role=role,
+        organisation=organisation,
+        **extra,
+    )
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_system(department, vendors=(), created_by=None, **profile) -> System:
+    defaults = {
+        "name": "子ども発達支援システム",
+        "confidentiality": 2,
+        "integrity": 1,
+        "availability": 1,
+    }
+    system = System.objects.create(
+        department=department, created_by=created_by, **(defaults | profile)
+    )
+    system.vendors.set(vendors)
+    return system
+
+
+def create_world(target) -> None:
+    """The personas, their organisations, one system and its assessment, set on `target`."""
+    target.template = load_bundled_catalog()
+    target.security = Organisation.objects.create(name="情報政策課", kind="ward")
+    target.kodomo = Organisation.objects.create(name="子ども支援課", kind="ward")
+    target.zeimu = Organisation.objects.create(name="税務課", kind="ward")
+    target.alpha = Organisation.objects.create(name="株式会社アルファ", kind="vendor")
+    target.beta = Organisation.objects.create(name="株式会社ベータ", kind="vendor")
+
+    target.alice = make_user("alice", Role.DEPARTMENT, target.kodomo)
+    target.bob = make_user("bob", Role.VENDOR, target.alpha)
+    target.charlie = make_user("charlie", Role.VENDOR, target.beta)
+    target.dave = make_user("dave", Role.DEPARTMENT, target.zeimu)
+    target.rita = make_user("rita", Role.REVIEWER, target.security)
+    target.adam = make_user("adam", Role.ADMIN, target.security)
+    target.audrey = make_user("audrey", Role.AUDITOR)
+
+    target.system = make_system(
+        target.kodomo, [target.alpha], created_by=target.alice, serves_web=True
+    )
+    target.assessment = create_assessment(
+        actor=target.alice, system=target.system, template=target.template, phase="initial"
+    )
+
+
+class BaseTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        create_world(cls)
+
+    def answer(self, key: str):
+        return self.assessment.answers.select_related("item").get(item__key=key)

@@ -1,0 +1,21 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from kakunin.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("auth/", include("allauth.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("", include("kakunin.accounts.urls")),
+    path("systems/", include("kakunin.systems.urls")),
+    path("assessments/", include("kakunin.assessments.urls")),
+    path("assessments/", include("kakunin.forms_xlsx.urls")),
+]
+
+handler400 = "kakunin.core.views.bad_request"
+handler403 = "kakunin.core.views.permission_denied"
+handler404 = "kakunin.core.views.page_not_found"
+# handler500 stays Django's own: it renders templates/500.html without context,
+# which cannot fail the way a view with a database query could.

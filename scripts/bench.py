@@ -1,0 +1,206 @@
+"""Kakunin's benchmark: prints figures, asserts nothing (`make bench`).
+
+An assessment with all 83 items applicable and answered (about 300 characters
+each), in a fresh SQLite database under a temporary folder:
+- the assessment page, median and p95 over 200 requests, through Django's test
+  client and through a real server (gunicorn on loopback);
+- the xlsx export;
+- the xlsx import, dry-run (read and plan) and apply.
+"""
+
+import io
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TMP = Path(tempfile.mkdtemp(prefix="kakunin-bench-"))
+ENV = {
+    "SECRET_KEY": "bench-only-secret-key",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "DATABASE_URL": f"sqlite:///{TMP / 'bench.sqlite3'}",
+    "VAR_DIR": str(TMP),
+}
+os.environ.update(ENV)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kakunin.settings")
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+import openpyxl  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from kakunin.accounts.access import AnswerScope  # noqa: E402
+from kakunin.assessments.actions import update_answer  # noqa: E402
+from kakunin.forms_xlsx.actions import apply_plan, export_assessment  # noqa: E402
+from kakunin.forms_xlsx.importer import read_plan  # noqa: E402
+from kakunin.test import create_world  # noqa: E402
+
+ANSWER = (
+    "当該システムでは利用者1人につき1IDを発行し、管理者IDと利用者IDを分離して運用している。"
+    "ID発行・廃止は申請書により所管課の承認を得て行い、管理簿に記録する。"
+    "四半期ごとに不要アカウントを棚卸しし、異動・退職者のアカウントは速やかに無効化する。"
+)
+ANSWER = (ANSWER * 3)[:300]
+
+
+class World:
+    pass
+
+
+def build() -> World:
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    world = World()
+    create_world(world)
+    system = world.system
+    system.uses_servers = system.serves_web = system.uses_external_services = True
+    system.confidentiality = 3
+    system.save()
+    for answer in world.assessment.answers.select_related("item"):
+        update_answer(
+            actor=world.rita,
+            answer=answer,
+            status="ward" if answer.item.is_ward_item else "done",
+            text=f"No.{answer.item.number} {ANSWER}"[:300],
+            expected_version=None,
+            source="web",
+        )
+    return world
+
+
+def summary(samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[max(0, int(len(ms) * 0.95) - 1)]
+    return f"median {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   (n={len(ms)})"
+
+
+def timed(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def page_via_client(world: World, path: str) -> list[float]:
+    client = Client()
+    client.force_login(world.rita)
+    assert client.get(path).status_code == 200
+    return timed(lambda: client.get(path), 200)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def page_via_server(world: World, path: str) -> list[float]:
+    import httpx
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(world.rita.pk)
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
+    session["_auth_user_hash"] = world.rita.get_session_auth_hash()
+    session.create()
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "kakunin.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env=os.environ | ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", cookies={"sessionid": session.session_key}
+        ) as http:
+            for _ in range(100):
+                try:
+                    if http.get(path).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError("gunicorn did not answer")
+            return timed(lambda: http.get(path), 200)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def filled_form(world: World) -> bytes:
+    wb = openpyxl.load_workbook(
+        io.BytesIO(export_assessment(actor=None, assessment=world.assessment))
+    )
+    ws = wb["確認一覧表"]
+    for row in range(5, ws.max_row + 1):
+        if ws.cell(row, 7).value and ws.cell(row, 6).value == "対応済":
+            ws.cell(row, 5).value = f"改訂 {ws.cell(row, 5).value}"[:300]
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+class Rollback(Exception):
+    pass
+
+
+def import_apply(world: World, data: bytes) -> float:
+    """Apply every change in a transaction that is then rolled back, so it can repeat."""
+    start = time.perf_counter()
+    try:
+        with transaction.atomic():
+            plan = read_plan(io.BytesIO(data), world.assessment, AnswerScope.ALL)
+            apply_plan(actor=None, assessment=world.assessment, plan=plan, source_label="bench")
+            elapsed = time.perf_counter() - start
+            raise Rollback
+    except Rollback:
+        return elapsed
+
+
+def main():
+    print(f"Kakunin bench — Python {sys.version.split()[0]}, Django {django.get_version()}, SQLite")
+    world = build()
+    path = f"/assessments/{world.assessment.pk}/"
+    applicable = sum(1 for a in world.assessment.applicability().values() if a.applies)
+    print(f"assessment: {applicable} of 83 items applicable, all answered (~300 characters each)\n")
+
+    print(f"assessment page, test client   {summary(page_via_client(world, path))}")
+    print(f"assessment page, gunicorn      {summary(page_via_server(world, path))}")
+    print(
+        f"xlsx export                    {summary(timed(lambda: export_assessment(actor=None, assessment=world.assessment), 30))}"
+    )
+    data = filled_form(world)
+    plan = read_plan(io.BytesIO(data), world.assessment, AnswerScope.ALL)
+    print(f"  (import file: {len(data):,} bytes, {len(plan.changes)} changed answers)")
+    dry = timed(lambda: read_plan(io.BytesIO(data), world.assessment, AnswerScope.ALL), 20)
+    print(f"xlsx import, dry-run           {summary(dry)}")
+    print(
+        f"xlsx import, apply             {summary([import_apply(world, data) for _ in range(20)])}"
+    )
+    print("\ntargets on SQLite: page p95 <= 40 ms, export <= 100 ms, import <= 300 ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,12 +1,6 @@
-"""Test-wide set-up. Settings come from the environment, as in production."""
+"""Test-wide set-up. The environment is set by kakunin/pytest_env.py."""
 
-import os
 import tempfile
-
-# The suite runs with DEBUG off, as production does; these are throwaway values.
-os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop beside the ORM
 
 
 def pytest_configure(config):

@@ -7,10 +7,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # Defaults for a local run; anything set in the environment wins.
-setup run demo: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
-setup run demo: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+setup run demo worker: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+setup run demo worker: export FIELD_ENCRYPTION_KEYS_FILE ?= $(CURDIR)/var/field_keys
+setup run demo worker: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
 
-.PHONY: setup run test test-fast bench lint format demo messages check clean
+.PHONY: setup run worker test test-fast bench lint format demo messages check clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -18,20 +19,31 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-# A random key, made once and kept: sessions survive restarts. Never a fixed default.
+# Random keys, made once and kept: sessions and encrypted data survive restarts.
+# Never a fixed default. Back up var/field_keys: without it encrypted fields are lost.
 var/secret_key:
 	mkdir -p var
 	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-setup: $(BIN)/.installed var/secret_key
+var/field_keys:
+	mkdir -p var
+	umask 077 && $(PYTHON) -c 'import base64, os, time; print(f"k{int(time.time())}:" + base64.b64encode(os.urandom(32)).decode())' > $@
+
+setup: $(BIN)/.installed var/secret_key var/field_keys
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_catalog
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 
+# The web server and, beside it, the job worker (auth-log monitoring, sessions clean-up).
 run: setup
 	@echo "Kakunin: http://$(HOST):$(PORT)/"
+	$(BIN)/python manage.py run_huey --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn kakunin.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+
+worker: setup
+	$(BIN)/python manage.py run_huey
 
 demo: setup
 	DEBUG=1 $(BIN)/python manage.py demo
@@ -55,15 +67,15 @@ format: $(BIN)/.installed
 	$(BIN)/ruff check --fix .
 
 check: $(BIN)/.installed
-	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python manage.py check
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/python manage.py check
 
 # The source language is Japanese; this refreshes the English catalogue. Fill the
 # new msgstr lines, then run it again to compile.
 messages: $(BIN)/.installed
-	SECRET_KEY=messages ALLOWED_HOSTS=localhost $(BIN)/python manage.py makemessages -l en \
+	DEBUG=1 $(BIN)/python manage.py makemessages -l en \
 	  --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts --ignore=scripts \
-	  --ignore='*/tests/*' --ignore=jinja2
+	  --ignore='*/tests/*' --ignore=jinja2 --ignore=conftest.py --ignore=deploy
 	msgfmt --check -o kakunin/locale/en/LC_MESSAGES/django.mo kakunin/locale/en/LC_MESSAGES/django.po
 
 clean:

@@ -9,6 +9,10 @@
 - audrey: auditor (read-only)
 """
 
+import time
+
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.core.cache import cache
 from django.test import TestCase
 
 from kakunin.accounts.models import Organisation, Role, User
@@ -19,11 +23,22 @@ from kakunin.systems.models import System
 PASSWORD = "Correct-Horse-42"
 
 
+def enrol_totp(user) -> str:
+    """Give the user a TOTP authenticator; returns its secret (for totp_code)."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    return format_hotp_value(hotp_value(secret, int((at or time.time()) // 30)))
+
+
 def load_bundled_catalog():
     return load(read_file(bundled_files()[0])).template
 
 
-def make_user(username: str, role: str, organisation=None, **extra) -> User:
+def make_user(username: str, role: str, organisation=None, password=PASSWORD, **extra) -> User:
     user = User(
         username=username,
         email=f"{username}@example.org",
@@ -32,7 +47,7 @@ def make_user(username: str, role: str, organisation=None, **extra) -> User:
         organisation=organisation,
         **extra,
     )
-    user.set_password(PASSWORD)
+    user.set_password(password)
     user.save()
     return user
 
@@ -66,6 +81,9 @@ def create_world(target) -> None:
     target.dave = make_user("dave", Role.DEPARTMENT, target.zeimu)
     target.rita = make_user("rita", Role.REVIEWER, target.security)
     target.adam = make_user("adam", Role.ADMIN, target.security)
+    # Their roles need TOTP before anything else (item 39).
+    target.rita_totp = enrol_totp(target.rita)
+    target.adam_totp = enrol_totp(target.adam)
     target.audrey = make_user("audrey", Role.AUDITOR)
 
     target.system = make_system(
@@ -80,6 +98,9 @@ class BaseTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         create_world(cls)
+
+    def setUp(self):
+        cache.clear()  # rate limits and lockouts must not leak from one test to the next
 
     def answer(self, key: str):
         return self.assessment.answers.select_related("item").get(item__key=key)

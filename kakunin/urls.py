@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from kakunin.core import views as core_views
+from kakunin.monitoring import views as monitoring_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -12,6 +13,9 @@ urlpatterns = [
     path("systems/", include("kakunin.systems.urls")),
     path("assessments/", include("kakunin.assessments.urls")),
     path("assessments/", include("kakunin.forms_xlsx.urls")),
+    path("audit/", include("kakunin.audit.urls")),
+    path("", include("kakunin.monitoring.urls")),
+    path("healthz", monitoring_views.healthz, name="healthz"),
 ]
 
 handler400 = "kakunin.core.views.bad_request"

@@ -16,13 +16,16 @@ Administrators manage users and settings; they do not fill checklists.
 """
 
 import enum
+import ipaddress
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kakunin.accounts.models import Role
 from kakunin.assessments.models import Assessment
+from kakunin.audit.middleware import client_ip
 from kakunin.catalog.models import Item
 from kakunin.systems.models import System
 
@@ -113,6 +116,18 @@ def require(condition: bool) -> None:
         raise PermissionDenied
 
 
+def from_admin_network(request) -> bool:
+    """Whether the client is on a network allowed to reach user management (item 39)."""
+    address = client_ip(request)
+    if not address:
+        return False
+    ip = ipaddress.ip_address(address)
+    return any(
+        ip in ipaddress.ip_network(net, strict=False) for net in settings.ADMIN_ALLOWED_NETWORKS
+    )
+
+
 def require_user_admin(request) -> None:
-    if not can_manage_users(request.user):
+    """User management: administrators, from an allowed network. Elsewhere it does not exist."""
+    if not can_manage_users(request.user) or not from_admin_network(request):
         raise Http404

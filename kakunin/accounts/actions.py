@@ -3,10 +3,12 @@
 import secrets
 import string
 
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kakunin.accounts.models import Organisation, User
+from kakunin.accounts.models import Organisation, PasswordHistory, User
 from kakunin.audit.trail import diff, record
 
 # Readable one-time passwords: no 0/O or 1/l/I to misread over the phone.
@@ -95,8 +97,10 @@ def enable_user(*, actor, user: User) -> None:
 
 
 @transaction.atomic
-def create_organisation(*, actor, name: str, kind: str, is_demo: bool = False) -> Organisation:
-    org = Organisation.objects.create(name=name, kind=kind, is_demo=is_demo)
+def create_organisation(
+    *, actor, name: str, kind: str, contact: str = "", is_demo: bool = False
+) -> Organisation:
+    org = Organisation.objects.create(name=name, kind=kind, contact=contact, is_demo=is_demo)
     record(
         "organisation.create",
         org,
@@ -112,4 +116,50 @@ def password_changed(*, user: User) -> None:
     user.must_change_password = False
     user.password_changed_at = timezone.now()
     user.save(update_fields=["must_change_password", "password_changed_at"])
+    PasswordHistory.objects.create(user=user, password=user.password)
+    stale = user.password_history.values_list("pk", flat=True)[settings.PASSWORD_HISTORY :]
+    PasswordHistory.objects.filter(pk__in=list(stale)).delete()
     record("user.password_change", user, actor=user)
+
+
+@transaction.atomic
+def password_expired(*, user: User) -> None:
+    """The password is older than PASSWORD_MAX_AGE_DAYS: a change is due before anything else."""
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    record(
+        "user.password_expired",
+        user,
+        actor=user,
+        changes={"password_changed_at": [str(user.password_changed_at), None]},
+    )
+
+
+@transaction.atomic
+def unlock(*, actor, username: str) -> int:
+    """Lift a lockout before it expires (item 45). Returns how many records were cleared."""
+    cleared = axes_reset(username=username.lower())
+    record(
+        "auth.unlock",
+        User.objects.filter(username__iexact=username).first(),
+        actor=actor,
+        changes={"login": username},
+        label=username,
+    )
+    return cleared
+
+
+@transaction.atomic
+def disable_many(*, actor, users, reason: str) -> int:
+    """Disable every account given, each with its own audit event (the account review)."""
+    count = 0
+    for user in users:
+        if user.is_active and user != actor:
+            disable_user(actor=actor, user=user, reason=reason)
+            count += 1
+    return count
+
+
+@transaction.atomic
+def complete_review(*, actor, listed: int) -> None:
+    record("account_review.complete", actor=actor, changes={"listed": [None, listed]})

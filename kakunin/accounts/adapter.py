@@ -1,9 +1,18 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from django.utils.translation import gettext_lazy as _
 
 from kakunin.accounts import actions
+from kakunin.crypto import keys
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # One message whether the ID or the password was wrong (item 43).
+    error_messages = DefaultAccountAdapter.error_messages | {
+        key: _("ユーザIDもしくはパスワードが違います。")
+        for key in ("username_password_mismatch", "email_password_mismatch", "invalid_login")
+    }
+
     def is_open_for_signup(self, request):
         # Administrators issue every account: one named person, one ID.
         return False
@@ -12,3 +21,17 @@ class AccountAdapter(DefaultAccountAdapter):
         """Every password change or reset goes through here (allauth's own hook)."""
         super().set_password(user, password)
         actions.password_changed(user=user)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets and recovery codes are stored encrypted (item 65)."""
+
+    def encrypt(self, text: str) -> str:
+        return keys.encrypt(text.encode(), "mfa.secret")
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return keys.decrypt(encrypted_text, "mfa.secret").decode()
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        # A role that needs TOTP cannot switch it off; it can only be replaced.
+        return not authenticator.user.needs_mfa

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "kakunin.accounts"
     label = "accounts"
+
+    def ready(self):
+        from kakunin.accounts import checks  # noqa: F401

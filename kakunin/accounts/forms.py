@@ -1,8 +1,11 @@
+from allauth.account.fields import PasswordField
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.accounts.models import ROLE_ORGANISATION_KIND, Organisation, User
+from kakunin.accounts.review import GENERIC_ID
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9._-]+$", _("ユーザIDには半角英数字と . _ - のみ使えます。")
@@ -12,7 +15,7 @@ username_validator = RegexValidator(
 class UserForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["username", "full_name", "email", "role", "organisation"]
+        fields = ["username", "full_name", "email", "phone", "role", "organisation"]
         labels = {"username": _("ユーザID")}
         help_texts = {
             "username": _("半角英数字と . _ - 。150文字以内。共用のIDは作らないでください。")
@@ -27,6 +30,12 @@ class UserForm(forms.ModelForm):
 
     def clean_username(self):
         username = self.cleaned_data["username"]
+        if not self.instance.pk and GENERIC_ID.match(username):
+            raise forms.ValidationError(
+                _(
+                    "共用・テスト用と紛らわしいIDは発行できません。本人が分かるIDにしてください（1人1ID）。"
+                )
+            )
         clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError(_("このユーザIDは既に使われています。"))
@@ -54,6 +63,26 @@ class UserForm(forms.ModelForm):
         return data
 
 
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(choices=[("disable", "disable"), ("complete", "complete")])
+    users = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    reason = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["users"].choices = choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "disable" and not (data.get("users") and data.get("reason")):
+            raise forms.ValidationError(_("無効化するアカウントと理由を指定してください。"))
+        return data
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(max_length=254)
+
+
 class DisableForm(forms.Form):
     reason = forms.CharField(label=_("無効化の理由"), max_length=300)
 
@@ -61,4 +90,18 @@ class DisableForm(forms.Form):
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "kind"]
+        fields = ["name", "kind", "contact"]
+        widgets = {"contact": forms.Textarea(attrs={"rows": 3, "maxlength": 1000})}
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form with a length limit on every field (item 58②)."""
+
+    password = PasswordField(
+        label=_("パスワード"), autocomplete="current-password", max_length=4096
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].max_length = 254
+        self.fields["login"].validators.append(MaxLengthValidator(254))

@@ -1,19 +1,49 @@
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kakunin.accounts import actions
 
 
-class PasswordChangeRequiredMiddleware:
-    """An issued or reset password must be replaced before anything else."""
+class AccountGateMiddleware:
+    """Before anything else: a due password change, then TOTP where the role needs it.
 
-    ALLOWED = ("account_change_password", "account_logout", "set_language")
+    An issued, reset or expired password is replaced first (items 5–6); then
+    administrators and security reviewers enrol TOTP (item 39) before they can
+    use anything.
+    """
+
+    ALWAYS = ("account_logout", "set_language")
+    FOR_PASSWORD = ("account_change_password",)
+    # allauth asks for the password again before an authenticator is added.
+    FOR_MFA = (
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_view_recovery_codes",
+        "account_reauthenticate",
+        "account_change_password",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and user.must_change_password:
-            allowed = {reverse(name) for name in self.ALLOWED}
-            if request.path not in allowed and not request.path.startswith("/static/"):
+        if user.is_authenticated and not request.path.startswith("/static/"):
+            if user.password_expired and not user.must_change_password:
+                actions.password_expired(user=user)
+                messages.warning(
+                    request,
+                    _("パスワードの有効期限が切れました。新しいパスワードを設定してください。"),
+                )
+            if user.must_change_password and not self.at(request, self.FOR_PASSWORD):
                 return redirect("account_change_password")
+            if user.needs_mfa and not is_mfa_enabled(user) and not self.at(request, self.FOR_MFA):
+                messages.info(request, _("このロールでは二要素認証（TOTP）の登録が必要です。"))
+                return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+    def at(self, request, names) -> bool:
+        return request.path in {reverse(name) for name in (*self.ALWAYS, *names)}

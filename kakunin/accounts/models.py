@@ -1,7 +1,13 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from kakunin.crypto.fields import EncryptedTextField
 
 
 class Organisation(models.Model):
@@ -13,6 +19,7 @@ class Organisation(models.Model):
 
     name = models.CharField(_("名称"), max_length=200, unique=True)
     kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
+    contact = EncryptedTextField(_("連絡先（担当窓口・電話・住所）"), max_length=1000, blank=True)
     is_demo = models.BooleanField(_("デモ用"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -62,6 +69,7 @@ class User(AbstractUser):
         related_name="users",
     )
     role = models.CharField(_("ロール"), max_length=16, choices=Role.choices)
+    phone = EncryptedTextField(_("電話番号"), max_length=40, blank=True)
     must_change_password = models.BooleanField(default=False)
     password_changed_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
@@ -96,3 +104,33 @@ class User(AbstractUser):
     @property
     def is_ward_staff(self) -> bool:
         return self.role in WARD_ROLES
+
+    def delete(self, *args, **kwargs):
+        # The audit trail names people: accounts are disabled, never deleted.
+        raise PermissionError("Accounts are disabled, never deleted.")
+
+    @property
+    def password_expired(self) -> bool:
+        max_age = settings.PASSWORD_MAX_AGE_DAYS
+        if not max_age or self.password_changed_at is None:
+            return False
+        return timezone.now() - self.password_changed_at > timedelta(days=max_age)
+
+    @property
+    def needs_mfa(self) -> bool:
+        return settings.MFA_REQUIRED_FOR_ALL or self.role in settings.MFA_REQUIRED_ROLES
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a person's recent passwords, so that they are not reused (item 6)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "password history"
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"

@@ -11,4 +11,8 @@ urlpatterns = [
     path("users/<int:pk>/enable/", views.user_enable, name="user_enable"),
     path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
     path("organisations/", views.organisations, name="organisations"),
+    path("users/review/", views.account_review, name="review"),
+    path("users/lockouts/", views.lockouts, name="lockouts"),
+    path("users/lockouts/unlock/", views.unlock, name="unlock"),
+    path("users/settings/", views.security_settings, name="settings"),
 ]

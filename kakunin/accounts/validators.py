@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -21,3 +23,27 @@ class CharacterClassValidator:
 
     def get_help_text(self):
         return _("英大文字・英小文字・数字をそれぞれ1文字以上含めてください。")
+
+
+class PasswordHistoryValidator:
+    """Neither the current password nor the PASSWORD_HISTORY before it may come back."""
+
+    def validate(self, password, user=None):
+        if user is None or not user.pk:
+            return
+        from kakunin.accounts.models import User
+
+        n = settings.PASSWORD_HISTORY
+        # The stored hash: a form may already have set the new one on `user`.
+        current = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()
+        recent = user.password_history.values_list("password", flat=True)[:n]
+        for encoded in {current, *recent} - {None, ""}:
+            if check_password(password, encoded):
+                raise ValidationError(
+                    _("現在のパスワードと、最近使った%(n)d個のパスワードは使えません。") % {"n": n},
+                    code="password_reused",
+                )
+
+    def get_help_text(self):
+        n = settings.PASSWORD_HISTORY
+        return _("現在のパスワードと、最近使った%(n)d個のパスワードは使えません。") % {"n": n}

@@ -1,3 +1,5 @@
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -5,8 +7,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kakunin.accounts import access, actions
-from kakunin.accounts.forms import DisableForm, OrganisationForm, UserForm
+from kakunin.accounts.forms import DisableForm, OrganisationForm, ReviewForm, UnlockForm, UserForm
 from kakunin.accounts.models import Organisation, User
+from kakunin.accounts.review import last_completed, review
+from kakunin.accounts.security import effective_settings
 
 
 def users(request):
@@ -77,3 +81,56 @@ def organisations(request):
         return redirect("accounts:organisations")
     ctx = {"form": form, "organisations": Organisation.objects.annotate(n_users=Count("users"))}
     return render(request, "accounts/organisations.html", ctx)
+
+
+def account_review(request):
+    access.require_user_admin(request)
+    findings = review()
+    if request.method == "POST":
+        form = ReviewForm(request.POST, choices=[(f.user.pk, f.user.pk) for f in findings])
+        if not form.is_valid():
+            messages.error(request, _("無効化するアカウントと理由を確認してください。"))
+        elif form.cleaned_data["action"] == "complete":
+            actions.complete_review(actor=request.user, listed=len(findings))
+            messages.success(request, _("アカウントの棚卸しの完了を記録しました。"))
+            return redirect("accounts:review")
+        else:
+            chosen = User.objects.filter(pk__in=form.cleaned_data["users"])
+            count = actions.disable_many(
+                actor=request.user, users=chosen, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("%(n)d 件のアカウントを無効化しました。") % {"n": count})
+            return redirect("accounts:review")
+    ctx = {
+        "findings": findings,
+        "days": settings.ACCOUNT_REVIEW_UNUSED_DAYS,
+        "last": last_completed(),
+    }
+    return render(request, "accounts/review.html", ctx)
+
+
+def lockouts(request):
+    access.require_user_admin(request)
+    locked = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    return render(request, "accounts/lockouts.html", {"locked": locked.order_by("-attempt_time")})
+
+
+@require_POST
+def unlock(request):
+    access.require_user_admin(request)
+    form = UnlockForm(request.POST)
+    if form.is_valid():
+        actions.unlock(actor=request.user, username=form.cleaned_data["username"])
+        messages.success(
+            request,
+            _("%(name)s のロックを解除しました。") % {"name": form.cleaned_data["username"]},
+        )
+    else:
+        messages.error(request, _("解除するユーザIDを指定してください。"))
+    return redirect("accounts:lockouts")
+
+
+def security_settings(request):
+    """The settings that make Kakunin pass its own checklist, as they are in force."""
+    access.require_user_admin(request)
+    return render(request, "accounts/settings.html", {"rows": effective_settings()})

@@ -14,6 +14,7 @@ from kakunin.assessments import actions
 from kakunin.assessments.forms import AnswerFields, AnswerForm, status_choices
 from kakunin.assessments.models import ANSWER_MAX_LENGTH, AnswerRevision
 from kakunin.assessments.sheet import Row, Section, build_sheet, totals
+from kakunin.audit.trail import record_view
 
 # The words each of the 83 item blocks repeats, translated once per request
 # instead of 83 times by {% translate %} tags.
@@ -81,6 +82,7 @@ def _find(sections: list[Section], key: str) -> tuple[Row, Section]:
 
 def detail(request, pk: int):
     assessment = access.get_assessment_for_user(request, pk)
+    record_view(request.user, assessment, assessment.system)
     return _detail_page(request, assessment)
 
 

@@ -1,9 +1,23 @@
-from kakunin.audit.context import client_ip
+import ipaddress
+
+from django.conf import settings
+
+from kakunin.audit.context import client_ip as current_ip
 
 
-def request_ip(request) -> str | None:
-    """The client's address as the web server saw it."""
-    return request.META.get("REMOTE_ADDR") or None
+def client_ip(request) -> str | None:
+    """The client's address. Behind NUM_PROXIES reverse proxies, the address the
+    outermost trusted proxy saw (the right-most X-Forwarded-For entries are the
+    proxies' own; anything left of them could be forged by the client)."""
+    address = request.META.get("REMOTE_ADDR", "")
+    if settings.NUM_PROXIES:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= settings.NUM_PROXIES:
+            address = forwarded[-settings.NUM_PROXIES]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 class AuditContextMiddleware:
@@ -11,8 +25,8 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = client_ip.set(request_ip(request))
+        token = current_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:
-            client_ip.reset(token)
+            current_ip.reset(token)

@@ -1,10 +1,22 @@
-"""Authentication events come from Django's auth signals: the only way to see them."""
+"""Authentication events come from the signals of Django, django-axes and allauth's
+MFA: they are the only places where these events can be seen."""
 
-from django.contrib.auth import get_user_model
+from allauth.mfa.signals import authenticator_added, authenticator_removed
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from kakunin.accounts.models import User
 from kakunin.audit.trail import record
+
+
+def _account(login: str) -> User | None:
+    if not login:
+        return None
+    return (
+        User.objects.filter(username__iexact=login).first()
+        or User.objects.filter(email__iexact=login).first()
+    )
 
 
 @receiver(user_logged_in)
@@ -22,13 +34,32 @@ def on_logout(sender, request, user, **kwargs):
 def on_login_failed(sender, credentials, request=None, **kwargs):
     # The typed identifier is kept (trimmed), never the password.
     login = str(credentials.get("username") or credentials.get("email") or "")[:150]
-    User = get_user_model()
-    user = User.objects.filter(username__iexact=login).first() if login else None
-    if user is None and login:
-        user = User.objects.filter(email__iexact=login).first()
+    user = _account(login)
     record(
         "auth.login_failed",
         user,
         changes={"login": login},
         label=user.audit_label if user else login,
+    )
+
+
+@receiver(user_locked_out)
+def on_lockout(sender, request, username, ip_address, **kwargs):
+    user = _account(username or "")
+    label = user.audit_label if user else (username or ip_address or "")
+    record("auth.lockout", user, changes={"login": username, "address": ip_address}, label=label)
+
+
+@receiver(authenticator_added)
+def on_mfa_added(sender, request, user, authenticator, **kwargs):
+    record("mfa.enrolled", user, actor=user, changes={"type": [None, authenticator.type]})
+
+
+@receiver(authenticator_removed)
+def on_mfa_removed(sender, request, user, authenticator, **kwargs):
+    record(
+        "mfa.removed",
+        user,
+        actor=request.user if request else user,
+        changes={"type": [authenticator.type, None]},
     )

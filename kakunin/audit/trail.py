@@ -43,6 +43,12 @@ def record(action: str, obj=None, *, actor=None, changes=None, label: str = "") 
     return event
 
 
+def record_view(user, obj, system) -> None:
+    """Ward staff opening another department's system or assessment (items 28, 58④)."""
+    if user.is_ward_staff and system.department_id != user.organisation_id:
+        record("data.view", obj, actor=user)
+
+
 def diff(before: dict, after: dict) -> dict:
     """The fields whose value changed, as {field: [before, after]}."""
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
@@ -55,23 +61,42 @@ class Break:
 
 
 def verify() -> tuple[int, Break | None]:
-    """Walk the whole chain in order. Returns how many events held, and the first break."""
+    """Walk the whole chain: the archive files in order, then the table.
+    Returns how many events held, and the first break."""
+    from kakunin.audit.archive import ArchiveError, read_segment
+    from kakunin.audit.models import ArchiveSegment
+
+    checked, prev_hash, next_seq = 0, GENESIS_HASH, None
+    for segment in ArchiveSegment.objects.order_by("first_seq"):
+        if segment.first_prev_hash != prev_hash or (next_seq and segment.first_seq != next_seq):
+            return checked, Break(
+                segment.first_seq, f"archive {segment.filename} does not follow on"
+            )
+        if segment.purged_at is None:
+            try:
+                n, broken, _last = walk(read_segment(segment), prev_hash)
+            except (ArchiveError, OSError, ValueError) as exc:
+                return checked, Break(segment.first_seq, f"archive unreadable: {exc}")
+            checked += n
+            if broken:
+                return checked, broken
+        prev_hash, next_seq = segment.last_hash, segment.last_seq + 1
     events = Event.objects.order_by("seq").iterator(chunk_size=2000)
-    checked, broken, last = walk(events, GENESIS_HASH)
+    n, broken, last = walk(events, prev_hash, next_seq)
+    checked += n
     if broken:
         return checked, broken
     head = ChainHead.objects.filter(pk=1).first()
-    if head and (head.seq, head.hash) != (
-        last.seq if last else 0,
-        last.hash if last else GENESIS_HASH,
-    ):
+    tail = (last.seq, last.hash) if last else ((next_seq or 1) - 1, prev_hash)
+    if head and (head.seq, head.hash) != tail:
         # The newest events were removed: the head still remembers them.
         return checked, Break(head.seq, "the newest events are missing")
     return checked, None
 
 
-def walk(events, prev_hash: str) -> tuple[int, Break | None, Event | None]:
-    checked, expected_seq, last = 0, None, None
+def walk(events, prev_hash: str, expected_seq: int | None = None):
+    """(events that held, the first break, the last good event)."""
+    checked, last = 0, None
     for event in events:
         if expected_seq is not None and event.seq != expected_seq:
             return checked, Break(expected_seq, "event missing (sequence gap)"), last

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.accounts.models import Organisation
+from kakunin.crypto.fields import EncryptedTextField
 
 
 class AssetCategory(models.TextChoices):
@@ -33,7 +34,8 @@ class System(models.Model):
     )
     description = models.TextField(_("概要"), max_length=4000, blank=True)
     asset_categories = models.JSONField(_("取り扱う情報資産"), default=list, blank=True)
-    asset_notes = models.TextField(_("情報資産（詳細）"), max_length=4000, blank=True)
+    # What data the system holds can itself be sensitive: encrypted at rest (item 65).
+    asset_notes = EncryptedTextField(_("情報資産（詳細）"), max_length=4000, blank=True)
     confidentiality = models.PositiveSmallIntegerField(
         _("機密性"), choices=[(3, "3"), (2, "2"), (1, "1")], default=2
     )

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from kakunin.accounts import access
 from kakunin.assessments.actions import create_assessment as create_assessment_action
 from kakunin.assessments.forms import AssessmentCreateForm
+from kakunin.audit.trail import record_view
 from kakunin.catalog.models import Template
 from kakunin.systems import actions
 from kakunin.systems.forms import SystemForm
@@ -37,6 +38,7 @@ def create(request):
 
 def detail(request, pk: int):
     system = access.get_system_for_user(request, pk)
+    record_view(request.user, system, system)
     template = Template.current()
     applicability = []
     if template:

@@ -42,6 +42,7 @@ class CatalogFilesTestCase(BaseTestCase):
         text = self.PO.read_text(encoding="utf-8")
         empty = re.findall(r'msgid "(.+)"\nmsgstr ""\n\n', text)
         self.assertEqual(empty, [])
+        self.assertNotIn('msgstr[0] ""', text)
         self.assertNotIn("#, fuzzy", text)
 
     def test_the_committed_mo_file_is_compiled_from_the_po_file(self):

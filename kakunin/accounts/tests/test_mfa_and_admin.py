@@ -1,0 +1,233 @@
+import subprocess
+import sys
+from io import StringIO
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from kakunin.accounts.models import User
+from kakunin.audit.models import Event
+from kakunin.test import PASSWORD, BaseTestCase, make_user, totp_code
+
+
+class MfaTestCase(BaseTestCase):
+    def test_an_administrator_must_enrol_totp_before_anything_else(self):
+        newbie = make_user("kenji", "reviewer", self.security)
+        self.client.post(reverse("account_login"), {"login": "kenji", "password": PASSWORD})
+        r = self.client.get(reverse("systems:index"))
+        self.assertRedirects(r, reverse("mfa_activate_totp"), fetch_redirect_response=False)
+        # allauth asks for the password once more before adding an authenticator.
+        page = self.client.get(reverse("mfa_activate_totp"), follow=True)
+        self.assertEqual(page.request["PATH_INFO"], reverse("account_reauthenticate"))
+        r = self.client.post(
+            reverse("account_reauthenticate") + "?next=" + reverse("mfa_activate_totp"),
+            {"password": PASSWORD},
+        )
+        page = self.client.get(reverse("mfa_activate_totp"))
+        self.assertEqual(page.status_code, 200)
+        secret = self.client.session["mfa.totp.secret"]
+        with self.captureOnCommitCallbacks(execute=True):  # allauth signals after commit
+            r = self.client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+        self.assertEqual(r.status_code, 302)
+        self.assertTrue(Authenticator.objects.filter(user=newbie, type="totp").exists())
+        self.assertEqual(self.client.get(reverse("systems:index")).status_code, 200)
+        self.assertTrue(Event.objects.filter(action="mfa.enrolled", actor=newbie).exists())
+
+    def test_the_totp_secret_is_stored_encrypted(self):
+        data = Authenticator.objects.get(user=self.rita, type="totp").data
+        self.assertTrue(data["secret"].startswith("enc1:"))
+        self.assertNotIn(self.rita_totp, str(data))
+
+    def test_login_asks_for_the_code_and_refuses_a_wrong_one(self):
+        r = self.client.post(reverse("account_login"), {"login": "rita", "password": PASSWORD})
+        self.assertRedirects(r, reverse("mfa_authenticate"), fetch_redirect_response=False)
+        r = self.client.post(reverse("mfa_authenticate"), {"code": "000000"})
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual(self.client.get(reverse("systems:index")).status_code, 302)
+        r = self.client.post(reverse("mfa_authenticate"), {"code": totp_code(self.rita_totp)})
+        self.assertEqual(r.status_code, 302)
+        self.assertEqual(self.client.get(reverse("systems:index")).status_code, 200)
+
+    def test_totp_is_optional_for_other_roles(self):
+        self.client.force_login(self.alice)
+        self.assertEqual(self.client.get(reverse("systems:index")).status_code, 200)
+
+    @override_settings(MFA_REQUIRED_FOR_ALL=True)
+    def test_a_setting_requires_it_for_everyone(self):
+        self.client.force_login(self.alice)
+        self.assertRedirects(
+            self.client.get(reverse("systems:index")),
+            reverse("mfa_activate_totp"),
+            fetch_redirect_response=False,
+        )
+
+    def test_a_role_that_needs_totp_cannot_switch_it_off(self):
+        self.client.force_login(self.rita)
+        r = self.client.post(reverse("mfa_deactivate_totp"))
+        self.assertTrue(Authenticator.objects.filter(user=self.rita, type="totp").exists())
+        self.assertNotEqual(r.status_code, 500)
+
+
+class AdminNetworkTestCase(BaseTestCase):
+    def test_user_management_answers_only_from_the_allowed_networks(self):
+        self.client.force_login(self.adam)
+        for url in [
+            reverse("accounts:users"),
+            reverse("accounts:review"),
+            reverse("accounts:lockouts"),
+        ]:
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url, REMOTE_ADDR="127.0.0.1").status_code, 200)
+                self.assertEqual(self.client.get(url, REMOTE_ADDR="198.51.100.20").status_code, 404)
+
+    @override_settings(ADMIN_ALLOWED_NETWORKS=["10.1.2.0/24"])
+    def test_the_allow_list_is_a_setting(self):
+        self.client.force_login(self.adam)
+        self.assertEqual(
+            self.client.get(reverse("accounts:users"), REMOTE_ADDR="10.1.2.3").status_code, 200
+        )
+        self.assertEqual(
+            self.client.get(reverse("accounts:users"), REMOTE_ADDR="127.0.0.1").status_code, 404
+        )
+
+    def test_there_is_no_django_admin(self):
+        self.client.force_login(self.adam)
+        self.assertEqual(self.client.get("/admin/").status_code, 404)
+
+    def test_administrators_and_users_are_separate_roles(self):
+        self.client.force_login(self.adam)
+        r = self.client.post(
+            reverse("assessments:save_item", args=[self.assessment.pk, "pw-composition"]),
+            {"pw-composition-status": "done", "pw-composition-version": "0"},
+        )
+        self.assertEqual(r.status_code, 403)
+        self.client.force_login(self.rita)
+        self.assertEqual(self.client.get(reverse("accounts:users")).status_code, 404)
+
+
+class AccountReviewTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        User.objects.filter(pk=self.charlie.pk).update(
+            last_login=timezone.now() - timedelta(days=120)
+        )
+        User.objects.filter(pk=self.dave.pk).update(
+            date_joined=timezone.now() - timedelta(days=100), last_login=None
+        )
+        self.demo = make_user("demo-vendor", "vendor", self.alpha, is_demo=True)
+        self.tester = make_user("test01", "department", self.kodomo)
+
+    def test_it_lists_unused_changed_demo_and_test_accounts(self):
+        self.client.force_login(self.adam)
+        data = {
+            "username": "bob",
+            "full_name": "Bob",
+            "email": "bob@example.org",
+            "role": "vendor",
+            "organisation": self.beta.pk,
+        }
+        self.client.post(reverse("accounts:user_edit", args=[self.bob.pk]), data)
+        r = self.client.get(reverse("accounts:review"))
+        findings = {f.user.username: f.reasons for f in r.context["findings"]}
+        self.assertIn("charlie", findings)
+        self.assertIn("dave", findings)
+        self.assertIn("所属またはロールが変わりました", findings["bob"][0])
+        self.assertIn("デモ用アカウントです", findings["demo-vendor"])
+        self.assertIn("テスト用または汎用のIDです（1人1IDの原則）", findings["test01"])
+        self.assertNotIn("alice", findings)
+
+    def test_it_disables_the_chosen_accounts_in_one_step(self):
+        self.client.force_login(self.adam)
+        r = self.client.post(
+            reverse("accounts:review"),
+            {"action": "disable", "users": [self.demo.pk, self.tester.pk], "reason": "棚卸し"},
+        )
+        self.assertRedirects(r, reverse("accounts:review"))
+        self.assertFalse(User.objects.get(pk=self.demo.pk).is_active)
+        self.assertFalse(User.objects.get(pk=self.tester.pk).is_active)
+        self.assertEqual(Event.objects.filter(action="user.disable").count(), 2)
+
+    def test_a_completed_review_clears_the_change_flags(self):
+        self.client.force_login(self.adam)
+        self.client.post(reverse("accounts:review"), {"action": "complete"})
+        self.assertTrue(Event.objects.filter(action="account_review.complete").exists())
+
+    def test_the_command_lists_and_disables(self):
+        out = StringIO()
+        call_command("account_review", stdout=out)
+        self.assertIn("demo-vendor", out.getvalue())
+        call_command("account_review", "--disable", stdout=out)
+        self.assertFalse(User.objects.get(pk=self.demo.pk).is_active)
+        self.assertTrue(User.objects.get(pk=self.alice.pk).is_active)
+
+    def test_generic_ids_cannot_be_issued(self):
+        self.client.force_login(self.adam)
+        r = self.client.post(
+            reverse("accounts:user_create"),
+            {
+                "username": "guest",
+                "full_name": "来客",
+                "email": "guest@example.org",
+                "role": "auditor",
+            },
+        )
+        self.assertContains(r, "共用・テスト用と紛らわしいIDは発行できません")
+
+    def test_accounts_are_never_deleted(self):
+        with self.assertRaises(PermissionError):
+            self.alice.delete()
+
+
+class DeployCheckTestCase(BaseTestCase):
+    def run_check(self, db_path) -> subprocess.CompletedProcess:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "SECRET_KEY": "x" * 60 + "Aa1!" * 5,
+            "ALLOWED_HOSTS": "kakunin.example.lg.jp",
+            "HTTPS": "1",
+            "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS,
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "VAR_DIR": str(db_path.parent),
+        }
+        return subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=settings.BASE_DIR,
+            check=False,
+        )
+
+    def test_check_deploy_is_clean_and_fails_while_demo_accounts_exist(self):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "deploy.sqlite3"
+            env_db = f"sqlite:///{db}"
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "-v0"],
+                env={"PATH": "/usr/bin:/bin", "DEBUG": "1", "DATABASE_URL": env_db, "VAR_DIR": tmp},
+                cwd=settings.BASE_DIR,
+                check=True,
+            )
+            clean = self.run_check(db)
+            self.assertEqual(clean.returncode, 0, clean.stdout + clean.stderr)
+            self.assertIn("no issues", clean.stdout)
+            subprocess.run(
+                [sys.executable, "manage.py", "shell", "-c",
+                 "from kakunin.test import make_user; make_user('demo-x', 'auditor', is_demo=True)"],
+                env={"PATH": "/usr/bin:/bin", "DEBUG": "1", "DATABASE_URL": env_db, "VAR_DIR": tmp,
+                     "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS},
+                cwd=settings.BASE_DIR, check=True,
+            )  # fmt: skip
+            dirty = self.run_check(db)
+            self.assertNotEqual(dirty.returncode, 0)
+            self.assertIn("kakunin.E001", dirty.stderr + dirty.stdout)

@@ -1,0 +1,112 @@
+"""Moving old events into compressed archive files, and reading them back.
+
+An archive file is gzip'd JSON lines, one event each, with its hash and the
+hash before it. The table keeps the newest events; verify() walks the archive
+files in order and then the table, so the chain verifies across both.
+"""
+
+import gzip
+import hashlib
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from kakunin.audit.models import ArchiveSegment, Event
+from kakunin.audit.trail import record
+
+FIELDS = ["seq", "at", "actor_id", "actor_label", "ip", "action", "object_type", "object_id",
+          "object_label", "changes", "prev_hash", "hash"]  # fmt: skip
+BATCH = 50_000
+
+
+class ArchiveError(Exception):
+    pass
+
+
+def _line(event: Event) -> str:
+    row = {f: getattr(event, f) for f in FIELDS}
+    row["at"] = event.at.isoformat()
+    return json.dumps(row, ensure_ascii=False, sort_keys=True)
+
+
+def read_segment(segment: ArchiveSegment):
+    """The events of one archive file, as unsaved Event objects (for verify)."""
+    path = settings.AUDIT_ARCHIVE_DIR / segment.filename
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != segment.sha256:
+        raise ArchiveError(f"{segment.filename}: the file was changed (SHA-256 differs)")
+    for line in gzip.decompress(data).decode().splitlines():
+        row = json.loads(line)
+        row["at"] = parse_datetime(row["at"])
+        yield Event(**row)
+
+
+def archive(older_than_days: int) -> list[ArchiveSegment]:
+    """Move every event older than the cut-off, oldest first, into files of BATCH events."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    segments = []
+    while True:
+        batch = list(Event.objects.filter(at__lt=cutoff).order_by("seq")[:BATCH])
+        if not batch:
+            break
+        segments.append(_write_segment(batch))
+    if segments:
+        with transaction.atomic():
+            record(
+                "audit.archive",
+                changes={
+                    "events": [None, sum(s.count for s in segments)],
+                    "files": [None, [s.filename for s in segments]],
+                },
+            )
+    return segments
+
+
+def _write_segment(batch: list[Event]) -> ArchiveSegment:
+    first, last = batch[0], batch[-1]
+    directory = Path(settings.AUDIT_ARCHIVE_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"audit-{first.seq:012d}-{last.seq:012d}.jsonl.gz"
+    data = gzip.compress(("\n".join(_line(e) for e in batch) + "\n").encode(), mtime=0)
+    tmp = directory / (name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(directory / name)
+    with transaction.atomic():
+        segment = ArchiveSegment.objects.create(
+            first_seq=first.seq,
+            last_seq=last.seq,
+            first_prev_hash=first.prev_hash,
+            last_hash=last.hash,
+            first_at=first.at,
+            last_at=last.at,
+            count=len(batch),
+            filename=name,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        Event.objects.filter(seq__gte=first.seq, seq__lte=last.seq)._move_to_archive()
+    return segment
+
+
+def purge_expired() -> list[ArchiveSegment]:
+    """Delete archive files whose newest event is past AUDIT_RETENTION_DAYS (never sooner).
+    The segment keeps its hashes, so the chain still verifies from the next one."""
+    cutoff = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    purged = []
+    for segment in ArchiveSegment.objects.filter(purged_at__isnull=True, last_at__lt=cutoff):
+        (Path(settings.AUDIT_ARCHIVE_DIR) / segment.filename).unlink(missing_ok=True)
+        segment.purged_at = timezone.now()
+        segment.save(update_fields=["purged_at"])
+        purged.append(segment)
+    if purged:
+        with transaction.atomic():
+            record("audit.purge", changes={"files": [None, [s.filename for s in purged]]})
+    return purged

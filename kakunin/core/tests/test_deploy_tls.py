@@ -1,0 +1,249 @@
+"""The real nginx, with deploy/nginx/kakunin.conf, in front of gunicorn, on loopback
+(form items 37, 48, 59–61). Debian's nginx is installed by .ci/run."""
+
+import datetime
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from django.test import SimpleTestCase
+
+ROOT = Path(settings.BASE_DIR)
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+PASSWORD = "Deploy-Test-Pass-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def site_config(tmp: Path, cert: Path, key: Path, ports: dict) -> str:
+    """deploy/nginx/kakunin.conf with loopback ports and temporary paths.
+    Every replaced line must exist, so a change to the real file breaks this test."""
+    text = (ROOT / "deploy" / "nginx" / "kakunin.conf").read_text()
+    replacements = {
+        "server unix:/run/kakunin/gunicorn.sock fail_timeout=0;": f"server 127.0.0.1:{ports['app']};",
+        "    listen 80;\n": f"    listen 127.0.0.1:{ports['http']};\n",
+        "    listen [::]:80;\n": "",
+        "    listen 443 ssl http2;\n": f"    listen 127.0.0.1:{ports['https']} ssl http2;\n",
+        "    listen [::]:443 ssl http2;\n": "",
+        "/etc/ssl/kakunin/fullchain.pem": str(cert),
+        "/etc/ssl/kakunin/privkey.pem": str(key),
+        "alias /var/lib/kakunin/static/;": f"alias {tmp}/static/;",
+        "server_name kakunin.example.lg.jp;": "server_name localhost;",
+    }
+    for old, new in replacements.items():
+        assert old in text, f"deploy/nginx/kakunin.conf no longer has {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+class TlsDeploymentTestCase(SimpleTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not Path(NGINX).exists():
+            raise RuntimeError("nginx is missing: install Debian's nginx (see .ci/run)")
+        cls.tmp = Path(tempfile.mkdtemp(prefix="kakunin-tls-"))
+        cls.ports = {"app": free_port(), "http": free_port(), "https": free_port()}
+        cls.cert, key = self_signed(cls.tmp)
+        cls.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "SECRET_KEY": "deploy-test-" + "k" * 50,
+            "ALLOWED_HOSTS": "localhost",
+            "HTTPS": "1",
+            "NUM_PROXIES": "1",
+            "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS,
+            "DATABASE_URL": f"sqlite:///{cls.tmp / 'db.sqlite3'}",
+            "VAR_DIR": str(cls.tmp),
+        }
+        cls.manage("migrate", "-v0")
+        cls.manage("collectstatic", "--no-input", "-v0")
+        cls.manage(
+            "shell",
+            "-c",
+            f"from kakunin.test import make_user; make_user('alice', 'department', password={PASSWORD!r})",
+        )
+        cls.procs = []
+        cls.start(
+            [str(Path(sys.executable).parent / "gunicorn"), "kakunin.wsgi", "--bind", f"127.0.0.1:{cls.ports['app']}", "--workers", "1"]
+        )  # fmt: skip
+        (cls.tmp / "site.conf").write_text(site_config(cls.tmp, cls.cert, key, cls.ports))
+        (cls.tmp / "nginx.conf").write_text(
+            ("user root;\n" if os.geteuid() == 0 else "")
+            + f"daemon off;\nworker_processes 1;\npid {cls.tmp}/nginx.pid;\nerror_log {cls.tmp}/error.log;\n"
+            "events { worker_connections 64; }\n"
+            "http {\n  include /etc/nginx/mime.types;\n  access_log off;\n"
+            + "".join(
+                f"  {k}_temp_path {cls.tmp}/{k};\n"
+                for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+            )
+            + f"  include {cls.tmp}/site.conf;\n}}\n"
+        )
+        cls.start([NGINX, "-c", str(cls.tmp / "nginx.conf"), "-p", str(cls.tmp)])
+        for port in cls.ports.values():
+            wait_for(port)
+
+    @classmethod
+    def manage(cls, *args):
+        subprocess.run([sys.executable, "manage.py", *args], env=cls.env, cwd=ROOT, check=True)
+
+    @classmethod
+    def start(cls, command):
+        cls.procs.append(subprocess.Popen(command, env=cls.env, cwd=ROOT))
+
+    @classmethod
+    def tearDownClass(cls):
+        for proc in cls.procs:
+            proc.terminate()
+            proc.wait(timeout=10)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+        super().tearDownClass()
+
+    def handshake(self, version: ssl.TLSVersion, port: int) -> str:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ctx.maximum_version = version
+        # Debian's OpenSSL refuses TLS 1.0/1.1 at its default level: lower it on
+        # the client, so that a refusal can only come from the server.
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+                return tls.version()
+
+    def test_tls_1_1_is_refused_and_1_2_and_1_3_succeed(self):
+        self.assertEqual(self.handshake(ssl.TLSVersion.TLSv1_2, self.ports["https"]), "TLSv1.2")
+        self.assertEqual(self.handshake(ssl.TLSVersion.TLSv1_3, self.ports["https"]), "TLSv1.3")
+        with self.assertRaises((ssl.SSLError, ConnectionResetError)):
+            self.handshake(ssl.TLSVersion.TLSv1_1, self.ports["https"])
+
+    def test_the_client_can_speak_tls_1_1_so_the_refusal_is_the_servers(self):
+        port = free_port()
+        server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_ctx.minimum_version = server_ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        server_ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+        server_ctx.load_cert_chain(self.cert, self.tmp / "key.pem")
+        listener = socket.create_server(("127.0.0.1", port))
+
+        def serve():
+            conn, _ = listener.accept()
+            try:
+                with server_ctx.wrap_socket(conn, server_side=True):
+                    pass
+            except ssl.SSLError:
+                pass
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            self.assertEqual(self.handshake(ssl.TLSVersion.TLSv1_1, port), "TLSv1.1")
+        finally:
+            thread.join(timeout=5)
+            listener.close()
+
+    def https_client(self, **kwargs) -> httpx.Client:
+        ctx = ssl.create_default_context(cafile=str(self.cert))
+        return httpx.Client(
+            base_url=f"https://localhost:{self.ports['https']}", verify=ctx, **kwargs
+        )
+
+    def test_plain_http_is_redirected_to_https(self):
+        r = httpx.get(
+            f"http://127.0.0.1:{self.ports['http']}/auth/login/", headers={"Host": "localhost"}
+        )
+        self.assertEqual(r.status_code, 301)
+        self.assertTrue(r.headers["location"].startswith("https://localhost/auth/login/"))
+
+    def test_the_headers_are_there_once_and_no_version_anywhere(self):
+        with self.https_client() as http:
+            for path in ["/auth/login/", "/static/css/kakunin.css", "/no-such-page", "/.git/HEAD"]:
+                r = http.get(path)
+                with self.subTest(path=path):
+                    self.assertEqual(
+                        r.headers.get_list("strict-transport-security"),
+                        ["max-age=31536000; includeSubDomains"],
+                    )
+                    self.assertEqual(r.headers.get_list("x-frame-options"), ["DENY"])
+                    self.assertEqual(r.headers.get_list("x-content-type-options"), ["nosniff"])
+                    self.assertEqual(r.headers["server"], "nginx")
+                    self.assertNotIn("x-powered-by", r.headers)
+                    self.assertNotRegex(r.text, r"nginx/\d|gunicorn|Django|Traceback")
+            r = http.get("/auth/login/")
+            self.assertIn("frame-ancestors 'none'", r.headers["content-security-policy"])
+            self.assertEqual(r.headers["referrer-policy"], "same-origin")
+            self.assertIn("charset=utf-8", r.headers["content-type"])
+            listing = http.get("/static/")
+            self.assertIn(listing.status_code, (403, 404))
+            self.assertNotIn("Index of", listing.text)
+
+    def test_a_login_over_https_gets_a_secure_session_cookie(self):
+        with self.https_client(follow_redirects=False) as http:
+            page = http.get("/auth/login/")
+            token = page.cookies["csrftoken"]
+            r = http.post(
+                "/auth/login/",
+                data={"login": "alice", "password": PASSWORD, "csrfmiddlewaretoken": token},
+                headers={"Referer": f"https://localhost:{self.ports['https']}/auth/login/"},
+            )
+            self.assertEqual(r.status_code, 302, r.text[:500])
+            session = next(
+                h for h in r.headers.get_list("set-cookie") if h.startswith("sessionid=")
+            )
+            self.assertIn("Secure", session)
+            self.assertIn("HttpOnly", session)
+            self.assertIn("SameSite=Lax", session)
+            self.assertEqual(http.get("/systems/").status_code, 200)

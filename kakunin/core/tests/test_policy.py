@@ -1,0 +1,132 @@
+"""Rules about the code itself (items 40, 51–54, 58): checked over the whole tree,
+so that a new view or form cannot forget them."""
+
+import ast
+import importlib
+import re
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.test import SimpleTestCase
+from django.urls import URLPattern, URLResolver, get_resolver
+
+ROOT = Path(settings.BASE_DIR)
+APP_CODE = [
+    p for p in (ROOT / "kakunin").rglob("*.py")
+    if "/tests/" not in str(p) and "/migrations/" not in str(p) and p.name not in ("test.py", "browser.py")
+]  # fmt: skip
+
+# The pages anyone may open: logging in, resetting a password, choosing a
+# language, the health check. Everything else needs a login.
+PUBLIC = {
+    "account_login", "account_signup", "account_reset_password", "account_reset_password_done",
+    "account_reset_password_from_key", "account_reset_password_from_key_done",
+    "account_confirm_login_code", "account_request_login_code", "account_confirm_password_reset_code",
+    "account_inactive", "account_email_verification_sent", "account_confirm_email",
+    "account_verify_email_code", "mfa_authenticate", "mfa_trust", "account_login_code",
+    "account_complete_password_reset", "account_password_reset_completed",
+    "set_language", "healthz", "account_logout",
+}  # fmt: skip
+
+
+def patterns(resolver=None, prefix=""):
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            yield from patterns(p, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+class PolicyTestCase(SimpleTestCase):
+    def test_every_page_needs_a_login_except_the_public_ones(self):
+        open_views = {
+            p.name or route
+            for route, p in patterns()
+            if not getattr(p.callback, "login_required", True)
+        }
+        self.assertLessEqual(open_views, PUBLIC, sorted(open_views - PUBLIC))
+        self.assertIn("healthz", open_views)
+        self.assertIn("account_login", open_views)
+
+    def test_the_orm_only_no_sql_strings_no_shell_no_paths_from_input(self):
+        forbidden = {
+            r"\.raw\(": "raw SQL",
+            r"\.extra\(": "QuerySet.extra",
+            r"RawSQL": "RawSQL",
+            r"\bcursor\(": "a database cursor",
+            r"shell\s*=\s*True": "a shell",
+            r"os\.system|os\.popen|commands\.getoutput": "a shell",
+            r"\beval\(|\bexec\(": "eval/exec",
+            r"pickle\.loads|yaml\.load\((?!.*Loader=_LineLoader)": "unsafe deserialisation",
+        }
+        for path in APP_CODE:
+            text = path.read_text(encoding="utf-8")
+            for pattern, what in forbidden.items():
+                with self.subTest(file=str(path.relative_to(ROOT)), rule=what):
+                    self.assertIsNone(re.search(pattern, text), f"{what} in {path}")
+
+    def test_views_never_open_files_named_by_the_request(self):
+        for path in (ROOT / "kakunin").rglob("views.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            calls = [
+                n.func.id
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+            ]
+            with self.subTest(file=str(path.relative_to(ROOT))):
+                self.assertNotIn("open", calls)
+
+    def test_templates_autoescape(self):
+        for path in [*(ROOT / "templates").rglob("*.html"), *(ROOT / "jinja2").rglob("*.html")]:
+            text = path.read_text(encoding="utf-8")
+            with self.subTest(template=str(path.relative_to(ROOT))):
+                self.assertNotIn("|safe", text)
+                self.assertNotIn("autoescape off", text)
+                self.assertNotIn("autoescape false", text)
+        from django.template import engines
+
+        self.assertTrue(engines["jinja2"].env.autoescape)
+
+    def test_mark_safe_only_where_the_html_was_escaped_by_us(self):
+        allowed = {"kakunin/assessments/views.py", "kakunin/assessments/forms.py"}
+        for path in APP_CODE:
+            rel = str(path.relative_to(ROOT))
+            if "mark_safe(" in path.read_text(encoding="utf-8"):
+                self.assertIn(rel, allowed)
+
+    def test_every_form_field_has_a_length_and_type_limit(self):
+        for form_class in self.all_forms():
+            for name, field in form_class.base_fields.items():
+                with self.subTest(form=form_class.__name__, field=name):
+                    if isinstance(field, forms.CharField) and not isinstance(
+                        field, forms.ChoiceField
+                    ):
+                        self.assertIsNotNone(field.max_length, "no max_length")
+                    self.assertNotEqual(type(field), forms.Field, "untyped field")
+        from kakunin.accounts.forms import LoginForm
+
+        form = LoginForm(data={"login": "x" * 300, "password": "y"})
+        self.assertFalse(form.is_valid())
+
+    def all_forms(self):
+        found = []
+        for path in (ROOT / "kakunin").rglob("*.py"):
+            if "/tests/" in str(path) or "/migrations/" in str(path):
+                continue
+            module = importlib.import_module(".".join(path.relative_to(ROOT).with_suffix("").parts))
+            for value in vars(module).values():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, forms.BaseForm)
+                    and value.__module__ == module.__name__
+                ):
+                    found.append(value)
+        self.assertGreater(len(found), 8)
+        return found
+
+    def test_mail_goes_through_djangos_api_only(self):
+        for path in APP_CODE:
+            text = path.read_text(encoding="utf-8")
+            with self.subTest(file=str(path.relative_to(ROOT))):
+                self.assertNotRegex(text, r"import smtplib|from smtplib")

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Alert(models.Model):
+    """Something in the authentication log that a security reviewer must look at (item 71)."""
+
+    class Kind(models.TextChoices):
+        FAILURE_SPIKE = "failure_spike", _("ログイン失敗の急増")
+        PASSWORD_SPRAY = "password_spray", _("1つの接続元から多数のアカウントへの試行")
+        LOCKOUT = "lockout", _("アカウントロック")
+        ADMIN_NEW_ADDRESS = "admin_new_address", _("管理者の新しい接続元からのログイン")
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    message = models.CharField(max_length=500)
+    details = models.JSONField(default=dict)
+    # The event that triggered it: the same event never raises the same alert twice.
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.message}"
+
+
+class Heartbeat(models.Model):
+    """When the job worker last ran its periodic task (for /healthz)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,37 @@
+"""Periodic jobs, run by the huey worker (`manage.py run_huey`, started by `make run`)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from kakunin.monitoring import actions, detection
+from kakunin.monitoring.models import Heartbeat
+
+SCAN = "auth-log-scan"
+
+
+def monitor_auth_log(now=None) -> int:
+    """Scan the auth events since the last scan (with one window of overlap, so a
+    spike across two scans is still seen). Returns how many alerts were raised."""
+    now = now or timezone.now()
+    window = timedelta(minutes=settings.ALERT_WINDOW_MINUTES)
+    last = Heartbeat.objects.filter(name=SCAN).first()
+    since = (last.at if last else now - timedelta(days=1)) - window
+    raised = [a for f in detection.scan(since, now) if (a := actions.raise_alert(f))]
+    Heartbeat.objects.update_or_create(name=SCAN, defaults={"at": now})
+    return len(raised)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def scan_auth_log():
+    monitor_auth_log()
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def clear_expired_sessions():
+    from django.core.management import call_command
+
+    call_command("clearsessions")

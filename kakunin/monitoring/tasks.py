@@ -11,6 +11,7 @@ from kakunin.monitoring import actions, detection
 from kakunin.monitoring.models import Heartbeat
 
 SCAN = "auth-log-scan"
+WORKER = "worker"
 
 
 def monitor_auth_log(now=None) -> int:
@@ -28,6 +29,12 @@ def monitor_auth_log(now=None) -> int:
 @db_periodic_task(crontab(minute="*/5"))
 def scan_auth_log():
     monitor_auth_log()
+
+
+@db_periodic_task(crontab(minute="*"))
+def heartbeat():
+    """Proof of life for /healthz: the worker runs its periodic jobs."""
+    Heartbeat.objects.update_or_create(name=WORKER, defaults={"at": timezone.now()})
 
 
 @db_periodic_task(crontab(hour="3", minute="17"))

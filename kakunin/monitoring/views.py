@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kakunin.accounts.models import Role
 from kakunin.monitoring import actions
 from kakunin.monitoring.models import Alert, Heartbeat
-from kakunin.monitoring.tasks import SCAN
+from kakunin.monitoring.tasks import WORKER
 
 
 def _require_reviewer(request):
@@ -58,15 +58,15 @@ def _database() -> str:
 
 
 def _queue() -> str:
-    """The queue answers, and the worker ran its periodic scan within 15 minutes."""
+    """The queue answers, and the worker ran its periodic jobs within 5 minutes."""
     from huey.contrib.djhuey import HUEY
 
     try:
         HUEY.pending_count()
-        beat = Heartbeat.objects.filter(name=SCAN).first()
+        beat = Heartbeat.objects.filter(name=WORKER).first()
     except Exception:  # a queue or database that does not answer is "fail", never a 500
         return "fail"
-    if beat is None or timezone.now() - beat.at > timedelta(minutes=15):
+    if beat is None or timezone.now() - beat.at > timedelta(minutes=5):
         return "stale"
     return "ok"
 

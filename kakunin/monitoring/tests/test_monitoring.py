@@ -9,7 +9,7 @@ from huey.contrib.djhuey import HUEY
 
 from kakunin.audit.models import Event
 from kakunin.monitoring.models import Alert, Heartbeat
-from kakunin.monitoring.tasks import SCAN, monitor_auth_log, scan_auth_log
+from kakunin.monitoring.tasks import SCAN, WORKER, heartbeat, monitor_auth_log, scan_auth_log
 from kakunin.test import PASSWORD, BaseTestCase, totp_code
 
 
@@ -130,7 +130,7 @@ class AlertDeliveryTestCase(BaseTestCase):
 
 class HealthzTestCase(BaseTestCase):
     def test_it_reports_database_queue_and_disk_without_a_login(self):
-        Heartbeat.objects.create(name=SCAN, at=timezone.now())
+        heartbeat.call_local()
         r = self.client.get("/healthz")
         self.assertEqual(r.status_code, 200)
         self.assertEqual(
@@ -139,12 +139,13 @@ class HealthzTestCase(BaseTestCase):
         self.assertNotIn("version", r.content.decode().lower())
 
     def test_a_stalled_worker_makes_it_fail(self):
-        Heartbeat.objects.create(name=SCAN, at=timezone.now() - timedelta(hours=1))
+        self.assertEqual(self.client.get("/healthz").status_code, 503)  # never ran
+        Heartbeat.objects.create(name=WORKER, at=timezone.now() - timedelta(minutes=6))
         r = self.client.get("/healthz")
         self.assertEqual(r.status_code, 503)
         self.assertEqual(json.loads(r.content)["queue"], "stale")
 
     @override_settings(HEALTHZ_MIN_FREE_BYTES=10**18)
     def test_a_full_disk_makes_it_fail(self):
-        Heartbeat.objects.create(name=SCAN, at=timezone.now())
+        heartbeat.call_local()
         self.assertEqual(json.loads(self.client.get("/healthz").content)["disk"], "low")

@@ -4,6 +4,7 @@ import csv
 import datetime
 
 from django import forms
+from django.core.cache import cache
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -57,6 +58,18 @@ class EventFilter(forms.Form):
         }
 
 
+def known_actions() -> list[str]:
+    """The action names for the filter's suggestions. Reading them takes a pass over
+    the whole action index (40 ms at a million events): computed every ten minutes."""
+    return cache.get_or_set(
+        "audit:actions",
+        lambda: list(
+            Event.objects.order_by("action").values_list("action", flat=True).distinct()[:200]
+        ),
+        600,
+    )
+
+
 def _require_auditor(request):
     if not request.user.has_role(Role.AUDITOR, Role.REVIEWER, Role.ADMIN):
         raise Http404
@@ -84,7 +97,7 @@ def events(request):
         "events": page,
         "next_before": next_before,
         "query": query.urlencode(),
-        "actions": Event.objects.order_by().values_list("action", flat=True).distinct()[:200],
+        "actions": known_actions(),
     }
     return render(request, "audit/events.html", ctx, status=200 if not form.errors else 400)
 

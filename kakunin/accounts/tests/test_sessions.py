@@ -106,3 +106,20 @@ class CsrfTestCase(BaseTestCase):
             if getattr(p.callback, "csrf_exempt", False)
         ]
         self.assertEqual(exempt, [])
+
+
+class NoSecretsInUrlsTestCase(BaseTestCase):
+    def test_the_password_reset_sends_a_code_to_type_not_a_link_with_a_key(self):
+        from django.core import mail
+
+        r = self.client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
+        self.assertEqual(r.status_code, 302)
+        body = mail.outbox[0].body
+        self.assertNotRegex(body, r"https?://\S*(key|token)")
+        self.assertNotRegex(body, r"/password/reset/key/")
+        page = self.client.get(r["Location"])
+        self.assertContains(page, 'name="code"')
+
+    def test_login_posts_its_credentials_in_the_body(self):
+        html = self.client.get(reverse("account_login")).content.decode()
+        self.assertIn('<form method="post" action="/auth/login/"', html)

@@ -64,6 +64,11 @@ INSTALLED_APPS = [
     "kakunin.catalog",
     "kakunin.systems",
     "kakunin.assessments",
+    "kakunin.evidence",
+    "kakunin.reviews",
+    "kakunin.notifications",
+    "kakunin.dashboards",
+    "kakunin.reports",
     "kakunin.forms_xlsx",
 ]
 
@@ -76,13 +81,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kakunin.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "kakunin.audit.middleware.AuditContextMiddleware",
     # Every page needs a login, except views marked @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "kakunin.accounts.middleware.LoginRequiredMiddleware",
     "kakunin.accounts.middleware.AccountGateMiddleware",
     # Last: it answers for the lockout that AxesBackend noticed.
     "axes.middleware.AxesMiddleware",
@@ -103,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kakunin.core.context_processors.site",
                 "kakunin.monitoring.context_processors.alerts",
+                "kakunin.notifications.context_processors.unread",
             ],
         },
     },
@@ -317,6 +324,21 @@ HEALTHZ_MIN_FREE_BYTES = env.int("HEALTHZ_MIN_FREE_BYTES", default=1024**3)
 FIELD_ENCRYPTION_KEYS = envsecret("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS and not DEBUG:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEYS_FILE) must be set.")
+
+# --- Review ----------------------------------------------------------------------
+# Whether the owning department's staff also give verdicts (a first look before
+# the security reviewer, who alone returns and approves).
+DEPARTMENT_REVIEWS = env.bool("DEPARTMENT_REVIEWS", default=True)
+REMINDER_DAYS_BEFORE_DUE = env.int("REMINDER_DAYS_BEFORE_DUE", default=3)
+
+# --- Evidence files (items 62, 65) ------------------------------------------------
+# Outside anything a web server serves; encrypted; handed out only by an access-checked view.
+EVIDENCE_DIR = Path(env.str("EVIDENCE_DIR", default=str(VAR_DIR / "evidence")))
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+EVIDENCE_MAX_UNZIPPED_BYTES = env.int("EVIDENCE_MAX_UNZIPPED_BYTES", default=200 * 1024 * 1024)
+# clamd's socket (Debian: /run/clamav/clamd.ctl). When set, every upload is scanned first.
+CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")
+CLAMAV_TIMEOUT = env.int("CLAMAV_TIMEOUT", default=30)
 
 # --- The ward's Excel form --------------------------------------------------------
 FORM_IMPORT_MAX_BYTES = env.int("FORM_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)

@@ -1,14 +1,16 @@
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from kakunin.accounts import views as accounts_views
 from kakunin.core import views as core_views
 from kakunin.monitoring import views as monitoring_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("auth/", include("allauth.urls")),
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
+    path("notifications/", include("kakunin.notifications.urls")),
+    path("dashboard/", include("kakunin.dashboards.urls")),
+    path("reports/", include("kakunin.reports.urls")),
     path("", include("kakunin.accounts.urls")),
     path("systems/", include("kakunin.systems.urls")),
     path("assessments/", include("kakunin.assessments.urls")),

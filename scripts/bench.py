@@ -76,8 +76,10 @@ def build() -> World:
         update_answer(
             actor=world.rita,
             answer=answer,
-            status="ward" if answer.item.is_ward_item else "done",
-            text=f"No.{answer.item.number} {ANSWER}"[:300],
+            values={
+                "status": "ward" if answer.item.is_ward_item else "done",
+                "text": f"No.{answer.item.number} {ANSWER}"[:300],
+            },
             expected_version=None,
             source="web",
         )

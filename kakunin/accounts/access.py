@@ -83,6 +83,35 @@ def answer_scope(user, assessment: Assessment) -> AnswerScope:
     return AnswerScope.NONE
 
 
+def can_edit_system_of(user, assessment: Assessment) -> bool:
+    return can_edit_system(user, assessment.system)
+
+
+def can_submit(user, assessment: Assessment) -> bool:
+    """The vendor, or the owning department on its behalf, hands the answers in."""
+    return assessment.can("submit") and answer_scope(user, assessment) is not AnswerScope.NONE
+
+
+def can_review(user, assessment: Assessment) -> bool:
+    """Security reviewers judge answers; the owning department too where the ward
+    has the department look first (DEPARTMENT_REVIEWS)."""
+    if user.has_role(Role.REVIEWER):
+        return True
+    owner = (
+        user.has_role(Role.DEPARTMENT) and assessment.system.department_id == user.organisation_id
+    )
+    return settings.DEPARTMENT_REVIEWS and owner
+
+
+def can_decide(user, assessment: Assessment) -> bool:
+    """Returning and approving are the security reviewer's alone."""
+    return user.has_role(Role.REVIEWER)
+
+
+def can_comment(user, assessment: Assessment) -> bool:
+    return can_review(user, assessment) or answer_scope(user, assessment) is not AnswerScope.NONE
+
+
 def can_manage_users(user) -> bool:
     return user.has_role(Role.ADMIN)
 

@@ -1,6 +1,7 @@
 from allauth.account.fields import PasswordField
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
+from django.contrib.auth.password_validation import validate_password
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -105,3 +106,86 @@ class LoginForm(AllauthLoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].max_length = 254
         self.fields["login"].validators.append(MaxLengthValidator(254))
+
+
+class InviteForm(forms.Form):
+    full_name = forms.CharField(label=_("氏名"), max_length=100)
+    email = forms.EmailField(label=_("メールアドレス"), max_length=254)
+    organisation = forms.ModelChoiceField(
+        label=_("事業者"), queryset=Organisation.objects.none(), required=False
+    )
+    new_organisation = forms.CharField(
+        label=_("事業者（一覧にない場合は名称を入力）"), max_length=200, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.VENDOR
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("organisation") and not (data.get("new_organisation") or "").strip():
+            raise forms.ValidationError(_("事業者を選ぶか、名称を入力してください。"))
+        if (
+            data.get("new_organisation")
+            and Organisation.objects.filter(name=data["new_organisation"].strip())
+            .exclude(kind=Organisation.Kind.VENDOR)
+            .exists()
+        ):
+            raise forms.ValidationError(_("その名称は区の部署として登録されています。"))
+        return data
+
+
+class AcceptInvitationForm(forms.Form):
+    username = forms.CharField(label=_("ユーザID"), max_length=150, validators=[username_validator])
+    password1 = forms.CharField(label=_("パスワード"), max_length=4096, widget=forms.PasswordInput)
+    password2 = forms.CharField(
+        label=_("パスワード（確認）"), max_length=4096, widget=forms.PasswordInput
+    )
+
+    def __init__(self, *args, invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("このユーザIDは既に使われています。"))
+        if GENERIC_ID.match(username):
+            raise forms.ValidationError(
+                _(
+                    "共用・テスト用と紛らわしいIDは使えません。本人が分かるIDにしてください（1人1ID）。"
+                )
+            )
+        return username
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p1 != p2:
+            self.add_error("password2", _("パスワードが一致しません。"))
+        elif p1:
+            person = User(
+                username=data.get("username", ""),
+                email=self.invitation.email,
+                full_name=self.invitation.full_name,
+            )
+            try:
+                validate_password(p1, person)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class AccessRequestForm(forms.Form):
+    full_name = forms.CharField(label=_("追加する方の氏名"), max_length=100)
+    email = forms.EmailField(label=_("メールアドレス"), max_length=254)
+    reason = forms.CharField(label=_("理由"), max_length=500)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("このメールアドレスの利用者は既にいます（1人1ID）。"))
+        return email

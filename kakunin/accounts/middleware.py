@@ -1,7 +1,10 @@
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kakunin.accounts import actions
@@ -47,3 +50,30 @@ class AccountGateMiddleware:
 
     def at(self, request, names) -> bool:
         return request.path in {reverse(name) for name in (*self.ALWAYS, *names)}
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Every page needs a login (views marked @login_not_required excepted).
+
+    A background request from the page (htmx: saving as one types) gets 401
+    instead of the login page, so the page can keep what was typed and say so.
+    """
+
+    def handle_no_permission(self, request, view_func):
+        if request.headers.get("HX-Request"):
+            return HttpResponse(status=401)
+        return super().handle_no_permission(request, view_func)
+
+
+class UserLanguageMiddleware:
+    """A signed-in person sees the language they chose, on any browser (Japanese by default)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)

@@ -70,6 +70,9 @@ class User(AbstractUser):
     )
     role = models.CharField(_("ロール"), max_length=16, choices=Role.choices)
     phone = EncryptedTextField(_("電話番号"), max_length=40, blank=True)
+    language = models.CharField(
+        _("表示言語"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     must_change_password = models.BooleanField(default=False)
     password_changed_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
@@ -134,3 +137,63 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class Invitation(models.Model):
+    """A vendor contact invited to a system by e-mail: a single-use link, valid 72 hours.
+    Only the SHA-256 of the token is stored."""
+
+    system = models.ForeignKey(
+        "systems.System", on_delete=models.CASCADE, related_name="invitations"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    full_name = models.CharField(_("氏名"), max_length=100)
+    email = models.EmailField(_("メールアドレス"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}> → {self.system}"
+
+    @property
+    def usable(self) -> bool:
+        return self.accepted_at is None and timezone.now() < self.expires_at
+
+
+class AccessRequest(models.Model):
+    """A vendor asks for a colleague to be added; the ward decides (one ID per person)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("承認待ち")
+        APPROVED = "approved", _("承認")
+        REJECTED = "rejected", _("却下")
+
+    system = models.ForeignKey(
+        "systems.System", on_delete=models.CASCADE, related_name="access_requests"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    full_name = models.CharField(_("氏名"), max_length=100)
+    email = models.EmailField(_("メールアドレス"))
+    reason = models.CharField(_("理由"), max_length=500)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_state_display()})"

@@ -4,18 +4,42 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kakunin.assessments.models import Answer, AnswerRevision, Assessment, Status, validate_answer
+from kakunin.accounts.models import Role, User
+from kakunin.assessments.models import (
+    Answer,
+    AnswerRevision,
+    Assessment,
+    State,
+    Status,
+    Submission,
+    validate_answer,
+)
 from kakunin.audit.trail import record
+from kakunin.notifications.actions import notify
+from kakunin.notifications.models import Kind
 
 
 class StaleAnswer(Exception):
     """Someone saved the answer after the editor loaded it."""
 
 
+class AnswerLocked(Exception):
+    """The assessment's state does not let this answer change (submitted, approved...)."""
+
+
 @transaction.atomic
-def create_assessment(*, actor, system, template, phase: str, fiscal_year=None) -> Assessment:
+def create_assessment(
+    *, actor, system, template, phase: str, fiscal_year=None, carry_from: Assessment | None = None
+) -> Assessment:
+    """A new checklist for the system. With `carry_from` (an approved assessment, last
+    year's say), its answers are the starting point and changes since are marked."""
     assessment = Assessment.objects.create(
-        system=system, template=template, phase=phase, fiscal_year=fiscal_year, created_by=actor
+        system=system,
+        template=template,
+        phase=phase,
+        fiscal_year=fiscal_year,
+        created_by=actor,
+        previous=carry_from,
     )
     now = timezone.now()
     answers = [
@@ -42,6 +66,8 @@ def create_assessment(*, actor, system, template, phase: str, fiscal_year=None) 
         for a in answers
         if a.version
     )
+    if carry_from is not None:
+        carry_answers(assessment, carry_from, actor)
     record(
         "assessment.create",
         assessment,
@@ -50,39 +76,83 @@ def create_assessment(*, actor, system, template, phase: str, fiscal_year=None) 
             "system": [None, system.name],
             "template": [None, str(template)],
             "phase": [None, assessment.phase_label],
+            "carried_from": [None, carry_from.pk if carry_from else None],
         },
     )
     return assessment
 
 
+def carry_answers(assessment: Assessment, source: Assessment, actor) -> int:
+    """Start from the source's answers, matched by item key (templates may differ)."""
+    previous = {a.item.key: a for a in source.answers.select_related("item") if a.status}
+    now, count = timezone.now(), 0
+    for answer in assessment.answers.select_related("item"):
+        old = previous.get(answer.item.key)
+        if old is None or (answer.status, answer.text) == (old.status, old.text):
+            continue
+        answer.status, answer.text, answer.plan, answer.target_date = (
+            old.status,
+            old.text,
+            old.plan,
+            old.target_date,
+        )
+        answer.version += 1
+        answer.updated_by, answer.updated_at = actor, now
+        answer.save()
+        AnswerRevision.objects.create(
+            answer=answer, version=answer.version, status=answer.status, text=answer.text, plan=answer.plan,
+            target_date=answer.target_date, changed_by=actor, changed_at=now, source=AnswerRevision.Source.CARRYOVER,
+        )  # fmt: skip
+        count += 1
+    return count
+
+
+ANSWER_FIELDS = ("status", "text", "plan", "target_date")
+
+
 def update_answer(
-    *, actor, answer: Answer, status: str, text: str, expected_version: int | None, source: str
+    *, actor, answer: Answer, values: dict, expected_version: int | None, source: str
 ) -> bool:
-    """Save a new state of one answer. Returns False when nothing changed.
+    """Save a new state of one answer. `values` holds the fields to change (status,
+    text, plan, target_date); the others keep theirs. Returns False when nothing changed.
 
     Raises ValidationError for a rule broken, StaleAnswer when the answer moved on
-    since `expected_version` was read.
+    since `expected_version` was read, AnswerLocked when the assessment's state
+    does not let it change.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    validate_answer(answer.item, status, text)
+    values = {k: _clean(v) for k, v in values.items() if k in ANSWER_FIELDS}
     with transaction.atomic():
-        current = Answer.objects.select_for_update().get(pk=answer.pk)
+        current = (
+            Answer.objects.select_for_update()
+            .select_related("item", "assessment")
+            .get(pk=answer.pk)
+        )
+        if not current.assessment.is_open_for(current):
+            raise AnswerLocked(
+                _("この回答は現在の状態（%(state)s）では変更できません。")
+                % {"state": current.assessment.get_state_display()}
+            )
         if expected_version is not None and current.version != expected_version:
             raise StaleAnswer(
                 _("他の利用者がこの回答を先に更新しました。最新の内容を確認してください。")
             )
-        if (current.status, current.text) == (status, text):
-            return False
         before = current.snapshot()
-        current.status, current.text = status, text
+        for field, value in values.items():
+            setattr(current, field, value)
+        validate_answer(current.item, current.status, current.text, current.plan)
+        after = current.snapshot()
+        if after == before:
+            return False
         current.version += 1
         current.updated_by, current.updated_at = actor, timezone.now()
-        current.save(update_fields=["status", "text", "version", "updated_by", "updated_at"])
+        current.save(update_fields=[*ANSWER_FIELDS, "version", "updated_by", "updated_at"])
         AnswerRevision.objects.create(
             answer=current,
             version=current.version,
-            status=status,
-            text=text,
+            status=current.status,
+            text=current.text,
+            plan=current.plan,
+            target_date=current.target_date,
             changed_by=actor,
             changed_at=current.updated_at,
             source=source,
@@ -91,8 +161,134 @@ def update_answer(
             "answer.update",
             current,
             actor=actor,
-            changes={k: [before[k], v] for k, v in current.snapshot().items() if before[k] != v}
+            changes={k: [before[k], v] for k, v in after.items() if before[k] != v}
             | {"source": [None, source]},
         )
     answer.refresh_from_db()
     return True
+
+
+def _clean(value):
+    """Line breaks as the web and Excel both mean them."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+class TransitionRefused(Exception):
+    """The assessment cannot move on; `problems` say why, item by item."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+def submission_problems(assessment: Assessment) -> list[str]:
+    """What stops a submission: every applicable item needs a complete answer."""
+    problems = []
+    for answer in assessment.answers.select_related("item").order_by("item__number"):
+        if not assessment.template.evaluate(answer.item, assessment.system).applies:
+            continue
+        if reason := answer.missing_for_submission():
+            problems.append(f"No.{answer.item.number} {answer.item.subsection}: {reason}")
+    return problems
+
+
+def lock(assessment: Assessment) -> Assessment:
+    """The assessment row, locked for a state change."""
+    return (
+        Assessment.objects.select_for_update()
+        .select_related("system", "template")
+        .get(pk=assessment.pk)
+    )
+
+
+def submit(*, actor, assessment: Assessment) -> Assessment:
+    """下書き or 差戻し → 提出済 / 再提出, with what each answer was at this moment."""
+    with transaction.atomic():
+        current = lock(assessment)
+        if not current.can("submit"):
+            raise TransitionRefused(
+                _("この状態（%(state)s）では提出できません。")
+                % {"state": current.get_state_display()}
+            )
+        problems = submission_problems(current)
+        if problems:
+            raise TransitionRefused(_("未完了の項目があるため提出できません。"), problems)
+        before = current.state
+        current.round += 1
+        current.state = State.SUBMITTED if before == State.DRAFT else State.RESUBMITTED
+        current.submitted_at = timezone.now()
+        current.save(update_fields=["round", "state", "submitted_at", "updated_at"])
+        Submission.objects.create(
+            assessment=current,
+            round=current.round,
+            submitted_by=actor,
+            submitted_at=current.submitted_at,
+            versions={str(pk): v for pk, v in current.answers.values_list("pk", "version")},
+        )
+        record(
+            "assessment.submit",
+            current,
+            actor=actor,
+            changes={"state": [before, current.state], "round": [None, current.round]},
+        )
+        notify(
+            reviewers() + department_staff(current.system),
+            Kind.SUBMITTED,
+            {
+                "actor": actor.full_name,
+                "assessment": str(current),
+                "round": current.round,
+                "url": current.get_absolute_url(),
+            },
+            url=current.get_absolute_url(),
+        )
+    return current
+
+
+def reviewers():
+    return list(User.objects.filter(role=Role.REVIEWER, is_active=True))
+
+
+def department_staff(system):
+    return list(
+        User.objects.filter(role=Role.DEPARTMENT, organisation=system.department_id, is_active=True)
+    )
+
+
+def vendor_staff(system):
+    return list(
+        User.objects.filter(role=Role.VENDOR, organisation__in=system.vendors.all(), is_active=True)
+    )
+
+
+@transaction.atomic
+def set_due_date(*, actor, assessment: Assessment, due_date) -> None:
+    before = assessment.due_date
+    assessment.due_date = due_date
+    assessment.save(update_fields=["due_date", "updated_at"])
+    record(
+        "assessment.due_date",
+        assessment,
+        actor=actor,
+        changes={
+            "due_date": [str(before) if before else None, str(due_date) if due_date else None]
+        },
+    )
+
+
+def copy_answer(*, actor, answer: Answer, source: Answer) -> bool:
+    """ "Same as item N": this answer takes the related item's status and text."""
+    return update_answer(
+        actor=actor,
+        answer=answer,
+        values={
+            "status": source.status,
+            "text": source.text,
+            "plan": source.plan,
+            "target_date": source.target_date,
+        },
+        expected_version=None,
+        source=AnswerRevision.Source.COPY,
+    )

@@ -5,6 +5,8 @@ import re
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.catalog.models import Applicability, Item, Template
@@ -13,6 +15,35 @@ from kakunin.systems.models import System
 ANSWER_MAX_LENGTH = 10_000
 # Control characters other than tab and line breaks: invisible, and not allowed in xlsx.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class State(models.TextChoices):
+    """下書き → 提出済 → 審査中 → 差戻し → 再提出 → 審査中 → … → 承認."""
+
+    DRAFT = "draft", _("下書き")
+    SUBMITTED = "submitted", _("提出済")
+    IN_REVIEW = "in_review", _("審査中")
+    RETURNED = "returned", _("差戻し")
+    RESUBMITTED = "resubmitted", _("再提出")
+    APPROVED = "approved", _("承認")
+
+
+# Which state each transition starts from and where it leads.
+TRANSITIONS = {
+    "submit": ({State.DRAFT, State.RETURNED}, None),  # → SUBMITTED or RESUBMITTED
+    "start_review": ({State.SUBMITTED, State.RESUBMITTED}, State.IN_REVIEW),
+    "return": ({State.IN_REVIEW}, State.RETURNED),
+    "approve": ({State.IN_REVIEW}, State.APPROVED),
+}
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(due_date__lt=today).exclude(state=State.APPROVED)
+
+    def waiting_for_review(self):
+        return self.filter(state__in=[State.SUBMITTED, State.RESUBMITTED, State.IN_REVIEW])
 
 
 class Assessment(models.Model):
@@ -24,14 +55,37 @@ class Assessment(models.Model):
     template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="assessments")
     phase = models.CharField(_("区分"), max_length=16, choices=Phase.choices)
     fiscal_year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
+    # An approved assessment is frozen; a later change is a new revision of it.
+    revision = models.PositiveSmallIntegerField(_("版"), default=1)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The approved assessment this one starts from (last year's, or the revision before).",
+    )  # fmt: skip
+    state = models.CharField(_("状態"), max_length=16, choices=State.choices, default=State.DRAFT)
+    round = models.PositiveSmallIntegerField(default=0)  # submissions so far
+    due_date = models.DateField(_("提出期限"), null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["system", "phase", "-fiscal_year"]
+        ordering = ["system", "phase", "-fiscal_year", "-revision"]
+        indexes = [
+            models.Index(fields=["state", "due_date"], name="assessment_state_due"),
+        ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=State.values), name="assessment_state_valid"
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(phase="initial", fiscal_year__isnull=True)
@@ -40,10 +94,12 @@ class Assessment(models.Model):
                 name="assessment_phase_year",
             ),
             models.UniqueConstraint(
-                fields=["system"], condition=Q(phase="initial"), name="assessment_one_initial"
+                fields=["system", "revision"],
+                condition=Q(phase="initial"),
+                name="assessment_one_initial",
             ),
             models.UniqueConstraint(
-                fields=["system", "fiscal_year"],
+                fields=["system", "fiscal_year", "revision"],
                 condition=Q(phase="operation"),
                 name="assessment_one_per_year",
             ),
@@ -52,11 +108,35 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"{self.system.name} / {self.phase_label}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:detail", args=[self.pk])
+
     @property
     def phase_label(self) -> str:
+        label = str(self.get_phase_display())
         if self.phase == self.Phase.OPERATION:
-            return f"{self.get_phase_display()}（{self.fiscal_year}年度）"
-        return str(self.get_phase_display())
+            label = f"{label}（{self.fiscal_year}年度）"
+        return f"{label} 第{self.revision}版" if self.revision > 1 else label
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            bool(self.due_date)
+            and self.state != State.APPROVED
+            and self.due_date < timezone.localdate()
+        )
+
+    def can(self, transition: str) -> bool:
+        return self.state in TRANSITIONS[transition][0]
+
+    def is_open_for(self, answer: "Answer") -> bool:
+        """Whether the answer may change in this state: everything in a draft, only
+        the returned items once returned, nothing while submitted or after approval."""
+        if self.state == State.DRAFT:
+            return True
+        if self.state == State.RETURNED:
+            return answer.verdict in (Verdict.FIX, Verdict.QUESTION)
+        return False
 
     def applicability(self) -> dict[int, Applicability]:
         """Item id -> whether it applies to the system as it is profiled now."""
@@ -74,11 +154,27 @@ class Status(models.TextChoices):
     WARD = "ward", _("区で対応")
 
 
+class Verdict(models.TextChoices):
+    """The ward's judgement of one answer."""
+
+    OK = "ok", _("適合")
+    FIX = "fix", _("要修正")
+    QUESTION = "question", _("要確認")
+
+
 class Answer(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     text = models.TextField(blank=True, max_length=ANSWER_MAX_LENGTH)
+    # For 一部対応 / 未対応: what will be done, and by when.
+    plan = models.TextField(_("対応予定"), blank=True, max_length=ANSWER_MAX_LENGTH)
+    target_date = models.DateField(_("対応予定日"), null=True, blank=True)
+    verdict = models.CharField(_("審査結果"), max_length=16, choices=Verdict.choices, blank=True)
+    verdict_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verdict_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -114,7 +210,23 @@ class Answer(models.Model):
         return [Status.DONE, Status.PARTIAL, Status.NOT_DONE, Status.NOT_APPLICABLE]
 
     def snapshot(self) -> dict:
-        return {"status": self.status, "text": self.text}
+        return {
+            "status": self.status,
+            "text": self.text,
+            "plan": self.plan,
+            "target_date": self.target_date.isoformat() if self.target_date else None,
+        }
+
+    def missing_for_submission(self) -> str | None:
+        """Why this answer cannot be submitted yet, or None."""
+        if not self.status:
+            return str(_("対応状況が未回答です"))
+        if self.status == Status.NOT_APPLICABLE and not self.text.strip():
+            return str(_("「該当なし」の理由がありません"))
+        if self.status in (Status.PARTIAL, Status.NOT_DONE):
+            if not self.plan.strip() or self.target_date is None:
+                return str(_("「一部対応」「未対応」には対応予定と対応予定日が必要です"))
+        return None
 
 
 class AnswerRevision(models.Model):
@@ -124,11 +236,15 @@ class AnswerRevision(models.Model):
         WEB = "web", _("画面")
         IMPORT = "import", _("Excel取込")
         SYSTEM = "system", _("初期値")
+        COPY = "copy", _("関連項目から複写")
+        CARRYOVER = "carryover", _("前回の承認済み回答")
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     text = models.TextField(blank=True)
+    plan = models.TextField(blank=True)
+    target_date = models.DateField(null=True, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -145,11 +261,37 @@ class AnswerRevision(models.Model):
         return f"{self.answer} v{self.version}"
 
 
-def validate_answer(item: Item, status: str, text: str) -> None:
+class Submission(models.Model):
+    """One submission of an assessment: which version of each answer was submitted,
+    so that the reviewer sees what changed since the one before."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="submissions")
+    round = models.PositiveSmallIntegerField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+    versions = models.JSONField(default=dict)  # answer id -> version
+
+    class Meta:
+        ordering = ["assessment", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "round"], name="submission_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment} #{self.round}"
+
+
+def validate_answer(item: Item, status: str, text: str, plan: str = "") -> None:
     """The rules every saved answer keeps, from the web or from Excel."""
     from django.core.exceptions import ValidationError
 
     errors = {}
+    if len(plan) > ANSWER_MAX_LENGTH or CONTROL_CHARACTERS.search(plan):
+        errors["plan"] = _("対応予定は%(max)d文字以内で、制御文字を含めずに入力してください。") % {
+            "max": ANSWER_MAX_LENGTH
+        }
     if status and status not in Answer.allowed_statuses(item):
         errors["status"] = _("この項目では選べない対応状況です。")
     if status == Status.NOT_APPLICABLE and not text.strip():

@@ -19,9 +19,13 @@ class Row:
     reasons: tuple[str, ...]
     editable: bool
     related: list[tuple[str, int]] = field(default_factory=list)  # (key, printed number)
-    form: object = None  # an AnswerForm, where the page shows one
-    save_url: str = ""
-    history_url: str = ""
+    # What the page adds (attach_details): the export does not need them.
+    form: object = None  # the inline form's fields, where the page shows one
+    evidence: list = field(default_factory=list)
+    comments: list = field(default_factory=list)
+    submitted_before: object = None  # the revision submitted the round before, if it differs
+    changed_since_previous: bool = False  # differs from the assessment it was carried from
+    urls: dict = field(default_factory=dict)
     html: str = ""  # the rendered block, set by the view
 
     @property
@@ -70,11 +74,49 @@ def build_sheet(assessment: Assessment, scope: AnswerScope = AnswerScope.NONE) -
                 answer,
                 verdict.applies,
                 verdict.reasons,
-                scope.allows(item, verdict.applies),
+                scope.allows(item, verdict.applies) and assessment.is_open_for(answer),
                 related=[(key, numbers[key]) for key in item.related],
             )
         )
     return sections
+
+
+def attach_details(assessment: Assessment, sections: list[Section]) -> None:
+    """Evidence, comments, what changed since the last submission and since the
+    assessment this one was carried from: a few queries for the whole sheet."""
+    from kakunin.assessments.models import AnswerRevision
+    from kakunin.evidence.models import Evidence
+    from kakunin.reviews.models import Comment
+
+    rows = {r.answer.pk: r for s in sections for r in s.rows}
+    for ev in Evidence.objects.filter(
+        answer__assessment=assessment, removed_at__isnull=True
+    ).select_related("uploaded_by"):
+        rows[ev.answer_id].evidence.append(ev)
+    for c in Comment.objects.filter(answer__assessment=assessment).select_related("author"):
+        rows[c.answer_id].comments.append(c)
+    submissions = list(assessment.submissions.order_by("-round")[:2])
+    if len(submissions) == 2:
+        latest, before = submissions[0].versions, submissions[1].versions
+        changed = {
+            int(pk): v for pk, v in before.items() if latest.get(pk) != v and int(pk) in rows
+        }
+        for pk in changed:
+            # Version 0 is "not yet answered": it has no stored revision.
+            rows[pk].submitted_before = AnswerRevision(answer_id=pk, version=0)
+        for rev in AnswerRevision.objects.filter(answer_id__in=changed):
+            if rev.version == changed[rev.answer_id]:
+                rows[rev.answer_id].submitted_before = rev
+    if assessment.previous_id:
+        old = {
+            key: (status, text)
+            for key, status, text in assessment.previous.answers.values_list(
+                "item__key", "status", "text"
+            )
+        }
+        for row in rows.values():
+            if row.item.key in old and old[row.item.key] != (row.answer.status, row.answer.text):
+                row.changed_since_previous = True
 
 
 def totals(sections: list[Section]) -> tuple[int, int]:

@@ -1,6 +1,7 @@
 """The Jinja2 environment, for the few fragments that repeat too often for Django's
 template language (the 83 items of an assessment page). Autoescape is on."""
 
+from django.urls import reverse
 from django.utils import timezone
 
 from jinja2 import Environment
@@ -11,8 +12,13 @@ def minute(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def url(name: str, *args) -> str:
+    return reverse(name, args=args)
+
+
 def environment(**options) -> Environment:
     options.pop("autoescape", None)
     env = Environment(autoescape=True, **options)
     env.filters["minute"] = minute
+    env.globals["url"] = url
     return env

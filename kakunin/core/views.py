@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 
 
 def home(request):
-    return redirect("systems:index")
+    return redirect("dashboards:home")
 
 
 @login_not_required

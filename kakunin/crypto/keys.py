@@ -57,25 +57,52 @@ def current_key_id() -> str:
     return keyring()[0]
 
 
-def encrypt(plain: bytes, context: str) -> str:
+def _encrypt(plain: bytes, context: str) -> tuple[str, bytes]:
+    """(key id, nonce + ciphertext) under the current key."""
     key_id, keys = keyring()
     nonce = os.urandom(12)
-    sealed = AESGCM(keys[key_id]).encrypt(nonce, plain, context.encode())
-    return f"{PREFIX}:{key_id}:{base64.b64encode(nonce + sealed).decode()}"
+    return key_id, nonce + AESGCM(keys[key_id]).encrypt(nonce, plain, context.encode())
+
+
+def _decrypt(key_id: str, raw: bytes, context: str) -> bytes:
+    key = keyring()[1].get(key_id)
+    if key is None:
+        raise DecryptionError(f"no key with id {key_id!r} in FIELD_ENCRYPTION_KEYS")
+    try:
+        return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode())
+    except (ValueError, InvalidTag):
+        raise DecryptionError(f"the value does not decrypt with key {key_id!r}") from None
+
+
+def encrypt(plain: bytes, context: str) -> str:
+    """For a database column: "enc1:<key id>:<base64(nonce|ciphertext)>"."""
+    key_id, raw = _encrypt(plain, context)
+    return f"{PREFIX}:{key_id}:{base64.b64encode(raw).decode()}"
 
 
 def decrypt(token: str, context: str) -> bytes:
     prefix, key_id, body = [*token.split(":", 2), "", ""][:3]
     if prefix != PREFIX:
         raise DecryptionError("not an encrypted value")
-    key = keyring()[1].get(key_id)
-    if key is None:
-        raise DecryptionError(f"no key with id {key_id!r} in FIELD_ENCRYPTION_KEYS")
     try:
         raw = base64.b64decode(body, validate=True)
-        return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode())
-    except (ValueError, InvalidTag):
-        raise DecryptionError(f"the value does not decrypt with key {key_id!r}") from None
+    except ValueError:
+        raise DecryptionError(f"the value is damaged (key {key_id!r})") from None
+    return _decrypt(key_id, raw, context)
+
+
+def seal(plain: bytes, context: str) -> bytes:
+    """For a file: b"enc1:<key id>:" followed by nonce and ciphertext, no base64."""
+    key_id, raw = _encrypt(plain, context)
+    return f"{PREFIX}:{key_id}:".encode() + raw
+
+
+def unseal(data: bytes, context: str) -> bytes:
+    prefix, _, rest = data.partition(b":")
+    key_id, _, raw = rest.partition(b":")
+    if prefix != PREFIX.encode() or not raw:
+        raise DecryptionError("not an encrypted file")
+    return _decrypt(key_id.decode(errors="replace"), raw, context)
 
 
 def key_id_of(token: str) -> str:

@@ -12,10 +12,12 @@ from kakunin.forms_xlsx.models import FormImport
 
 
 def export_assessment(*, actor, assessment: Assessment) -> bytes:
+    """The form as the vendor fills it; the ward's copy (ward staff, the command line)
+    also carries each item's verdict and comments."""
+    ward_copy = actor is None or actor.is_ward_staff
+    rows = export.rows_of_assessment(assessment, with_verdicts=ward_copy)
     data = export.to_bytes(
-        export.build_workbook(
-            assessment.template, export.rows_of_assessment(assessment), assessment
-        )
+        export.build_workbook(assessment.template, rows, assessment, with_verdicts=ward_copy)
     )
     with transaction.atomic():
         record("form.export", assessment, actor=actor, changes={"bytes": [None, len(data)]})
@@ -49,8 +51,7 @@ def apply_plan(*, actor, assessment: Assessment, plan: Plan, source_label: str) 
         update_answer(
             actor=actor,
             answer=answers[change.key],
-            status=change.new_status,
-            text=change.new_text,
+            values={"status": change.new_status, "text": change.new_text},
             expected_version=change.version,
             source=AnswerRevision.Source.IMPORT,
         )

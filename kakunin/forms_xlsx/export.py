@@ -8,10 +8,11 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kakunin.assessments.models import Assessment, Status
-from kakunin.assessments.sheet import build_sheet
+from kakunin.assessments.sheet import attach_details, build_sheet
 from kakunin.catalog.models import Item, Template
 from kakunin.forms_xlsx.layout import (
     COLUMNS,
@@ -21,6 +22,7 @@ from kakunin.forms_xlsx.layout import (
     NOT_APPLICABLE_LABEL,
     SHEET_TITLE,
     STATUS_LABELS_JA,
+    VERDICT_COLUMN,
     WIDTHS,
 )
 
@@ -42,16 +44,31 @@ class FormRow:
     text: str
     applies: bool
     yellow: bool  # the vendor fills this row
+    verdict: str = ""  # for the ward's copy: the verdict and the comments
 
 
-def rows_of_assessment(assessment: Assessment) -> list[FormRow]:
+def rows_of_assessment(assessment: Assessment, with_verdicts: bool = False) -> list[FormRow]:
+    sections = build_sheet(assessment)
+    if with_verdicts:
+        attach_details(assessment, sections)
     return [
         FormRow(
-            r.item, r.answer.status, r.answer.text, r.applies, r.applies and not r.item.is_ward_item
+            r.item,
+            r.answer.status,
+            r.answer.text,
+            r.applies,
+            r.applies and not r.item.is_ward_item,
+            _verdict_text(r) if with_verdicts else "",
         )
-        for section in build_sheet(assessment)
+        for section in sections
         for r in section.rows
     ]
+
+
+def _verdict_text(row) -> str:
+    lines = [str(row.answer.get_verdict_display())] if row.answer.verdict else []
+    lines += [f"{c.author.full_name}: {c.body}" for c in row.comments]
+    return "\n".join(lines)
 
 
 def rows_of_template(template: Template) -> list[FormRow]:
@@ -67,12 +84,19 @@ def rows_of_template(template: Template) -> list[FormRow]:
     ]
 
 
-def build_workbook(template: Template, rows: list[FormRow], assessment: Assessment | None = None):
+def build_workbook(
+    template: Template,
+    rows: list[FormRow],
+    assessment: Assessment | None = None,
+    with_verdicts=False,
+):
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_TITLE
     _write_heading(ws, template, assessment)
     _write_rows(ws, template, rows)
+    if with_verdicts:
+        _write_verdicts(ws, rows)
     _page_setup(ws, template, assessment)
     _write_meta(wb, template, assessment)
     return wb
@@ -215,6 +239,25 @@ def _write_item(ws, r: int, template: Template, row: FormRow, status_list):
     ws.row_dimensions[r].height = min(409, LINE_HEIGHT * lines + 4)
 
 
+def _write_verdicts(ws, rows: list[FormRow]):
+    col, title = VERDICT_COLUMN
+    header = ws[f"{col}{HEADER_ROW}"]
+    header.value, header.font, header.fill, header.border, header.alignment = (
+        title,
+        Font(bold=True),
+        HEADER_FILL,
+        BORDER,
+        CENTER,
+    )
+    by_key = {row.item.key: row for row in rows}
+    for r in range(HEADER_ROW + 1, ws.max_row + 1):
+        key = ws[f"{COLUMNS['key'][0]}{r}"].value
+        if key in by_key:
+            cell = ws[f"{col}{r}"]
+            _set_text(cell, by_key[key].verdict)
+            cell.border, cell.alignment = BORDER, WRAP
+
+
 def _page_setup(ws, template: Template, assessment: Assessment | None):
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
@@ -222,7 +265,7 @@ def _page_setup(ws, template: Template, assessment: Assessment | None):
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.print_area = f"A1:F{ws.max_row}"
+    ws.print_area = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
     ws.page_margins.left = ws.page_margins.right = 0.4
     name = assessment.system.name if assessment else ""
     ws.oddHeader.left.text = name.replace("&", "&&")

@@ -17,7 +17,9 @@ COLUMNS = {
     "status": ("F", "対応状況"),
     "key": ("G", "項目キー"),
 }
-WIDTHS = {"A": 6, "B": 20, "C": 20, "D": 62, "E": 50, "F": 12, "G": 26}
+WIDTHS = {"A": 6, "B": 20, "C": 20, "D": 62, "E": 50, "F": 12, "G": 26, "H": 40}
+# The ward's own copy carries the verdicts; the import ignores this column.
+VERDICT_COLUMN = ("H", "審査結果")
 HEADER_ROW = 4
 NOT_APPLICABLE_LABEL = "適用外"
 

@@ -65,3 +65,39 @@ class SystemForm(forms.ModelForm):
 
     def profile_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
+
+
+class SystemFilter(forms.Form):
+    SORTS = {
+        "name": ("name", "pk"),
+        "-updated": ("-updated_at", "pk"),
+        "department": ("department__name", "name"),
+    }
+    q = forms.CharField(label=_("システム名"), max_length=100, required=False)
+    department = forms.ModelChoiceField(
+        label=_("所管課"),
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.WARD),
+        required=False,
+    )
+    serves_web = forms.BooleanField(label=_("Webを提供するもののみ"), required=False)
+    sort = forms.ChoiceField(
+        label=_("並び順"),
+        choices=[
+            ("name", _("システム名")),
+            ("-updated", _("更新が新しい順")),
+            ("department", _("所管課")),
+        ],
+        required=False,
+    )
+
+    def filter(self, qs):
+        if self.is_bound and not self.is_valid():
+            return qs.none()
+        data = self.cleaned_data if self.is_bound else {}
+        if data.get("q"):
+            qs = qs.filter(name__icontains=data["q"])
+        if data.get("department"):
+            qs = qs.filter(department=data["department"])
+        if data.get("serves_web"):
+            qs = qs.filter(serves_web=True)
+        return qs.order_by(*self.SORTS.get(data.get("sort") or "name", self.SORTS["name"]))

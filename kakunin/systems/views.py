@@ -1,27 +1,40 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kakunin.accounts import access
+from kakunin.accounts.forms import AccessRequestForm, InviteForm
+from kakunin.accounts.models import Role
 from kakunin.assessments.actions import create_assessment as create_assessment_action
+from kakunin.assessments.actions import set_due_date
 from kakunin.assessments.forms import AssessmentCreateForm
 from kakunin.audit.trail import record_view
 from kakunin.catalog.models import Template
 from kakunin.systems import actions
-from kakunin.systems.forms import SystemForm
+from kakunin.systems.forms import SystemFilter, SystemForm
 
 
 def index(request):
-    systems = (
+    form = SystemFilter(request.GET or None)
+    systems = form.filter(
         access.visible_systems(request.user)
         .select_related("department")
         .prefetch_related("vendors")
         .annotate(n_assessments=Count("assessments"))
     )
-    ctx = {"systems": systems, "can_create": access.can_create_system(request.user)}
-    return render(request, "systems/index.html", ctx)
+    page = Paginator(systems, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {
+        "page": page,
+        "form": form,
+        "query": query.urlencode(),
+        "can_create": access.can_create_system(request.user),
+    }
+    return render(request, "systems/index.html", ctx, status=400 if form.errors else 200)
 
 
 def create(request):
@@ -51,6 +64,10 @@ def detail(request, pk: int):
         "assessments": system.assessments.select_related("template"),
         "can_edit": access.can_edit_system(request.user, system),
         "assessment_form": AssessmentCreateForm(system=system),
+        "is_vendor": request.user.has_role(Role.VENDOR),
+        "invite_form": InviteForm(),
+        "access_request_form": AccessRequestForm(),
+        "invitations": system.invitations.select_related("invited_by", "organisation")[:20],
     }
     return render(request, "systems/detail.html", ctx)
 
@@ -81,6 +98,10 @@ def create_assessment(request, pk: int):
         for error in form.errors.values():
             messages.error(request, " ".join(error))
         return redirect("systems:detail", system.pk)
-    assessment = create_assessment_action(actor=request.user, system=system, **form.cleaned_data)
+    assessment = create_assessment_action(actor=request.user, system=system, **form.action_args())
+    if form.cleaned_data.get("due_date"):
+        set_due_date(
+            actor=request.user, assessment=assessment, due_date=form.cleaned_data["due_date"]
+        )
     messages.success(request, _("確認票を作成しました。"))
     return redirect("assessments:detail", assessment.pk)

@@ -8,7 +8,7 @@ document.addEventListener("change", function (event) {
   }
 });
 
-// Confirmation for buttons that carry data-confirm (e.g. applying an import).
+// Confirmation for buttons that carry data-confirm (e.g. submitting, approving).
 document.addEventListener("click", function (event) {
   var el = event.target.closest ? event.target.closest("[data-confirm]") : null;
   if (el && !window.confirm(el.getAttribute("data-confirm"))) {
@@ -16,21 +16,114 @@ document.addEventListener("click", function (event) {
   }
 });
 
-// An item form marks itself unsaved while it differs from what was saved.
+// --- Answers save as one types (htmx), and nothing typed is lost -------------
+// Until the server has it, what was typed is kept in this browser
+// (localStorage), so a timed-out session or a dropped network loses nothing:
+// after the next login the page puts it back and saves it.
+
+function answerForm(el) {
+  return el && el.closest ? el.closest("form.answer-form") : null;
+}
+
+function itemKey(form) {
+  return form.getAttribute("data-draft-key").split(":").pop();
+}
+
+function stateOf(form) {
+  return document.getElementById("state-" + itemKey(form));
+}
+
+function show(form, kind) {
+  var state = stateOf(form);
+  if (!state) { return; }
+  state.textContent = state.getAttribute("data-" + kind) || "";
+  state.className = "save-state " + kind;
+}
+
+function fieldsOf(form) {
+  var values = {};
+  form.querySelectorAll("[data-draft]").forEach(function (field) {
+    values[field.getAttribute("data-draft")] = field.value;
+  });
+  return values;
+}
+
+function currentVersion(form) {
+  var input = document.getElementById("version-" + itemKey(form));
+  return input ? input.value : form.getAttribute("data-version");
+}
+
+function keepDraft(form) {
+  try {
+    var draft = { version: currentVersion(form), fields: fieldsOf(form), at: Date.now() };
+    window.localStorage.setItem(form.getAttribute("data-draft-key"), JSON.stringify(draft));
+  } catch (e) { /* storage full or disabled: the server copy is all there is */ }
+}
+
+function dropDraft(form) {
+  try { window.localStorage.removeItem(form.getAttribute("data-draft-key")); } catch (e) { /* ignore */ }
+}
+
 document.addEventListener("input", function (event) {
-  var form = event.target.form;
-  if (form && form.classList.contains("answer-form")) {
-    form.classList.add("dirty");
-    var state = form.querySelector(".save-state");
-    if (state) { state.textContent = state.getAttribute("data-unsaved"); state.className = "save-state unsaved"; }
+  var form = answerForm(event.target);
+  if (form) {
+    keepDraft(form);
+    show(form, "unsaved");
   }
 });
 
-// A request that failed (server error, network down) says so on the form.
-function markFailed(event) {
-  var form = event.detail.elt;
-  var state = form && form.querySelector ? form.querySelector(".save-state") : null;
-  if (state) { state.textContent = state.getAttribute("data-failed"); state.className = "save-state failed"; }
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var form = answerForm(event.detail.elt);
+  if (form && event.detail.elt === form) {
+    keepDraft(form);
+    show(form, "saving");
+  }
+});
+
+document.addEventListener("htmx:afterRequest", function (event) {
+  var form = answerForm(event.detail.elt);
+  if (!form || event.detail.elt !== form) { return; }
+  var status = event.detail.xhr ? event.detail.xhr.status : 0;
+  if (status === 401) {
+    show(form, "logged-out");
+  } else if (!event.detail.successful) {
+    show(form, "failed");
+  } else {
+    var state = stateOf(form);
+    if (state && !state.classList.contains("failed")) { dropDraft(form); }
+  }
+});
+
+// After a (re)load: put back what the server never received.
+function restoreDrafts(root) {
+  root.querySelectorAll("form.answer-form[data-draft-key]").forEach(function (form) {
+    var raw;
+    try { raw = window.localStorage.getItem(form.getAttribute("data-draft-key")); } catch (e) { return; }
+    if (!raw) { return; }
+    var draft;
+    try { draft = JSON.parse(raw); } catch (e) { dropDraft(form); return; }
+    if (String(draft.version) !== String(currentVersion(form))) {
+      dropDraft(form);  // the answer moved on since: the server's copy is newer
+      return;
+    }
+    var changed = false;
+    form.querySelectorAll("[data-draft]").forEach(function (field) {
+      var value = draft.fields[field.getAttribute("data-draft")];
+      if (value !== undefined && field.value !== value) { field.value = value; changed = true; }
+    });
+    if (!changed) { dropDraft(form); return; }
+    show(form, "restored");
+    form.requestSubmit();  // htmx sends it, as if the person had pressed 保存
+  });
 }
-document.addEventListener("htmx:responseError", markFailed);
-document.addEventListener("htmx:sendError", markFailed);
+
+// After htmx has wired the forms (the page, or an item drawn again).
+if (window.htmx) {
+  window.htmx.onLoad(function (elt) { if (elt.querySelectorAll) { restoreDrafts(elt); } });
+}
+
+// A request that failed outright (network down) says so on the form.
+document.addEventListener("htmx:sendError", function (event) {
+  var form = answerForm(event.detail.elt);
+  if (form) { show(form, "failed"); }
+});

@@ -21,10 +21,12 @@ class SaveAnswerTestCase(BaseTestCase):
         self.client.force_login(self.bob)
         r = self.post("pw-composition", "done", "12文字以上・英大小数字必須", headers=HX)
         self.assertEqual(r.status_code, 200)
-        self.assertContains(r, 'id="item-pw-composition"')
+        # Saving as one types: only out-of-band pieces, never the text box itself.
+        self.assertNotContains(r, "<textarea")
+        self.assertContains(r, 'id="state-pw-composition"')
         self.assertContains(r, "保存しました")
+        self.assertContains(r, 'id="version-pw-composition" hx-swap-oob="true"')
         self.assertContains(r, 'id="progress-total" class="progress" hx-swap-oob="true"')
-        self.assertContains(r, "hx-swap-oob")
         answer = self.answer("pw-composition")
         self.assertEqual((answer.status, answer.text), ("done", "12文字以上・英大小数字必須"))
         self.assertEqual(answer.updated_by, self.bob)
@@ -89,7 +91,7 @@ class SaveAnswerTestCase(BaseTestCase):
         self.post("pw-composition", "done", "first", version=0, headers=HX)
         r = self.post("pw-composition", "partial", "second", version=0, headers=HX)
         self.assertContains(r, "他の利用者がこの回答を先に更新しました")
-        self.assertContains(r, "second")  # what was typed is still in the form
+        self.assertNotContains(r, "<textarea")  # what was typed stays in the page's text box
         self.assertEqual(self.answer("pw-composition").text, "first")
 
     def test_a_bad_version_field_is_a_form_error_not_a_crash(self):
@@ -155,5 +157,5 @@ class AssessmentPageTestCase(BaseTestCase):
         block = html[html.index('id="item-terminal-physical-lock"') :]
         block = block[: block.index("</article>")]
         self.assertIn("千代田区の全庁LAN端末のセキュリティ対策にて対応", block)
-        self.assertNotIn("<textarea", block)
+        self.assertNotIn('name="terminal-physical-lock-text"', block)
         self.assertIn("区で対応", block)

@@ -1,3 +1,6 @@
+from django.contrib.sessions.models import Session
+from playwright.sync_api import expect
+
 from kakunin.browser import BrowserTestCase
 
 
@@ -11,49 +14,56 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
     def answer(self, key):
         return self.assessment.answers.get(item__key=key)
 
-    def test_it_saves_an_answer_inline_without_reloading(self):
+    def test_answers_save_as_one_types_without_reloading(self):
         self.open_assessment()
-        item = self.page.locator("#item-pw-composition")
-        item.locator("textarea").fill("12文字以上、英大文字・英小文字・数字を必須")
-        item.locator("select").select_option("done")
-        self.page.locator("#item-pw-composition .save-state.saved").wait_for()
+        self.page.fill("#id_pw-composition-text", "12文字以上、英大文字・英小文字・数字を必須")
+        self.page.select_option("#id_pw-composition-status", "done")
+        self.page.locator("#state-pw-composition.saved").wait_for()
         self.assertEqual(self.page.evaluate("window.__noReload"), "still here")
         self.assertIn("回答済 6 / 適用 70 項目", self.page.locator("#progress-total").inner_text())
-        self.assertIn("1 / 2", self.page.locator("#progress-section-3").first.inner_text())
+        self.assertIn("1 / 2", self.page.locator("#progress-section-3").inner_text())
         answer = self.answer("pw-composition")
-        self.assertEqual(
-            (answer.status, answer.text), ("done", "12文字以上、英大文字・英小文字・数字を必須")
-        )
+        self.assertEqual((answer.status, answer.text), ("done", "12文字以上、英大文字・英小文字・数字を必須"))
+        # Typing on (no button) saves too, and the text box keeps focus and text.
+        self.page.focus("#id_pw-composition-text")
+        self.page.keyboard.type("（追記）")
+        expect(self.page.locator("#state-pw-composition")).to_contain_text("保存しました")
+        self.assertTrue(self.answer("pw-composition").text.endswith("（追記）"))
+        self.assertEqual(self.page.evaluate("document.activeElement.id"), "id_pw-composition-text")
         self.screenshot("assessment-saved")
 
     def test_it_shows_the_error_and_keeps_the_typed_text(self):
         self.open_assessment()
-        item = self.page.locator("#item-pw-rotation")
-        item.locator("select").select_option("na")
-        self.page.locator("#item-pw-rotation .save-state.failed").wait_for()
-        self.assertIn("理由を記入してください", self.page.locator("#item-pw-rotation").inner_text())
+        self.page.select_option("#id_pw-rotation-status", "na")
+        self.page.locator("#state-pw-rotation.failed").wait_for()
+        self.assertIn("理由を記入してください", self.page.locator("#errors-pw-rotation").inner_text())
         self.assertEqual(self.answer("pw-rotation").status, "")
-        self.page.locator("#item-pw-rotation textarea").fill(
-            "MFA を必須とするため定期変更は行わない"
-        )
-        self.page.locator("#item-pw-rotation button[type=submit]").click()
-        self.page.locator("#item-pw-rotation .save-state.saved").wait_for()
+        self.page.fill("#id_pw-rotation-text", "MFA を必須とするため定期変更は行わない")
+        self.page.locator("#state-pw-rotation.saved").wait_for()
         self.assertEqual(self.answer("pw-rotation").status, "na")
-        self.assertEqual(self.page.evaluate("window.__noReload"), "still here")
+        self.assertEqual(self.page.locator("#errors-pw-rotation").inner_text().strip(), "")
         self.screenshot("assessment-error")
+
+    def test_nothing_is_lost_when_the_session_times_out(self):
+        self.open_assessment()
+        Session.objects.all().delete()  # the 60 idle minutes are over
+        self.page.fill("#id_backup-offsite-text", "遠隔地（大阪）に日次で二次バックアップ")
+        self.page.locator("#state-backup-offsite.logged-out").wait_for()
+        self.assertIn("ログインが切れました", self.page.locator("#state-backup-offsite").inner_text())
+        self.assertEqual(self.answer("backup-offsite").text, "")
+        self.login("bob")
+        self.page.goto(self.url(f"/assessments/{self.assessment.pk}/"))
+        self.assertEqual(self.page.input_value("#id_backup-offsite-text"), "遠隔地（大阪）に日次で二次バックアップ")
+        self.page.locator("#state-backup-offsite.saved").wait_for()
+        self.assertEqual(self.answer("backup-offsite").text, "遠隔地（大阪）に日次で二次バックアップ")
 
     def test_history_opens_inline(self):
         self.open_assessment()
-        item = self.page.locator("#item-pw-composition")
-        item.locator("textarea").fill("一回目")
-        item.locator("button[type=submit]").click()
-        self.page.locator("#item-pw-composition .save-state.saved").wait_for()
-        self.page.locator("#item-pw-composition textarea").fill("二回目")
-        self.page.locator("#item-pw-composition button[type=submit]").click()
-        self.page.wait_for_function(
-            "document.querySelector('#item-pw-composition .meta a') !== null"
-        )
-        self.page.locator("#item-pw-composition a", has_text="変更履歴").click()
+        self.page.fill("#id_pw-composition-text", "一回目")
+        self.page.locator("#state-pw-composition.saved").wait_for()
+        self.page.fill("#id_pw-composition-text", "二回目")
+        expect(self.page.locator("#version-pw-composition")).to_have_value("2")
+        self.page.locator("#meta-pw-composition a", has_text="変更履歴").click()
         table = self.page.locator("#item-pw-composition-history table")
         table.wait_for()
         text = table.inner_text()

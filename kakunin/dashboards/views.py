@@ -1,0 +1,64 @@
+from django.db.models import Count, Max, Q
+from django.shortcuts import render
+
+from kakunin.accounts import access
+from kakunin.accounts.models import Role
+from kakunin.assessments.models import Answer, State, Status, Verdict
+from kakunin.dashboards.charts import bar_chart
+
+
+def home(request):
+    if request.user.has_role(Role.VENDOR):
+        return vendor(request)
+    return ward(request)
+
+
+def _latest_per_system(assessments):
+    """The newest assessment of each system: what the charts speak of."""
+    newest = assessments.values("system").annotate(last=Max("pk")).values("last")
+    return assessments.filter(pk__in=newest)
+
+
+def ward(request):
+    visible = access.visible_assessments(request.user)
+    by_state = dict(visible.values_list("state").annotate(n=Count("pk")))
+    states = [(value, label, by_state.get(value, 0)) for value, label in State.choices]
+    queue = visible.waiting_for_review().select_related("system").order_by("submitted_at")[:20]
+    overdue = visible.overdue().select_related("system").order_by("due_date")[:20]
+    latest = _latest_per_system(visible)
+    rows = (
+        Answer.objects.filter(assessment__in=latest)
+        .exclude(status__in=["", Status.NOT_APPLICABLE])
+        .values("item__section")
+        .annotate(
+            total=Count("pk"),
+            done=Count("pk", filter=Q(status__in=[Status.DONE, Status.WARD])),
+            first=Max("item__number"),
+        )
+        .order_by("first")
+    )
+    chart = bar_chart([(r["item__section"], r["done"], r["total"]) for r in rows])
+    ctx = {
+        "states": states,
+        "queue": queue,
+        "overdue": overdue,
+        "chart": chart,
+        "systems": latest.count(),
+    }
+    return render(request, "dashboards/ward.html", ctx)
+
+
+def vendor(request):
+    visible = (
+        access.visible_assessments(request.user)
+        .select_related("system")
+        .annotate(
+            returned=Count(
+                "answers", filter=Q(answers__verdict__in=[Verdict.FIX, Verdict.QUESTION])
+            ),
+            answered=Count("answers", filter=~Q(answers__status="")),
+        )
+    )
+    asked = [a for a in visible if a.state in (State.DRAFT, State.RETURNED)]
+    others = [a for a in visible if a.state not in (State.DRAFT, State.RETURNED)]
+    return render(request, "dashboards/vendor.html", {"asked": asked, "others": others})

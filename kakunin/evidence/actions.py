@@ -1,0 +1,105 @@
+"""Keeping and handing out evidence files: checked, scanned, encrypted, audited."""
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kakunin.audit.trail import record
+from kakunin.crypto import keys
+from kakunin.evidence import clamav
+from kakunin.evidence.detect import Refused, detect
+from kakunin.evidence.models import Evidence
+
+
+def _path(evidence: Evidence) -> Path:
+    return Path(settings.EVIDENCE_DIR) / evidence.stored_name.hex
+
+
+def add_evidence(*, actor, answer, upload) -> Evidence:
+    """Keep an uploaded file as evidence of the answer. Raises Refused with the reason;
+    a refused file leaves nothing behind."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    if upload.size > limit:
+        raise Refused(
+            _("ファイルが大きすぎます（上限 %(mb)d MB）。") % {"mb": limit // (1024 * 1024)}
+        )
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise Refused(
+            _("ファイルが大きすぎます（上限 %(mb)d MB）。") % {"mb": limit // (1024 * 1024)}
+        )
+    if not data:
+        raise Refused(_("空のファイルは添付できません。"))
+    filename = Path(upload.name or "file").name[:200]
+    kind = detect(data, filename)
+    if settings.CLAMAV_SOCKET:
+        try:
+            found = clamav.scan(data)
+        except clamav.ScannerUnavailable:
+            raise Refused(
+                _(
+                    "ウイルス検査ができないため、いまは受け付けられません。時間をおいてお試しください。"
+                )
+            ) from None
+        if found:
+            with transaction.atomic():
+                record(
+                    "evidence.malware",
+                    answer,
+                    actor=actor,
+                    changes={"file": [None, filename], "found": [None, found]},
+                )
+            raise Refused(
+                _("ウイルスが検出されたため受け付けません（%(name)s）。") % {"name": found}
+            )
+    evidence = Evidence(
+        answer=answer,
+        filename=filename,
+        kind=kind,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+    )
+    path = _path(evidence)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_bytes(keys.seal(data, evidence.context))
+    try:
+        with transaction.atomic():
+            evidence.save()
+            record(
+                "evidence.add",
+                evidence,
+                actor=actor,
+                changes={
+                    "file": [None, filename],
+                    "sha256": [None, evidence.sha256],
+                    "size": [None, evidence.size],
+                },
+            )
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    return evidence
+
+
+def read_evidence(*, actor, evidence: Evidence) -> bytes:
+    """The file's content, for a download (audited)."""
+    data = keys.unseal(_path(evidence).read_bytes(), evidence.context)
+    with transaction.atomic():
+        record(
+            "evidence.download", evidence, actor=actor, changes={"sha256": [None, evidence.sha256]}
+        )
+    return data
+
+
+@transaction.atomic
+def remove_evidence(*, actor, evidence: Evidence) -> None:
+    """The file goes; the record of it (name, hash, who, when) stays."""
+    evidence.removed_at, evidence.removed_by = timezone.now(), actor
+    evidence.save(update_fields=["removed_at", "removed_by"])
+    record("evidence.remove", evidence, actor=actor, changes={"file": [evidence.filename, None]})
+    transaction.on_commit(lambda: _path(evidence).unlink(missing_ok=True))

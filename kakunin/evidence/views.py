@@ -1,0 +1,92 @@
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from kakunin.accounts import access
+from kakunin.assessments.models import Answer
+from kakunin.evidence import actions
+from kakunin.evidence.detect import KINDS, Refused
+from kakunin.evidence.models import Evidence
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("証跡ファイル"), max_length=255)
+
+
+def _editable_answer(request, pk: int, key: str) -> Answer:
+    """The answer, if this user may change it now (its evidence with it)."""
+    from kakunin.assessments.sheet import build_sheet
+
+    assessment = access.get_rw_assessment_for_user(request, pk)
+    for section in build_sheet(assessment, access.answer_scope(request.user, assessment)):
+        for row in section.rows:
+            if row.item.key == key:
+                access.require(row.editable)
+                return row.answer
+    raise Http404
+
+
+def _back(request, answer, **state):
+    from kakunin.assessments.views import item_response
+
+    if request.htmx:
+        return item_response(request, answer.assessment, answer.item.key, **state)
+    return redirect(
+        reverse("assessments:detail", args=[answer.assessment_id]) + f"#item-{answer.item.key}"
+    )
+
+
+@require_POST
+def add(request, pk: int, key: str):
+    answer = _editable_answer(request, pk, key)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("添付するファイルを選んでください。"))
+        return _back(request, answer, evidence_error=_("添付するファイルを選んでください。"))
+    try:
+        evidence = actions.add_evidence(
+            actor=request.user, answer=answer, upload=form.cleaned_data["file"]
+        )
+    except Refused as exc:
+        if not request.htmx:
+            messages.error(request, str(exc))
+        return _back(request, answer, evidence_error=str(exc))
+    if not request.htmx:
+        messages.success(request, _("%(name)s を添付しました。") % {"name": evidence.filename})
+    return _back(request, answer)
+
+
+def _evidence(request, pk: int, evidence_pk: int) -> Evidence:
+    assessment = access.get_assessment_for_user(request, pk)
+    return get_object_or_404(
+        Evidence.objects.select_related("answer__item", "answer__assessment"),
+        pk=evidence_pk,
+        answer__assessment=assessment,
+        removed_at__isnull=True,
+    )
+
+
+@require_GET
+def download(request, pk: int, evidence_pk: int):
+    """Only through here, for someone who may see the assessment: an attachment, never inline."""
+    evidence = _evidence(request, pk, evidence_pk)
+    data = actions.read_evidence(actor=request.user, evidence=evidence)
+    response = HttpResponse(data, content_type=KINDS[evidence.kind][0])
+    response["Content-Disposition"] = content_disposition_header(True, evidence.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def remove(request, pk: int, evidence_pk: int):
+    evidence = _evidence(request, pk, evidence_pk)
+    answer = _editable_answer(request, pk, evidence.answer.item.key)
+    actions.remove_evidence(actor=request.user, evidence=evidence)
+    return _back(request, answer)

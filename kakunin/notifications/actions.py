@@ -1,0 +1,56 @@
+"""Telling people: an in-app notification and an e-mail, in each person's language.
+
+E-mail goes through Django's mail API with a fixed subject per kind; what users
+typed (comments, names) only ever goes into the body (item 56). It is sent after
+the transaction commits, so a rolled-back change mails nobody.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from kakunin.notifications.models import Notification
+
+
+def render(kind: str, context: dict, language: str) -> tuple[str, str]:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        ctx = {"site": settings.SITE_NAME, "site_url": settings.SITE_URL.rstrip("/"), **context}
+        subject = render_to_string(f"notifications/email/{kind}_subject.txt", ctx)
+        body = render_to_string(f"notifications/email/{kind}.txt", ctx)
+    # One line, no line breaks: nothing can be smuggled into the headers.
+    return " ".join(subject.split())[:200], body
+
+
+def notify(users, kind: str, context: dict, url: str = "", key: str = "") -> list[Notification]:
+    """Notify each (active) user; with `key`, only those not told already."""
+    made = []
+    for user in {u.pk: u for u in users if u.is_active}.values():
+        subject, body = render(kind, context, user.language)
+        try:
+            with transaction.atomic():
+                made.append(
+                    Notification.objects.create(
+                        user=user, kind=kind, subject=subject, body=body, url=url, key=key
+                    )
+                )
+        except IntegrityError:
+            continue  # already told
+        if user.email:
+            transaction.on_commit(
+                lambda s=subject, b=body, to=user.email: send_mail(
+                    s, b, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=True
+                )
+            )
+    return made
+
+
+def email_address(address: str, kind: str, context: dict, language: str = "ja") -> None:
+    """Mail someone who has no account yet (an invitation)."""
+    subject, body = render(kind, context, language)
+    transaction.on_commit(
+        lambda: send_mail(
+            subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False
+        )
+    )

@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    INVITATION = "invitation", _("招待")
+    SUBMITTED = "submitted", _("提出")
+    RETURNED = "returned", _("差戻し")
+    QUESTION = "question", _("確認事項")
+    APPROVED = "approved", _("承認")
+    COMMENT = "comment", _("コメント")
+    DUE_SOON = "due_soon", _("提出期限まで3日")
+    OVERDUE = "overdue", _("提出期限超過")
+    ACCESS_REQUEST = "access_request", _("利用者追加の依頼")
+
+
+class Notification(models.Model):
+    """What a person is told, in the app (and by e-mail when it was sent)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=300, blank=True)
+    # Reminders are sent once: the same key is never notified twice to the same person.
+    key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], condition=~models.Q(key=""), name="notification_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

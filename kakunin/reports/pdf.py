@@ -1,0 +1,32 @@
+"""An approved assessment as a PDF for the ward's approval file (決裁).
+
+WeasyPrint with the system's Noto Sans CJK JP, embedded. It fetches nothing:
+every URL the document might name is refused.
+"""
+
+from django.template.loader import render_to_string
+from weasyprint import HTML
+
+from kakunin.assessments.sheet import attach_details, build_sheet
+
+
+class FetchRefused(Exception):
+    pass
+
+
+def refuse_fetch(url: str, *args, **kwargs):
+    raise FetchRefused(f"the PDF may not fetch {url}")
+
+
+def assessment_pdf(assessment) -> bytes:
+    sections = build_sheet(assessment)
+    attach_details(assessment, sections)
+    html = render_to_string(
+        "reports/assessment_pdf.html",
+        {
+            "assessment": assessment,
+            "sections": sections,
+            "submissions": assessment.submissions.select_related("submitted_by"),
+        },
+    )
+    return HTML(string=html, url_fetcher=refuse_fetch, base_url="about:blank").write_pdf()

@@ -1,0 +1,225 @@
+"""The ward's side of the exchange: verdicts, comments, returning and approving.
+Every step runs in one transaction with its audit event, and tells the people concerned."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kakunin.assessments.actions import (
+    TransitionRefused,
+    carry_answers,
+    department_staff,
+    lock,
+    reviewers,
+    vendor_staff,
+)
+from kakunin.assessments.models import Answer, Assessment, State, Verdict
+from kakunin.audit.trail import record
+from kakunin.notifications.actions import notify
+from kakunin.notifications.models import Kind
+from kakunin.reviews.models import Comment
+
+
+def _context(actor, assessment, **extra) -> dict:
+    return {
+        "actor": actor.full_name,
+        "assessment": str(assessment),
+        "url": assessment.get_absolute_url(),
+        **extra,
+    }
+
+
+def start_review(*, actor, assessment: Assessment) -> Assessment:
+    with transaction.atomic():
+        current = lock(assessment)
+        if not current.can("start_review"):
+            raise TransitionRefused(
+                _("この状態（%(state)s）では審査を開始できません。")
+                % {"state": current.get_state_display()}
+            )
+        before, current.state = current.state, State.IN_REVIEW
+        current.save(update_fields=["state", "updated_at"])
+        record(
+            "assessment.start_review",
+            current,
+            actor=actor,
+            changes={"state": [before, current.state]},
+        )
+    return current
+
+
+def set_verdict(*, actor, answer: Answer, verdict: str, comment: str = "") -> None:
+    """適合, 要修正 (with a comment) or 要確認 (a question)."""
+    if verdict not in Verdict.values and verdict != "":
+        raise TransitionRefused(_("審査結果を選んでください。"))
+    if verdict in (Verdict.FIX, Verdict.QUESTION) and not comment.strip():
+        raise TransitionRefused(_("「要修正」「要確認」にはコメントを書いてください。"))
+    with transaction.atomic():
+        assessment = lock(answer.assessment)
+        if assessment.state != State.IN_REVIEW:
+            raise TransitionRefused(_("審査中の確認票にだけ審査結果を付けられます。"))
+        current = Answer.objects.select_for_update().get(pk=answer.pk)
+        before = current.verdict
+        current.verdict, current.verdict_by, current.verdict_at = verdict, actor, timezone.now()
+        current.save(update_fields=["verdict", "verdict_by", "verdict_at"])
+        record("answer.verdict", current, actor=actor, changes={"verdict": [before, verdict]})
+        if comment.strip():
+            _add_comment(actor, current, assessment, comment)
+    answer.refresh_from_db()
+
+
+def mark_remaining_ok(*, actor, assessment: Assessment) -> int:
+    """Every applicable answer still without a verdict is 適合."""
+    with transaction.atomic():
+        current = lock(assessment)
+        if current.state != State.IN_REVIEW:
+            raise TransitionRefused(_("審査中の確認票にだけ審査結果を付けられます。"))
+        open_answers = [
+            a for a in current.answers.select_related("item").filter(verdict="")
+            if current.template.evaluate(a.item, current.system).applies
+        ]  # fmt: skip
+        now = timezone.now()
+        for a in open_answers:
+            a.verdict, a.verdict_by, a.verdict_at = Verdict.OK, actor, now
+        Answer.objects.bulk_update(open_answers, ["verdict", "verdict_by", "verdict_at"])
+        record(
+            "assessment.mark_ok",
+            current,
+            actor=actor,
+            changes={"answers": [None, len(open_answers)]},
+        )
+    return len(open_answers)
+
+
+def return_assessment(*, actor, assessment: Assessment) -> Assessment:
+    """審査中 → 差戻し: only the items marked 要修正 or 要確認 go back to the vendor."""
+    with transaction.atomic():
+        current = lock(assessment)
+        if not current.can("return"):
+            raise TransitionRefused(
+                _("この状態（%(state)s）では差し戻せません。")
+                % {"state": current.get_state_display()}
+            )
+        returned = list(
+            current.answers.select_related("item").filter(
+                verdict__in=[Verdict.FIX, Verdict.QUESTION]
+            )
+        )
+        if not returned:
+            raise TransitionRefused(_("「要修正」か「要確認」の項目がないため差し戻せません。"))
+        before, current.state = current.state, State.RETURNED
+        current.save(update_fields=["state", "updated_at"])
+        numbers = ", ".join(f"No.{a.item.number}" for a in returned)
+        record(
+            "assessment.return",
+            current,
+            actor=actor,
+            changes={"state": [before, current.state], "items": [None, numbers]},
+        )
+        people = vendor_staff(current.system) + department_staff(current.system)
+        notify(
+            people,
+            Kind.RETURNED,
+            _context(actor, current, items=numbers),
+            url=current.get_absolute_url(),
+        )
+        questions = [a for a in returned if a.verdict == Verdict.QUESTION]
+        if questions:
+            qs = ", ".join(f"No.{a.item.number}" for a in questions)
+            notify(
+                people,
+                Kind.QUESTION,
+                _context(actor, current, items=qs),
+                url=current.get_absolute_url(),
+            )
+    return current
+
+
+def approve(*, actor, assessment: Assessment) -> Assessment:
+    """審査中 → 承認, when every applicable answer is 適合. The answers are then frozen."""
+    with transaction.atomic():
+        current = lock(assessment)
+        if not current.can("approve"):
+            raise TransitionRefused(
+                _("この状態（%(state)s）では承認できません。")
+                % {"state": current.get_state_display()}
+            )
+        pending = [
+            f"No.{a.item.number}"
+            for a in current.answers.select_related("item").exclude(verdict=Verdict.OK)
+            if current.template.evaluate(a.item, current.system).applies
+        ]
+        if pending:
+            raise TransitionRefused(_("「適合」でない項目があるため承認できません。"), pending)
+        before = current.state
+        current.state, current.approved_by, current.approved_at = (
+            State.APPROVED,
+            actor,
+            timezone.now(),
+        )
+        current.save(update_fields=["state", "approved_by", "approved_at", "updated_at"])
+        record(
+            "assessment.approve", current, actor=actor, changes={"state": [before, current.state]}
+        )
+        people = vendor_staff(current.system) + department_staff(current.system)
+        notify(people, Kind.APPROVED, _context(actor, current), url=current.get_absolute_url())
+    return current
+
+
+def new_revision(*, actor, assessment: Assessment) -> Assessment:
+    """An approved assessment is frozen: a change starts a new revision from its answers."""
+    with transaction.atomic():
+        current = lock(assessment)
+        if current.state != State.APPROVED:
+            raise TransitionRefused(_("承認済みの確認票だけ新しい版にできます。"))
+        latest = (
+            Assessment.objects.filter(
+                system=current.system, phase=current.phase, fiscal_year=current.fiscal_year
+            )
+            .order_by("-revision")
+            .first()
+        )
+        revision = Assessment.objects.create(
+            system=current.system,
+            template=current.template,
+            phase=current.phase,
+            fiscal_year=current.fiscal_year,
+            revision=latest.revision + 1,
+            previous=current,
+            due_date=current.due_date,
+            created_by=actor,
+        )
+        carry_answers(revision, current, actor)
+        record(
+            "assessment.new_revision",
+            revision,
+            actor=actor,
+            changes={"previous": [None, current.pk], "revision": [None, revision.revision]},
+        )
+    return revision
+
+
+def add_comment(*, actor, answer: Answer, body: str) -> Comment:
+    if not body.strip():
+        raise TransitionRefused(_("コメントを入力してください。"))
+    with transaction.atomic():
+        return _add_comment(actor, answer, answer.assessment, body)
+
+
+def _add_comment(actor, answer: Answer, assessment: Assessment, body: str) -> Comment:
+    comment = Comment.objects.create(
+        answer=answer, author=actor, body=body.strip(), round=assessment.round
+    )
+    record("answer.comment", answer, actor=actor, changes={"comment": [None, comment.body[:200]]})
+    # The other side hears of it: a ward comment tells the vendor, and the other way round.
+    if actor.is_ward_staff:
+        people = vendor_staff(assessment.system)
+    else:
+        people = reviewers() + department_staff(assessment.system)
+    notify(
+        people,
+        Kind.COMMENT,
+        _context(actor, assessment, number=answer.item.number, body=comment.body),
+        url=f"{assessment.get_absolute_url()}#item-{answer.item.key}",
+    )
+    return comment

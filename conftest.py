@@ -13,6 +13,10 @@ def pytest_configure(config):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.STATIC_ROOT = tempfile.mkdtemp(prefix="kakunin-static-")
+    # Files the tests write go to throwaway folders, never to var/.
+    settings.EVIDENCE_DIR = tempfile.mkdtemp(prefix="kakunin-evidence-")
+    settings.AUDIT_ARCHIVE_DIR = tempfile.mkdtemp(prefix="kakunin-archive-")
+
     settings.PASSWORD_HASHERS = [
         # Fast hashing for the many users tests create; tests of storage check argon2 directly.
         "django.contrib.auth.hashers.MD5PasswordHasher",

@@ -29,7 +29,14 @@ class AnswerLocked(Exception):
 
 @transaction.atomic
 def create_assessment(
-    *, actor, system, template, phase: str, fiscal_year=None, carry_from: Assessment | None = None
+    *,
+    actor,
+    system,
+    template,
+    phase: str,
+    fiscal_year=None,
+    carry_from: Assessment | None = None,
+    revision: int = 1,
 ) -> Assessment:
     """A new checklist for the system. With `carry_from` (an approved assessment, last
     year's say), its answers are the starting point and changes since are marked."""
@@ -40,7 +47,11 @@ def create_assessment(
         fiscal_year=fiscal_year,
         created_by=actor,
         previous=carry_from,
+        revision=revision,
+        # A new revision keeps the deadline of the one it replaces.
+        due_date=carry_from.due_date if carry_from is not None and revision > 1 else None,
     )
+
     now = timezone.now()
     answers = [
         Answer(

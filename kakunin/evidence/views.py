@@ -47,8 +47,11 @@ def add(request, pk: int, key: str):
     answer = _editable_answer(request, pk, key)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("添付するファイルを選んでください。"))
-        return _back(request, answer, evidence_error=_("添付するファイルを選んでください。"))
+        error = " ".join(form.errors.get("file", [_("添付するファイルを選んでください。")]))
+        if not request.htmx:
+            messages.error(request, error)
+        return _back(request, answer, evidence_error=error)
+
     try:
         evidence = actions.add_evidence(
             actor=request.user, answer=answer, upload=form.cleaned_data["file"]

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from kakunin.assessments.actions import (
     TransitionRefused,
-    carry_answers,
+    create_assessment,
     department_staff,
     lock,
     reviewers,
@@ -179,22 +179,14 @@ def new_revision(*, actor, assessment: Assessment) -> Assessment:
             .order_by("-revision")
             .first()
         )
-        revision = Assessment.objects.create(
+        revision = create_assessment(
+            actor=actor,
             system=current.system,
             template=current.template,
             phase=current.phase,
             fiscal_year=current.fiscal_year,
+            carry_from=current,
             revision=latest.revision + 1,
-            previous=current,
-            due_date=current.due_date,
-            created_by=actor,
-        )
-        carry_answers(revision, current, actor)
-        record(
-            "assessment.new_revision",
-            revision,
-            actor=actor,
-            changes={"previous": [None, current.pk], "revision": [None, revision.revision]},
         )
     return revision
 

@@ -23,7 +23,9 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         self.assertIn("回答済 6 / 適用 70 項目", self.page.locator("#progress-total").inner_text())
         self.assertIn("1 / 2", self.page.locator("#progress-section-3").inner_text())
         answer = self.answer("pw-composition")
-        self.assertEqual((answer.status, answer.text), ("done", "12文字以上、英大文字・英小文字・数字を必須"))
+        self.assertEqual(
+            (answer.status, answer.text), ("done", "12文字以上、英大文字・英小文字・数字を必須")
+        )
         # Typing on (no button) saves too, and the text box keeps focus and text.
         self.page.focus("#id_pw-composition-text")
         self.page.keyboard.type("（追記）")
@@ -36,7 +38,9 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         self.open_assessment()
         self.page.select_option("#id_pw-rotation-status", "na")
         self.page.locator("#state-pw-rotation.failed").wait_for()
-        self.assertIn("理由を記入してください", self.page.locator("#errors-pw-rotation").inner_text())
+        self.assertIn(
+            "理由を記入してください", self.page.locator("#errors-pw-rotation").inner_text()
+        )
         self.assertEqual(self.answer("pw-rotation").status, "")
         self.page.fill("#id_pw-rotation-text", "MFA を必須とするため定期変更は行わない")
         self.page.locator("#state-pw-rotation.saved").wait_for()
@@ -49,13 +53,20 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         Session.objects.all().delete()  # the 60 idle minutes are over
         self.page.fill("#id_backup-offsite-text", "遠隔地（大阪）に日次で二次バックアップ")
         self.page.locator("#state-backup-offsite.logged-out").wait_for()
-        self.assertIn("ログインが切れました", self.page.locator("#state-backup-offsite").inner_text())
+        self.assertIn(
+            "ログインが切れました", self.page.locator("#state-backup-offsite").inner_text()
+        )
         self.assertEqual(self.answer("backup-offsite").text, "")
         self.login("bob")
         self.page.goto(self.url(f"/assessments/{self.assessment.pk}/"))
-        self.assertEqual(self.page.input_value("#id_backup-offsite-text"), "遠隔地（大阪）に日次で二次バックアップ")
+        self.assertEqual(
+            self.page.input_value("#id_backup-offsite-text"),
+            "遠隔地（大阪）に日次で二次バックアップ",
+        )
         self.page.locator("#state-backup-offsite.saved").wait_for()
-        self.assertEqual(self.answer("backup-offsite").text, "遠隔地（大阪）に日次で二次バックアップ")
+        self.assertEqual(
+            self.answer("backup-offsite").text, "遠隔地（大阪）に日次で二次バックアップ"
+        )
 
     def test_history_opens_inline(self):
         self.open_assessment()

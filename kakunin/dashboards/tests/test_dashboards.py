@@ -1,0 +1,103 @@
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from kakunin.assessments.actions import create_assessment, update_answer
+from kakunin.assessments.models import Assessment, State
+from kakunin.test import BaseTestCase, make_system
+
+
+class DashboardTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        other = make_system(self.zeimu, [self.beta], created_by=self.dave, name="税務システム")
+        self.tax = create_assessment(
+            actor=self.dave, system=other, template=self.template, phase="initial"
+        )
+        Assessment.objects.filter(pk=self.tax.pk).update(
+            state=State.SUBMITTED, submitted_at=timezone.now()
+        )
+        Assessment.objects.filter(pk=self.assessment.pk).update(
+            due_date=timezone.localdate() - timedelta(days=2)
+        )
+        update_answer(
+            actor=self.bob,
+            answer=self.answer("pw-composition"),
+            values={"status": "done", "text": "x"},
+            expected_version=None,
+            source="web",
+        )
+
+    def test_the_ward_sees_states_queue_overdue_and_the_chart(self):
+        self.client.force_login(self.rita)
+        r = self.client.get(reverse("dashboards:home"))
+        states = {value: n for value, _label, n in r.context["states"]}
+        self.assertEqual((states["draft"], states["submitted"]), (1, 1))
+        self.assertEqual([a.pk for a in r.context["queue"]], [self.tax.pk])
+        self.assertEqual([a.pk for a in r.context["overdue"]], [self.assessment.pk])
+        bars = {b.label: b for b in r.context["chart"].bars}
+        self.assertEqual(
+            (bars["パスワード設定管理について"].done, bars["パスワード設定管理について"].total),
+            (1, 1),
+        )
+        self.assertContains(r, "<svg")
+        self.assertContains(r, "100%")
+
+    def test_department_staff_see_only_their_systems(self):
+        self.client.force_login(self.alice)
+        r = self.client.get(reverse("dashboards:home"))
+        self.assertEqual(list(r.context["queue"]), [])
+
+        self.assertNotContains(r, "税務システム")
+
+    def test_the_vendor_sees_what_is_asked_of_it(self):
+        self.client.force_login(self.bob)
+        r = self.client.get(reverse("dashboards:home"))
+        self.assertEqual([a.pk for a in r.context["asked"]], [self.assessment.pk])
+        self.assertContains(r, "回答して提出（回答済 6 項目）")
+        self.assertContains(r, "（期限超過）")
+        self.assertNotContains(r, "税務システム")
+
+
+class ListTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        for i in range(60):
+            system = make_system(
+                self.kodomo, [self.alpha], created_by=self.alice, name=f"システム{i:02d}"
+            )
+            create_assessment(
+                actor=self.alice, system=system, template=self.template, phase="initial"
+            )
+
+    def test_assessments_are_filtered_sorted_and_paginated(self):
+        self.client.force_login(self.rita)
+        r = self.client.get(reverse("assessments:list"))
+        self.assertEqual(r.context["page"].paginator.count, 61)
+        self.assertEqual(len(r.context["page"]), 50)
+        r2 = self.client.get(reverse("assessments:list"), {"page": 2})
+        self.assertEqual(len(r2.context["page"]), 11)
+        r = self.client.get(reverse("assessments:list"), {"q": "システム0", "sort": "system"})
+        names = [a.system.name for a in r.context["page"]]
+        self.assertEqual(names, sorted(names))
+        self.assertEqual(len(names), 10)
+        r = self.client.get(reverse("assessments:list"), {"state": "approved"})
+        self.assertEqual(r.context["page"].paginator.count, 0)
+
+    def test_bad_filters_are_explained_not_crashed(self):
+        self.client.force_login(self.rita)
+        r = self.client.get(
+            reverse("assessments:list"), {"fiscal_year": "abc", "state": "bogus", "page": "x"}
+        )
+        self.assertEqual(r.status_code, 400)
+        self.assertContains(r, "整数を入力してください", status_code=400)
+        r = self.client.get(reverse("systems:index"), {"page": "999", "sort": "nope"})
+        self.assertEqual(r.status_code, 400)
+
+    def test_systems_are_filtered_and_paginated(self):
+        self.client.force_login(self.rita)
+        r = self.client.get(reverse("systems:index"), {"q": "システム5", "sort": "-updated"})
+        self.assertEqual(r.context["page"].paginator.count, 10)
+        r = self.client.get(reverse("systems:index"), {"page": 2})
+        self.assertEqual(len(r.context["page"]), 11)

@@ -1,0 +1,117 @@
+import io
+import re
+import zlib
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from kakunin.assessments.actions import submit
+from kakunin.assessments.models import State
+from kakunin.audit.models import Event
+from kakunin.evidence.actions import add_evidence
+from kakunin.forms_xlsx.actions import export_assessment
+from kakunin.reports.pdf import FetchRefused, refuse_fetch
+from kakunin.reviews import actions as review
+from kakunin.reviews.tests.test_lifecycle import fill_everything
+from kakunin.test import BaseTestCase
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's streams, inflated: enough to find font names in."""
+    out = [data.decode("latin-1")]
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            out.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "\n".join(out)
+
+
+class ApprovedTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        fill_everything(self.assessment, self.bob)
+        self.evidence = add_evidence(
+            actor=self.bob,
+            answer=self.answer("pw-composition"),
+            upload=SimpleUploadedFile("規程.txt", "パスワード規程".encode()),
+        )
+        submit(actor=self.bob, assessment=self.assessment)
+        review.start_review(actor=self.rita, assessment=self.assessment)
+        review.set_verdict(
+            actor=self.rita, answer=self.answer("pw-rotation"), verdict="ok", comment="確認しました"
+        )
+        review.mark_remaining_ok(actor=self.rita, assessment=self.assessment)
+        review.approve(actor=self.rita, assessment=self.assessment)
+        self.assessment.refresh_from_db()
+
+
+class PdfTestCase(ApprovedTestCase):
+    def test_an_approved_assessment_exports_as_pdf_with_the_cjk_font_embedded(self):
+        self.client.force_login(self.alice)
+        r = self.client.get(reverse("reports:assessment_pdf", args=[self.assessment.pk]))
+        self.assertEqual(r["Content-Type"], "application/pdf")
+        self.assertTrue(r.content.startswith(b"%PDF-"))
+        text = pdf_text(r.content)
+        self.assertIn("NotoSansCJK", text)
+        self.assertIn("/FontFile", text)
+        self.assertTrue(Event.objects.filter(action="report.pdf", actor=self.alice).exists())
+
+    def test_a_draft_has_no_pdf(self):
+        self.assessment.state = State.DRAFT
+        self.assessment.save()
+        self.client.force_login(self.alice)
+        self.assertEqual(
+            self.client.get(
+                reverse("reports:assessment_pdf", args=[self.assessment.pk])
+            ).status_code,
+            403,
+        )
+
+    def test_the_pdf_holds_every_item_verdict_comment_hash_and_the_approval(self):
+        from django.template.loader import render_to_string
+
+        from kakunin.assessments.sheet import attach_details, build_sheet
+
+        sections = build_sheet(self.assessment)
+        attach_details(self.assessment, sections)
+        html = render_to_string(
+            "reports/assessment_pdf.html",
+            {
+                "assessment": self.assessment,
+                "sections": sections,
+                "submissions": self.assessment.submissions.all(),
+            },
+        )
+        self.assertEqual(html.count('class="no">No.'), 83)
+        self.assertIn("適合", html)
+        self.assertIn("確認しました", html)
+        self.assertIn(self.evidence.sha256, html)
+        self.assertIn("Rita", html)
+        self.assertIn(self.assessment.approved_at.astimezone().strftime("%Y-%m-%d"), html)
+
+    def test_weasyprint_fetches_nothing(self):
+        with self.assertRaises(FetchRefused):
+            refuse_fetch("http://example.com/logo.png")
+        with self.assertRaises(FetchRefused):
+            refuse_fetch("file:///etc/passwd")
+
+
+class WardCopyTestCase(ApprovedTestCase):
+    def sheet(self, actor):
+        wb = openpyxl.load_workbook(
+            io.BytesIO(export_assessment(actor=actor, assessment=self.assessment))
+        )
+        return wb["確認一覧表"]
+
+    def test_the_wards_excel_copy_carries_the_verdicts(self):
+        ws = self.sheet(self.rita)
+        self.assertEqual(ws["H4"].value, "審査結果")
+        row = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 7).value == "pw-rotation")
+        self.assertIn("適合", ws.cell(row, 8).value)
+        self.assertIn("確認しました", ws.cell(row, 8).value)
+
+    def test_the_vendors_copy_does_not(self):
+        ws = self.sheet(self.bob)
+        self.assertIsNone(ws["H4"].value)

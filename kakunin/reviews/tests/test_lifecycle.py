@@ -1,0 +1,243 @@
+from datetime import date, timedelta
+
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from kakunin.assessments.actions import submit, update_answer
+from kakunin.assessments.models import State, Status
+from kakunin.audit.models import Event
+from kakunin.notifications.models import Notification
+from kakunin.test import BaseTestCase
+
+HX = {"HX-Request": "true"}
+
+
+def fill_everything(assessment, actor):
+    """Answer every applicable item as 対応済 (the ward items keep 区で対応)."""
+    for answer in assessment.answers.select_related("item"):
+        if answer.item.is_ward_item:
+            continue
+        if assessment.template.evaluate(answer.item, assessment.system).applies:
+            update_answer(
+                actor=actor,
+                answer=answer,
+                values={"status": Status.DONE, "text": f"No.{answer.item.number} 対応済み"},
+                expected_version=None,
+                source="web",
+            )
+
+
+class SubmitTestCase(BaseTestCase):
+    def test_a_vendor_submits_only_when_every_applicable_item_is_answered(self):
+        self.client.force_login(self.bob)
+        r = self.client.post(reverse("assessments:submit", args=[self.assessment.pk]), follow=True)
+        self.assertContains(r, "未完了の項目があるため提出できません")
+        self.assertContains(r, "No.1 情報資産: 対応状況が未回答です")
+        self.assessment.refresh_from_db()
+        self.assertEqual(self.assessment.state, State.DRAFT)
+
+    def test_partial_or_not_done_need_a_plan_and_a_date_and_na_a_reason(self):
+        fill_everything(self.assessment, self.bob)
+        answer = self.answer("pw-rotation")
+        update_answer(
+            actor=self.bob,
+            answer=answer,
+            values={"status": Status.PARTIAL},
+            expected_version=None,
+            source="web",
+        )
+        self.client.force_login(self.bob)
+        r = self.client.post(reverse("assessments:submit", args=[self.assessment.pk]), follow=True)
+        self.assertContains(
+            r, "No.6 パスワードの変更: 「一部対応」「未対応」には対応予定と対応予定日が必要です"
+        )
+        update_answer(
+            actor=self.bob, answer=answer, values={"plan": "MFA導入後に見直す", "target_date": date(2027, 3, 31)},
+            expected_version=None, source="web",
+        )  # fmt: skip
+        r = self.client.post(reverse("assessments:submit", args=[self.assessment.pk]), follow=True)
+        self.assertContains(r, "提出しました")
+        self.assessment.refresh_from_db()
+        self.assertEqual((self.assessment.state, self.assessment.round), (State.SUBMITTED, 1))
+
+    def test_submission_is_audited_and_the_ward_is_told(self):
+        fill_everything(self.assessment, self.bob)
+        with self.captureOnCommitCallbacks(execute=True):
+            submit(actor=self.bob, assessment=self.assessment)
+        self.assertTrue(Event.objects.filter(action="assessment.submit", actor=self.bob).exists())
+        told = set(
+            Notification.objects.filter(kind="submitted").values_list("user__username", flat=True)
+        )
+        self.assertEqual(told, {"rita", "alice"})
+        self.assertEqual(
+            sorted(m.to[0] for m in mail.outbox), ["alice@example.org", "rita@example.org"]
+        )
+        self.assertIn("提出", mail.outbox[0].subject)
+
+    def test_a_submitted_assessment_is_locked(self):
+        fill_everything(self.assessment, self.bob)
+        submit(actor=self.bob, assessment=self.assessment)
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            reverse("assessments:save_item", args=[self.assessment.pk, "pw-composition"]),
+            {
+                "pw-composition-status": "partial",
+                "pw-composition-version": self.answer("pw-composition").version,
+            },
+            headers=HX,
+        )
+        self.assertEqual(r.status_code, 403)
+        self.assertEqual(self.answer("pw-composition").status, Status.DONE)
+
+
+class ReviewCycleTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        fill_everything(self.assessment, self.bob)
+        submit(actor=self.bob, assessment=self.assessment)
+
+    def post(self, user, name, **data):
+        self.client.force_login(user)
+        return self.client.post(
+            reverse(f"assessments:{name}", args=[self.assessment.pk]), data, follow=True
+        )
+
+    def verdict(self, key, verdict, comment=""):
+        self.client.force_login(self.rita)
+        url = reverse("assessments:verdict", args=[self.assessment.pk, key])
+        return self.client.post(url, {"verdict": verdict, "comment": comment}, headers=HX)
+
+    def test_the_whole_cycle(self):
+        self.post(self.rita, "start_review")
+        self.assessment.refresh_from_db()
+        self.assertEqual(self.assessment.state, State.IN_REVIEW)
+
+        r = self.verdict("pw-composition", "fix")
+        self.assertContains(r, "「要修正」「要確認」にはコメントを書いてください")
+        self.verdict("pw-composition", "fix", "記号を含める旨を追記してください")
+        self.verdict("backup-offsite", "question", "遠隔地はどこですか？")
+        with self.captureOnCommitCallbacks(execute=True):
+            r = self.post(self.rita, "return")
+        self.assertContains(r, "差し戻しました")
+        self.assessment.refresh_from_db()
+        self.assertEqual(self.assessment.state, State.RETURNED)
+        self.assertTrue(Notification.objects.filter(user=self.bob, kind="returned").exists())
+        self.assertTrue(Notification.objects.filter(user=self.bob, kind="question").exists())
+
+        # Only the returned items can change.
+        self.client.force_login(self.bob)
+        ok = self.client.post(
+            reverse("assessments:save_item", args=[self.assessment.pk, "pw-composition"]),
+            {"pw-composition-status": "done", "pw-composition-text": "12桁以上、記号を含む3種類以上", "pw-composition-version": self.answer("pw-composition").version},
+            headers=HX,
+        )  # fmt: skip
+        self.assertEqual(ok.status_code, 200)
+        locked = self.client.post(
+            reverse("assessments:save_item", args=[self.assessment.pk, "pw-rotation"]),
+            {
+                "pw-rotation-status": "not_done",
+                "pw-rotation-version": self.answer("pw-rotation").version,
+            },
+            headers=HX,
+        )
+        self.assertEqual(locked.status_code, 403)
+        self.client.post(
+            reverse("assessments:comment", args=[self.assessment.pk, "backup-offsite"]),
+            {"body": "大阪のデータセンターです"},
+            headers=HX,
+        )
+
+        r = self.post(self.bob, "submit")
+        self.assessment.refresh_from_db()
+        self.assertEqual((self.assessment.state, self.assessment.round), (State.RESUBMITTED, 2))
+
+        # The reviewer sees what changed since the last submission.
+        self.post(self.rita, "start_review")
+        self.client.force_login(self.rita)
+        r = self.client.get(reverse("assessments:review", args=[self.assessment.pk]))
+        self.assertContains(r, "変わった項目: 1 件")
+        self.assertContains(r, "12桁以上、記号を含む3種類以上")
+        self.assertContains(r, "No.5 対応済み")
+
+        r = self.post(self.rita, "approve")
+        self.assertContains(r, "「適合」でない項目があるため承認できません")
+        self.verdict("pw-composition", "ok")
+        self.verdict("backup-offsite", "ok", "了解しました")
+        self.post(self.rita, "mark_ok")
+        with self.captureOnCommitCallbacks(execute=True):
+            r = self.post(self.rita, "approve")
+        self.assertContains(r, "承認しました")
+        self.assessment.refresh_from_db()
+        self.assertEqual(self.assessment.state, State.APPROVED)
+        self.assertEqual(self.assessment.approved_by, self.rita)
+        self.assertTrue(Notification.objects.filter(user=self.bob, kind="approved").exists())
+        actions_done = list(
+            Event.objects.filter(object_type="assessments.assessment").values_list(
+                "action", flat=True
+            )
+        )
+        for action in [
+            "assessment.submit",
+            "assessment.start_review",
+            "assessment.return",
+            "assessment.approve",
+        ]:
+            self.assertIn(action, actions_done)
+
+        # Approved answers are frozen; a change needs a new revision.
+        self.client.force_login(self.alice)
+        r = self.client.post(
+            reverse("assessments:save_item", args=[self.assessment.pk, "pw-rotation"]),
+            {
+                "pw-rotation-status": "not_done",
+                "pw-rotation-version": self.answer("pw-rotation").version,
+            },
+            headers=HX,
+        )
+        self.assertEqual(r.status_code, 403)
+        r = self.post(self.alice, "new_revision")
+        self.assertContains(r, "新しい版を作成しました")
+        revision = self.system.assessments.get(revision=2)
+        self.assertEqual(revision.state, State.DRAFT)
+        self.assertEqual(revision.previous, self.assessment)
+        self.assertEqual(
+            revision.answers.get(item__key="pw-composition").text, "12桁以上、記号を含む3種類以上"
+        )
+        self.assertIn("第2版", revision.phase_label)
+
+    def test_returning_needs_an_item_to_return(self):
+        self.post(self.rita, "start_review")
+        r = self.post(self.rita, "return")
+        self.assertContains(r, "「要修正」か「要確認」の項目がないため差し戻せません")
+
+    def test_only_the_security_reviewer_returns_and_approves(self):
+        self.post(self.rita, "start_review")
+        self.assertEqual(self.post(self.alice, "approve").status_code, 403)
+        self.assertEqual(self.post(self.bob, "return").status_code, 403)
+
+    def test_verdicts_need_the_review_to_have_started(self):
+        r = self.verdict("pw-composition", "ok")
+        self.assertContains(r, "審査中の確認票にだけ審査結果を付けられます")
+
+
+class DeadlineTestCase(BaseTestCase):
+    def test_due_dates_and_overdue_flags(self):
+        self.client.force_login(self.alice)
+        r = self.client.post(
+            reverse("assessments:due_date", args=[self.assessment.pk]),
+            {"due_date": "not a date"},
+            follow=True,
+        )
+        self.assertContains(r, "YYYY-MM-DD")
+        yesterday = timezone.localdate() - timedelta(days=1)
+        self.client.post(
+            reverse("assessments:due_date", args=[self.assessment.pk]),
+            {"due_date": yesterday.isoformat()},
+        )
+        self.assessment.refresh_from_db()
+        self.assertTrue(self.assessment.is_overdue)
+        r = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        self.assertContains(r, "（期限超過）")
+        self.assertIn(self.assessment, type(self.assessment).objects.overdue())
+        self.assertTrue(Event.objects.filter(action="assessment.due_date").exists())

@@ -5,6 +5,7 @@ Screenshots go to test-artifacts/screenshots/, which the test run keeps.
 """
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -69,13 +70,53 @@ class BrowserTestCase(StaticLiveServerTestCase):
     def url(self, path: str) -> str:
         return f"{self.live_server_url}{path}"
 
-    def login(self, username: str, password: str = PASSWORD):
+    def login(self, username: str, password: str = PASSWORD, wait: bool = True):
         self.page.goto(self.url("/auth/login/"))
         self.page.fill("#id_login", username)
         self.page.fill("#id_password", password)
         self.page.click("button[type=submit]")
-        self.page.wait_for_url(lambda url: "/auth/login/" not in url)
+        if wait:
+            self.page.wait_for_url(lambda url: "/auth/" not in url)
 
     def screenshot(self, name: str):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+AXE_VERSION = "4.11.4"
+AXE_DIR = Path(settings.BASE_DIR) / "test-artifacts" / "axe"
+
+
+def axe_script() -> Path:
+    """axe-core from the npm registry, installed by the tests themselves (once)."""
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(AXE_DIR),
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return script
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page (JIS X 8341-3 AA ≈ WCAG 2 AA)."""
+    page.add_script_tag(path=str(axe_script()))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+            return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+                .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).slice(0, 3).join(", "));
+        }"""
+    )
+    return result

@@ -189,6 +189,56 @@ def import_apply(world: World, data: bytes) -> float:
         return elapsed
 
 
+def lists_bench(world: World) -> None:
+    """300 systems and 1,000 assessments; the list pages and dashboards over them."""
+    from kakunin.assessments.actions import create_assessment
+    from kakunin.assessments.models import Assessment, State
+    from kakunin.systems.models import System
+
+    started = time.perf_counter()
+    states = list(State.values)
+    for i in range(300):
+        system = System.objects.create(
+            name=f"ベンチ用システム{i:03d}", department=world.kodomo, created_by=world.alice,
+            serves_web=bool(i % 2), confidentiality=1 + i % 3,
+        )  # fmt: skip
+        system.vendors.set([world.alpha])
+        years = 3 if i < 100 else 4  # 100 x 3 + 200 x 4 = 1,100 with the initial ones
+        create_assessment(
+            actor=world.alice, system=system, template=world.assessment.template, phase="initial"
+        )
+        for y in range(years - 1):
+            create_assessment(
+                actor=world.alice,
+                system=system,
+                template=world.assessment.template,
+                phase="operation",
+                fiscal_year=2024 + y,
+            )
+    for n, pk in enumerate(Assessment.objects.values_list("pk", flat=True)):
+        Assessment.objects.filter(pk=pk).update(
+            state=states[n % len(states)],
+            due_date=timezone.localdate() + timedelta(days=n % 60 - 30),
+        )
+    print(
+        f"\nlists: {System.objects.count()} systems, {Assessment.objects.count()} assessments (made in {time.perf_counter() - started:.0f} s)"
+    )
+    for label, user in (
+        ("reviewer", world.rita),
+        ("department", world.alice),
+        ("vendor", world.bob),
+    ):
+        client = Client()
+        client.force_login(user)
+        for name, path in [("dashboard", "/dashboard/"), ("systems", "/systems/"), ("assessments", "/assessments/"),
+                           ("filtered", "/assessments/?state=draft&sort=-updated"), ("page 10", "/assessments/?page=10")]:  # fmt: skip
+            assert client.get(path).status_code == 200, path
+            print(
+                f"{label:10s} {name:12s}         {summary(timed(lambda p=path, c=client: c.get(p), 100))}"
+            )
+    print("target: list pages p95 <= 50 ms")
+
+
 AUDIT_EVENTS = int(os.environ.get("BENCH_AUDIT_EVENTS", "1000000"))
 
 
@@ -277,6 +327,7 @@ def main():
         f"xlsx import, apply             {summary([import_apply(world, data) for _ in range(20)])}"
     )
     print("\ntargets on SQLite: page p95 <= 40 ms, export <= 100 ms, import <= 300 ms")
+    lists_bench(world)
     audit_bench(world)
 
 

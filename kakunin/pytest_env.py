@@ -17,3 +17,5 @@ os.environ.setdefault(
 )
 # Background jobs run at once, in the test's own transaction.
 os.environ.setdefault("HUEY_IMMEDIATE", "true")
+# The scanner's test servers listen on loopback only.
+os.environ.setdefault("SCAN_ALLOW_LOOPBACK", "true")

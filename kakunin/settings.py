@@ -70,7 +70,9 @@ INSTALLED_APPS = [
     "kakunin.dashboards",
     "kakunin.reports",
     "kakunin.forms_xlsx",
+    "kakunin.scans",
 ]
+
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -256,6 +258,7 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Language -----------------------------------------------------------------
 LANGUAGE_CODE = "ja"
+
 # Each language is named in itself, so that anyone can find their own.
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "kakunin" / "locale"]
@@ -302,7 +305,12 @@ HUEY_URL = env.str("HUEY_URL", default=f"sqlite:///{VAR_DIR / 'huey.sqlite3'}")
 HUEY = {
     "name": "kakunin",
     "immediate": env.bool("HUEY_IMMEDIATE", default=False),
-    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+    # Scans run for seconds to minutes: enough workers that one never holds up the others.
+    "consumer": {
+        "workers": env.int("HUEY_WORKERS", default=4),
+        "worker_type": "thread",
+        "periodic": True,
+    },
 }
 # SQLite by default; Redis (HUEY_URL=redis://host:6379/0) to scale out across machines.
 if HUEY_URL.startswith("redis://"):
@@ -354,3 +362,51 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Automated checks of vendors' web systems (kakunin.scans) -------------------
+# Loopback, private and link-local addresses are refused unless allowed here.
+SCAN_ALLOW_LOOPBACK = env.bool("SCAN_ALLOW_LOOPBACK", default=False)
+SCAN_ALLOW_PRIVATE = env.bool("SCAN_ALLOW_PRIVATE", default=False)
+SCAN_TIMEOUT = env.float("SCAN_TIMEOUT", default=5.0)  # seconds per network step
+SCAN_BUDGET = env.float("SCAN_BUDGET", default=120.0)  # seconds per scan of one target
+SCAN_REQUEST_INTERVAL = env.float("SCAN_REQUEST_INTERVAL", default=0.01)  # at most 100 requests/s
+SCAN_MAX_PAGES = env.int("SCAN_MAX_PAGES", default=20)
+SCAN_MAX_DEPTH = env.int("SCAN_MAX_DEPTH", default=2)
+SCAN_MAX_BODY = env.int("SCAN_MAX_BODY", default=1024 * 1024)
+SCAN_CONCURRENCY = env.int("SCAN_CONCURRENCY", default=8)  # checks side by side in one scan
+SCAN_TARGET_CONCURRENCY = env.int("SCAN_TARGET_CONCURRENCY", default=8)  # targets side by side
+
+# Ports probed for item 36, beside those the vendor declared.
+SCAN_DEFAULT_PORTS = env.list(
+    "SCAN_DEFAULT_PORTS",
+    cast=int,
+    default=[
+        21,
+        22,
+        23,
+        25,
+        53,
+        80,
+        110,
+        135,
+        139,
+        143,
+        443,
+        445,
+        1433,
+        1521,
+        3306,
+        3389,
+        5432,
+        5900,
+        6379,
+        8000,
+        8080,
+        8443,
+        9200,
+        27017,
+    ],
+)
+SCAN_CA_BUNDLE = env.str("SCAN_CA_BUNDLE", default="")  # the ward's own CA, if it has one
+SCAN_CERT_WARNING_DAYS = env.int("SCAN_CERT_WARNING_DAYS", default=30)
+SCAN_INTERVAL_DAYS = env.int("SCAN_INTERVAL_DAYS", default=30)  # scheduled re-scans

@@ -104,3 +104,34 @@ class BaseTestCase(TestCase):
 
     def answer(self, key: str):
         return self.assessment.answers.select_related("item").get(item__key=key)
+
+
+def make_scan(
+    system,
+    verdicts: dict[int, str],
+    *,
+    url="https://www.example.lg.jp/",
+    finished_at=None,
+    summary="テスト",
+):
+    """A finished scan of `system` with these verdicts ({item number: "pass"|"fail"|...})."""
+    from django.utils import timezone
+
+    from kakunin.scans.models import Scan, ScanTarget
+    from kakunin.scans.policy import ITEM_KEYS
+
+    target, _ = ScanTarget.objects.get_or_create(
+        system=system, url=url, defaults={"created_by": system.created_by}
+    )
+    scan = Scan.objects.create(
+        system=system,
+        state=Scan.State.DONE,
+        progress=100,
+        finished_at=finished_at or timezone.now(),
+    )
+    for number, verdict in verdicts.items():
+        scan.results.create(
+            target=target, url=url, item_number=number, item_key=ITEM_KEYS[number], verdict=verdict,
+            summary=f"{summary} No.{number}", findings=[{"summary": summary, "evidence": [{"status": 200}]}],
+        )  # fmt: skip
+    return scan

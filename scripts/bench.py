@@ -5,7 +5,11 @@ each), in a fresh SQLite database under a temporary folder:
 - the assessment page, median and p95 over 200 requests, through Django's test
   client and through a real server (gunicorn on loopback);
 - the xlsx export;
-- the xlsx import, dry-run (read and plan) and apply.
+- the xlsx import, dry-run (read and plan) and apply;
+- the list pages with 300 systems, the auditor page over a million events;
+- the scanner: one passive scan of an HTTPS nginx on loopback (20 pages crawled),
+  50 such targets through the scan job, and testssl.sh on the same nginx when
+  it is installed (Debian package testssl.sh).
 """
 
 import base64
@@ -28,6 +32,7 @@ ENV = {
     "DATABASE_URL": f"sqlite:///{TMP / 'bench.sqlite3'}",
     "VAR_DIR": str(TMP),
     "FIELD_ENCRYPTION_KEYS": "bench:" + base64.b64encode(os.urandom(32)).decode(),
+    "SCAN_ALLOW_LOOPBACK": "true",  # the scanned nginx listens on loopback
 }
 os.environ.update(ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kakunin.settings")
@@ -306,6 +311,79 @@ def audit_bench(world: World) -> None:
     print(f"auditor CSV, one address       {summary(export)}")
 
 
+def scan_bench(world: World) -> None:
+    import shutil as sh
+    from unittest import mock
+
+    from django.test import override_settings
+
+    from kakunin.scans import actions, engine
+    from kakunin.scans.crawl import crawl
+    from kakunin.scans.http import Session
+    from kakunin.scans.models import Scan
+    from kakunin.scans.safety import Clock, Limits
+    from kakunin.scans.testsites import SiteFarm, hardened_copy
+
+    print("\nscanner (passive checks, nginx on loopback, the default port list)")
+    farm = SiteFarm(
+        TMP / "sites", names=set(), extra=[hardened_copy(f"bench-{i}") for i in range(50)]
+    )
+    # nmap names undeclared open ports (about 6 s a run); this machine's own database
+    # ports would set it off on every target, so it is out of the timing.
+    no_nmap = mock.patch("kakunin.scans.scanners.ports.shutil.which", return_value=None)
+    try:
+        with override_settings(SCAN_CA_BUNDLE=str(farm.ca.path)), no_nmap:
+            first = farm["bench-0"]
+            session = Session(Clock(Limits.from_settings()), {"localhost"}, 10**6)
+            crawled = len(
+                crawl(session, first.url, settings.SCAN_MAX_PAGES, settings.SCAN_MAX_DEPTH)
+            )
+            session.close()
+            samples = timed(lambda: engine.run(first.target(str(farm.ca.path))), 5)
+            print(f"one target, all passive checks {summary(samples)}  ({crawled} pages crawled)")
+            for site in farm.sites.values():
+                world.system.scan_targets.create(
+                    url=site.url, declared_ports=[site.https_port, site.http_port], http_port=site.http_port,
+                    created_by=world.alice,
+                )  # fmt: skip
+            scan = Scan.objects.create(system=world.system, requested_by=world.alice)
+            started = time.perf_counter()
+            scan = actions.execute(scan)
+            took = time.perf_counter() - started
+            targets = scan.results.values("url").distinct().count()
+            print(
+                f"{targets} targets, one scan job        {took:.1f} s  ({settings.SCAN_TARGET_CONCURRENCY} targets at a time,"
+                f" {scan.results.count()} item results, {scan.get_state_display()})"
+            )
+        print("targets: one target <= 3 s; 50 targets <= 30 s")
+        testssl = sh.which("testssl.sh") or sh.which("testssl")
+        if not testssl:
+            print("testssl.sh: not installed (apt install testssl.sh), nothing to compare with")
+            return
+        for label, args in [("protocols only (-p)", ["-p"]), ("full (default run)", [])]:
+            started = time.perf_counter()
+            command = [
+                testssl,
+                "--quiet",
+                "--color",
+                "0",
+                "--warnings",
+                "batch",
+                "--ip",
+                "127.0.0.1",
+                *args,
+            ]
+            subprocess.run(  # noqa: S603 (the Debian package, fixed arguments)
+                [*command, f"localhost:{first.https_port}"],
+                capture_output=True,
+                timeout=900,
+                check=False,
+            )
+            print(f"testssl.sh, {label:19s} {time.perf_counter() - started:.1f} s")
+    finally:
+        farm.stop()
+
+
 def main():
     print(f"Kakunin bench — Python {sys.version.split()[0]}, Django {django.get_version()}, SQLite")
     world = build()
@@ -329,6 +407,7 @@ def main():
     print("\ntargets on SQLite: page p95 <= 40 ms, export <= 100 ms, import <= 300 ms")
     lists_bench(world)
     audit_bench(world)
+    scan_bench(world)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ class Row:
     comments: list = field(default_factory=list)
     submitted_before: object = None  # the revision submitted the round before, if it differs
     changed_since_previous: bool = False  # differs from the assessment it was carried from
+    scan: object = None  # the automated check of the item (scans.results.ItemScan), if any
     urls: dict = field(default_factory=dict)
     html: str = ""  # the rendered block, set by the view
 
@@ -87,8 +88,14 @@ def attach_details(assessment: Assessment, sections: list[Section]) -> None:
     from kakunin.assessments.models import AnswerRevision
     from kakunin.evidence.models import Evidence
     from kakunin.reviews.models import Comment
+    from kakunin.scans.results import by_item
 
     rows = {r.answer.pk: r for s in sections for r in s.rows}
+    # The latest scan of the system; for an approved assessment, the one it was approved on.
+    scans = by_item(assessment.system, before=assessment.approved_at)
+    for row in rows.values():
+        row.scan = scans.get(row.item.key)
+
     for ev in Evidence.objects.filter(
         answer__assessment=assessment, removed_at__isnull=True
     ).select_related("uploaded_by"):

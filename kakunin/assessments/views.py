@@ -19,7 +19,7 @@ from kakunin.assessments.forms import (
     DueDateForm,
     status_choices,
 )
-from kakunin.assessments.models import ANSWER_MAX_LENGTH, AnswerRevision, State, Verdict
+from kakunin.assessments.models import ANSWER_MAX_LENGTH, AnswerRevision, State, Status, Verdict
 from kakunin.assessments.sheet import Row, Section, attach_details, build_sheet, totals
 from kakunin.audit.trail import record_view
 
@@ -27,6 +27,9 @@ from kakunin.audit.trail import record_view
 # instead of 83 times by {% translate %} tags.
 ITEM_WORDS = {
     "examples": gettext_lazy("記載例"),
+    "scan": gettext_lazy("自動確認"),
+    "scan_conflict": gettext_lazy("対応済の回答と不一致"),
+    "scan_evidence": gettext_lazy("証跡"),
     "applies": gettext_lazy("適用"),
     "not_applies": gettext_lazy("適用外"),
     "ward_item": gettext_lazy("区が回答"),
@@ -155,6 +158,13 @@ def _detail_page(request, assessment, bound: AnswerForm | None = None, status=20
             for s in sections
             for r in s.rows
             if r.answer.verdict in (Verdict.FIX, Verdict.QUESTION)
+        ],
+        # Answered 対応済, found 不適合 by the latest automated check.
+        "scan_conflicts": [
+            r
+            for s in sections
+            for r in s.rows
+            if r.scan and r.scan.verdict == "fail" and r.answer.status == Status.DONE
         ],
     }
     return render(request, "assessments/detail.html", ctx, status=status)

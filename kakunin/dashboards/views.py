@@ -5,6 +5,7 @@ from kakunin.accounts import access
 from kakunin.accounts.models import Role
 from kakunin.assessments.models import Answer, State, Status, Verdict
 from kakunin.dashboards.charts import bar_chart
+from kakunin.scans.results import conflicts
 
 
 def home(request):
@@ -23,7 +24,13 @@ def ward(request):
     visible = access.visible_assessments(request.user)
     by_state = dict(visible.values_list("state").annotate(n=Count("pk")))
     states = [(value, label, by_state.get(value, 0)) for value, label in State.choices]
-    queue = visible.waiting_for_review().select_related("system").order_by("submitted_at")[:20]
+    queue = list(
+        visible.waiting_for_review().select_related("system").order_by("submitted_at")[:20]
+    )
+    # Answered 対応済 but found 不適合 by the automated check: flagged for the reviewer.
+    flags = conflicts(queue)
+    for assessment in queue:
+        assessment.scan_conflicts = flags.get(assessment.pk, [])
     overdue = visible.overdue().select_related("system").order_by("due_date")[:20]
     latest = _latest_per_system(visible)
     rows = (

@@ -13,6 +13,7 @@ class Kind(models.TextChoices):
     DUE_SOON = "due_soon", _("提出期限まで3日")
     OVERDUE = "overdue", _("提出期限超過")
     ACCESS_REQUEST = "access_request", _("利用者追加の依頼")
+    SCAN_FAILED = "scan_failed", _("自動確認で不適合")
 
 
 class Notification(models.Model):

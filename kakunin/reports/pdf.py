@@ -18,10 +18,10 @@ def refuse_fetch(url: str, *args, **kwargs):
     raise FetchRefused(f"the PDF may not fetch {url}")
 
 
-def assessment_pdf(assessment) -> bytes:
+def render_html(assessment) -> str:
     sections = build_sheet(assessment)
     attach_details(assessment, sections)
-    html = render_to_string(
+    return render_to_string(
         "reports/assessment_pdf.html",
         {
             "assessment": assessment,
@@ -29,4 +29,9 @@ def assessment_pdf(assessment) -> bytes:
             "submissions": assessment.submissions.select_related("submitted_by"),
         },
     )
-    return HTML(string=html, url_fetcher=refuse_fetch, base_url="about:blank").write_pdf()
+
+
+def assessment_pdf(assessment) -> bytes:
+    return HTML(
+        string=render_html(assessment), url_fetcher=refuse_fetch, base_url="about:blank"
+    ).write_pdf()

@@ -13,6 +13,7 @@ from kakunin.assessments.actions import set_due_date
 from kakunin.assessments.forms import AssessmentCreateForm
 from kakunin.audit.trail import record_view
 from kakunin.catalog.models import Template
+from kakunin.scans.results import latest_scan
 from kakunin.systems import actions
 from kakunin.systems.forms import SystemFilter, SystemForm
 
@@ -68,6 +69,8 @@ def detail(request, pk: int):
         "invite_form": InviteForm(),
         "access_request_form": AccessRequestForm(),
         "invitations": system.invitations.select_related("invited_by", "organisation")[:20],
+        "scan_targets": system.scan_targets.count(),
+        "last_scan": latest_scan(system),
     }
     return render(request, "systems/detail.html", ctx)
 

@@ -10,6 +10,8 @@ from kakunin.evidence.actions import add_evidence
 from kakunin.notifications.actions import notify
 from kakunin.reviews import actions as review
 from kakunin.reviews.tests.test_lifecycle import fill_everything
+from kakunin.scans.models import Scan
+from kakunin.test import make_scan
 
 
 class AxeTestCase(BrowserTestCase):
@@ -52,6 +54,14 @@ class AxeTestCase(BrowserTestCase):
         review.start_review(actor=self.rita, assessment=self.assessment)
         self.login("alice")
         for path in [f"/assessments/{self.assessment.pk}/", "/dashboard/", "/access-requests/"]:
+            self.check(path)
+
+    def test_the_scan_pages_have_no_serious_violations(self):
+        scan = make_scan(self.system, {61: "fail", 60: "pass", 39: "review"})
+        running = Scan.objects.create(system=self.system, state=Scan.State.RUNNING, progress=30)
+        self.login("alice")
+        for path in [f"/scans/systems/{self.system.pk}/", f"/scans/{scan.pk}/", f"/scans/{running.pk}/",
+                     f"/assessments/{self.assessment.pk}/"]:  # fmt: skip
             self.check(path)
 
 

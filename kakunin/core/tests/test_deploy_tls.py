@@ -1,73 +1,23 @@
 """The real nginx, with deploy/nginx/kakunin.conf, in front of gunicorn, on loopback
 (form items 37, 48, 59–61). Debian's nginx is installed by .ci/run."""
 
-import datetime
 import os
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 from pathlib import Path
 
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.test import SimpleTestCase
 
+from kakunin.testservers import Nginx, free_port, self_signed, temporary_directory, wait_for
+
 ROOT = Path(settings.BASE_DIR)
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PASSWORD = "Deploy-Test-Pass-2026"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(port: int, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
-def self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 def site_config(tmp: Path, cert: Path, key: Path, ports: dict) -> str:
@@ -95,9 +45,8 @@ class TlsDeploymentTestCase(SimpleTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if not Path(NGINX).exists():
-            raise RuntimeError("nginx is missing: install Debian's nginx (see .ci/run)")
-        cls.tmp = Path(tempfile.mkdtemp(prefix="kakunin-tls-"))
+        cls.tmp = temporary_directory("kakunin-tls-")
+
         cls.ports = {"app": free_port(), "http": free_port(), "https": free_port()}
         cls.cert, key = self_signed(cls.tmp)
         cls.env = {
@@ -121,19 +70,9 @@ class TlsDeploymentTestCase(SimpleTestCase):
         cls.start(
             [str(Path(sys.executable).parent / "gunicorn"), "kakunin.wsgi", "--bind", f"127.0.0.1:{cls.ports['app']}", "--workers", "1"]
         )  # fmt: skip
-        (cls.tmp / "site.conf").write_text(site_config(cls.tmp, cls.cert, key, cls.ports))
-        (cls.tmp / "nginx.conf").write_text(
-            ("user root;\n" if os.geteuid() == 0 else "")
-            + f"daemon off;\nworker_processes 1;\npid {cls.tmp}/nginx.pid;\nerror_log {cls.tmp}/error.log;\n"
-            "events { worker_connections 64; }\n"
-            "http {\n  include /etc/nginx/mime.types;\n  access_log off;\n"
-            + "".join(
-                f"  {k}_temp_path {cls.tmp}/{k};\n"
-                for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-            )
-            + f"  include {cls.tmp}/site.conf;\n}}\n"
+        cls.nginx = Nginx(
+            cls.tmp, site_config(cls.tmp, cls.cert, key, cls.ports), env=cls.env, cwd=ROOT
         )
-        cls.start([NGINX, "-c", str(cls.tmp / "nginx.conf"), "-p", str(cls.tmp)])
         for port in cls.ports.values():
             wait_for(port)
 
@@ -147,6 +86,7 @@ class TlsDeploymentTestCase(SimpleTestCase):
 
     @classmethod
     def tearDownClass(cls):
+        cls.nginx.stop()
         for proc in cls.procs:
             proc.terminate()
             proc.wait(timeout=10)

@@ -14,7 +14,7 @@ from kakunin.forms_xlsx.actions import export_assessment
 from kakunin.reports.pdf import FetchRefused, refuse_fetch
 from kakunin.reviews import actions as review
 from kakunin.reviews.tests.test_lifecycle import fill_everything
-from kakunin.test import BaseTestCase
+from kakunin.test import BaseTestCase, make_scan
 
 
 def pdf_text(data: bytes) -> str:
@@ -70,26 +70,37 @@ class PdfTestCase(ApprovedTestCase):
         )
 
     def test_the_pdf_holds_every_item_verdict_comment_hash_and_the_approval(self):
-        from django.template.loader import render_to_string
+        from kakunin.reports.pdf import render_html
 
-        from kakunin.assessments.sheet import attach_details, build_sheet
-
-        sections = build_sheet(self.assessment)
-        attach_details(self.assessment, sections)
-        html = render_to_string(
-            "reports/assessment_pdf.html",
-            {
-                "assessment": self.assessment,
-                "sections": sections,
-                "submissions": self.assessment.submissions.all(),
-            },
-        )
+        html = render_html(self.assessment)
         self.assertEqual(html.count('class="no">No.'), 83)
         self.assertIn("適合", html)
         self.assertIn("確認しました", html)
         self.assertIn(self.evidence.sha256, html)
         self.assertIn("Rita", html)
         self.assertIn(self.assessment.approved_at.astimezone().strftime("%Y-%m-%d"), html)
+
+    def test_the_pdf_carries_the_scan_the_assessment_was_approved_on(self):
+        from datetime import timedelta
+
+        from kakunin.reports.pdf import render_html
+
+        before = make_scan(
+            self.system,
+            {61: "fail"},
+            finished_at=self.assessment.approved_at - timedelta(days=1),
+            summary="承認前",
+        )
+        make_scan(
+            self.system,
+            {61: "pass"},
+            finished_at=self.assessment.approved_at + timedelta(days=1),
+            summary="承認後",
+        )
+        html = render_html(self.assessment)
+        self.assertIn(f"（#{before.pk}）", html)
+        self.assertIn("承認前 No.61", html)
+        self.assertNotIn("承認後", html)
 
     def test_weasyprint_fetches_nothing(self):
         with self.assertRaises(FetchRefused):

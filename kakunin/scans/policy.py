@@ -1,0 +1,81 @@
+"""Our own policy: the facts a check observed become a verdict on one checklist item.
+
+A tool's severity labels are never used: TLS 1.0 accepted fails item 61,
+whatever another tool would call it.
+"""
+
+import enum
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+
+class Verdict(enum.StrEnum):
+    PASS = "pass"  # 適合  # noqa: S105 (a verdict, not a password)
+    FAIL = "fail"  # 不適合
+    REVIEW = "review"  # 要確認
+    UNKNOWN = "unknown"  # 未確認
+
+    @property
+    def label(self) -> str:
+        return {"pass": "適合", "fail": "不適合", "review": "要確認", "unknown": "未確認"}[
+            self.value
+        ]
+
+
+# The checklist items each check answers (printed number -> stable key).
+ITEM_KEYS = {
+    36: "web-port-blocking",
+    37: "web-version-hiding",
+    38: "web-unpublished-files",
+    39: "web-admin-interface",
+    42: "web-password-rules",
+    43: "web-login-message",
+    45: "web-account-lockout",
+    47: "web-session-id-handling",
+    48: "web-cookie-secure",
+    50: "web-session-destruction",
+    54: "web-xss",
+    57: "web-clickjacking",
+    58: "web-other",
+    59: "web-https",
+    60: "web-certificate",
+    61: "web-tls-version",
+}
+
+
+@dataclass
+class Finding:
+    """What one check concluded about one item, with the evidence for it."""
+
+    check: str  # e.g. "tls.protocols"
+    item: int  # the printed number of the form
+    verdict: Verdict
+    summary: str
+    evidence: list[dict] = field(default_factory=list)
+    at: str = field(default_factory=lambda: timezone.now().isoformat(timespec="seconds"))
+
+    @property
+    def item_key(self) -> str:
+        return ITEM_KEYS[self.item]
+
+    def as_json(self) -> dict:
+        return {
+            "check": self.check,
+            "item": self.item,
+            "item_key": self.item_key,
+            "verdict": str(self.verdict),
+            "verdict_label": self.verdict.label,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "at": self.at,
+        }
+
+
+def overall(verdicts) -> Verdict:
+    """The verdict of an item several checks answer: any fail fails it, any doubt
+    makes it 要確認; a part that could not be checked (SSLv3, say) does not stop
+    the rest from passing, and stays listed beside it."""
+    order = [Verdict.FAIL, Verdict.REVIEW, Verdict.PASS, Verdict.UNKNOWN]
+    found = set(verdicts)
+    return next((v for v in order if v in found), Verdict.UNKNOWN)

@@ -1,0 +1,116 @@
+"""What a scan may touch, and how fast.
+
+- Only the hosts registered for the system (and the extra hosts declared for it).
+- Names are resolved first and the address is checked, then the connection goes
+  to that very address: DNS cannot be used to slip past the check.
+- Loopback, private, link-local and other special addresses are refused unless
+  SCAN_ALLOW_PRIVATE (or, for the tests, SCAN_ALLOW_LOOPBACK) says otherwise.
+- Every request has a timeout; the scan has a total time budget and a request rate.
+"""
+
+import ipaddress
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+class Refused(Exception):
+    """The scan may not go there (a reason in Japanese)."""
+
+
+class OutOfTime(Exception):
+    """The scan's total time budget is spent."""
+
+
+def check_address(ip: str) -> None:
+    address = ipaddress.ip_address(ip)
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+    if address.is_loopback:
+        if not (settings.SCAN_ALLOW_LOOPBACK or settings.SCAN_ALLOW_PRIVATE):
+            raise Refused(f"ループバックアドレス {ip} への検査は許可されていません。")
+        return
+    # Anything not globally routable: private, link-local (cloud metadata), shared
+    # (CGNAT), documentation, reserved, unspecified; and multicast.
+    if (not address.is_global or address.is_multicast) and not settings.SCAN_ALLOW_PRIVATE:
+        raise Refused(
+            f"内部・特殊なアドレス {ip} への検査は許可されていません（SCAN_ALLOW_PRIVATE）。"
+        )
+
+
+def resolve(host: str, port: int) -> str:
+    """The one address the scan will use for this host, checked. Refused otherwise."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise Refused(f"ホスト名 {host} を解決できません（{exc.strerror}）。") from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    for ip in addresses:  # every answer is checked: a rebinding name cannot mix in a bad one
+        check_address(ip)
+    ipv4 = [a for a in addresses if ":" not in a]
+    return (ipv4 or addresses)[0]
+
+
+@dataclass
+class Limits:
+    timeout: float
+    budget: float
+    interval: float
+    max_pages: int
+    max_depth: int
+    max_body: int
+
+    @classmethod
+    def from_settings(cls) -> "Limits":
+        return cls(
+            timeout=settings.SCAN_TIMEOUT,
+            budget=settings.SCAN_BUDGET,
+            interval=settings.SCAN_REQUEST_INTERVAL,
+            max_pages=settings.SCAN_MAX_PAGES,
+            max_depth=settings.SCAN_MAX_DEPTH,
+            max_body=settings.SCAN_MAX_BODY,
+        )
+
+
+class Clock:
+    """The scan's time budget and request rate, shared by its checks (thread-safe)."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.budget
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def timeout(self) -> float:
+        """The time one network step may take: the per-request limit, or what is left."""
+        left = self.remaining()
+        if left <= 0:
+            raise OutOfTime("検査の制限時間を超えました。")
+        return min(self.limits.timeout, left)
+
+    def pace(self) -> None:
+        """Wait for our turn: at most one request every `interval` seconds."""
+        with self._lock:
+            now = time.monotonic()
+            wait = self._next - now
+            self._next = max(now, self._next) + self.limits.interval
+        if wait > 0:
+            time.sleep(min(wait, max(self.remaining(), 0)))
+        self.timeout()
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL: what "the same site" means here."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme,
+        (parts.hostname or "").lower(),
+        parts.port or (443 if parts.scheme == "https" else 80),
+    )

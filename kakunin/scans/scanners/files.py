@@ -1,0 +1,92 @@
+"""Item 38: no directory listings on the crawled folders, and none of a small,
+polite list of files that should never be public."""
+
+import secrets
+from urllib.parse import urlsplit
+
+from kakunin.scans.policy import Finding, Verdict
+
+NAME = "files"
+ITEMS = [38]
+LISTING = (
+    "<title>Index of /",
+    "<h1>Index of /",
+    "Directory listing for /",
+    "[To Parent Directory]",
+    "Parent Directory</a>",
+)
+# (path, what its content shows when it is really there)
+SENSITIVE = [
+    ("/.git/HEAD", "ref: refs/"),
+    ("/.git/config", "[core]"),
+    ("/.env", "="),
+    ("/.htaccess", ""),
+    ("/.svn/entries", ""),
+    ("/.DS_Store", "Bud1"),
+    ("/server-status", "Server Status"),
+    ("/server-info", "Server Information"),
+    ("/phpinfo.php", "PHP Version"),
+    ("/info.php", "PHP Version"),
+    ("/index.php.bak", ""),
+    ("/index.html.bak", ""),
+    ("/web.config", "<configuration"),
+    ("/WEB-INF/web.xml", "<web-app"),
+    ("/backup.zip", "PK"),
+    ("/database.sql", "CREATE TABLE"),
+]
+COMMON_DIRS = [
+    "/static/",
+    "/images/",
+    "/img/",
+    "/css/",
+    "/js/",
+    "/uploads/",
+    "/files/",
+    "/backup/",
+    "/data/",
+]
+
+
+def baseline(ctx):
+    """What a missing page looks like here (some sites answer 200 to anything)."""
+    return ctx.session.get(f"{ctx.base}/kakunin-{secrets.token_hex(6)}")
+
+
+def is_there(response, marker: str, missing) -> bool:
+    if response.status != 200 or not response.body:
+        return False
+    if missing.status == 200 and response.body[:2000] == missing.body[:2000]:
+        return False  # the site's own "not found" page
+    return marker.encode() in response.body[:20000] if marker else True
+
+
+def run(ctx) -> list[Finding]:
+    missing = baseline(ctx)
+    folders = {urlsplit(p.url).path.rsplit("/", 1)[0] + "/" for p in ctx.pages} | set(COMMON_DIRS)
+    evidence, listings, exposed = [missing.evidence()], [], []
+    for folder in sorted(folders)[:20]:
+        r = ctx.session.get(ctx.base + folder)
+        if r.status == 200 and any(marker in r.text[:5000] for marker in LISTING):
+            listings.append(folder)
+            evidence.append(r.evidence())
+    for path, marker in SENSITIVE:
+        r = ctx.session.get(ctx.base + path)
+        if is_there(r, marker, missing):
+            exposed.append(path)
+            evidence.append(r.evidence())
+    problems = []
+    if listings:
+        problems.append("② ディレクトリの一覧が表示されます: " + ", ".join(listings))
+    if exposed:
+        problems.append("① 公開不要なファイルが取得できます: " + ", ".join(exposed))
+    if problems:
+        return [Finding(NAME, 38, Verdict.FAIL, "。".join(problems), evidence)]
+    return [
+        Finding(
+            NAME,
+            38,
+            Verdict.PASS,
+            f"一覧表示なし（{len(folders)} フォルダ）、公開不要なファイルなし（{len(SENSITIVE)} 件を確認）。",
+            evidence,
+        )
+    ]

@@ -1,0 +1,24 @@
+"""The scan as a background job, and the scheduled re-scans (run_huey)."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from kakunin.scans import actions
+from kakunin.scans.models import Scan
+
+
+@db_task()
+def run_scan(scan_id: int):
+    scan = (
+        Scan.objects.filter(pk=scan_id, state=Scan.State.QUEUED)
+        .select_related("system", "authorisation")
+        .first()
+    )
+    if scan is not None:  # already run (a retried job) or removed
+        actions.execute(scan)
+
+
+@db_periodic_task(crontab(hour="2", minute="41"))
+def rescan():
+    """Every night, the systems whose last scan is older than SCAN_INTERVAL_DAYS (30)."""
+    actions.rescan_due()

@@ -1,0 +1,98 @@
+"""manage.py scan: a table or JSON, and an exit code that says whether a check failed."""
+
+import io
+import json
+
+from django.core.management import CommandError, call_command
+from django.test import TestCase, override_settings
+
+from kakunin.audit.models import Event
+from kakunin.scans.testsites import farm_for
+
+
+@override_settings(SCAN_DEFAULT_PORTS=[])
+class ScanCommand(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.farm = farm_for(cls, names={"hardened", "tls10"})
+
+    def scan(self, name: str, *extra: str) -> tuple[int, str]:
+        site = self.farm[name]
+        out = io.StringIO()
+        args = [
+            site.url,
+            "--ports",
+            f"{site.https_port},{site.http_port}",
+            "--http-port",
+            str(site.http_port),
+        ]
+        args += ["--ca-bundle", str(self.farm.ca.path), *extra]
+        code = 0
+        try:
+            call_command("scan", *args, stdout=out)
+        except SystemExit as exc:
+            code = exc.code
+        return code, out.getvalue()
+
+    def test_a_clean_site_exits_0_with_a_table(self):
+        code, out = self.scan("hardened")
+        self.assertEqual(code, 0, out)
+        self.assertRegex(out, r"61\s+適合")
+        self.assertIn("不適合 0 項目 / 13 項目", out)
+        self.assertTrue(
+            Event.objects.filter(action="scan.cli", object_label=self.farm["hardened"].url).exists()
+        )
+
+    def test_a_failing_site_exits_1_and_the_json_follows_the_readme(self):
+        code, out = self.scan("tls10", "--json")
+        self.assertEqual(code, 1)
+        report = json.loads(out)
+        self.assertEqual(
+            set(report), {"target", "started", "finished", "error", "failed", "items", "findings"}
+        )
+        self.assertTrue(report["failed"])
+        items = {i["item"]: i for i in report["items"]}
+        self.assertEqual(items[61]["verdict"], "fail")
+        self.assertEqual(items[61]["verdict_label"], "不適合")
+        self.assertEqual(items[61]["item_key"], "web-tls-version")
+        finding = next(f for f in report["findings"] if f["item"] == 61 and f["verdict"] == "fail")
+        self.assertEqual(
+            set(finding),
+            {"check", "item", "item_key", "verdict", "verdict_label", "summary", "evidence", "at"},
+        )
+        self.assertTrue(
+            any(e.get("handshake") == "TLS 1.0" and e["accepted"] for e in finding["evidence"])
+        )
+
+    def test_an_undeclared_port_fails_item_36(self):
+        site = self.farm["hardened"]
+        out = io.StringIO()
+        with self.assertRaises(SystemExit) as exit_:
+            call_command("scan", site.url, "--ports", str(site.https_port), "--http-port", str(site.http_port),
+                         "--ca-bundle", str(self.farm.ca.path), stdout=out)  # fmt: skip
+        self.assertEqual(exit_.exception.code, 1)
+        self.assertRegex(out.getvalue(), rf"36\s+不適合.*{site.http_port}")
+
+    @override_settings(SCAN_ALLOW_LOOPBACK=False)
+    def test_a_refused_target_exits_2_with_the_reason(self):
+        with self.assertRaises(CommandError) as error:
+            call_command("scan", "https://127.0.0.1/")
+        self.assertIn("ループバックアドレス", str(error.exception))
+        self.assertEqual(error.exception.returncode, 2)
+        code, out = self.scan(
+            "hardened"
+        )  # a name that resolves to loopback: refused after resolving
+        self.assertEqual(code, 2)
+        self.assertIn("検査できませんでした: ループバックアドレス 127.0.0.1", out)
+
+    def test_bad_arguments_get_a_message_not_a_traceback(self):
+        for args, message in [
+            (["ftp://example.lg.jp/"], "http:// または https://"),
+            (["https://example.lg.jp/", "--ports", "22,ssh"], "「ssh」は使えません"),
+            (["https://example.lg.jp/", "--active", "999"], "許可 #999 はありません"),
+        ]:
+            with self.assertRaises(CommandError) as error:
+                call_command("scan", *args)
+            self.assertIn(message, str(error.exception))
+            self.assertEqual(error.exception.returncode, 2)

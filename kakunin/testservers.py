@@ -1,0 +1,195 @@
+"""Real servers for the tests and the benchmark: Debian's nginx on loopback, in
+whatever configuration a test needs, with certificates from a throwaway CA.
+
+nginx is installed by .ci/run; a missing nginx is an error, never a skip.
+"""
+
+import datetime
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def _pem_key(key) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+class Authority:
+    """A throwaway certificate authority: its certificate is the CA bundle of a test."""
+
+    def __init__(self, directory: Path, name: str = "Kakunin Test CA"):
+        self.directory = directory
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        now = datetime.datetime.now(datetime.UTC)
+        self.cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=400))
+            .not_valid_after(now + datetime.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(self.key.public_key()), critical=False
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        self.path = directory / "ca.pem"
+        self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
+
+    def issue(
+        self, stem: str, names=("localhost",), *, days_from: int = -1, days_to: int = 365
+    ) -> tuple[Path, Path]:
+        """A server certificate for `names`, valid from/to so many days from now."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.datetime.now(datetime.UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(self.cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now + datetime.timedelta(days=days_from))
+            .not_valid_after(now + datetime.timedelta(days=days_to))
+            .add_extension(
+                x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False
+            )
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                critical=False,
+            )
+            .sign(self.key, hashes.SHA256())
+        )
+        cert_path, key_path = self.directory / f"{stem}.pem", self.directory / f"{stem}.key"
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(_pem_key(key))
+        return cert_path, key_path
+
+
+def self_signed(directory: Path, name: str = "localhost") -> tuple[Path, Path]:
+    """A self-signed certificate that is its own CA (the deployment test trusts it directly)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(_pem_key(key))
+    return cert_path, key_path
+
+
+class Nginx:
+    """One nginx process serving the given `server { ... }` blocks, in a temporary prefix."""
+
+    def __init__(self, directory: Path, servers: str, env=None, cwd=None):
+        self.directory = directory
+        conf = directory / "nginx.conf"
+        conf.write_text(
+            ("user root;\n" if os.geteuid() == 0 else "")
+            + f"daemon off;\nworker_processes 1;\npid {directory}/nginx.pid;\nerror_log {directory}/error.log;\n"
+            "events { worker_connections 256; }\n"
+            "http {\n  include /etc/nginx/mime.types;\n  access_log off;\n"
+            + "".join(
+                f"  {k}_temp_path {directory}/{k};\n"
+                for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+            )
+            + servers
+            + "\n}\n"
+        )
+        if not Path(NGINX).exists():
+            raise RuntimeError("nginx is missing: install Debian's nginx (see .ci/run)")
+        check = subprocess.run(
+            [NGINX, "-t", "-q", "-c", str(conf), "-p", str(directory)],
+            capture_output=True,
+            text=True,
+        )
+        if check.returncode:
+            raise RuntimeError(f"nginx refused the configuration:\n{check.stderr}")
+        self.process = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(directory)], env=env, cwd=cwd
+        )
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class Silent:
+    """A TCP listener that accepts and never answers: a hanging upstream."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        self.connections = []
+        self._stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        self.listener.settimeout(0.2)
+        while not self._stop:
+            try:
+                conn, _ = self.listener.accept()
+                self.connections.append(conn)
+            except OSError:
+                continue
+
+    def stop(self):
+        self._stop = True
+        for conn in self.connections:
+            conn.close()
+        self.listener.close()
+
+
+def temporary_directory(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.core.cache import cache
 from playwright.sync_api import sync_playwright
 
 from kakunin.test import PASSWORD, create_world
@@ -46,6 +47,7 @@ class BrowserTestCase(StaticLiveServerTestCase):
         super().tearDownClass()
 
     def setUp(self):
+        cache.clear()  # rate limits and used TOTP codes must not leak from one test to the next
         create_world(self)
         self.context = self.browser.new_context(
             locale="ja-JP", viewport={"width": 1280, "height": 900}

@@ -26,7 +26,10 @@ class JourneyTestCase(BrowserTestCase):
 
     def login_reviewer(self):
         self.login("rita", wait=False)
-        self.page.wait_for_url("**/2fa/authenticate/**")
+        expect(self.page, "the password step leads to the TOTP step").to_have_url(
+            re.compile("/2fa/authenticate/"), timeout=10_000
+        )
+
         code = totp_code(self.rita_totp)
         # A code is accepted once (replay protection): a second login within the
         # same 30-second window waits for the next code, as a person would.
@@ -36,8 +39,9 @@ class JourneyTestCase(BrowserTestCase):
         self.last_code = code
         self.page.fill("input[name=code]", code)
         self.page.click("button[type=submit]")
-
-        self.page.wait_for_url(lambda url: "/2fa/" not in url and "/auth/" not in url)
+        expect(self.page, "the code is accepted").not_to_have_url(
+            re.compile("/auth/"), timeout=10_000
+        )
 
     def open(self, path):
         self.page.goto(self.url(path))

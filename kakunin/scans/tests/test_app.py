@@ -351,3 +351,31 @@ class ScansInTheApp(BaseTestCase):
         self.assertEqual(list(actions.due_for_rescan()), [])
         tasks.rescan.call_local()
         self.assertEqual(Scan.objects.count(), 2)
+
+
+@override_settings(SCAN_DEFAULT_PORTS=[], SCAN_TIMEOUT=2)
+class EveryConfigurationInTheApp(BaseTestCase):
+    """One in-app scan of a system with every nginx configuration as a target:
+    the stored verdicts are the ones scans/testsites.py expects, target by target."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.farm = farm_for(cls)
+
+    def test_the_stored_verdicts_per_configuration(self):
+        for site in self.farm.sites.values():
+            self.system.scan_targets.create(
+                url=site.url, declared_ports=[site.https_port, site.http_port], http_port=site.http_port,
+                created_by=self.alice,
+            )  # fmt: skip
+        scan = Scan.objects.create(system=self.system, requested_by=self.alice)
+        with override_settings(SCAN_CA_BUNDLE=str(self.farm.ca.path)):
+            scan = actions.execute(scan)
+        self.assertEqual(scan.state, Scan.State.DONE, scan.error)
+        for site in self.farm.sites.values():
+            with self.subTest(site=site.name):
+                stored = dict(
+                    scan.results.filter(url=site.url).values_list("item_number", "verdict")
+                )
+                self.assertEqual(stored, {n: str(v) for n, v in site.expected.items()})

@@ -96,3 +96,27 @@ class ScanCommand(TestCase):
                 call_command("scan", *args)
             self.assertIn(message, str(error.exception))
             self.assertEqual(error.exception.returncode, 2)
+
+
+@override_settings(SCAN_DEFAULT_PORTS=[], SCAN_TIMEOUT=2)
+class ScanCommandOnEveryConfiguration(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.farm = farm_for(cls)
+
+    def test_the_json_verdicts_and_exit_code_per_configuration(self):
+        for site in self.farm.sites.values():
+            with self.subTest(site=site.name):
+                out = io.StringIO()
+                code = 0
+                try:
+                    call_command("scan", site.url, "--json", "--ports", f"{site.https_port},{site.http_port}",
+                                 "--http-port", str(site.http_port), "--ca-bundle", str(self.farm.ca.path), stdout=out)  # fmt: skip
+                except SystemExit as exc:
+                    code = exc.code
+                report = json.loads(out.getvalue())
+                verdicts = {i["item"]: i["verdict"] for i in report["items"]}
+                self.assertEqual(verdicts, {n: str(v) for n, v in site.expected.items()})
+                failed = "fail" in verdicts.values()
+                self.assertEqual(code, 1 if failed else (2 if report["error"] else 0))

@@ -41,13 +41,20 @@ def check_url(url: str) -> str:
         raise forms.ValidationError(_("http:// または https:// で始まる URL を入力してください。"))
     if parts.username or parts.password:
         raise forms.ValidationError(_("URL に ID やパスワードを含めないでください。"))
-    host = parts.hostname or ""
     try:
-        check_address(str(ipaddress.ip_address(host)))
+        address = ipaddress.ip_address(parts.hostname or "")
     except ValueError:
-        pass  # a name: it is resolved and checked when the scan runs
-    except Refused as exc:
-        raise forms.ValidationError(str(exc)) from None
+        return url  # a name: it is resolved and checked when the scan runs
+    try:
+        check_address(str(address))
+    except Refused:
+        if address.is_loopback:
+            message = _("ループバックアドレス %(ip)s への検査は許可されていません。")
+        else:
+            message = _(
+                "内部・特殊なアドレス %(ip)s への検査は許可されていません（SCAN_ALLOW_PRIVATE）。"
+            )
+        raise forms.ValidationError(message, params={"ip": str(address)}) from None
     return url
 
 

@@ -198,7 +198,24 @@ class ScansInTheApp(BaseTestCase):
         self.assertContains(self.client.post(url, good), "登録済み", status_code=400)
         self.assertEqual(ScanTarget.objects.count(), 1)
 
+    @override_settings(SCAN_ALLOW_LOOPBACK=False)
+    def test_an_english_speaker_gets_the_messages_in_english(self):
+        self.alice.language = "en"
+        self.alice.save()
+        self.client.force_login(self.alice)
+        url = reverse("scans:add_target", args=[self.system.pk])
+        data = self.target_data("hardened")
+        response = self.client.post(
+            url, data | {"url": "https://127.0.0.1/", "declared_ports": "22,ssh"}
+        )
+        self.assertContains(
+            response, "Checks of the loopback address 127.0.0.1 are not allowed.", status_code=400
+        )
+        self.assertContains(response, "(&quot;ssh&quot; is not one)", status_code=400)
+        self.assertFalse(ScanTarget.objects.exists())
+
     def test_who_may_see_and_who_may_change(self):
+
         target = self.add_target("hardened")
         page = reverse("scans:system", args=[self.system.pk])
         self.client.force_login(

@@ -135,7 +135,6 @@ def render_rows(request, page: Page, rows: list[Row], **state) -> None:
         row.html = mark_safe(template.render(ctx | {"row": row}))  # noqa: S308
 
 
-
 def detail(request, pk: int):
     assessment = access.get_assessment_for_user(request, pk)
     record_view(request.user, assessment, assessment.system)

@@ -68,8 +68,19 @@ def revoke_authorisation(*, actor, authorisation: Authorisation) -> None:
     record("scan.authorisation.revoke", authorisation, actor=actor)
 
 
+STALE_AFTER = timedelta(hours=2)
+
+
 def running(system):
-    return system.scans.filter(state__in=[Scan.State.QUEUED, Scan.State.RUNNING]).first()
+    """The scan of the system under way, if any. One left queued or running for
+    hours (a worker stopped under it) is closed as failed, so a new one can start."""
+    under_way = system.scans.filter(state__in=[Scan.State.QUEUED, Scan.State.RUNNING])
+    under_way.filter(created_at__lt=timezone.now() - STALE_AFTER).update(
+        state=Scan.State.FAILED,
+        finished_at=timezone.now(),
+        error="ジョブが終わりませんでした（ワーカーの停止など）。もう一度実行してください。",
+    )
+    return under_way.first()
 
 
 @transaction.atomic

@@ -342,7 +342,19 @@ class ScansInTheApp(BaseTestCase):
         )
         self.assertEqual(response.headers["HX-Refresh"], "true")
 
+    def test_a_scan_whose_worker_stopped_does_not_block_the_next(self):
+        self.add_target("hardened")
+        stuck = Scan.objects.create(system=self.system, state=Scan.State.RUNNING, progress=30)
+        Scan.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=3))
+        scan = self.run_scan()
+        self.assertNotEqual(scan.pk, stuck.pk)
+        self.assertEqual(scan.state, Scan.State.DONE)
+        stuck.refresh_from_db()
+        self.assertEqual(stuck.state, Scan.State.FAILED)
+        self.assertIn("ワーカーの停止", stuck.error)
+
     def test_a_failure_inside_the_job_ends_the_scan_failed_with_the_reason(self):
+
         self.add_target("hardened")
         with mock.patch("kakunin.scans.actions._run_all", side_effect=RuntimeError("disk full")):
             scan = self.run_scan()

@@ -34,7 +34,6 @@ ENV = {
     "FIELD_ENCRYPTION_KEYS": "bench:" + base64.b64encode(os.urandom(32)).decode(),
     "SCAN_ALLOW_LOOPBACK": "true",  # the scanned nginx listens on loopback
     "EMAIL_URL": "dummymail://",  # the scan's notifications are not printed
-
 }
 os.environ.update(ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kakunin.settings")

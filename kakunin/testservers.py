@@ -28,6 +28,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(n: int) -> list[int]:
+    """n different free ports: each socket stays bound until all are chosen, so that
+    the system cannot hand out the same port twice (free_port() called n times can)."""
+    sockets = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def wait_for(port: int, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -168,8 +183,8 @@ class Nginx:
 class Silent:
     """A TCP listener that accepts and never answers: a hanging upstream."""
 
-    def __init__(self):
-        self.port = free_port()
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
         self.listener = socket.create_server(("127.0.0.1", self.port))
         self.connections = []
         self._stop = False

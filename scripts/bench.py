@@ -15,7 +15,6 @@ each), in a fresh SQLite database under a temporary folder:
 import base64
 import io
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -56,6 +55,7 @@ from kakunin.assessments.actions import update_answer  # noqa: E402
 from kakunin.forms_xlsx.actions import apply_plan, export_assessment  # noqa: E402
 from kakunin.forms_xlsx.importer import read_plan  # noqa: E402
 from kakunin.test import create_world  # noqa: E402
+from kakunin.testservers import free_port  # noqa: E402
 
 ANSWER = (
     "当該システムでは利用者1人につき1IDを発行し、管理者IDと利用者IDを分離して運用している。"
@@ -112,12 +112,6 @@ def page_via_client(world: World, path: str) -> list[float]:
     client.force_login(world.rita)
     assert client.get(path).status_code == 200
     return timed(lambda: client.get(path), 200)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def page_via_server(world: World, path: str) -> list[float]:

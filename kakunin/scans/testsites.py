@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kakunin.scans.engine import Target
 from kakunin.scans.policy import Verdict
-from kakunin.testservers import Authority, Nginx, Silent, free_port, temporary_directory, wait_for
+from kakunin.testservers import Authority, Nginx, Silent, free_ports, temporary_directory, wait_for
 
 P, F, R, U = Verdict.PASS, Verdict.FAIL, Verdict.REVIEW, Verdict.UNKNOWN
 
@@ -224,7 +224,6 @@ class SiteFarm:
         directory.mkdir(parents=True, exist_ok=True)
         self.ca = Authority(directory)
 
-        self.silent = Silent()
         roots = {
             "site": PAGES,
             "exposed": PAGES | EXPOSED,
@@ -238,9 +237,12 @@ class SiteFarm:
                 path.write_text(text)
         self.sites = {s.name: s for s in sites() if names is None or s.name in names}
         self.sites |= {s.name: s for s in extra}
+        # Every port different: a site's HTTPS port must never be another's HTTP port.
+        ports = iter(free_ports(2 * len(self.sites) + 1))
+        self.silent = Silent(next(ports))
         blocks = []
         for site in self.sites.values():
-            site.https_port, site.http_port = free_port(), free_port()
+            site.https_port, site.http_port = next(ports), next(ports)
             cert, key = self.ca.issue(site.name, **site.cert)
             blocks.append(server_blocks(site, cert, key, directory, self.silent.port))
         self.nginx = Nginx(directory, "".join(blocks))

@@ -14,7 +14,14 @@ import httpx
 from django.conf import settings
 from django.test import SimpleTestCase
 
-from kakunin.testservers import Nginx, free_port, self_signed, temporary_directory, wait_for
+from kakunin.testservers import (
+    Nginx,
+    free_port,
+    free_ports,
+    self_signed,
+    temporary_directory,
+    wait_for,
+)
 
 ROOT = Path(settings.BASE_DIR)
 PASSWORD = "Deploy-Test-Pass-2026"
@@ -47,7 +54,7 @@ class TlsDeploymentTestCase(SimpleTestCase):
         super().setUpClass()
         cls.tmp = temporary_directory("kakunin-tls-")
 
-        cls.ports = {"app": free_port(), "http": free_port(), "https": free_port()}
+        cls.ports = dict(zip(["app", "http", "https"], free_ports(3), strict=True))
         cls.cert, key = self_signed(cls.tmp)
         cls.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

@@ -23,8 +23,9 @@ from kakunin.test import PASSWORD, BaseTestCase
 class ScansInTheApp(BaseTestCase):
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        # The servers first: if they cannot start, nothing of the class is left open.
         cls.farm = farm_for(cls, names={"hardened", "tls10"})
+        super().setUpClass()
 
     def setUp(self):
         super().setUp()
@@ -389,8 +390,9 @@ class EveryConfigurationInTheApp(BaseTestCase):
 
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        # The servers first: if they cannot start, nothing of the class is left open.
         cls.farm = farm_for(cls)
+        super().setUpClass()
 
     def test_the_stored_verdicts_per_configuration(self):
         for site in self.farm.sites.values():

@@ -14,8 +14,9 @@ from kakunin.scans.testsites import farm_for
 class ScanInTheBrowser(BrowserTestCase):
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        # The servers first: if they cannot start, nothing of the class is left open.
         cls.farm = farm_for(cls, names={"hardened", "tls10"})
+        super().setUpClass()
 
     def setUp(self):
         super().setUp()

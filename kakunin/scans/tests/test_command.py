@@ -14,8 +14,9 @@ from kakunin.scans.testsites import farm_for
 class ScanCommand(TestCase):
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        # The servers first: if they cannot start, nothing of the class is left open.
         cls.farm = farm_for(cls, names={"hardened", "tls10"})
+        super().setUpClass()
 
     def scan(self, name: str, *extra: str) -> tuple[int, str]:
         site = self.farm[name]
@@ -102,8 +103,9 @@ class ScanCommand(TestCase):
 class ScanCommandOnEveryConfiguration(TestCase):
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        # The servers first: if they cannot start, nothing of the class is left open.
         cls.farm = farm_for(cls)
+        super().setUpClass()
 
     def test_the_json_verdicts_and_exit_code_per_configuration(self):
         for site in self.farm.sites.values():

@@ -21,8 +21,9 @@ P, F, R, U = Verdict.PASS, Verdict.FAIL, Verdict.REVIEW, Verdict.UNKNOWN
 class NginxBase(SimpleTestCase):
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        # The servers first: if they cannot start, nothing of the class is left open.
         cls.sites = farm_for(cls)
+        super().setUpClass()
         cls.closed = free_port()
 
     def scan(self, name: str, **kwargs) -> engine.Report:

@@ -190,6 +190,16 @@ def item_response(request, assessment, key: str, bound=None, **state):
     return render(request, "assessments/_item_response.html", ctx)
 
 
+def back_to_item(request, answer, **state):
+    """After an action on one item (evidence, comment, verdict): the item again for
+    htmx, or the page at the item for a plain form post."""
+    if request.htmx:
+        return item_response(request, answer.assessment, answer.item.key, **state)
+    return redirect(
+        reverse("assessments:detail", args=[answer.assessment_id]) + f"#item-{answer.item.key}"
+    )
+
+
 def _autosave_response(request, assessment, key: str, form, saved: bool):
     """For saving as one types: the page keeps its text box; only the saved state,
     the version, the errors and the progress change (out of band)."""

@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kakunin.accounts import access
 from kakunin.assessments.models import Answer
+from kakunin.assessments.views import back_to_item
 from kakunin.evidence import actions
 from kakunin.evidence.detect import KINDS, Refused
 from kakunin.evidence.models import Evidence
@@ -32,16 +32,6 @@ def _editable_answer(request, pk: int, key: str) -> Answer:
     raise Http404
 
 
-def _back(request, answer, **state):
-    from kakunin.assessments.views import item_response
-
-    if request.htmx:
-        return item_response(request, answer.assessment, answer.item.key, **state)
-    return redirect(
-        reverse("assessments:detail", args=[answer.assessment_id]) + f"#item-{answer.item.key}"
-    )
-
-
 @require_POST
 def add(request, pk: int, key: str):
     answer = _editable_answer(request, pk, key)
@@ -50,7 +40,7 @@ def add(request, pk: int, key: str):
         error = " ".join(form.errors.get("file", [_("添付するファイルを選んでください。")]))
         if not request.htmx:
             messages.error(request, error)
-        return _back(request, answer, evidence_error=error)
+        return back_to_item(request, answer, evidence_error=error)
 
     try:
         evidence = actions.add_evidence(
@@ -59,10 +49,10 @@ def add(request, pk: int, key: str):
     except Refused as exc:
         if not request.htmx:
             messages.error(request, str(exc))
-        return _back(request, answer, evidence_error=str(exc))
+        return back_to_item(request, answer, evidence_error=str(exc))
     if not request.htmx:
         messages.success(request, _("%(name)s を添付しました。") % {"name": evidence.filename})
-    return _back(request, answer)
+    return back_to_item(request, answer)
 
 
 def _evidence(request, pk: int, evidence_pk: int) -> Evidence:
@@ -92,4 +82,4 @@ def remove(request, pk: int, evidence_pk: int):
     evidence = _evidence(request, pk, evidence_pk)
     answer = _editable_answer(request, pk, evidence.answer.item.key)
     actions.remove_evidence(actor=request.user, evidence=evidence)
-    return _back(request, answer)
+    return back_to_item(request, answer)

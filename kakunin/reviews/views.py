@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -11,6 +10,7 @@ from kakunin.accounts import access
 from kakunin.assessments.actions import TransitionRefused
 from kakunin.assessments.models import State, Verdict
 from kakunin.assessments.sheet import attach_details, build_sheet
+from kakunin.assessments.views import back_to_item
 from kakunin.reviews import actions
 from kakunin.reviews.models import COMMENT_MAX_LENGTH
 
@@ -35,29 +35,19 @@ def _answer(request, pk: int, key: str, allowed):
     return answer
 
 
-def _item(request, answer, **state):
-    from kakunin.assessments.views import item_response
-
-    if request.htmx:
-        return item_response(request, answer.assessment, answer.item.key, **state)
-    return redirect(
-        reverse("assessments:detail", args=[answer.assessment_id]) + f"#item-{answer.item.key}"
-    )
-
-
 @require_POST
 def comment(request, pk: int, key: str):
     answer = _answer(request, pk, key, access.can_comment)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        return _item(
+        return back_to_item(
             request,
             answer,
             comment_error=_("コメントを%(n)d文字以内で入力してください。")
             % {"n": COMMENT_MAX_LENGTH},
         )
     actions.add_comment(actor=request.user, answer=answer, body=form.cleaned_data["body"])
-    return _item(request, answer)
+    return back_to_item(request, answer)
 
 
 @require_POST
@@ -71,7 +61,7 @@ def verdict(request, pk: int, key: str):
             error = ""
         except TransitionRefused as exc:
             error = str(exc)
-    return _item(request, answer, verdict_error=error)
+    return back_to_item(request, answer, verdict_error=error)
 
 
 def _transition(request, pk: int, allowed, action, done: str):

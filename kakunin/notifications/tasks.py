@@ -24,38 +24,20 @@ def remind(today=None) -> int:
         "system"
     )
     for assessment in waiting.filter(due_date=soon):
-        people = vendor_staff(assessment.system) + department_staff(assessment.system)
-        ctx = {
-            "assessment": str(assessment),
-            "due": str(assessment.due_date),
-            "url": assessment.get_absolute_url(),
-        }
-        sent += len(
-            notify(
-                people,
-                Kind.DUE_SOON,
-                ctx,
-                url=assessment.get_absolute_url(),
-                key=f"due:{assessment.pk}:{assessment.due_date}",
-            )
-        )
+        sent += _remind(assessment, Kind.DUE_SOON, "due")
     for assessment in waiting.filter(due_date__lt=today):
-        people = vendor_staff(assessment.system) + department_staff(assessment.system) + reviewers()
-        ctx = {
-            "assessment": str(assessment),
-            "due": str(assessment.due_date),
-            "url": assessment.get_absolute_url(),
-        }
-        sent += len(
-            notify(
-                people,
-                Kind.OVERDUE,
-                ctx,
-                url=assessment.get_absolute_url(),
-                key=f"overdue:{assessment.pk}:{assessment.due_date}",
-            )
-        )
+        sent += _remind(assessment, Kind.OVERDUE, "overdue", reviewers())
     return sent
+
+
+def _remind(assessment, kind: str, key: str, others=()) -> int:
+    """The vendor and the department (and `others`) told once about this deadline."""
+    people = vendor_staff(assessment.system) + department_staff(assessment.system) + list(others)
+    url = assessment.get_absolute_url()
+    ctx = {"assessment": str(assessment), "due": str(assessment.due_date), "url": url}
+    return len(
+        notify(people, kind, ctx, url=url, key=f"{key}:{assessment.pk}:{assessment.due_date}")
+    )
 
 
 @db_periodic_task(crontab(hour="8", minute="0"))

@@ -71,21 +71,31 @@ def revoke_authorisation(*, actor, authorisation: Authorisation) -> None:
 STALE_AFTER = timedelta(hours=2)
 
 
-def running(system):
-    """The scan of the system under way, if any. One left queued or running for
-    hours (a worker stopped under it) is closed as failed, so a new one can start."""
-    under_way = system.scans.filter(state__in=[Scan.State.QUEUED, Scan.State.RUNNING])
-    under_way.filter(created_at__lt=timezone.now() - STALE_AFTER).update(
+def close_stale(system) -> None:
+    """A scan left queued or running for hours (a worker stopped under it) is closed
+    as failed, so that a new one can start."""
+    system.scans.filter(
+        state__in=[Scan.State.QUEUED, Scan.State.RUNNING],
+        created_at__lt=timezone.now() - STALE_AFTER,
+    ).update(
         state=Scan.State.FAILED,
         finished_at=timezone.now(),
         error="ジョブが終わりませんでした（ワーカーの停止など）。もう一度実行してください。",
     )
-    return under_way.first()
+
+
+def running(system):
+    """The scan of the system under way, if any (one older than STALE_AFTER is not)."""
+    return system.scans.filter(
+        state__in=[Scan.State.QUEUED, Scan.State.RUNNING],
+        created_at__gte=timezone.now() - STALE_AFTER,
+    ).first()
 
 
 @transaction.atomic
 def request_scan(*, actor, system, authorisation: Authorisation | None = None) -> Scan:
     """Queue a scan of every target of the system, unless one is already under way."""
+    close_stale(system)
     if (existing := running(system)) is not None:
         return existing
     scan = Scan.objects.create(system=system, requested_by=actor, authorisation=authorisation)
@@ -200,9 +210,9 @@ def tell_new_failures(scan: Scan) -> None:
     """Items that fail now and did not at the previous scan: the department, the
     vendor and the reviewers are told (a monthly re-scan that finds TLS 1.0 back on)."""
     from kakunin.assessments.actions import department_staff, reviewers, vendor_staff
-    from kakunin.catalog.models import Template
     from kakunin.notifications.actions import notify
     from kakunin.notifications.models import Kind
+    from kakunin.scans.results import item_names
 
     failing = set(scan.results.filter(verdict=Verdict.FAIL).values_list("item_number", flat=True))
     previous = (
@@ -214,8 +224,7 @@ def tell_new_failures(scan: Scan) -> None:
         )
     if not failing:
         return
-    template = Template.current()
-    names = dict(template.items.values_list("number", "subsection")) if template else {}
+    names = item_names()
     system = scan.system
     context = {
         "system": system.name,
@@ -248,6 +257,7 @@ def rescan_due(now=None) -> list[Scan]:
     scans = []
     for system in due_for_rescan(now):
         with transaction.atomic():
+            close_stale(system)
             if running(system) is not None:
                 continue
             scan = Scan.objects.create(system=system)

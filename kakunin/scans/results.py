@@ -27,6 +27,14 @@ class ItemScan:
         return self.scan.finished_at
 
 
+def item_names() -> dict[int, str]:
+    """Item number -> its 中項目, from the checklist loaded (empty if none is)."""
+    from kakunin.catalog.models import Template
+
+    template = Template.current()
+    return dict(template.items.values_list("number", "subsection")) if template else {}
+
+
 def latest_scan(system, before=None) -> Scan | None:
     """The newest finished scan of the system (before a date, for an approved assessment)."""
     scans = system.scans.filter(state=Scan.State.DONE)

@@ -18,10 +18,10 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from kakunin.audit.trail import record
-from kakunin.catalog.models import Template
 from kakunin.scans import engine
 from kakunin.scans.forms import check_url, parse_ports
 from kakunin.scans.models import Authorisation
+from kakunin.scans.results import item_names
 
 
 class Command(BaseCommand):
@@ -83,7 +83,7 @@ class Command(BaseCommand):
             sys.exit(2)
 
     def print_table(self, report: engine.Report):
-        names = subsections()
+        names = item_names()
         self.stdout.write(f"{report.target}  {report.started} – {report.finished}")
         if report.error:
             self.stdout.write(f"検査できませんでした: {report.error}")
@@ -99,12 +99,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"{'':>3}  {'':<4}  {'':<16}  [{f.verdict.label}] {f.summary}")
         failed = sum(1 for v in verdicts.values() if v == "fail")
         self.stdout.write(f"不適合 {failed} 項目 / {len(verdicts)} 項目")
-
-
-def subsections() -> dict[int, str]:
-    """Item number -> its 中項目, from the checklist loaded (none if none is)."""
-    template = Template.current()
-    return dict(template.items.values_list("number", "subsection")) if template else {}
 
 
 def dumps(report: engine.Report) -> str:

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from playwright.sync_api import sync_playwright
 
 from kakunin.test import PASSWORD, create_world
+from kakunin.testservers import one_request_at_a_time
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
@@ -32,6 +33,8 @@ ARGS = [
 
 @pytest.mark.browser
 class BrowserTestCase(StaticLiveServerTestCase):
+    static_handler = one_request_at_a_time(StaticLiveServerTestCase.static_handler)
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from django.db import connection
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -41,6 +42,31 @@ def free_ports(n: int) -> list[int]:
     finally:
         for s in sockets:
             s.close()
+
+
+_one_request = threading.Lock()
+
+
+def one_request_at_a_time(handler_class: type) -> type:
+    """A live server's WSGI handler that runs one request at a time while its threads
+    share the test's database connection.
+
+    With SQLite in memory, Django hands the test's one connection to every thread of
+    the live server, so that the server sees the test's data. Two requests at once (a
+    browser's autosave on blur and the submit it blurred for) then meet in that one
+    connection: "cannot start a transaction within a transaction", a 500 that no user
+    of a real server would see. PostgreSQL gives each thread its own connection, and
+    keeps its requests concurrent, as in production. Set it as a LiveServerTestCase's
+    `static_handler`."""
+
+    class OneRequestAtATime(handler_class):
+        def __call__(self, environ, start_response):
+            if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+                return super().__call__(environ, start_response)
+            with _one_request:
+                return super().__call__(environ, start_response)
+
+    return OneRequestAtATime
 
 
 def wait_for(port: int, seconds: float = 20) -> None:

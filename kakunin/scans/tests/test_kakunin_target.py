@@ -13,11 +13,14 @@ from kakunin.scans import engine
 from kakunin.scans.models import Authorisation, ScanTarget
 from kakunin.scans.policy import Verdict
 from kakunin.test import PASSWORD, create_world, make_user
+from kakunin.testservers import one_request_at_a_time
 
 P, F, U = Verdict.PASS, Verdict.FAIL, Verdict.UNKNOWN
 
 
 class KakuninAsTarget(LiveServerTestCase):
+    static_handler = one_request_at_a_time(LiveServerTestCase.static_handler)
+
     def setUp(self):
         create_world(self)
         self.account = make_user("scan-test", Role.VENDOR, self.alpha)

@@ -127,3 +127,59 @@ document.addEventListener("htmx:sendError", function (event) {
   var form = answerForm(event.detail.elt);
   if (form) { show(form, "failed"); }
 });
+
+// --- An action on the whole page (提出, 再提出, …) waits for the answers --------
+// A click on 提出 blurs the box being typed in, which starts its save. Were the
+// submission to overtake that save, the last words typed would miss it, and the
+// save, arriving after, would be refused. So the page's own forms wait until every
+// answer has saved, then go; if one could not be saved, they stay and say which.
+
+var PENDING = ["unsaved", "saving", "restored"];
+var WAIT_MS = 20000;
+
+function answerStates() {
+  return Array.prototype.slice.call(document.querySelectorAll("form.answer-form .save-state"));
+}
+
+function hasClass(el, names) {
+  return names.some(function (name) { return el.classList.contains(name); });
+}
+
+function waitNotice(kind) {
+  var notice = document.getElementById("save-wait");
+  if (!notice) { return; }
+  notice.textContent = kind ? notice.getAttribute("data-" + kind) || "" : "";
+  notice.hidden = !kind;
+}
+
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form.dataset.answersSaved === "yes" || answerForm(form) === form) { return; }
+  if ((form.getAttribute("method") || "get").toLowerCase() !== "post") { return; }
+  if (form.hasAttribute("hx-post") || form.closest("form.answer-form")) { return; }
+  var pending = answerStates().filter(function (s) { return hasClass(s, PENDING); });
+  if (!pending.length) { return; }
+  event.preventDefault();
+  var submitter = event.submitter || null;
+  pending.forEach(function (state) {
+    var answer = answerForm(state);
+    if (answer && state.classList.contains("unsaved")) { answer.requestSubmit(); }
+  });
+  waitNotice("waiting");
+  var started = Date.now();
+  var timer = window.setInterval(function () {
+    var states = answerStates();
+    var busy = states.some(function (s) { return hasClass(s, PENDING); });
+    if (busy && Date.now() - started < WAIT_MS) { return; }
+    window.clearInterval(timer);
+    var stuck = states.filter(function (s) { return hasClass(s, PENDING.concat(["failed", "logged-out"])); });
+    if (stuck.length) {
+      waitNotice("failed");
+      stuck[0].scrollIntoView({ block: "center" });
+      return;
+    }
+    waitNotice(null);
+    form.dataset.answersSaved = "yes";
+    form.requestSubmit(submitter);
+  }, 100);
+});

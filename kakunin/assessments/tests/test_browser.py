@@ -1,7 +1,10 @@
+import re
+
 from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from kakunin.browser import BrowserTestCase
+from kakunin.test import fill_everything
 
 
 class AssessmentPageBrowserTestCase(BrowserTestCase):
@@ -67,6 +70,47 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         self.assertEqual(
             self.answer("backup-offsite").text, "遠隔地（大阪）に日次で二次バックアップ"
         )
+
+    def submit_over_a_slow_save(self, save):
+        """Type, then press 提出 at once, while the network holds the answer's save back
+        for a second: the submission would overtake it, were it not made to wait. Then
+        the held save goes on, through `save`."""
+        fill_everything(self.assessment, self.bob)
+        self.page.on("dialog", lambda dialog: dialog.accept())
+        self.open_assessment()
+        held = []
+
+        def hold_the_first(route):
+            if held:
+                save(route)
+            else:
+                held.append(route)
+
+        self.page.route("**/items/backup-offsite/save/", hold_the_first)
+        self.page.fill("#id_backup-offsite-text", "遠隔地（大阪）に日次で二次バックアップ")
+        self.page.click("button:has-text('提出')")
+        self.page.wait_for_timeout(1000)  # time enough for a submission to overtake it
+        self.assertEqual(len(held), 1)
+        save(held[0])
+
+    def test_submitting_waits_for_the_answer_being_saved(self):
+        self.submit_over_a_slow_save(lambda route: route.continue_())
+        expect(self.page.locator("#assessment-state")).to_contain_text("提出済")
+        self.assessment.refresh_from_db()
+        self.assertEqual(self.assessment.state, "submitted")
+        self.assertEqual(
+            self.answer("backup-offsite").text, "遠隔地（大阪）に日次で二次バックアップ"
+        )
+
+    def test_a_save_that_fails_stops_the_submission_and_says_so(self):
+        self.submit_over_a_slow_save(lambda route: route.fulfill(status=503, body="busy"))
+        expect(self.page.locator("#save-wait")).to_contain_text("保存できなかった回答があります")
+        expect(self.page.locator("#state-backup-offsite")).to_have_class(re.compile("failed"))
+        self.assertEqual(self.page.evaluate("window.__noReload"), "still here")
+        self.assessment.refresh_from_db()
+        self.assertEqual(self.assessment.state, "draft")
+        self.assertEqual(self.answer("backup-offsite").text, "No.22 対応済み")
+        self.screenshot("assessment-save-failed-before-submit")
 
     def test_history_opens_inline(self):
         self.open_assessment()

@@ -9,9 +9,8 @@ from kakunin.browser import BrowserTestCase, serious_violations
 from kakunin.evidence.actions import add_evidence
 from kakunin.notifications.actions import notify
 from kakunin.reviews import actions as review
-from kakunin.reviews.tests.test_lifecycle import fill_everything
 from kakunin.scans.models import Scan
-from kakunin.test import make_scan
+from kakunin.test import fill_everything, make_scan
 
 
 class AxeTestCase(BrowserTestCase):

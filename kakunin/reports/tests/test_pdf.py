@@ -13,8 +13,7 @@ from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.actions import export_assessment
 from kakunin.reports.pdf import FetchRefused, refuse_fetch
 from kakunin.reviews import actions as review
-from kakunin.reviews.tests.test_lifecycle import fill_everything
-from kakunin.test import BaseTestCase, make_scan
+from kakunin.test import BaseTestCase, fill_everything, make_scan
 
 
 def pdf_text(data: bytes) -> str:

@@ -8,24 +8,9 @@ from kakunin.assessments.actions import submit, update_answer
 from kakunin.assessments.models import State, Status
 from kakunin.audit.models import Event
 from kakunin.notifications.models import Notification
-from kakunin.test import BaseTestCase
+from kakunin.test import BaseTestCase, fill_everything
 
 HX = {"HX-Request": "true"}
-
-
-def fill_everything(assessment, actor):
-    """Answer every applicable item as 対応済 (the ward items keep 区で対応)."""
-    for answer in assessment.answers.select_related("item"):
-        if answer.item.is_ward_item:
-            continue
-        if assessment.template.evaluate(answer.item, assessment.system).applies:
-            update_answer(
-                actor=actor,
-                answer=answer,
-                values={"status": Status.DONE, "text": f"No.{answer.item.number} 対応済み"},
-                expected_version=None,
-                source="web",
-            )
 
 
 class SubmitTestCase(BaseTestCase):

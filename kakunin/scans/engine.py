@@ -109,7 +109,7 @@ class Report:
             "error": self.error or None,
             "failed": self.failed,
             "items": [
-                {"item": n, "item_key": ITEM_KEYS[n], "verdict": str(v), "verdict_label": v.label}
+                {"item": n, "item_key": ITEM_KEYS[n], "verdict": str(v), "verdict_label": v.ja}
                 for n, v in self.verdicts().items()
             ],
             "findings": [f.as_json() for f in self.findings],

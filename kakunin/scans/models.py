@@ -10,16 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.crypto.fields import EncryptedTextField
-from kakunin.scans.policy import Verdict as ScanVerdict
+from kakunin.scans.policy import Verdict
 from kakunin.scans.safety import origin
 from kakunin.systems.models import System
-
-
-class Verdict(models.TextChoices):
-    PASS = ScanVerdict.PASS.value, _("適合")
-    FAIL = ScanVerdict.FAIL.value, _("不適合")
-    REVIEW = ScanVerdict.REVIEW.value, _("要確認")
-    UNKNOWN = ScanVerdict.UNKNOWN.value, _("未確認")
 
 
 class ScanTarget(models.Model):

@@ -4,23 +4,28 @@ A tool's severity labels are never used: TLS 1.0 accepted fails item 61,
 whatever another tool would call it.
 """
 
-import enum
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 
-class Verdict(enum.StrEnum):
-    PASS = "pass"  # 適合  # noqa: S105 (a verdict, not a password)
-    FAIL = "fail"  # 不適合
-    REVIEW = "review"  # 要確認
-    UNKNOWN = "unknown"  # 未確認
+class Verdict(models.TextChoices):
+    """The four verdicts, for the checks, the database and the pages alike. `label`
+    is in the reader's language; `ja` is fixed Japanese, for what reads the same to
+    everyone: the stored JSON evidence and the command's table."""
+
+    PASS = "pass", _("適合")
+    FAIL = "fail", _("不適合")
+    REVIEW = "review", _("要確認")
+    UNKNOWN = "unknown", _("未確認")
 
     @property
-    def label(self) -> str:
-        return {"pass": "適合", "fail": "不適合", "review": "要確認", "unknown": "未確認"}[
-            self.value
-        ]
+    def ja(self) -> str:
+        with override("ja"):
+            return str(self.label)
 
 
 # The checklist items each check answers (printed number -> stable key).
@@ -65,7 +70,7 @@ class Finding:
             "item": self.item,
             "item_key": self.item_key,
             "verdict": str(self.verdict),
-            "verdict_label": self.verdict.label,
+            "verdict_label": self.verdict.ja,
             "summary": self.summary,
             "evidence": self.evidence,
             "at": self.at,

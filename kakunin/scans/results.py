@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from django.db.models import Max
 
 from kakunin.scans.models import Scan, ScanResult, Verdict
-from kakunin.scans.policy import Verdict as PolicyVerdict
 from kakunin.scans.policy import overall
 
 
@@ -52,7 +51,7 @@ def by_item(system, before=None) -> dict[str, ItemScan]:
     for result in scan.results.all():
         items.setdefault(result.item_key, ItemScan(scan, "")).results.append(result)
     for item in items.values():
-        item.verdict = str(overall(PolicyVerdict(r.verdict) for r in item.results))
+        item.verdict = str(overall(Verdict(r.verdict) for r in item.results))
     return items
 
 

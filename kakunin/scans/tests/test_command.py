@@ -4,9 +4,11 @@ import io
 import json
 
 from django.core.management import CommandError, call_command
-from django.test import TestCase, override_settings
+from django.test import SimpleTestCase, TestCase, override_settings
+from django.utils import translation
 
 from kakunin.audit.models import Event
+from kakunin.scans.policy import Finding, Verdict
 from kakunin.scans.testsites import farm_for
 
 
@@ -122,3 +124,13 @@ class ScanCommandOnEveryConfiguration(TestCase):
                 self.assertEqual(verdicts, {n: str(v) for n, v in site.expected.items()})
                 failed = "fail" in verdicts.values()
                 self.assertEqual(code, 1 if failed else (2 if report["error"] else 0))
+
+
+class VerdictLabels(SimpleTestCase):
+    def test_pages_follow_the_reader_and_the_stored_json_stays_japanese(self):
+        finding = Finding(check="tls.protocols", item=61, verdict=Verdict.FAIL, summary="TLS 1.0")
+        with translation.override("en"):
+            self.assertEqual(Verdict.FAIL.label, "Non-compliant")
+            self.assertEqual(finding.as_json()["verdict_label"], "不適合")
+            self.assertEqual(translation.get_language(), "en")
+        self.assertEqual(Verdict("unknown").ja, "未確認")

@@ -93,10 +93,10 @@ class Command(BaseCommand):
             found = {(f.verdict, f.summary): f for f in report.findings if f.item == number}
             first, *rest = found.values()
             self.stdout.write(
-                f"{number:>3}  {verdict.label:<4}  {names.get(number, ''):<16}  [{first.verdict.label}] {first.summary}"
+                f"{number:>3}  {verdict.ja:<4}  {names.get(number, ''):<16}  [{first.verdict.ja}] {first.summary}"
             )
             for f in rest:
-                self.stdout.write(f"{'':>3}  {'':<4}  {'':<16}  [{f.verdict.label}] {f.summary}")
+                self.stdout.write(f"{'':>3}  {'':<4}  {'':<16}  [{f.verdict.ja}] {f.summary}")
         failed = sum(1 for v in verdicts.values() if v == "fail")
         self.stdout.write(f"不適合 {failed} 項目 / {len(verdicts)} 項目")
 

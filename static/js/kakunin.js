@@ -154,6 +154,7 @@ function waitNotice(kind) {
 
 document.addEventListener("submit", function (event) {
   var form = event.target;
+  if (form.dataset.answersSaved === "waiting") { event.preventDefault(); return; }  // pressed twice
   if (form.dataset.answersSaved === "yes" || answerForm(form) === form) { return; }
   if ((form.getAttribute("method") || "get").toLowerCase() !== "post") { return; }
   if (form.hasAttribute("hx-post") || form.closest("form.answer-form")) { return; }
@@ -166,6 +167,7 @@ document.addEventListener("submit", function (event) {
     if (answer && state.classList.contains("unsaved")) { answer.requestSubmit(); }
   });
   waitNotice("waiting");
+  form.dataset.answersSaved = "waiting";
   var started = Date.now();
   var timer = window.setInterval(function () {
     var states = answerStates();
@@ -174,6 +176,7 @@ document.addEventListener("submit", function (event) {
     window.clearInterval(timer);
     var stuck = states.filter(function (s) { return hasClass(s, PENDING.concat(["failed", "logged-out"])); });
     if (stuck.length) {
+      delete form.dataset.answersSaved;
       waitNotice("failed");
       stuck[0].scrollIntoView({ block: "center" });
       return;

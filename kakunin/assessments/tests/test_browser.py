@@ -3,6 +3,7 @@ import re
 from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
+from kakunin.audit.models import Event
 from kakunin.browser import BrowserTestCase
 from kakunin.test import fill_everything
 
@@ -89,6 +90,7 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         self.page.route("**/items/backup-offsite/save/", hold_the_first)
         self.page.fill("#id_backup-offsite-text", "遠隔地（大阪）に日次で二次バックアップ")
         self.page.click("button:has-text('提出')")
+        self.page.click("button:has-text('提出')")  # pressed twice, as the impatient do
         self.page.wait_for_timeout(1000)  # time enough for a submission to overtake it
         self.assertEqual(len(held), 1)
         save(held[0])
@@ -96,6 +98,8 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
     def test_submitting_waits_for_the_answer_being_saved(self):
         self.submit_over_a_slow_save(lambda route: route.continue_())
         expect(self.page.locator("#assessment-state")).to_contain_text("提出済")
+        expect(self.page.locator(".messages")).to_contain_text("提出しました")
+        self.assertEqual(Event.objects.filter(action="assessment.submit").count(), 1)
         self.assessment.refresh_from_db()
         self.assertEqual(self.assessment.state, "submitted")
         self.assertEqual(
@@ -109,6 +113,7 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         self.assertEqual(self.page.evaluate("window.__noReload"), "still here")
         self.assessment.refresh_from_db()
         self.assertEqual(self.assessment.state, "draft")
+        self.assertFalse(Event.objects.filter(action="assessment.submit").exists())
         self.assertEqual(self.answer("backup-offsite").text, "No.22 対応済み")
         self.screenshot("assessment-save-failed-before-submit")
 

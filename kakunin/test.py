@@ -53,7 +53,9 @@ def make_user(username: str, role: str, organisation=None, password=PASSWORD, **
     return user
 
 
-def make_system(department, vendors=(), created_by=None, **profile) -> System:
+def make_system(department, vendors=(), created_by=None, members=None, **profile) -> System:
+    """A system; the vendor people of `vendors` become its members unless `members`
+    names them."""
     defaults = {
         "name": "子ども発達支援システム",
         "confidentiality": 2,
@@ -64,6 +66,10 @@ def make_system(department, vendors=(), created_by=None, **profile) -> System:
         department=department, created_by=created_by, **(defaults | profile)
     )
     system.vendors.set(vendors)
+    if members is None:
+        members = User.objects.filter(role=Role.VENDOR, organisation__in=list(vendors))
+    for person in members:
+        system.memberships.create(user=person)
     return system
 
 

@@ -1,18 +1,38 @@
-"""The one access gate: who sees and who edits which system and assessment.
+"""The one access gate: who sees and who does what, for every view.
 
-Views start with one of the get_*_for_user functions. An object the user may
-not see answers 404 (its existence is not revealed); an object the user may see
-but not change answers 403.
+Views start with one of the get_*_for_user functions or a can_* predicate. An
+object the user may not see answers 404 (its existence is not revealed); an
+object the user may see but not change answers 403. Templates read the same
+predicates (through `menu()` and the view's context), never a role.
 
-| role        | sees systems             | edits profile, creates | edits answers          |
-|-------------|--------------------------|------------------------|------------------------|
-| admin       | all (read-only)          | no                     | no                     |
-| reviewer    | all                      | yes                    | every applicable item  |
-| department  | its department's systems | its department's       | every applicable item  |
-| vendor      | systems it is a party to | no                     | vendor items only      |
-| auditor     | all (read-only)          | no                     | no                     |
+| role        | sees systems                 | profile, creates | writes answers     | verdicts, comments         | returns, approves | grants access to a system           |
+|-------------|------------------------------|------------------|--------------------|----------------------------|-------------------|-------------------------------------|
+| admin       | all (read-only)              | no               | no                 | no                         | no                | no (issues accounts)                |
+| reviewer    | all                          | yes              | never              | verdicts and comments      | yes               | any system                          |
+| department  | its department's systems     | its department's | every applicable   | comments; verdicts when    | no                | its department's systems            |
+|             |                              |                  | item               | DEPARTMENT_REVIEWS is on   |                   |                                     |
+| vendor      | the systems it is a member   | no               | vendor items       | comments                   | no                | a company manager: colleagues, to   |
+|             | of, while its company is one |                  |                    |                            |                   | the systems the manager works on    |
+|             | of the system's vendors      |                  |                    |                            |                   |                                     |
+| auditor     | all (read-only)              | no               | no                 | no                         | no                | no                                  |
 
-Administrators manage users and settings; they do not fill checklists.
+Separation of duties: whoever judges answers (reviewers) never writes them; the
+vendor and the owning department write them.
+
+Granting access. Belonging to a vendor company gives no system by itself: a person
+sees a system once granted it (systems.Membership). An inviter may only grant what
+the inviter holds:
+- a department invites people, or adds people of the system's vendor companies,
+  to its own systems only;
+- a vendor company's manager adds colleagues to the systems the manager works on;
+- a security reviewer may grant any system.
+Adding a vendor company to a system is a change of the system's profile (audited,
+shown on the system's page), never a side effect of an invitation.
+
+Administrators manage users and settings; they do not fill checklists. The audit
+trail is read by auditors, reviewers and administrators; security alerts by
+reviewers and administrators; user management answers only from
+ADMIN_ALLOWED_NETWORKS (item 39) and is a 404 elsewhere.
 """
 
 import enum
@@ -23,7 +43,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from kakunin.accounts.models import Role
+from kakunin.accounts.models import AccessRequest, Role
 from kakunin.assessments.models import Assessment
 from kakunin.audit.middleware import client_ip
 from kakunin.catalog.models import Item
@@ -40,7 +60,9 @@ def visible_systems(user):
     if user.role == Role.DEPARTMENT and user.organisation_id:
         return System.objects.filter(department_id=user.organisation_id)
     if user.role == Role.VENDOR and user.organisation_id:
-        return System.objects.filter(vendors=user.organisation_id)
+        return System.objects.filter(
+            vendors=user.organisation_id, memberships__user=user
+        ).distinct()
     return System.objects.none()
 
 
@@ -52,10 +74,31 @@ def can_create_system(user) -> bool:
     return user.has_role(Role.REVIEWER, Role.DEPARTMENT)
 
 
-def can_edit_system(user, system: System) -> bool:
-    if user.has_role(Role.REVIEWER):
-        return True
+def owns(user, system: System) -> bool:
+    """Staff of the department that owns the system."""
     return user.has_role(Role.DEPARTMENT) and system.department_id == user.organisation_id
+
+
+def can_edit_system(user, system: System) -> bool:
+    return user.has_role(Role.REVIEWER) or owns(user, system)
+
+
+def editable_systems(user):
+    """The systems whose profile, assessments and people this user manages."""
+    if user.has_role(Role.REVIEWER):
+        return System.objects.all()
+    if user.has_role(Role.DEPARTMENT) and user.organisation_id:
+        return System.objects.filter(department_id=user.organisation_id)
+    return System.objects.none()
+
+
+def is_member(user, system: System) -> bool:
+    """A vendor person granted the system, whose company still serves it."""
+    return (
+        user.has_role(Role.VENDOR)
+        and system.vendors.filter(pk=user.organisation_id).exists()
+        and system.memberships.filter(user=user).exists()
+    )
 
 
 class AnswerScope(enum.Enum):
@@ -73,14 +116,21 @@ class AnswerScope(enum.Enum):
 
 
 def answer_scope(user, assessment: Assessment) -> AnswerScope:
-    if can_edit_system(user, assessment.system):
+    """The vendor and the owning department write answers; nobody else does."""
+    if owns(user, assessment.system):
         return AnswerScope.ALL
-    if (
-        user.has_role(Role.VENDOR)
-        and assessment.system.vendors.filter(pk=user.organisation_id).exists()
-    ):
+    if is_member(user, assessment.system):
         return AnswerScope.VENDOR_ITEMS
     return AnswerScope.NONE
+
+
+def can_edit_answer(user, assessment: Assessment, answer) -> bool:
+    """Whether this user may change this answer (and its evidence) now: their scope
+    allows the item, the item applies, and the assessment's state lets it change."""
+    applies = assessment.template.evaluate(answer.item, assessment.system).applies
+    return answer_scope(user, assessment).allows(
+        answer.item, applies
+    ) and assessment.is_open_for(answer)
 
 
 def can_edit_system_of(user, assessment: Assessment) -> bool:
@@ -97,10 +147,7 @@ def can_review(user, assessment: Assessment) -> bool:
     has the department look first (DEPARTMENT_REVIEWS)."""
     if user.has_role(Role.REVIEWER):
         return True
-    owner = (
-        user.has_role(Role.DEPARTMENT) and assessment.system.department_id == user.organisation_id
-    )
-    return settings.DEPARTMENT_REVIEWS and owner
+    return settings.DEPARTMENT_REVIEWS and owns(user, assessment.system)
 
 
 def can_decide(user, assessment: Assessment) -> bool:
@@ -109,11 +156,86 @@ def can_decide(user, assessment: Assessment) -> bool:
 
 
 def can_comment(user, assessment: Assessment) -> bool:
-    return can_review(user, assessment) or answer_scope(user, assessment) is not AnswerScope.NONE
+    return (
+        user.has_role(Role.REVIEWER)
+        or owns(user, assessment.system)
+        or is_member(user, assessment.system)
+    )
+
+
+# --- Granting access to a system ---------------------------------------------------
+
+
+def can_invite(user, system: System) -> bool:
+    """Inviting a new person (a new account) to the system."""
+    return can_edit_system(user, system)
+
+
+def can_grant(user, system: System) -> bool:
+    """Adding or removing existing people of the system's vendor companies."""
+    if can_edit_system(user, system):
+        return True
+    return user.is_active and user.manages_organisation and is_member(user, system)
+
+
+def grantable_people(user, system: System):
+    """Whom this user may add to the system: active vendor people of its vendor
+    companies (a company manager: of the manager's own company only)."""
+    from kakunin.accounts.models import User
+
+    if not can_grant(user, system):
+        return User.objects.none()
+    people = User.objects.filter(
+        role=Role.VENDOR, is_active=True, organisation__in=system.vendors.all()
+    ).exclude(memberships__system=system)
+    if not can_edit_system(user, system):
+        people = people.filter(organisation_id=user.organisation_id)
+    return people.select_related("organisation")
+
+
+def can_remove_member(user, system: System, member) -> bool:
+    if can_edit_system(user, system):
+        return True
+    return can_grant(user, system) and member.organisation_id == user.organisation_id
+
+
+def can_request_access(user, system: System) -> bool:
+    """A vendor person asks the department to invite a colleague."""
+    return is_member(user, system)
+
+
+def can_see_scan_authorisations(user) -> bool:
+    """The test account of the active checks is the ward's business, not the vendor's."""
+    return user.is_active and user.is_ward_staff
+
+
+# --- Pages outside the systems ------------------------------------------------------
 
 
 def can_manage_users(user) -> bool:
     return user.has_role(Role.ADMIN)
+
+
+def can_read_audit(user) -> bool:
+    return user.has_role(Role.AUDITOR, Role.REVIEWER, Role.ADMIN)
+
+
+def can_see_alerts(user) -> bool:
+    return user.has_role(Role.REVIEWER, Role.ADMIN)
+
+
+def menu(user) -> dict[str, bool]:
+    """What the header offers this user (the templates read this, never a role)."""
+    if not user.is_authenticated:
+        return {}
+    return {
+        "users": can_manage_users(user),
+        "audit": can_read_audit(user),
+        "alerts": can_see_alerts(user),
+    }
+
+
+# --- Getting objects for a request ---------------------------------------------------
 
 
 def get_system_for_user(request, pk: int) -> System:
@@ -140,9 +262,44 @@ def get_rw_assessment_for_user(request, pk: int) -> Assessment:
     return assessment
 
 
+def get_answer_for_user(request, pk: int, key: str, allowed=None):
+    """One answer of a visible assessment (404 otherwise); `allowed(user, assessment)`
+    decides whether the user may act on it (403 otherwise)."""
+    assessment = get_assessment_for_user(request, pk)
+    if allowed is not None:
+        require(allowed(request.user, assessment))
+    answer = assessment.answers.select_related("item", "updated_by").filter(item__key=key).first()
+    if answer is None:
+        raise Http404
+    answer.assessment = assessment
+    return answer
+
+
+def get_rw_answer_for_user(request, pk: int, key: str):
+    """An answer this user may change now, evidence included (403 otherwise)."""
+    answer = get_answer_for_user(request, pk, key)
+    require(can_edit_answer(request.user, answer.assessment, answer))
+    return answer
+
+
+def get_access_request_for_user(request, pk: int) -> AccessRequest:
+    """An access request of a system the user may edit: others are a 404."""
+    return get_object_or_404(
+        AccessRequest.objects.select_related("system"),
+        pk=pk,
+        system__in=editable_systems(request.user),
+    )
+
+
 def require(condition: bool) -> None:
     if not condition:
         raise PermissionDenied
+
+
+def require_visible(condition: bool) -> None:
+    """For pages whose very existence is not for this user: a 404, not a 403."""
+    if not condition:
+        raise Http404
 
 
 def from_admin_network(request) -> bool:

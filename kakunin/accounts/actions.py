@@ -22,6 +22,7 @@ from kakunin.accounts.models import (
 )
 from kakunin.audit.trail import diff, record
 from kakunin.notifications.actions import email_address, notify
+from kakunin.systems.models import Membership
 
 
 class InvitationRefused(Exception):
@@ -49,6 +50,7 @@ def _snapshot(user: User) -> dict:
         "role": user.role,
         "organisation": user.organisation.name if user.organisation else None,
         "is_active": user.is_active,
+        "manages_organisation": user.manages_organisation,
     }
 
 
@@ -193,18 +195,23 @@ def _token() -> tuple[str, str]:
 @transaction.atomic
 def invite(*, actor, system, organisation: Organisation, full_name: str, email: str) -> Invitation:
     """Invite a vendor contact to a system by e-mail: a single-use link, valid 72 hours.
-    The vendor organisation becomes a party to the system if it was not already."""
+    The account it creates belongs to the company and is given this system only.
+    The company must already be one of the system's vendors."""
     if organisation.kind != Organisation.Kind.VENDOR:
         raise InvitationRefused(_("招待できるのは事業者の組織の方だけです。"))
+    if not system.vendors.filter(pk=organisation.pk).exists():
+        raise InvitationRefused(
+            _(
+                "%(org)s はこのシステムの事業者ではありません。先に「システム情報を編集」で事業者に加えてください。"
+            )
+            % {"org": organisation.name}
+        )
     if User.objects.filter(email__iexact=email).exists():
         raise InvitationRefused(
             _(
-                "このメールアドレスの利用者は既にいます（1人1ID）。既存のアカウントをお使いください。"
+                "このメールアドレスの利用者は既にいます（1人1ID）。「担当者を追加」からその方を追加してください。"
             )
         )
-    if not system.vendors.filter(pk=organisation.pk).exists():
-        system.vendors.add(organisation)
-        record("system.update", system, actor=actor, changes={"vendors": [None, organisation.name]})
     token, digest = _token()
     invitation = Invitation.objects.create(
         system=system,
@@ -221,6 +228,7 @@ def invite(*, actor, system, organisation: Organisation, full_name: str, email: 
         actor=actor,
         changes={"email": [None, email], "system": [None, system.name]},
     )
+    page = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation")
     email_address(
         email,
         "invitation",
@@ -230,7 +238,10 @@ def invite(*, actor, system, organisation: Organisation, full_name: str, email: 
             "department": system.department.name,
             "system": system.name,
             "expires": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
-            "link": settings.SITE_URL.rstrip("/") + reverse("accounts:invitation", args=[token]),
+            # The code after "#": never sent in a request line, so never in an access log.
+            "link": f"{page}#{token}",
+            "page": page,
+            "code": token,
         },
     )
     return invitation
@@ -268,6 +279,14 @@ def accept_invitation(*, invitation: Invitation, username: str, password: str) -
     record("invitation.accept", current, actor=user, changes={"user": [None, user.username]})
     record(
         "user.create", user, actor=user, changes={k: [None, v] for k, v in _snapshot(user).items()}
+    )
+    # The inviting system only: the company's other systems need their own grant.
+    Membership.objects.create(system=current.system, user=user, granted_by=current.invited_by)
+    record(
+        "system.member_add",
+        current.system,
+        actor=user,
+        changes={"member": [None, str(user)], "invitation": [None, current.pk]},
     )
     return user
 

@@ -16,7 +16,15 @@ username_validator = RegexValidator(
 class UserForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["username", "full_name", "email", "phone", "role", "organisation"]
+        fields = [
+            "username",
+            "full_name",
+            "email",
+            "phone",
+            "role",
+            "organisation",
+            "manages_organisation",
+        ]
         labels = {"username": _("ユーザID")}
         help_texts = {
             "username": _("半角英数字と . _ - 。150文字以内。共用のIDは作らないでください。")
@@ -60,6 +68,10 @@ class UserForm(forms.ModelForm):
                 "organisation",
                 _("このロールの所属は「%(kind)s」の組織でなければなりません。")
                 % {"kind": Organisation.Kind(kind).label},
+            )
+        if data.get("manages_organisation") and role != "vendor":
+            self.add_error(
+                "manages_organisation", _("事業者の管理者にできるのは事業者の方だけです。")
             )
         return data
 
@@ -112,30 +124,27 @@ class InviteForm(forms.Form):
     full_name = forms.CharField(label=_("氏名"), max_length=100)
     email = forms.EmailField(label=_("メールアドレス"), max_length=254)
     organisation = forms.ModelChoiceField(
-        label=_("事業者"), queryset=Organisation.objects.none(), required=False
-    )
-    new_organisation = forms.CharField(
-        label=_("事業者（一覧にない場合は名称を入力）"), max_length=200, required=False
+        label=_("事業者"),
+        queryset=Organisation.objects.none(),
+        help_text=_("このシステムの事業者から選びます。事業者の追加は「システム情報を編集」で行います。"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, system, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(
-            kind=Organisation.Kind.VENDOR
-        )
+        self.fields["organisation"].queryset = system.vendors.all()
 
-    def clean(self):
-        data = super().clean()
-        if not data.get("organisation") and not (data.get("new_organisation") or "").strip():
-            raise forms.ValidationError(_("事業者を選ぶか、名称を入力してください。"))
-        if (
-            data.get("new_organisation")
-            and Organisation.objects.filter(name=data["new_organisation"].strip())
-            .exclude(kind=Organisation.Kind.VENDOR)
-            .exists()
-        ):
-            raise forms.ValidationError(_("その名称は区の部署として登録されています。"))
-        return data
+
+class MemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("担当者"), queryset=User.objects.none())
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
+        self.fields["user"].label_from_instance = lambda u: f"{u.full_name}（{u.organisation}）"
+
+
+class InvitationCodeForm(forms.Form):
+    code = forms.CharField(label=_("招待コード"), max_length=100)
 
 
 class AcceptInvitationForm(forms.Form):

@@ -81,6 +81,12 @@ class User(AbstractUser):
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     is_demo = models.BooleanField(default=False)
+    # A vendor company's own manager: may add colleagues to the systems they work on.
+    manages_organisation = models.BooleanField(
+        _("事業者の管理者"),
+        default=False,
+        help_text=_("自社の担当者を、自分が担当するシステムに追加・削除できます（事業者のみ）。"),
+    )
 
     objects = UserManager()
     REQUIRED_FIELDS = ["email", "full_name"]

@@ -18,7 +18,7 @@ urlpatterns = [
     path("systems/<int:pk>/invite/", views.invite, name="invite"),
     path("systems/<int:pk>/access-requests/", views.request_access, name="request_access"),
     path("invite/accept/", views.accept_invitation, name="accept_invitation"),
-    path("invite/<str:token>/", views.invitation, name="invitation"),
+    path("invite/", views.invitation, name="invitation"),
     path("access-requests/", views.access_requests, name="access_requests"),
     path("access-requests/<int:pk>/", views.decide_access_request, name="decide_access_request"),
 ]

@@ -3,18 +3,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from kakunin.accounts import access, actions
 from kakunin.accounts.forms import (
     AcceptInvitationForm,
     AccessRequestForm,
+    InvitationCodeForm,
     DisableForm,
     InviteForm,
     OrganisationForm,
@@ -22,7 +22,7 @@ from kakunin.accounts.forms import (
     UnlockForm,
     UserForm,
 )
-from kakunin.accounts.models import AccessRequest, Invitation, Organisation, Role, User
+from kakunin.accounts.models import AccessRequest, Invitation, Organisation, User
 from kakunin.accounts.review import last_completed, review
 from kakunin.accounts.security import effective_settings
 
@@ -157,30 +157,22 @@ INVITATION_SESSION_KEY = "kakunin.invitation"
 
 @require_POST
 def invite(request, pk: int):
-    system = access.get_rw_system_for_user(request, pk)
-    form = InviteForm(request.POST)
+    system = access.get_system_for_user(request, pk)
+    access.require(access.can_invite(request.user, system))
+    form = InviteForm(request.POST, system=system)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect("systems:detail", system.pk)
     data = form.cleaned_data
     try:
-        with transaction.atomic():
-            org = (
-                data["organisation"]
-                or Organisation.objects.filter(name=data["new_organisation"].strip()).first()
-            )
-            if org is None:
-                org = actions.create_organisation(
-                    actor=request.user, name=data["new_organisation"].strip(), kind="vendor"
-                )
-            actions.invite(
-                actor=request.user,
-                system=system,
-                organisation=org,
-                full_name=data["full_name"],
-                email=data["email"],
-            )
+        actions.invite(
+            actor=request.user,
+            system=system,
+            organisation=data["organisation"],
+            full_name=data["full_name"],
+            email=data["email"],
+        )
     except actions.InvitationRefused as exc:
         messages.error(request, str(exc))
     else:
@@ -192,15 +184,19 @@ def invite(request, pk: int):
 
 
 @login_not_required
-@require_GET
-def invitation(request, token: str):
-    """The link from the e-mail. The token leaves the address bar at once: it is kept
-    in the session only, and the form lives at a plain URL."""
-    found = actions.find_invitation(token[:100])
-    if found is None or not found.usable:
-        return render(request, "accounts/invitation_invalid.html", status=410)
-    request.session[INVITATION_SESSION_KEY] = found.pk
-    return redirect("accounts:accept_invitation")
+def invitation(request):
+    """Where the e-mailed link leads: /invite/#CODE. Browsers never send what follows
+    "#", so the code is in no request line and no access log (nginx, gunicorn); the
+    page's script posts it from here, or the person types the code the mail gives.
+    Once checked, the invitation is remembered in the session only."""
+    form = InvitationCodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        found = actions.find_invitation(form.data.get("code", "").strip()[:100])
+        if found is None or not found.usable:
+            return render(request, "accounts/invitation_invalid.html", status=410)
+        request.session[INVITATION_SESSION_KEY] = found.pk
+        return redirect("accounts:accept_invitation")
+    return render(request, "accounts/invitation_open.html", {"form": form})
 
 
 @login_not_required
@@ -242,7 +238,7 @@ def accept_invitation(request):
 @require_POST
 def request_access(request, pk: int):
     system = access.get_system_for_user(request, pk)
-    access.require(request.user.has_role(Role.VENDOR))
+    access.require(access.can_request_access(request.user, system))
     form = AccessRequestForm(request.POST)
     if form.is_valid():
         actions.request_access(actor=request.user, system=system, **form.cleaned_data)
@@ -255,22 +251,16 @@ def request_access(request, pk: int):
 
 def access_requests(request):
     """Requests for the systems this user may edit (department staff, reviewers)."""
-    editable = [
-        s.pk
-        for s in access.visible_systems(request.user)
-        if access.can_edit_system(request.user, s)
-    ]
-    access.require(bool(editable) or access.can_create_system(request.user))
-    pending = AccessRequest.objects.filter(system__in=editable).select_related(
-        "system", "requested_by", "organisation"
-    )
+    access.require(access.can_create_system(request.user))
+    pending = AccessRequest.objects.filter(
+        system__in=access.editable_systems(request.user)
+    ).select_related("system", "requested_by", "organisation")
     return render(request, "accounts/access_requests.html", {"requests": pending[:200]})
 
 
 @require_POST
 def decide_access_request(request, pk: int):
-    access_request = get_object_or_404(AccessRequest.objects.select_related("system"), pk=pk)
-    access.require(access.can_edit_system(request.user, access_request.system))
+    access_request = access.get_access_request_for_user(request, pk)
     approve = request.POST.get("decision") == "approve"
     try:
         actions.decide_access_request(

@@ -269,9 +269,8 @@ def department_staff(system):
 
 
 def vendor_staff(system):
-    return list(
-        User.objects.filter(role=Role.VENDOR, organisation__in=system.vendors.all(), is_active=True)
-    )
+    """The vendor people who work on the system (its members)."""
+    return list(system.vendor_members())
 
 
 @transaction.atomic

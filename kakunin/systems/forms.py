@@ -27,6 +27,12 @@ class SystemForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    new_vendor = forms.CharField(
+        label=_("事業者を新しく登録（一覧にない場合は名称を入力）"),
+        max_length=200,
+        required=False,
+        help_text=_("登録した事業者はこのシステムの事業者に加わります。"),
+    )
     asset_categories = forms.MultipleChoiceField(
         label=_("取り扱う情報資産"),
         choices=AssetCategory.choices,
@@ -62,6 +68,17 @@ class SystemForm(forms.ModelForm):
         self.fields["department"].empty_label = None
         if self.instance.pk:
             self.fields["vendors"].initial = list(self.instance.vendors.all())
+
+    def clean_new_vendor(self):
+        name = " ".join(self.cleaned_data["new_vendor"].split())
+        clash = Organisation.objects.filter(name=name).first()
+        if name and clash is not None:
+            if clash.kind != Organisation.Kind.VENDOR:
+                raise forms.ValidationError(_("その名称は区の部署として登録されています。"))
+            raise forms.ValidationError(
+                _("%(name)s は登録済みです。一覧から選んでください。") % {"name": name}
+            )
+        return name
 
     def profile_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}

@@ -51,6 +51,14 @@ class System(models.Model):
         _("外部サービス（クラウド・SaaS）を利用する"), default=False
     )
     my_number_domain = models.BooleanField(_("個人番号利用事務系に属する"), default=False)
+    # Vendor people who work on the system (each granted; see Membership).
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        through_fields=("system", "user"),
+        related_name="member_systems",
+        blank=True,
+    )
     is_demo = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -84,6 +92,13 @@ class System(models.Model):
         labels = dict(AssetCategory.choices)
         return [str(labels.get(code, code)) for code in self.asset_categories]
 
+    def vendor_members(self):
+        """The vendor people who work on this system: members whose company is still
+        one of its vendors, and whose account is active."""
+        return self.members.filter(
+            role="vendor", is_active=True, organisation__in=self.vendors.all()
+        ).select_related("organisation")
+
     def profile_snapshot(self) -> dict:
         """The fields an audit event records as before/after."""
         return {
@@ -101,3 +116,32 @@ class System(models.Model):
             "uses_external_services": self.uses_external_services,
             "my_number_domain": self.my_number_domain,
         }
+
+
+class Membership(models.Model):
+    """A vendor person's access to one system.
+
+    Belonging to a vendor company gives no access by itself: a company may serve
+    several departments, and each department grants its own systems. The person
+    sees the system while the membership exists and the company is one of its
+    vendors (see kakunin/accounts/access.py for who may grant it).
+    """
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["system", "user__full_name"]
+        verbose_name = _("システムの担当者")
+        constraints = [
+            models.UniqueConstraint(fields=["system", "user"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.system}"

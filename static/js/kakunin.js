@@ -16,6 +16,18 @@ document.addEventListener("click", function (event) {
   }
 });
 
+// The invitation link carries its code after "#", which browsers never send to a
+// server (so no access log holds it): post it from the page, and take it out of
+// the address bar and the history.
+(function () {
+  var form = document.getElementById("invitation-code");
+  var code = window.location.hash.slice(1);
+  if (!form || !code) { return; }
+  window.history.replaceState(null, "", window.location.pathname);
+  form.querySelector("input[name=code]").value = decodeURIComponent(code);
+  form.submit();
+})();
+
 // --- Answers save as one types (htmx), and nothing typed is lost -------------
 // Until the server has it, what was typed is kept in this browser
 // (localStorage), so a timed-out session or a dropped network loses nothing:

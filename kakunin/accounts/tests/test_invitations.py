@@ -2,31 +2,39 @@ import re
 from datetime import timedelta
 
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from kakunin.accounts.actions import InvitationRefused, invite
 from kakunin.accounts.models import AccessRequest, Invitation, Organisation, User
 from kakunin.audit.models import Event
-from kakunin.test import BaseTestCase
+from kakunin.evidence.actions import add_evidence
+from kakunin.systems.actions import update_system
+from kakunin.test import BaseTestCase, make_scan, make_system, make_user
 
-LINK = re.compile(r"http://127\.0\.0\.1:8000(/invite/[^/\s]+/)")
+LINK = re.compile(r"http://127\.0\.0\.1:8000/invite/#(\S+)")
 
 
 class InvitationTestCase(BaseTestCase):
-    def invite(self, email="hanako@gamma.example", organisation=None, new_organisation=""):
-        self.client.force_login(self.alice)
-        data = {"full_name": "佐藤 花子", "email": email, "new_organisation": new_organisation}
+    def invite(self, email="hanako@gamma.example", organisation=None, inviter=None, system=None):
+        self.client.force_login(inviter or self.alice)
+        data = {"full_name": "佐藤 花子", "email": email}
         if organisation:
             data["organisation"] = organisation.pk
         with self.captureOnCommitCallbacks(execute=True):
             r = self.client.post(
-                reverse("accounts:invite", args=[self.system.pk]), data, follow=True
+                reverse("accounts:invite", args=[(system or self.system).pk]), data, follow=True
             )
         self.client.logout()
         return r
 
-    def link(self) -> str:
+    def code(self) -> str:
         return LINK.search(mail.outbox[-1].body).group(1)
+
+    def open_link(self, code=None):
+        """What the page's script does with the code after "#" of the link."""
+        return self.client.post(reverse("accounts:invitation"), {"code": code or self.code()})
 
     def accept(self, username="sato.hanako", password="Gamma-Vendor-2026"):
         return self.client.post(
@@ -35,14 +43,14 @@ class InvitationTestCase(BaseTestCase):
         )
 
     def test_department_staff_invite_a_vendor_who_sets_a_password_and_lands_on_the_assessment(self):
-        r = self.invite(new_organisation="株式会社ガンマ")
+        gamma = Organisation.objects.create(name="株式会社ガンマ", kind="vendor")
+        self.system.vendors.add(gamma)
+        r = self.invite(organisation=gamma)
         self.assertContains(r, "招待メールを送りました")
-        gamma = Organisation.objects.get(name="株式会社ガンマ")
-        self.assertTrue(self.system.vendors.filter(pk=gamma.pk).exists())
         self.assertEqual(mail.outbox[-1].to, ["hanako@gamma.example"])
         self.assertIn("子ども発達支援システム", mail.outbox[-1].subject)
-        # The token is used once in the URL, then the page lives at a plain address.
-        r = self.client.get(self.link())
+        # The code is posted once, then the page lives at a plain address.
+        r = self.open_link()
         self.assertRedirects(r, reverse("accounts:accept_invitation"))
         r = self.accept(password="short")
         self.assertContains(r, "12 文字以上")
@@ -62,14 +70,26 @@ class InvitationTestCase(BaseTestCase):
             200,
         )
         self.assertTrue(Event.objects.filter(action="invitation.accept", actor=user).exists())
+        self.assertTrue(self.system.memberships.filter(user=user, granted_by=self.alice).exists())
+
+    def test_the_code_never_travels_in_a_url(self):
+        self.invite(organisation=self.alpha)
+        link = LINK.search(mail.outbox[-1].body).group(0)
+        path_and_query = link.split("#", 1)[0]
+        self.assertNotIn(self.code(), path_and_query)  # the part a server (and its log) sees
+        self.assertIn(self.code(), mail.outbox[-1].body)  # typed by hand without a script
+        r = self.client.get(path_and_query)
+        self.assertContains(r, 'id="invitation-code"')
+        # The old form of link, with the code in the path, does not exist.
+        self.assertEqual(self.client.get(f"/invite/{self.code()}/").status_code, 404)
 
     def test_the_link_is_single_use(self):
         self.invite(organisation=self.alpha)
-        link = self.link()
-        self.client.get(link)
+        code = self.code()
+        self.open_link(code)
         self.accept()
         self.client.logout()
-        r = self.client.get(link)
+        r = self.open_link(code)
         self.assertContains(r, "招待リンクが無効です", status_code=410)
 
     def test_the_link_expires_after_72_hours(self):
@@ -79,26 +99,25 @@ class InvitationTestCase(BaseTestCase):
             (invitation.expires_at - timezone.now()).total_seconds(), 72 * 3600, delta=60
         )
         Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-        self.assertEqual(self.client.get(self.link()).status_code, 410)
+        self.assertEqual(self.open_link().status_code, 410)
         self.assertFalse(User.objects.filter(email="hanako@gamma.example").exists())
 
     def test_a_wrong_token_reveals_nothing(self):
-        r = self.client.get("/invite/not-a-real-token/")
+        r = self.open_link("not-a-real-token")
         self.assertContains(r, "招待リンクが無効です", status_code=410)
         r = self.client.get(reverse("accounts:accept_invitation"))
         self.assertEqual(r.status_code, 410)
 
     def test_only_the_token_hash_is_stored(self):
         self.invite(organisation=self.alpha)
-        token = self.link().strip("/").split("/")[-1]
-        self.assertNotIn(token, Invitation.objects.get().token_hash)
+        self.assertNotIn(self.code(), Invitation.objects.get().token_hash)
 
     def test_one_person_one_id(self):
         r = self.invite(email="bob@example.org", organisation=self.alpha)
         self.assertContains(r, "このメールアドレスの利用者は既にいます")
         self.assertFalse(Invitation.objects.exists())
         r = self.invite(organisation=self.alpha)
-        self.client.get(self.link())
+        self.open_link()
         r = self.accept(username="guest")
         self.assertContains(r, "共用・テスト用と紛らわしいIDは使えません")
 
@@ -109,6 +128,161 @@ class InvitationTestCase(BaseTestCase):
             {"full_name": "x", "email": "x@x.example"},
         )
         self.assertEqual(r.status_code, 403)
+
+
+class InvitationScopeTestCase(BaseTestCase):
+    """The attack: department A invites someone to its system A, picking vendor B's
+    company (which serves department B). Before the fix, the invited person became a
+    member of B and read B's systems, and B silently became a vendor of A."""
+
+    def setUp(self):
+        super().setUp()
+        # System A belongs to 税務課 (dave); B = アルファ, the vendor of 子ども支援課's system.
+        self.system_a = make_system(
+            self.zeimu, [self.beta], created_by=self.dave, name="税務システム"
+        )
+        self.client.force_login(self.dave)
+
+    def invite(self, organisation):
+        with self.captureOnCommitCallbacks(execute=True):
+            return self.client.post(
+                reverse("accounts:invite", args=[self.system_a.pk]),
+                {
+                    "full_name": "攻撃 太郎",
+                    "email": "taro@attacker.example",
+                    "organisation": organisation.pk,
+                },
+                follow=True,
+            )
+
+    def test_it_cannot_pick_a_company_that_is_not_the_systems_vendor(self):
+        r = self.invite(self.alpha)
+        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, "正しく選択してください")  # the form offers A's vendors only
+        self.assertFalse(self.system_a.vendors.filter(pk=self.alpha.pk).exists())
+        self.assertFalse(Invitation.objects.exists())
+        self.assertFalse(Event.objects.filter(action="system.update").exists())
+        # Even straight through the action, no company is added as a side effect.
+        with self.assertRaises(InvitationRefused):
+            invite(actor=self.dave, system=self.system_a, organisation=self.alpha,
+                   full_name="x", email="x@attacker.example")  # fmt: skip
+        self.assertFalse(self.system_a.vendors.filter(pk=self.alpha.pk).exists())
+
+    def test_an_invited_person_sees_the_inviting_system_only(self):
+        # Adding B to A is its own decision: visible on A's page and audited.
+        edit = self.client.get(reverse("systems:edit", args=[self.system_a.pk])).context["form"]
+        data = {k: v for k, v in edit.initial.items() if v is not None and k != "vendors"}
+        data |= {"vendors": [self.beta.pk, self.alpha.pk], "department": self.zeimu.pk,
+                 "asset_categories": [], "new_vendor": ""}  # fmt: skip
+        self.client.post(reverse("systems:edit", args=[self.system_a.pk]), data)
+        self.assertTrue(self.system_a.vendors.filter(pk=self.alpha.pk).exists())
+        event = Event.objects.get(action="system.update", object_id=str(self.system_a.pk))
+        self.assertEqual(event.actor, self.dave)
+        self.assertIn("株式会社アルファ", event.changes["vendors"][1])
+
+        self.invite(self.alpha)
+        self.client.logout()
+        self.client.post(
+            reverse("accounts:invitation"), {"code": LINK.search(mail.outbox[-1].body).group(1)}
+        )
+        self.client.post(reverse("accounts:accept_invitation"),
+                         {"username": "taro", "password1": "Gamma-Vendor-2026", "password2": "Gamma-Vendor-2026"})  # fmt: skip
+        taro = User.objects.get(username="taro")
+        self.assertEqual(taro.organisation, self.alpha)
+        a = self.assessment.pk
+        evidence = add_evidence(
+            actor=self.bob,
+            answer=self.answer("pw-composition"),
+            upload=SimpleUploadedFile("policy.txt", "パスワード規程".encode()),
+        )
+        scan = make_scan(self.system, {61: "pass"})
+        for url in [
+            reverse("systems:detail", args=[self.system.pk]),
+            reverse("assessments:detail", args=[a]),
+            reverse("assessments:evidence_download", args=[a, evidence.pk]),
+            reverse("forms_xlsx:export", args=[a]),
+            reverse("reports:assessment_pdf", args=[a]),
+            reverse("scans:report", args=[scan.pk]),
+            reverse("scans:system", args=[self.system.pk]),
+        ]:
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 404)
+        r = self.client.post(
+            reverse("assessments:save_item", args=[a, "pw-composition"]),
+            {"pw-composition-status": "done", "pw-composition-text": "x", "pw-composition-version": "0"},
+        )  # fmt: skip
+        self.assertEqual(r.status_code, 404)
+        self.assertEqual(
+            self.client.get(reverse("systems:detail", args=[self.system_a.pk])).status_code, 200
+        )
+        self.assertNotContains(self.client.get(reverse("systems:index")), "子ども発達支援システム")
+
+
+class MembershipTestCase(BaseTestCase):
+    """Who may give a vendor person a system: an inviter grants only what they hold."""
+
+    def setUp(self):
+        super().setUp()
+        self.bella = make_user("bella", "vendor", self.alpha)  # Alpha, not yet on the system
+        self.other = make_system(
+            self.kodomo, [self.alpha], created_by=self.alice, name="別システム", members=[]
+        )
+
+    def add(self, actor, person, system=None):
+        self.client.force_login(actor)
+        return self.client.post(
+            reverse("systems:add_member", args=[(system or self.system).pk]),
+            {"user": person.pk},
+            follow=True,
+        )
+
+    def test_the_department_adds_people_of_its_systems_vendors(self):
+        r = self.add(self.alice, self.bella)
+        self.assertContains(r, "担当者に追加しました")
+        self.assertTrue(
+            self.system.memberships.filter(user=self.bella, granted_by=self.alice).exists()
+        )
+        self.assertTrue(Event.objects.filter(action="system.member_add", actor=self.alice).exists())
+        # A person of a company that does not serve the system is not offered.
+        r = self.add(self.alice, self.charlie)
+        self.assertContains(r, "追加する担当者を一覧から選んでください")
+        self.assertFalse(self.system.memberships.filter(user=self.charlie).exists())
+
+    def test_another_department_cannot(self):
+        self.assertEqual(self.add(self.dave, self.bella).status_code, 404)
+        self.assertFalse(self.system.memberships.filter(user=self.bella).exists())
+
+    def test_a_vendor_manager_adds_colleagues_to_systems_they_work_on_only(self):
+        self.assertEqual(self.add(self.bob, self.bella).status_code, 403)  # not a manager
+        self.bob.manages_organisation = True
+        self.bob.save()
+        self.add(self.bob, self.bella)
+        self.assertTrue(self.system.memberships.filter(user=self.bella).exists())
+        # bob does not work on the other system: he cannot grant it.
+        self.assertEqual(self.add(self.bob, self.bella, self.other).status_code, 404)
+        self.assertFalse(self.other.memberships.filter(user=self.bella).exists())
+
+    def test_a_reviewer_may_grant_any_system(self):
+        self.add(self.rita, self.bella, self.other)
+        self.assertTrue(self.other.memberships.filter(user=self.bella).exists())
+
+    def test_removing_the_company_from_the_system_removes_its_people(self):
+        update_system(actor=self.alice, system=self.system, data={}, vendors=[])
+        self.assertFalse(self.system.memberships.filter(user=self.bob).exists())
+        event = Event.objects.filter(action="system.update").latest("seq")
+        self.assertEqual(event.changes["members"], [[str(self.bob)], None])
+        self.client.force_login(self.bob)
+        self.assertEqual(
+            self.client.get(reverse("systems:detail", args=[self.system.pk])).status_code, 404
+        )
+
+    def test_the_department_removes_a_member(self):
+        self.client.force_login(self.alice)
+        self.client.post(reverse("systems:remove_member", args=[self.system.pk, self.bob.pk]))
+        self.assertFalse(self.system.memberships.filter(user=self.bob).exists())
+        self.assertTrue(
+            Event.objects.filter(action="system.member_remove", actor=self.alice).exists()
+        )
 
 
 class AccessRequestTestCase(BaseTestCase):

@@ -13,7 +13,7 @@ from kakunin.accounts import actions as account_actions
 from kakunin.accounts.models import Organisation, Role, User
 from kakunin.assessments.actions import create_assessment
 from kakunin.catalog.models import Template
-from kakunin.systems.actions import create_system
+from kakunin.systems.actions import add_member, create_system
 from kakunin.systems.models import AssetCategory, System
 
 PREFIX = "【デモ】"
@@ -80,6 +80,7 @@ class Command(BaseCommand):
             },
             vendors=[orgs["vendor"]],
         )
+        add_member(actor=owner, system=system, user=User.objects.get(username="demo-vendor"))
         create_assessment(actor=owner, system=system, template=template, phase="initial")
         self.stdout.write(f"{system.name} と新規構築時の確認票を作成しました。")
 

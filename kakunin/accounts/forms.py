@@ -126,7 +126,9 @@ class InviteForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("事業者"),
         queryset=Organisation.objects.none(),
-        help_text=_("このシステムの事業者から選びます。事業者の追加は「システム情報を編集」で行います。"),
+        help_text=_(
+            "このシステムの事業者から選びます。事業者の追加は「システム情報を編集」で行います。"
+        ),
     )
 
     def __init__(self, *args, system, **kwargs):

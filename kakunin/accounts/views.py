@@ -14,8 +14,8 @@ from kakunin.accounts import access, actions
 from kakunin.accounts.forms import (
     AcceptInvitationForm,
     AccessRequestForm,
-    InvitationCodeForm,
     DisableForm,
+    InvitationCodeForm,
     InviteForm,
     OrganisationForm,
     ReviewForm,

@@ -58,9 +58,7 @@ def add_member(*, actor, system: System, user) -> Membership:
     """Give a vendor person the system. Their company must already be one of its vendors:
     adding a company is a decision of its own (update_system), never a side effect."""
     if user.role != "vendor" or not system.vendors.filter(pk=user.organisation_id).exists():
-        raise MembershipRefused(
-            _("このシステムの事業者に所属する方だけを担当者にできます。")
-        )
+        raise MembershipRefused(_("このシステムの事業者に所属する方だけを担当者にできます。"))
     membership, created = Membership.objects.get_or_create(
         system=system, user=user, defaults={"granted_by": actor}
     )

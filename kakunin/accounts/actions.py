@@ -155,8 +155,14 @@ def password_expired(*, user: User) -> None:
 
 
 @transaction.atomic
-def unlock(*, actor, username: str) -> int:
-    """Lift a lockout before it expires (item 45). Returns how many records were cleared."""
+def unlock(*, actor, username: str = "", address: str = "") -> int:
+    """Lift a lockout before it expires (item 45): an account's, or an address throttled
+    for spraying (its failures are forgotten, with those of the accounts tried from it).
+    Returns how many records were cleared."""
+    if address:
+        cleared = axes_reset(ip=address)
+        record("auth.unlock", actor=actor, changes={"address": address}, label=address)
+        return cleared
     cleared = axes_reset(username=username.lower())
     record(
         "auth.unlock",

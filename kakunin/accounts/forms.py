@@ -1,10 +1,14 @@
 from allauth.account.fields import PasswordField
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_login_failed
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.accounts import lockout
 from kakunin.accounts.models import ROLE_ORGANISATION_KIND, Organisation, User
 from kakunin.accounts.review import GENERIC_ID
 
@@ -93,7 +97,14 @@ class ReviewForm(forms.Form):
 
 
 class UnlockForm(forms.Form):
-    username = forms.CharField(max_length=254)
+    username = forms.CharField(max_length=254, required=False)
+    address = forms.GenericIPAddressField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("username") and not data.get("address"):
+            raise forms.ValidationError("username or address")
+        return data
 
 
 class DisableForm(forms.Form):
@@ -118,6 +129,33 @@ class LoginForm(AllauthLoginForm):
         super().__init__(*args, **kwargs)
         self.fields["login"].max_length = 254
         self.fields["login"].validators.append(MaxLengthValidator(254))
+
+
+class MFAAuthenticateForm(AuthenticateForm):
+    """The code asked after the password. Item 45 holds here too: while the account is
+    locked every code is refused, even the right one; each wrong code is a failure of
+    the account (counted toward the lock, and audited as auth.mfa_failed)."""
+
+    def clean_code(self):
+        request = context.request
+        if lockout.account_locked(request, self.user.username):
+            request.kakunin_refused = "account"
+            self._failed("totp")
+            raise forms.ValidationError(
+                _("ログインに続けて失敗したため、しばらくログインできません。"), code="locked"
+            )
+        return super().clean_code()
+
+    def _emit_authentication_failed(self, authenticator) -> None:
+        super()._emit_authentication_failed(authenticator)
+        self._failed(authenticator.type)
+
+    def _failed(self, factor: str) -> None:
+        user_login_failed.send(
+            sender=type(self),
+            credentials={"username": self.user.username, "factor": factor},
+            request=context.request,
+        )
 
 
 class InviteForm(forms.Form):

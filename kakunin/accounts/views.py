@@ -1,4 +1,3 @@
-from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from kakunin.accounts import access, actions
+from kakunin.accounts import access, actions, lockout
 from kakunin.accounts.forms import (
     AcceptInvitationForm,
     AccessRequestForm,
@@ -125,22 +124,23 @@ def account_review(request):
 
 def lockouts(request):
     access.require_user_admin(request)
-    locked = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
-    return render(request, "accounts/lockouts.html", {"locked": locked.order_by("-attempt_time")})
+    ctx = {"accounts": lockout.locked_accounts(), "addresses": lockout.locked_addresses()}
+    return render(request, "accounts/lockouts.html", ctx)
 
 
 @require_POST
 def unlock(request):
     access.require_user_admin(request)
     form = UnlockForm(request.POST)
-    if form.is_valid():
-        actions.unlock(actor=request.user, username=form.cleaned_data["username"])
-        messages.success(
-            request,
-            _("%(name)s のロックを解除しました。") % {"name": form.cleaned_data["username"]},
-        )
+    if not form.is_valid():
+        messages.error(request, _("解除するユーザIDか接続元アドレスを指定してください。"))
+        return redirect("accounts:lockouts")
+    username, address = form.cleaned_data["username"], form.cleaned_data["address"]
+    actions.unlock(actor=request.user, username=username, address=address)
+    if address:
+        messages.success(request, _("%(ip)s のログイン制限を解除しました。") % {"ip": address})
     else:
-        messages.error(request, _("解除するユーザIDを指定してください。"))
+        messages.success(request, _("%(name)s のロックを解除しました。") % {"name": username})
     return redirect("accounts:lockouts")
 
 

@@ -3,9 +3,11 @@ MFA: they are the only places where these events can be seen."""
 
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from kakunin.accounts import lockout
 from kakunin.accounts.models import User
 from kakunin.audit.trail import record
 
@@ -32,19 +34,34 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    # The typed identifier is kept (trimmed), never the password.
+    """A failed password or second factor, or an attempt refused during a lockout.
+    The typed identifier is kept (trimmed), never the password or the code."""
     login = str(credentials.get("username") or credentials.get("email") or "")[:150]
     user = _account(login)
-    record(
-        "auth.login_failed",
-        user,
-        changes={"login": login},
-        label=user.audit_label if user else login,
-    )
+    label = user.audit_label if user else login
+    refused = getattr(request, "kakunin_refused", None)
+    if refused:
+        # One event per refusal: the lock itself was recorded once, when it began.
+        record("auth.login_refused", user, changes={"login": login, "reason": refused}, label=label)
+        return
+    action = "auth.mfa_failed" if credentials.get("factor") else "auth.login_failed"
+    record(action, user, changes={"login": login}, label=label)
+    address = getattr(request, "axes_ip_address", None)
+    # django-axes (earlier in INSTALLED_APPS, so its receiver ran first) has counted this
+    # failure: the one that takes the address to the spray threshold starts its lock.
+    if address and lockout.accounts_failed_from(address) == settings.LOCKOUT_ADDRESS_ACCOUNTS:
+        record(
+            "auth.address_lockout",
+            changes={"address": address, "accounts": settings.LOCKOUT_ADDRESS_ACCOUNTS},
+            label=address,
+        )
 
 
 @receiver(user_locked_out)
 def on_lockout(sender, request, username, ip_address, **kwargs):
+    """django-axes also signals every refused attempt: only a new lock is a lockout."""
+    if getattr(request, "kakunin_refused", None):
+        return
     user = _account(username or "")
     label = user.audit_label if user else (username or ip_address or "")
     record("auth.lockout", user, changes={"login": username, "address": ip_address}, label=label)

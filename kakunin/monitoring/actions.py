@@ -1,63 +1,73 @@
 """Raising and acknowledging alerts: recorded, e-mailed to the security reviewers."""
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from kakunin.accounts.models import Role, User
 from kakunin.audit.trail import record
 from kakunin.monitoring.detection import Finding
 from kakunin.monitoring.models import Alert
+from kakunin.notifications import outbox
 
 
 def raise_alert(finding: Finding) -> Alert | None:
-    """Store, audit and e-mail one alert. A finding already raised is skipped (None)."""
-    try:
-        with transaction.atomic():
-            alert = Alert.objects.create(
-                kind=finding.kind,
-                key=finding.key,
-                message=finding.message[:500],
-                details=finding.details,
-            )
-            record(
-                "alert.raise",
-                alert,
-                changes={"kind": [None, alert.kind], "message": [None, alert.message]},
-            )
-    except IntegrityError:
+    """Store, audit and e-mail one alert, or add the finding's new events to the count
+    of the alert of its group that is still going on. Returns the alert when new."""
+    if not finding.events:
         return None
-    notify(alert)
+    first, last = finding.events[0], finding.events[-1]
+    with transaction.atomic():
+        going_on = (
+            Alert.objects.select_for_update()
+            .filter(group=finding.group, last_seen_at__gte=first.at - finding.window)
+            .order_by("-pk")
+            .first()
+        )
+        if going_on is not None:
+            new = [e for e in finding.events if e.seq > going_on.last_seq]
+            if new:
+                going_on.count += len(new)
+                going_on.last_seq, going_on.last_seen_at = new[-1].seq, new[-1].at
+                going_on.save(update_fields=["count", "last_seq", "last_seen_at"])
+            return None
+        if not finding.key or Alert.objects.filter(key=finding.key).exists():
+            return None  # only refusals, their lock's alert long closed; or raised already
+        alert = Alert.objects.create(
+            kind=finding.kind,
+            key=finding.key,
+            group=finding.group,
+            message=finding.message[:500],
+            details=finding.details,
+            count=len(finding.events),
+            last_seq=last.seq,
+            last_seen_at=last.at,
+        )
+        record(
+            "alert.raise",
+            alert,
+            changes={"kind": [None, alert.kind], "message": [None, alert.message]},
+        )
+        mail(alert)
     return alert
 
 
-def notify(alert: Alert) -> None:
-    """E-mail through Django's mail API. The subject is fixed; what came from the
-    log goes into the body only (item 56)."""
-    recipients = list(
-        User.objects.filter(role=Role.REVIEWER, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        return
-    body = _(
-        "%(site)s でセキュリティアラートが発生しました。\n\n%(kind)s\n%(message)s\n\n確認: %(url)s/alerts/\n"
-    ) % {
-        "site": settings.SITE_NAME,
-        "kind": alert.get_kind_display(),
-        "message": alert.message,
-        "url": settings.SITE_URL.rstrip("/"),
-    }
-    send_mail(
-        _("[Kakunin] セキュリティアラート"),
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        recipients,
-        fail_silently=True,
-    )
+def mail(alert: Alert) -> None:
+    """One e-mail per alert, through the outbox (sent once, retried until taken). The
+    subject is fixed; what came from the log goes into the body only (item 56)."""
+    for reviewer in User.objects.filter(role=Role.REVIEWER, is_active=True).exclude(email=""):
+        with override(reviewer.language):
+            body = _(
+                "%(site)s でセキュリティアラートが発生しました。\n\n%(kind)s\n%(message)s\n\n確認: %(url)s/alerts/\n"
+            ) % {
+                "site": settings.SITE_NAME,
+                "kind": alert.get_kind_display(),
+                "message": alert.message,
+                "url": settings.SITE_URL.rstrip("/"),
+            }
+            outbox.queue([reviewer.email], _("[Kakunin] セキュリティアラート"), body)
 
 
 @transaction.atomic

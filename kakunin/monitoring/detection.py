@@ -3,12 +3,18 @@
 - a failure spike: ALERT_FAILURE_SPIKE failed logins within ALERT_WINDOW_MINUTES;
 - a password-list attack: one address failing on ALERT_ACCOUNTS_PER_ADDRESS or
   more different accounts within the window;
-- a lockout;
+- an account locked, and the attempts refused while it is;
+- an address throttled for spraying, and the attempts refused from it;
 - an administrator logging in from an address not seen for them before.
+
+Each finding belongs to a group (the account, the address, "spike"): a finding
+of a group whose alert is still going on (its last event within the group's
+window) adds its events to that alert's count instead of raising another. One
+hydra run is one lockout alert with the count of its attempts, not a thousand.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,13 +24,24 @@ from kakunin.accounts.models import Role
 from kakunin.audit.models import Event
 from kakunin.monitoring.models import Alert
 
+FAILED = ("auth.login_failed", "auth.mfa_failed", "auth.login_refused")
+
 
 @dataclass
 class Finding:
     kind: str
-    key: str
+    key: str  # the event that starts it: the same start never raises twice
+    group: str  # what it is about: the account, the address, the whole site
     message: str
     details: dict
+    events: list[Event] = field(default_factory=list)  # what it rests on, oldest first
+
+    @property
+    def window(self) -> timedelta:
+        """How long after its last event a finding of the group still continues it."""
+        if self.kind in (Alert.Kind.LOCKOUT, Alert.Kind.ADDRESS_LOCKOUT):
+            return settings.AXES_COOLOFF_TIME
+        return timedelta(minutes=settings.ALERT_WINDOW_MINUTES)
 
 
 def scan(since, until) -> list[Finding]:
@@ -37,6 +54,7 @@ def scan(since, until) -> list[Finding]:
         *failure_spikes(events),
         *password_sprays(events),
         *lockouts(events),
+        *address_lockouts(events),
         *admin_new_addresses(events),
     ]
 
@@ -52,11 +70,11 @@ def _windows(failures: list[Event]):
 
 
 def failure_spikes(events: list[Event]) -> list[Finding]:
-    failures = [e for e in events if e.action == "auth.login_failed"]
-    for event, window in _windows(failures):
+    failures = [e for e in events if e.action in FAILED]
+    for _event, window in _windows(failures):
         if len(window) >= settings.ALERT_FAILURE_SPIKE:
-            # One alert per spike: keyed on the window's first failure.
             first = window[0]
+            later = [e for e in failures if e.seq > window[-1].seq]
             message = _("%(n)d分間にログイン失敗が%(count)d件ありました。") % {
                 "n": settings.ALERT_WINDOW_MINUTES,
                 "count": len(window),
@@ -65,8 +83,10 @@ def failure_spikes(events: list[Event]) -> list[Finding]:
                 Finding(
                     Alert.Kind.FAILURE_SPIKE,
                     f"spike:{first.seq}",
+                    "spike",
                     message,
-                    {"from_event": first.seq, "to_event": event.seq},
+                    {"from_event": first.seq},
+                    window + later,
                 )
             ]
     return []
@@ -75,50 +95,92 @@ def failure_spikes(events: list[Event]) -> list[Finding]:
 def password_sprays(events: list[Event]) -> list[Finding]:
     by_address: dict[str, list[Event]] = defaultdict(list)
     for e in events:
-        if e.action == "auth.login_failed" and e.ip:
+        if e.action in FAILED and e.ip:
             by_address[e.ip].append(e)
     findings = []
     for address, failures in by_address.items():
-        for event, window in _windows(failures):
+        for _event, window in _windows(failures):
             logins = {str(e.changes.get("login", "")).lower() for e in window}
             if len(logins) >= settings.ALERT_ACCOUNTS_PER_ADDRESS:
                 message = _(
                     "接続元 %(ip)s から%(n)d件のアカウントへのログイン失敗がありました（パスワードリスト攻撃の疑い）。"
-                ) % {
-                    "ip": address,
-                    "n": len(logins),
-                }
+                ) % {"ip": address, "n": len(logins)}
+                later = [e for e in failures if e.seq > window[-1].seq]
                 findings.append(
                     Finding(
                         Alert.Kind.PASSWORD_SPRAY,
                         f"spray:{address}:{window[0].seq}",
+                        f"spray:{address}",
                         message,
-                        {
-                            "address": address,
-                            "accounts": sorted(logins)[:50],
-                            "to_event": event.seq,
-                        },
+                        {"address": address, "accounts": sorted(logins)[:50]},
+                        window + later,
                     )
                 )
                 break
     return findings
 
 
+def _account_of(event: Event) -> str:
+    return event.object_id or str(event.changes.get("login", "")).lower()
+
+
 def lockouts(events: list[Event]) -> list[Finding]:
-    return [
-        Finding(
-            Alert.Kind.LOCKOUT,
-            f"lockout:{e.seq}",
-            _("アカウント「%(who)s」がロックされました（接続元 %(ip)s）。")
-            % {
+    """One finding per lock, with the attempts refused on the account after it."""
+    findings = []
+    refused: dict[str, list[Event]] = defaultdict(list)
+    for e in events:
+        if e.action == "auth.login_refused" and e.changes.get("reason") == "account":
+            refused[_account_of(e)].append(e)
+    for e in events:
+        if e.action == "auth.lockout":
+            account = _account_of(e)
+            message = _("アカウント「%(who)s」がロックされました（接続元 %(ip)s）。") % {
                 "who": e.object_label or e.changes.get("login"),
                 "ip": e.changes.get("address") or e.ip,
-            },
-            {"event": e.seq},
+            }
+            findings.append(
+                Finding(
+                    Alert.Kind.LOCKOUT,
+                    f"lockout:{e.seq}",
+                    f"lockout:{account}",
+                    message,
+                    {"event": e.seq},
+                    [e] + [r for r in refused.pop(account, []) if r.seq > e.seq],
+                )
+            )
+    # Refusals of a lock that began before this scan: they count on its alert.
+    for account, later in refused.items():
+        findings.append(Finding(Alert.Kind.LOCKOUT, "", f"lockout:{account}", "", {}, later))
+    return findings
+
+
+def address_lockouts(events: list[Event]) -> list[Finding]:
+    findings = []
+    refused: dict[str, list[Event]] = defaultdict(list)
+    for e in events:
+        if e.action == "auth.login_refused" and e.changes.get("reason") == "address" and e.ip:
+            refused[e.ip].append(e)
+    for e in events:
+        if e.action == "auth.address_lockout":
+            address = e.changes.get("address") or e.ip
+            message = _(
+                "接続元 %(ip)s から多数のアカウントへのログイン失敗があったため、この接続元からのログインを制限しました。"
+            ) % {"ip": address}
+            findings.append(
+                Finding(
+                    Alert.Kind.ADDRESS_LOCKOUT,
+                    f"address-lockout:{e.seq}",
+                    f"address-lockout:{address}",
+                    message,
+                    {"address": address, "event": e.seq},
+                    [e] + [r for r in refused.pop(address, []) if r.seq > e.seq],
+                )
+            )
+    for address, later in refused.items():
+        findings.append(
+            Finding(Alert.Kind.ADDRESS_LOCKOUT, "", f"address-lockout:{address}", "", {}, later)
         )
-        for e in events
-        if e.action == "auth.lockout"
-    ]
+    return findings
 
 
 def admin_new_addresses(events: list[Event]) -> list[Finding]:
@@ -136,7 +198,12 @@ def admin_new_addresses(events: list[Event]) -> list[Finding]:
             }
             findings.append(
                 Finding(
-                    Alert.Kind.ADMIN_NEW_ADDRESS, f"admin-ip:{e.seq}", message, {"event": e.seq}
+                    Alert.Kind.ADMIN_NEW_ADDRESS,
+                    f"admin-ip:{e.seq}",
+                    f"admin-ip:{e.seq}",
+                    message,
+                    {"event": e.seq},
+                    [e],
                 )
             )
     return findings

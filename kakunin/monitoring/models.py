@@ -10,6 +10,7 @@ class Alert(models.Model):
         FAILURE_SPIKE = "failure_spike", _("ログイン失敗の急増")
         PASSWORD_SPRAY = "password_spray", _("1つの接続元から多数のアカウントへの試行")
         LOCKOUT = "lockout", _("アカウントロック")
+        ADDRESS_LOCKOUT = "address_lockout", _("接続元のログイン制限")
         ADMIN_NEW_ADDRESS = "admin_new_address", _("管理者の新しい接続元からのログイン")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -17,6 +18,12 @@ class Alert(models.Model):
     details = models.JSONField(default=dict)
     # The event that triggered it: the same event never raises the same alert twice.
     key = models.CharField(max_length=200, unique=True)
+    # What it is about (an account, an address, "spike"): later events of a group still
+    # going on add to its count instead of raising another alert.
+    group = models.CharField(max_length=200, db_index=True, default="")
+    count = models.PositiveIntegerField(_("件数"), default=1)
+    last_seq = models.PositiveBigIntegerField(default=0)  # the newest event counted
+    last_seen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

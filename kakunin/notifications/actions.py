@@ -1,16 +1,17 @@
 """Telling people: an in-app notification and an e-mail, in each person's language.
 
 E-mail goes through Django's mail API with a fixed subject per kind; what users
-typed (comments, names) only ever goes into the body (item 56). It is sent after
-the transaction commits, so a rolled-back change mails nobody.
+typed (comments, names) only ever goes into the body (item 56). It goes through
+the outbox (outbox.py): saved with the change, sent once it commits, retried
+until the mail server takes it.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from kakunin.notifications import outbox
 from kakunin.notifications.models import Notification
 
 
@@ -37,20 +38,11 @@ def notify(users, kind: str, context: dict, url: str = "", key: str = "") -> lis
                 )
         except IntegrityError:
             continue  # already told
-        if user.email:
-            transaction.on_commit(
-                lambda s=subject, b=body, to=user.email: send_mail(
-                    s, b, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=True
-                )
-            )
+        outbox.queue([user.email], subject, body)
     return made
 
 
 def email_address(address: str, kind: str, context: dict, language: str = "ja") -> None:
     """Mail someone who has no account yet (an invitation)."""
     subject, body = render(kind, context, language)
-    transaction.on_commit(
-        lambda: send_mail(
-            subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False
-        )
-    )
+    outbox.queue([address], subject, body)

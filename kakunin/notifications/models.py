@@ -42,3 +42,28 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class OutgoingMail(models.Model):
+    """An e-mail waiting to be sent, saved in the transaction of what it tells.
+
+    A crash after the change committed loses no mail: the worker sends what is
+    waiting, and tries again later when the mail server does not answer.
+    """
+
+    to = models.JSONField(default=list)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Not tried again before this time; a sender claims a mail by moving it ahead.
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="mail_waiting")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"

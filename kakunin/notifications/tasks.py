@@ -9,6 +9,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from kakunin.assessments.actions import department_staff, reviewers, vendor_staff
 from kakunin.assessments.models import Assessment, State
+from kakunin.notifications import outbox
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 
@@ -43,3 +44,9 @@ def _remind(assessment, kind: str, key: str, others=()) -> int:
 @db_periodic_task(crontab(hour="8", minute="0"))
 def daily_reminders():
     remind()
+
+
+@db_periodic_task(crontab(minute="*"))
+def send_waiting_mail():
+    """What could not be sent at once (the mail server was down, the process died)."""
+    outbox.send_waiting()

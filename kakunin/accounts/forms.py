@@ -136,6 +136,12 @@ class MFAAuthenticateForm(AuthenticateForm):
     locked every code is refused, even the right one; each wrong code is a failure of
     the account (counted toward the lock, and audited as auth.mfa_failed)."""
 
+    code = forms.CharField(
+        label=_("コード"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
     def clean_code(self):
         request = context.request
         if lockout.account_locked(request, self.user.username):

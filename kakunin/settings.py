@@ -220,6 +220,9 @@ ADMIN_ALLOWED_NETWORKS = env.list("ADMIN_ALLOWED_NETWORKS", default=["127.0.0.0/
 # How many reverse proxies stand in front of Kakunin (nginx: 1). Their
 # X-Forwarded-For entries are trusted; the client is the one before them.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# allauth reads the client through our adapter (accounts/adapter.py); this keeps its own
+# reading, wherever it is still used, the same.
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
 
 # --- Sessions and HTTP (items 46–50, 54–57, 59) -------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -230,6 +233,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# The language switch's cookie: no script reads it (item 48).
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "kakunin.core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -242,6 +248,7 @@ if HTTPS:
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

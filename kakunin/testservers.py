@@ -79,6 +79,17 @@ def wait_for(port: int, seconds: float = 20) -> None:
     raise RuntimeError(f"nothing listens on {port}")
 
 
+def wait_for_socket(path: Path, seconds: float = 20) -> None:
+    """Until something listens on the unix socket at `path`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_UNIX) as s:
+            if s.connect_ex(str(path)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {path}")
+
+
 def _pem_key(key) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

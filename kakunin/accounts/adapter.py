@@ -1,8 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.accounts import actions
+from kakunin.audit.middleware import client_ip
 from kakunin.crypto import keys
 
 
@@ -16,6 +18,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         # Administrators issue every account: one named person, one ID.
         return False
+
+    def get_client_ip(self, request):
+        """The one reading of the client's address (NUM_PROXIES, X-Forwarded-For) that the
+        lockout and the audit trail use. allauth's own, with no trusted proxy, saw no
+        address behind nginx on a unix socket and refused every password reset (403)."""
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Unable to determine client IP address")
+        return address
 
     def set_password(self, user, password) -> None:
         """Every password change or reset goes through here (allauth's own hook)."""

@@ -21,6 +21,7 @@ from kakunin.testservers import (
     self_signed,
     temporary_directory,
     wait_for,
+    wait_for_socket,
 )
 
 ROOT = Path(settings.BASE_DIR)
@@ -32,7 +33,8 @@ def site_config(tmp: Path, cert: Path, key: Path, ports: dict) -> str:
     Every replaced line must exist, so a change to the real file breaks this test."""
     text = (ROOT / "deploy" / "nginx" / "kakunin.conf").read_text()
     replacements = {
-        "server unix:/run/kakunin/gunicorn.sock fail_timeout=0;": f"server 127.0.0.1:{ports['app']};",
+        # gunicorn on a unix socket, as deployed: REMOTE_ADDR is then empty.
+        "server unix:/run/kakunin/gunicorn.sock fail_timeout=0;": f"server unix:{tmp}/gunicorn.sock fail_timeout=0;",
         "    listen 80;\n": f"    listen 127.0.0.1:{ports['http']};\n",
         "    listen [::]:80;\n": "",
         "    listen 443 ssl http2;\n": f"    listen 127.0.0.1:{ports['https']} ssl http2;\n",
@@ -54,7 +56,7 @@ class TlsDeploymentTestCase(SimpleTestCase):
         super().setUpClass()
         cls.tmp = temporary_directory("kakunin-tls-")
 
-        cls.ports = dict(zip(["app", "http", "https"], free_ports(3), strict=True))
+        cls.ports = dict(zip(["http", "https"], free_ports(2), strict=True))
         cls.cert, key = self_signed(cls.tmp)
         cls.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -75,13 +77,14 @@ class TlsDeploymentTestCase(SimpleTestCase):
         )
         cls.procs = []
         cls.start(
-            [str(Path(sys.executable).parent / "gunicorn"), "kakunin.wsgi", "--bind", f"127.0.0.1:{cls.ports['app']}", "--workers", "1"]
+            [str(Path(sys.executable).parent / "gunicorn"), "kakunin.wsgi", "--bind", f"unix:{cls.tmp}/gunicorn.sock", "--workers", "1"]
         )  # fmt: skip
         cls.nginx = Nginx(
             cls.tmp, site_config(cls.tmp, cls.cert, key, cls.ports), env=cls.env, cwd=ROOT
         )
         for port in cls.ports.values():
             wait_for(port)
+        wait_for_socket(cls.tmp / "gunicorn.sock")
 
     @classmethod
     def manage(cls, *args):
@@ -194,3 +197,39 @@ class TlsDeploymentTestCase(SimpleTestCase):
             self.assertIn("HttpOnly", session)
             self.assertIn("SameSite=Lax", session)
             self.assertEqual(http.get("/systems/").status_code, 200)
+
+    def test_password_reset_works_behind_nginx_on_the_unix_socket(self):
+        """allauth could not tell the client's address there and answered 403 to everyone."""
+        with self.https_client(follow_redirects=False) as http:
+            page = http.get("/auth/password/reset/")
+            self.assertEqual(page.status_code, 200, page.text[:300])
+            r = http.post(
+                "/auth/password/reset/",
+                data={
+                    "email": "alice@example.org",
+                    "csrfmiddlewaretoken": page.cookies["csrftoken"],
+                },
+                headers={
+                    "Referer": f"https://localhost:{self.ports['https']}/auth/password/reset/"
+                },
+            )
+            self.assertEqual(r.status_code, 302, r.text[:300])
+            self.assertIn("/auth/password/reset/", r.headers["location"])
+
+    def test_the_language_cookie_is_secure_and_http_only(self):
+        with self.https_client(follow_redirects=False) as http:
+            page = http.get("/auth/login/")
+            r = http.post(
+                "/i18n/setlang/",
+                data={
+                    "language": "en",
+                    "next": "/auth/login/",
+                    "csrfmiddlewaretoken": page.cookies["csrftoken"],
+                },
+                headers={"Referer": f"https://localhost:{self.ports['https']}/auth/login/"},
+            )
+            cookie = next(
+                h for h in r.headers.get_list("set-cookie") if h.startswith("django_language=")
+            )
+            self.assertIn("Secure", cookie)
+            self.assertIn("HttpOnly", cookie)

@@ -75,3 +75,46 @@ class StaticFilesTestCase(BaseTestCase):
         r = self.client.get("/static/css/kakunin.css")
         self.assertEqual(r.status_code, 200)
         self.assertEqual(r["X-Content-Type-Options"], "nosniff")
+
+
+class NoStoreTestCase(BaseTestCase):
+    """Nothing sensitive may stay in a shared PC's browser cache or a proxy's."""
+
+    def test_each_kind_of_sensitive_response_is_no_store(self):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from kakunin.assessments.models import Assessment, State
+        from kakunin.evidence.actions import add_evidence
+        from kakunin.test import make_scan
+
+        a = self.assessment.pk
+        evidence = add_evidence(
+            actor=self.bob,
+            answer=self.answer("pw-composition"),
+            upload=SimpleUploadedFile("policy.txt", "規程".encode()),
+        )
+        scan = make_scan(self.system, {61: "pass"})
+        Assessment.objects.filter(pk=a).update(state=State.APPROVED)
+        self.client.force_login(self.rita)
+        responses = {
+            "dashboard": self.client.get(reverse("dashboards:home")),
+            "assessment": self.client.get(reverse("assessments:detail", args=[a])),
+            "excel": self.client.get(reverse("forms_xlsx:export", args=[a])),
+            "pdf": self.client.get(reverse("reports:assessment_pdf", args=[a])),
+            "scan json": self.client.get(reverse("scans:report", args=[scan.pk])),
+            "audit csv": self.client.get(reverse("audit:export")),
+            "evidence": self.client.get(
+                reverse("assessments:evidence_download", args=[a, evidence.pk])
+            ),
+            "login page": self.client_class().get(reverse("account_login")),
+        }
+        for kind, r in responses.items():
+            with self.subTest(kind=kind):
+                self.assertEqual(r.status_code, 200)
+                self.assertIn("no-store", r["Cache-Control"])
+                self.assertIn("private", r["Cache-Control"])
+
+    def test_static_files_keep_their_cache(self):
+        r = self.client.get("/static/css/kakunin.css")
+        self.assertEqual(r.status_code, 200)
+        self.assertNotIn("no-store", r.get("Cache-Control", ""))

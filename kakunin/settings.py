@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "kakunin.audit.middleware.AuditContextMiddleware",
+    # A login lasts SESSION_ABSOLUTE_LIFETIME at most; ended sessions are logged out.
+    "kakunin.accounts.middleware.SessionLifetimeMiddleware",
     # Every page needs a login, except views marked @login_not_required.
     "kakunin.accounts.middleware.LoginRequiredMiddleware",
     "kakunin.accounts.middleware.AccountGateMiddleware",
@@ -229,6 +231,8 @@ ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
 # --- Sessions and HTTP (items 46–50, 54–57, 59) -------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60  # 60-minute idle timeout: renewed on every request
+# However active, a login lasts at most this long (hours); then the person logs in again.
+SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env.int("SESSION_ABSOLUTE_HOURS", default=12))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

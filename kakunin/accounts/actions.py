@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kakunin.accounts import logins
 from kakunin.accounts.models import (
     AccessRequest,
     Invitation,
@@ -19,6 +20,7 @@ from kakunin.accounts.models import (
     PasswordHistory,
     Role,
     User,
+    UserSession,
 )
 from kakunin.audit.trail import diff, record
 from kakunin.notifications.actions import email_address, notify
@@ -89,6 +91,7 @@ def reset_password(*, actor, user: User) -> str:
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
     record("user.password_reset", user, actor=actor)
+    end_sessions(actor=actor, user=user, reason=UserSession.End.PASSWORD)
     return password
 
 
@@ -104,6 +107,7 @@ def disable_user(*, actor, user: User, reason: str) -> None:
         actor=actor,
         changes={"is_active": [True, False], "reason": [None, reason]},
     )
+    end_sessions(actor=actor, user=user, reason=UserSession.End.DISABLED)
 
 
 @transaction.atomic
@@ -139,6 +143,28 @@ def password_changed(*, user: User) -> None:
     stale = user.password_history.values_list("pk", flat=True)[settings.PASSWORD_HISTORY :]
     PasswordHistory.objects.filter(pk__in=list(stale)).delete()
     record("user.password_change", user, actor=user)
+
+
+@transaction.atomic
+def end_sessions(
+    *, actor, user: User, reason: str, keep: UserSession | None = None, only=None
+) -> int:
+    """End the person's sessions (all, all but `keep`, or `only` one): the next request
+    of each is logged out."""
+    rows = user.sessions.all()
+    if keep is not None:
+        rows = rows.exclude(pk=keep.pk)
+    if only is not None:
+        rows = rows.filter(pk=only.pk)
+    count = logins.end(rows, reason)
+    if count:
+        record(
+            "auth.sessions_end",
+            user,
+            actor=actor,
+            changes={"ended": [None, count], "reason": [None, reason]},
+        )
+    return count
 
 
 @transaction.atomic

@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        from kakunin.accounts import checks  # noqa: F401
+        from kakunin.accounts import checks, receivers  # noqa: F401

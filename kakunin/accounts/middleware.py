@@ -1,5 +1,6 @@
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -7,7 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kakunin.accounts import actions
+from kakunin.accounts import actions, logins
+from kakunin.accounts.models import UserSession
 
 
 class AccountGateMiddleware:
@@ -76,4 +78,37 @@ class UserLanguageMiddleware:
         if user is not None and user.is_authenticated and user.language:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+class SessionLifetimeMiddleware:
+    """A login lasts at most SESSION_ABSOLUTE_LIFETIME (12 hours), however active the
+    person is; a session ended from elsewhere (the person's session list, a disabled
+    account, a password change) is logged out at its next request. Keeps the row of
+    the person's session list up to date (accounts/logins.py)."""
+
+    MESSAGES = {
+        UserSession.End.LIFETIME: _(
+            "ログインから一定時間が経過したため、ログアウトしました。もう一度ログインしてください。"
+        ),
+    }
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated and not request.path.startswith("/static/"):
+            reason = logins.expired(request)
+            if reason:
+                logins.ended(request, reason)
+                logout(request)
+                messages.info(
+                    request,
+                    self.MESSAGES.get(
+                        reason, _("このセッションは終了しました。もう一度ログインしてください。")
+                    ),
+                )
+                if request.headers.get("HX-Request"):
+                    return HttpResponse(status=401)
+                return redirect("account_login")
         return self.get_response(request)

@@ -203,3 +203,47 @@ class AccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.get_state_display()})"
+
+
+class UserSessionQuerySet(models.QuerySet):
+    def active(self):
+        """Not ended, not idle past SESSION_COOKIE_AGE, not older than the absolute limit."""
+        now = timezone.now()
+        return self.filter(
+            ended_at__isnull=True,
+            last_seen_at__gte=now - timedelta(seconds=settings.SESSION_COOKIE_AGE),
+            created_at__gte=now - settings.SESSION_ABSOLUTE_LIFETIME,
+        )
+
+
+class UserSession(models.Model):
+    """One login of a person: when, from where, with which browser (item 50).
+
+    The person sees their sessions and can end them; disabling the account or
+    changing its password ends them all. The session itself lives in Django's
+    session store; this row follows its key and records how it ended.
+    """
+
+    class End(models.TextChoices):
+        LOGOUT = "logout", _("ログアウト")
+        ENDED = "ended", _("利用者が終了")
+        PASSWORD = "password", _("パスワードの変更")
+        DISABLED = "disabled", _("アカウントの無効化")
+        LIFETIME = "lifetime", _("ログインの有効時間の経過")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, db_index=True)
+    created_at = models.DateTimeField(_("ログイン"))
+    last_seen_at = models.DateTimeField(_("最後の操作"))
+    ip = models.GenericIPAddressField(_("接続元"), null=True, blank=True)
+    user_agent = models.CharField(_("ブラウザ"), max_length=300, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=16, choices=End.choices, blank=True)
+
+    objects = UserSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M} {self.ip or ''}"

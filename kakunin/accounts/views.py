@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from kakunin.accounts import access, actions, lockout
+from kakunin.accounts import access, actions, lockout, logins
 from kakunin.accounts.forms import (
     AcceptInvitationForm,
     AccessRequestForm,
@@ -21,7 +21,7 @@ from kakunin.accounts.forms import (
     UnlockForm,
     UserForm,
 )
-from kakunin.accounts.models import AccessRequest, Invitation, Organisation, User
+from kakunin.accounts.models import AccessRequest, Invitation, Organisation, User, UserSession
 from kakunin.accounts.review import last_completed, review
 from kakunin.accounts.security import effective_settings
 
@@ -142,6 +142,39 @@ def unlock(request):
     else:
         messages.success(request, _("%(name)s のロックを解除しました。") % {"name": username})
     return redirect("accounts:lockouts")
+
+
+def sessions(request):
+    """The person's own logins: when, from where, which browser; each can be ended."""
+    rows = list(request.user.sessions.active())
+    this = logins.current(request)
+    return render(request, "accounts/sessions.html", {"rows": rows, "this": this})
+
+
+@require_POST
+def end_session(request, pk: int):
+    row = get_object_or_404(request.user.sessions.active(), pk=pk)
+    actions.end_sessions(
+        actor=request.user,
+        user=request.user,
+        reason=UserSession.End.ENDED,
+        keep=None,
+        only=row,
+    )
+    messages.success(request, _("セッションを終了しました。"))
+    return redirect("accounts:sessions")
+
+
+@require_POST
+def end_other_sessions(request):
+    count = actions.end_sessions(
+        actor=request.user,
+        user=request.user,
+        reason=UserSession.End.ENDED,
+        keep=logins.current(request),
+    )
+    messages.success(request, _("ほかのセッションを %(n)d 件終了しました。") % {"n": count})
+    return redirect("accounts:sessions")
 
 
 def security_settings(request):

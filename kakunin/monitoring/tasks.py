@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from kakunin.accounts.models import UserSession
 from kakunin.monitoring import actions, detection
 from kakunin.monitoring.models import Heartbeat
 
@@ -39,6 +41,6 @@ def heartbeat():
 
 @db_periodic_task(crontab(hour="3", minute="17"))
 def clear_expired_sessions():
-    from django.core.management import call_command
-
+    """Django's expired sessions, and the session list's rows of three months ago."""
     call_command("clearsessions")
+    UserSession.objects.filter(last_seen_at__lt=timezone.now() - timedelta(days=90)).delete()

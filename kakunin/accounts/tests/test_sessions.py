@@ -5,6 +5,9 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from kakunin.accounts.actions import disable_user, reset_password
+from kakunin.accounts.models import UserSession
+from kakunin.audit.models import Event
 from kakunin.test import PASSWORD, BaseTestCase
 
 
@@ -71,6 +74,96 @@ class SessionTestCase(BaseTestCase):
         replay = Client()
         replay.cookies["sessionid"] = key
         self.assertEqual(replay.get(reverse("systems:index")).status_code, 302)
+
+
+class SessionListTestCase(BaseTestCase):
+    """Item 50 beyond the idle timeout: an absolute lifetime, one's sessions listed and
+    ended, and every session ended when the account is disabled or its password changes."""
+
+    def browser(self, login="alice", ip="127.0.0.1", agent="Firefox/140", password=PASSWORD):
+        client = Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=agent)
+        r = client.post(reverse("account_login"), {"login": login, "password": password})
+        self.assertEqual(r.status_code, 302)
+        return client
+
+    def logged_in(self, client) -> bool:
+        return client.get(reverse("systems:index")).status_code == 200
+
+    def test_twelve_hours_after_login_the_session_ends_however_active(self):
+        office = self.browser()
+        self.assertTrue(self.logged_in(office))
+        UserSession.objects.update(created_at=timezone.now() - timedelta(hours=12, minutes=1))
+        r = office.get(reverse("systems:index"), follow=True)
+        self.assertRedirects(r, reverse("account_login"))
+        self.assertContains(r, "ログインから一定時間が経過したため")
+        self.assertEqual(UserSession.objects.get().ended_reason, "lifetime")
+        self.assertFalse(self.logged_in(office))
+
+    @override_settings(SESSION_ABSOLUTE_LIFETIME=timedelta(hours=2))
+    def test_the_lifetime_is_a_setting(self):
+        office = self.browser()
+        UserSession.objects.update(created_at=timezone.now() - timedelta(hours=2, minutes=1))
+        self.assertFalse(self.logged_in(office))
+
+    def test_a_person_sees_their_sessions_and_ends_one(self):
+        office = self.browser(ip="10.0.0.5", agent="Firefox/140")
+        home = self.browser(ip="10.0.0.6", agent="Chrome/150")
+        self.browser("bob")  # somebody else's: never listed
+        r = office.get(reverse("accounts:sessions"))
+        self.assertContains(r, "10.0.0.5")
+        self.assertContains(r, "10.0.0.6")
+        self.assertContains(r, "Chrome/150")
+        self.assertNotContains(r, "bob")
+        self.assertEqual(len(r.context["rows"]), 2)
+        other = next(row for row in r.context["rows"] if row.ip == "10.0.0.6")
+        office.post(reverse("accounts:end_session", args=[other.pk]))
+        self.assertFalse(self.logged_in(home))
+        self.assertTrue(self.logged_in(office))
+        event = Event.objects.get(action="auth.sessions_end")
+        self.assertEqual(event.changes["reason"], [None, "ended"])
+
+    def test_nobody_ends_anothers_session(self):
+        office = self.browser()
+        bobs = self.browser("bob")
+        row = UserSession.objects.get(user=self.bob)
+        self.assertEqual(
+            office.post(reverse("accounts:end_session", args=[row.pk])).status_code, 404
+        )
+        self.assertTrue(self.logged_in(bobs))
+
+    def test_log_out_everywhere_else(self):
+        here, there, elsewhere = self.browser(), self.browser(), self.browser()
+        here.post(reverse("accounts:end_other_sessions"))
+        self.assertTrue(self.logged_in(here))
+        self.assertFalse(self.logged_in(there))
+        self.assertFalse(self.logged_in(elsewhere))
+
+    def test_disabling_a_user_ends_all_their_sessions(self):
+        one, two = self.browser(), self.browser()
+        disable_user(actor=self.adam, user=self.alice, reason="異動")
+        self.assertFalse(self.logged_in(one))
+        self.assertFalse(self.logged_in(two))
+        self.assertEqual(
+            set(UserSession.objects.values_list("ended_reason", flat=True)), {"disabled"}
+        )
+
+    def test_changing_ones_password_ends_the_other_sessions(self):
+        here, there = self.browser(), self.browser()
+        new = "Another-Horse-77"
+        r = here.post(
+            reverse("account_change_password"),
+            {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        )
+        self.assertEqual(r.status_code, 302)
+        self.assertTrue(self.logged_in(here))
+        self.assertFalse(self.logged_in(there))
+        # The session that changed it goes on and is still listed, with its new key.
+        self.assertEqual(len(here.get(reverse("accounts:sessions")).context["rows"]), 1)
+
+    def test_a_password_reset_by_an_administrator_ends_every_session(self):
+        one = self.browser()
+        reset_password(actor=self.adam, user=self.alice)
+        self.assertFalse(self.logged_in(one))
 
 
 class CsrfTestCase(BaseTestCase):

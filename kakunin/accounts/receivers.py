@@ -1,14 +1,20 @@
-"""Authentication events come from the signals of Django, django-axes and allauth's
-MFA: they are the only places where these events can be seen."""
+"""Authentication events come from the signals of Django, django-axes and allauth:
+they are the only places where these events can be seen. Each is recorded in the
+audit trail; logins and logouts also keep the person's list of sessions.
 
+Connected in AccountsConfig.ready(). django-axes comes earlier in INSTALLED_APPS,
+so its receivers run first: a failure is counted before on_login_failed reads it.
+"""
+
+from allauth.account.signals import password_changed, password_reset
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from kakunin.accounts import lockout
-from kakunin.accounts.models import User
+from kakunin.accounts import actions, lockout, logins
+from kakunin.accounts.models import User, UserSession
 from kakunin.audit.trail import record
 
 
@@ -24,12 +30,30 @@ def _account(login: str) -> User | None:
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     record("auth.login", user, actor=user)
+    if request is not None and hasattr(request, "session"):
+        logins.started(request, user)
 
 
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
     if user is not None:
         record("auth.logout", user, actor=user)
+    if request is not None and hasattr(request, "session"):
+        logins.ended(request, UserSession.End.LOGOUT)
+
+
+@receiver(password_changed)
+def on_password_changed(sender, request, user, **kwargs):
+    """The person changed their password: their other sessions end (this one goes on)."""
+    actions.end_sessions(
+        actor=user, user=user, reason=UserSession.End.PASSWORD, keep=logins.current(request)
+    )
+
+
+@receiver(password_reset)
+def on_password_reset(sender, request, user, **kwargs):
+    """A password reset by e-mail: every session of the account ends."""
+    actions.end_sessions(actor=user, user=user, reason=UserSession.End.PASSWORD)
 
 
 @receiver(user_login_failed)

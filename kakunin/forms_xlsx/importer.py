@@ -10,6 +10,7 @@ import hashlib
 import io
 import logging
 import zipfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import openpyxl
@@ -75,11 +76,14 @@ def read_plan(fileobj, assessment: Assessment, scope: AnswerScope) -> Plan:
     """Check the uploaded form and compute what it would change. Raises ImportRefused."""
     data = fileobj.read(settings.FORM_IMPORT_MAX_BYTES + 1)
     _check_container(data)
-    workbook = _open(data)
+    with _unreadable_refused():
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        _check_meta(workbook, assessment)
-        sheet = next(ws for ws in workbook.worksheets if ws.title != META_SHEET)
-        cells = _read_rows(sheet)
+        # In read-only mode the sheets are parsed only as they are read: here.
+        with _unreadable_refused():
+            _check_meta(workbook, assessment)
+            sheet = next(ws for ws in workbook.worksheets if ws.title != META_SHEET)
+            cells = _read_rows(sheet)
     finally:
         workbook.close()
     plan = _plan(cells, assessment, scope)
@@ -108,12 +112,15 @@ def _check_container(data: bytes) -> None:
         )
 
 
-def _open(data: bytes):
+@contextmanager
+def _unreadable_refused():
+    """openpyxl and defusedxml raise many kinds of error on a hostile or broken file
+    (EntitiesForbidden, ParseError, KeyError, BadZipFile...): each refuses the file."""
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        yield
+    except ImportRefused:
+        raise
     except Exception as exc:
-        # openpyxl and defusedxml raise many kinds of error on a hostile or
-        # broken file (EntitiesForbidden, KeyError, BadZipFile...): all refuse.
         log.info("xlsx refused: %s: %s", type(exc).__name__, exc)
         raise ImportRefused(
             [

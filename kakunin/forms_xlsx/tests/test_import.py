@@ -233,6 +233,23 @@ class ImportTestCase(BaseTestCase):
                 z.writestr(info, data)
         self.assert_refused(buf.getvalue(), "安全でない内容（XMLエンティティ等）")
 
+    def test_it_refuses_a_malformed_sheet_with_a_message_not_a_500(self):
+        """The sheet is parsed lazily, after the workbook opened: a broken sheet XML gave a 500."""
+        for name, broken in [
+            ("truncated", lambda xml: xml[: len(xml) // 2]),
+            ("not xml", lambda xml: b"<worksheet><sheetData><row r='1'><c r='A1'"),
+            ("wrong tag", lambda xml: xml.replace(b"</sheetData>", b"</sheetDatum>")),
+        ]:
+            with self.subTest(name):
+                buf = io.BytesIO()
+                with zipfile.ZipFile(io.BytesIO(self.blank)) as src, zipfile.ZipFile(buf, "w") as z:
+                    for info in src.infolist():
+                        data = src.read(info)
+                        if info.filename == "xl/worksheets/sheet1.xml":
+                            data = broken(data)
+                        z.writestr(info, data)
+                self.assert_refused(buf.getvalue(), "ファイルを読み込めません")
+
     def test_ward_items_in_a_vendors_file_are_skipped_with_a_note(self):
         self.upload(
             self.fill(

@@ -108,6 +108,28 @@ class PdfTestCase(ApprovedTestCase):
             refuse_fetch("file:///etc/passwd")
 
 
+class NoVersionsTestCase(ApprovedTestCase):
+    """Item 37: the exports name no library and no version."""
+
+    def test_the_pdf_names_no_producer_version(self):
+        self.client.force_login(self.rita)
+        data = self.client.get(reverse("reports:assessment_pdf", args=[self.assessment.pk])).content
+        text = pdf_text(data)
+        self.assertNotIn("WeasyPrint", text)
+        self.assertRegex(text, r"/Producer \(Kakunin\)")
+
+    def test_the_excel_names_no_application_version(self):
+        import zipfile
+
+        data = export_assessment(actor=self.bob, assessment=self.assessment)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            props = z.read("docProps/app.xml").decode() + z.read("docProps/core.xml").decode()
+        self.assertNotRegex(props.lower(), r"openpyxl|\d+\.\d+\.\d+")
+        self.assertIn("<Application>Kakunin</Application>", props)
+        wb = openpyxl.load_workbook(io.BytesIO(data))  # still a workbook Excel opens
+        self.assertEqual(wb.properties.creator, "Kakunin")
+
+
 class WardCopyTestCase(ApprovedTestCase):
     def sheet(self, actor):
         wb = openpyxl.load_workbook(

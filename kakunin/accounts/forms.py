@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.accounts import lockout
 from kakunin.accounts.models import ROLE_ORGANISATION_KIND, Organisation, User
 from kakunin.accounts.review import GENERIC_ID
+from kakunin.core.text import plain_text_fields
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9._-]+$", _("ユーザIDには半角英数字と . _ - のみ使えます。")
@@ -36,6 +37,7 @@ class UserForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        plain_text_fields(self)
         self.fields["username"].validators = [username_validator]
         self.fields["full_name"].required = True
         self.fields["email"].required = True
@@ -110,12 +112,20 @@ class UnlockForm(forms.Form):
 class DisableForm(forms.Form):
     reason = forms.CharField(label=_("無効化の理由"), max_length=300)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_text_fields(self)
+
 
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "kind", "contact"]
         widgets = {"contact": forms.Textarea(attrs={"rows": 3, "maxlength": 1000})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_text_fields(self)
 
 
 class LoginForm(AllauthLoginForm):
@@ -177,6 +187,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, system, **kwargs):
         super().__init__(*args, **kwargs)
+        plain_text_fields(self)
         self.fields["organisation"].queryset = system.vendors.all()
 
 
@@ -244,3 +255,7 @@ class AccessRequestForm(forms.Form):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("このメールアドレスの利用者は既にいます（1人1ID）。"))
         return email
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_text_fields(self)

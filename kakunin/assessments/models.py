@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.catalog.models import Applicability, Item, Template
+from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
 from kakunin.systems.models import System
 
 ANSWER_MAX_LENGTH = 10_000
@@ -288,6 +289,8 @@ def validate_answer(item: Item, status: str, text: str, plan: str = "") -> None:
     from django.core.exceptions import ValidationError
 
     errors = {}
+    if BIDI_CONTROLS.search(plan):
+        errors["plan"] = BIDI_MESSAGE
     if len(plan) > ANSWER_MAX_LENGTH or CONTROL_CHARACTERS.search(plan):
         errors["plan"] = _("対応予定は%(max)d文字以内で、制御文字を含めずに入力してください。") % {
             "max": ANSWER_MAX_LENGTH
@@ -298,6 +301,8 @@ def validate_answer(item: Item, status: str, text: str, plan: str = "") -> None:
         errors["text"] = _("「該当なし」の場合は、回答欄に理由を記入してください。")
     if CONTROL_CHARACTERS.search(text):
         errors["text"] = _("回答に使えない制御文字が含まれています。")
+    if BIDI_CONTROLS.search(text):
+        errors["text"] = BIDI_MESSAGE
     if len(text) > ANSWER_MAX_LENGTH:
         errors["text"] = _("回答は%(max)d文字以内で入力してください。") % {"max": ANSWER_MAX_LENGTH}
     if errors:

@@ -15,6 +15,7 @@ from kakunin.assessments.actions import (
 )
 from kakunin.assessments.models import Answer, Assessment, State, Verdict
 from kakunin.audit.trail import record
+from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 from kakunin.reviews.models import Comment
@@ -199,6 +200,8 @@ def add_comment(*, actor, answer: Answer, body: str) -> Comment:
 
 
 def _add_comment(actor, answer: Answer, assessment: Assessment, body: str) -> Comment:
+    if BIDI_CONTROLS.search(body):
+        raise TransitionRefused(str(BIDI_MESSAGE))
     comment = Comment.objects.create(
         answer=answer, author=actor, body=body.strip(), round=assessment.round
     )

@@ -11,6 +11,7 @@ from kakunin.assessments.actions import TransitionRefused
 from kakunin.assessments.models import State, Verdict
 from kakunin.assessments.sheet import attach_details, build_sheet
 from kakunin.assessments.views import back_to_item
+from kakunin.core.text import BIDI_MESSAGE, plain_text_fields
 from kakunin.reviews import actions
 from kakunin.reviews.models import COMMENT_MAX_LENGTH
 
@@ -18,12 +19,20 @@ from kakunin.reviews.models import COMMENT_MAX_LENGTH
 class CommentForm(forms.Form):
     body = forms.CharField(label=gettext_lazy("コメント"), max_length=COMMENT_MAX_LENGTH)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_text_fields(self)
+
 
 class VerdictForm(forms.Form):
     verdict = forms.ChoiceField(label=gettext_lazy("審査結果"), choices=Verdict.choices)
     comment = forms.CharField(
         label=gettext_lazy("コメント"), max_length=COMMENT_MAX_LENGTH, required=False
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_text_fields(self)
 
 
 def _answer(request, pk: int, key: str, allowed):
@@ -40,12 +49,11 @@ def comment(request, pk: int, key: str):
     answer = _answer(request, pk, key, access.can_comment)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        return back_to_item(
-            request,
-            answer,
-            comment_error=_("コメントを%(n)d文字以内で入力してください。")
-            % {"n": COMMENT_MAX_LENGTH},
-        )
+        errors = form.errors.get("body", [])
+        message = " ".join(e for e in errors if e == str(BIDI_MESSAGE)) or _(
+            "コメントを%(n)d文字以内で入力してください。"
+        ) % {"n": COMMENT_MAX_LENGTH}
+        return back_to_item(request, answer, comment_error=message)
     actions.add_comment(actor=request.user, answer=answer, body=form.cleaned_data["body"])
     return back_to_item(request, answer)
 
@@ -54,7 +62,7 @@ def comment(request, pk: int, key: str):
 def verdict(request, pk: int, key: str):
     answer = _answer(request, pk, key, access.can_review)
     form = VerdictForm(request.POST)
-    error = _("審査結果を選んでください。")
+    error = " ".join(form.errors.get("comment", [])) or _("審査結果を選んでください。")
     if form.is_valid():
         try:
             actions.set_verdict(actor=request.user, answer=answer, **form.cleaned_data)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.accounts.models import Organisation, Role
+from kakunin.core.text import plain_text_fields
 from kakunin.systems.models import AssetCategory, System
 
 PROFILE_FIELDS = [
@@ -59,6 +60,7 @@ class SystemForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        plain_text_fields(self)
         departments = Organisation.objects.filter(kind=Organisation.Kind.WARD)
         if user.role == Role.DEPARTMENT:
             # Department staff register systems for their own department only.

@@ -1,11 +1,13 @@
 from datetime import timedelta
 
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from kakunin.notifications import outbox
 from kakunin.notifications.actions import notify
-from kakunin.notifications.models import Notification
+from kakunin.notifications.models import Notification, OutgoingMail
 from kakunin.notifications.tasks import remind
 from kakunin.test import BaseTestCase
 
@@ -103,3 +105,67 @@ class ReminderTestCase(BaseTestCase):
         self.assessment.state = "submitted"
         self.assessment.save()
         self.assertEqual(remind(), 0)
+
+
+class FailingBackend:
+    """A mail server that refuses, as an SMTP server that is down does."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+class OutboxTestCase(BaseTestCase):
+    """A mail is saved with what it tells, and sent until the mail server takes it."""
+
+    def test_a_mail_whose_sender_died_is_sent_by_the_sweep(self):
+        # The change committed, then the process died before sending: no on_commit ran.
+        notify([self.alice], "approved", {"actor": "Rita", "assessment": "x", "url": "/"})
+        self.assertEqual(len(mail.outbox), 0)
+        waiting = OutgoingMail.objects.get()
+        self.assertIsNone(waiting.sent_at)
+        self.assertEqual(outbox.send_waiting(), 1)
+        self.assertEqual(mail.outbox[0].to, ["alice@example.org"])
+        waiting.refresh_from_db()
+        self.assertIsNotNone(waiting.sent_at)
+        self.assertEqual(outbox.send_waiting(), 0)  # sent once, never twice
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_a_refused_mail_is_tried_again_later(self):
+        with override_settings(EMAIL_BACKEND=f"{__name__}.FailingBackend"):
+            with self.captureOnCommitCallbacks(execute=True):
+                notify([self.alice], "approved", {"actor": "R", "assessment": "x", "url": "/"})
+        waiting = OutgoingMail.objects.get()
+        self.assertEqual((waiting.attempts, waiting.sent_at), (1, None))
+        self.assertIn("mail server down", waiting.last_error)
+        self.assertEqual(outbox.send_waiting(), 0)  # not before its next attempt is due
+        OutgoingMail.objects.update(next_attempt_at=timezone.now())
+        self.assertEqual(outbox.send_waiting(), 1)
+        self.assertEqual(len(mail.outbox), 1)
+
+    def test_a_rolled_back_change_mails_nobody(self):
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                notify([self.alice], "approved", {"actor": "R", "assessment": "x", "url": "/"})
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+        self.assertFalse(OutgoingMail.objects.exists())
+
+    def test_an_alert_mail_survives_a_crash_after_the_alert(self):
+        from kakunin.monitoring.models import Alert
+        from kakunin.monitoring.tasks import monitor_auth_log
+
+        for _ in range(10):
+            self.client.post(
+                reverse("account_login"), {"login": "alice", "password": "Wrong-Password-1"}
+            )
+        monitor_auth_log()  # no on_commit: as if the worker died right after
+        self.assertTrue(Alert.objects.filter(kind="lockout").exists())
+        self.assertEqual(len(mail.outbox), 0)
+        outbox.send_waiting()
+        self.assertEqual([m.subject for m in mail.outbox], ["[Kakunin] セキュリティアラート"])

@@ -95,8 +95,19 @@ def _sheet(request, assessment, bound: AnswerForm | None = None) -> list[Section
     sections = build_sheet(assessment, access.answer_scope(request.user, assessment))
     attach_details(assessment, sections)
     # Reverse each URL once: 83 items x 6 links would otherwise cost more than the queries.
-    names = ["save_item", "history", "copy", "evidence_add", "comment", "verdict"]
-    patterns = {n: reverse(f"assessments:{n}", args=[assessment.pk, "KEY"]) for n in names}
+    # Keys are the URL names, except "copy": `row.urls.copy` in a template is dict.copy.
+    names = {
+        "save_item": "save_item",
+        "history": "history",
+        "copy_from": "copy",
+        "evidence_add": "evidence_add",
+        "comment": "comment",
+        "verdict": "verdict",
+    }
+    patterns = {
+        key: reverse(f"assessments:{name}", args=[assessment.pk, "KEY"])
+        for key, name in names.items()
+    }
     choices = {}
     for section in sections:
         for row in section.rows:

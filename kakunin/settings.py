@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kakunin.core.context_processors.site",
+                "kakunin.accounts.context_processors.menu",
                 "kakunin.monitoring.context_processors.alerts",
                 "kakunin.notifications.context_processors.unread",
             ],

@@ -43,7 +43,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from kakunin.accounts.models import AccessRequest, Role
+from kakunin.accounts.models import AccessRequest, Organisation, Role, User
 from kakunin.assessments.models import Assessment
 from kakunin.audit.middleware import client_ip
 from kakunin.catalog.models import Item
@@ -181,8 +181,6 @@ def can_grant(user, system: System) -> bool:
 def grantable_people(user, system: System):
     """Whom this user may add to the system: active vendor people of its vendor
     companies (a company manager: of the manager's own company only)."""
-    from kakunin.accounts.models import User
-
     if not can_grant(user, system):
         return User.objects.none()
     people = User.objects.filter(
@@ -202,6 +200,30 @@ def can_remove_member(user, system: System, member) -> bool:
 def can_request_access(user, system: System) -> bool:
     """A vendor person asks the department to invite a colleague."""
     return is_member(user, system)
+
+
+def departments_for(user):
+    """The departments this user may register a system for."""
+    departments = Organisation.objects.filter(kind=Organisation.Kind.WARD)
+    if user.has_role(Role.REVIEWER):
+        return departments
+    if user.has_role(Role.DEPARTMENT):
+        return departments.filter(pk=user.organisation_id)
+    return departments.none()
+
+
+def can_decide_access_requests(user) -> bool:
+    """The page of colleagues' access requests: department staff and reviewers."""
+    return user.has_role(Role.REVIEWER, Role.DEPARTMENT)
+
+
+def gets_ward_copy(user) -> bool:
+    """The ward's copy of the Excel form also carries the verdicts and comments."""
+    return user.is_active and user.is_ward_staff
+
+
+def uses_vendor_dashboard(user) -> bool:
+    return user.has_role(Role.VENDOR)
 
 
 def can_see_scan_authorisations(user) -> bool:

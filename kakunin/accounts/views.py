@@ -284,7 +284,7 @@ def request_access(request, pk: int):
 
 def access_requests(request):
     """Requests for the systems this user may edit (department staff, reviewers)."""
-    access.require(access.can_create_system(request.user))
+    access.require(access.can_decide_access_requests(request.user))
     pending = AccessRequest.objects.filter(
         system__in=access.editable_systems(request.user)
     ).select_related("system", "requested_by", "organisation")

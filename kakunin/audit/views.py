@@ -5,12 +5,13 @@ import datetime
 
 from django import forms
 from django.core.cache import cache
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kakunin.accounts.models import Role, User
+from kakunin.accounts import access
+from kakunin.accounts.models import User
 from kakunin.audit.models import Event
 from kakunin.audit.trail import record
 
@@ -71,8 +72,7 @@ def known_actions() -> list[str]:
 
 
 def _require_auditor(request):
-    if not request.user.has_role(Role.AUDITOR, Role.REVIEWER, Role.ADMIN):
-        raise Http404
+    access.require_visible(access.can_read_audit(request.user))
 
 
 def events(request):

@@ -2,14 +2,13 @@ from django.db.models import Count, Max, Q
 from django.shortcuts import render
 
 from kakunin.accounts import access
-from kakunin.accounts.models import Role
 from kakunin.assessments.models import Answer, State, Status, Verdict
 from kakunin.dashboards.charts import bar_chart
 from kakunin.scans.results import conflicts
 
 
 def home(request):
-    if request.user.has_role(Role.VENDOR):
+    if access.uses_vendor_dashboard(request.user):
         return vendor(request)
     return ward(request)
 

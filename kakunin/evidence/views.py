@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin.accounts import access
-from kakunin.assessments.models import Answer
 from kakunin.assessments.views import back_to_item
 from kakunin.evidence import actions
 from kakunin.evidence.detect import KINDS, Refused
@@ -19,22 +18,9 @@ class EvidenceForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("証跡ファイル"), max_length=255)
 
 
-def _editable_answer(request, pk: int, key: str) -> Answer:
-    """The answer, if this user may change it now (its evidence with it)."""
-    from kakunin.assessments.sheet import build_sheet
-
-    assessment = access.get_rw_assessment_for_user(request, pk)
-    for section in build_sheet(assessment, access.answer_scope(request.user, assessment)):
-        for row in section.rows:
-            if row.item.key == key:
-                access.require(row.editable)
-                return row.answer
-    raise Http404
-
-
 @require_POST
 def add(request, pk: int, key: str):
-    answer = _editable_answer(request, pk, key)
+    answer = access.get_rw_answer_for_user(request, pk, key)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         error = " ".join(form.errors.get("file", [_("添付するファイルを選んでください。")]))
@@ -80,6 +66,6 @@ def download(request, pk: int, evidence_pk: int):
 @require_POST
 def remove(request, pk: int, evidence_pk: int):
     evidence = _evidence(request, pk, evidence_pk)
-    answer = _editable_answer(request, pk, evidence.answer.item.key)
+    answer = access.get_rw_answer_for_user(request, pk, evidence.answer.item.key)
     actions.remove_evidence(actor=request.user, evidence=evidence)
     return back_to_item(request, answer)

@@ -11,10 +11,9 @@ from kakunin.forms_xlsx.importer import Plan
 from kakunin.forms_xlsx.models import FormImport
 
 
-def export_assessment(*, actor, assessment: Assessment) -> bytes:
+def export_assessment(*, actor, assessment: Assessment, ward_copy: bool = True) -> bytes:
     """The form as the vendor fills it; the ward's copy (ward staff, the command line)
     also carries each item's verdict and comments."""
-    ward_copy = actor is None or actor.is_ward_staff
     rows = export.rows_of_assessment(assessment, with_verdicts=ward_copy)
     data = export.to_bytes(
         export.build_workbook(assessment.template, rows, assessment, with_verdicts=ward_copy)

@@ -31,7 +31,11 @@ def download_name(assessment) -> str:
 @require_GET
 def export(request, pk: int):
     assessment = access.get_assessment_for_user(request, pk)
-    data = actions.export_assessment(actor=request.user, assessment=assessment)
+    data = actions.export_assessment(
+        actor=request.user,
+        assessment=assessment,
+        ward_copy=access.gets_ward_copy(request.user),
+    )
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(True, download_name(assessment))
     return response

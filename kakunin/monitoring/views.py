@@ -4,22 +4,21 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from kakunin.accounts.models import Role
+from kakunin.accounts import access
 from kakunin.monitoring import actions
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.monitoring.tasks import WORKER
 
 
 def _require_reviewer(request):
-    if not request.user.has_role(Role.REVIEWER, Role.ADMIN):
-        raise Http404
+    access.require_visible(access.can_see_alerts(request.user))
 
 
 def alerts(request):

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from kakunin.accounts import access
-from kakunin.accounts.models import Role
 from kakunin.catalog.models import Template
 from kakunin.scans import actions
 from kakunin.scans.forms import AuthorisationForm, RunForm, TargetForm, scans_allowed_message
@@ -22,7 +21,7 @@ def _system_page(request, system, *, target_form=None, authorisation_form=None, 
         "can_edit": can_edit,
         "targets": system.scan_targets.all(),
         # The test account's ID is the ward's business, not the vendor's.
-        "show_authorisations": not request.user.has_role(Role.VENDOR),
+        "show_authorisations": access.can_see_scan_authorisations(request.user),
         "authorisations": system.scan_authorisations.prefetch_related("targets").select_related(
             "recorded_by"
         ),

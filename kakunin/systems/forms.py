@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kakunin.accounts.models import Organisation, Role
+from kakunin.accounts import access
+from kakunin.accounts.models import Organisation
 from kakunin.core.text import plain_text_fields
 from kakunin.systems.models import AssetCategory, System
 
@@ -61,11 +62,10 @@ class SystemForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         plain_text_fields(self)
-        departments = Organisation.objects.filter(kind=Organisation.Kind.WARD)
-        if user.role == Role.DEPARTMENT:
-            # Department staff register systems for their own department only.
-            departments = departments.filter(pk=user.organisation_id)
-            self.fields["department"].initial = user.organisation_id
+        # Department staff register systems for their own department only.
+        departments = access.departments_for(user)
+        if departments.count() == 1:
+            self.fields["department"].initial = departments.get().pk
         self.fields["department"].queryset = departments
         self.fields["department"].empty_label = None
         if self.instance.pk:

@@ -132,10 +132,9 @@ class NoVersionsTestCase(ApprovedTestCase):
 
 class WardCopyTestCase(ApprovedTestCase):
     def sheet(self, actor):
-        wb = openpyxl.load_workbook(
-            io.BytesIO(export_assessment(actor=actor, assessment=self.assessment))
-        )
-        return wb["確認一覧表"]
+        self.client.force_login(actor)
+        r = self.client.get(reverse("forms_xlsx:export", args=[self.assessment.pk]))
+        return openpyxl.load_workbook(io.BytesIO(r.content))["確認一覧表"]
 
     def test_the_wards_excel_copy_carries_the_verdicts(self):
         ws = self.sheet(self.rita)

@@ -66,6 +66,8 @@ class Assessment(models.Model):
     round = models.PositiveSmallIntegerField(default=0)  # submissions so far
     due_date = models.DateField(_("提出期限"), null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The reviewer's cover message of the last return, for the vendor.
+    return_note = models.TextField(_("差戻しの連絡事項"), blank=True, max_length=4000)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

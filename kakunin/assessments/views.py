@@ -168,6 +168,7 @@ def _detail_page(request, assessment, bound: AnswerForm | None = None, status=20
         "can_decide": access.can_decide(request.user, assessment),
         "can_manage": access.can_edit_system(request.user, assessment.system),
         "due_form": DueDateForm(initial={"due_date": assessment.due_date}),
+        "unjudged": sum(1 for s in sections for r in s.rows if r.applies and not r.answer.verdict),
         "returned": [
             r
             for s in sections

@@ -92,8 +92,12 @@ def mark_remaining_ok(*, actor, assessment: Assessment) -> int:
     return len(open_answers)
 
 
-def return_assessment(*, actor, assessment: Assessment) -> Assessment:
-    """審査中 → 差戻し: only the items marked 要修正 or 要確認 go back to the vendor."""
+def return_assessment(*, actor, assessment: Assessment, note: str = "") -> Assessment:
+    """審査中 → 差戻し: only the items marked 要修正 or 要確認 go back to the vendor,
+    with the reviewer's cover message (`note`) if there is one."""
+    note = note.strip()
+    if BIDI_CONTROLS.search(note):
+        raise TransitionRefused(str(BIDI_MESSAGE))
     with transaction.atomic():
         current = lock(assessment)
         if not current.can("return"):
@@ -108,20 +112,24 @@ def return_assessment(*, actor, assessment: Assessment) -> Assessment:
         )
         if not returned:
             raise TransitionRefused(_("「要修正」か「要確認」の項目がないため差し戻せません。"))
-        before, current.state = current.state, State.RETURNED
-        current.save(update_fields=["state", "updated_at"])
+        before, current.state, current.return_note = current.state, State.RETURNED, note
+        current.save(update_fields=["state", "return_note", "updated_at"])
         numbers = ", ".join(f"No.{a.item.number}" for a in returned)
         record(
             "assessment.return",
             current,
             actor=actor,
-            changes={"state": [before, current.state], "items": [None, numbers]},
+            changes={
+                "state": [before, current.state],
+                "items": [None, numbers],
+                "note": [None, note],
+            },
         )
         people = vendor_staff(current.system) + department_staff(current.system)
         notify(
             people,
             Kind.RETURNED,
-            _context(actor, current, items=numbers),
+            _context(actor, current, items=numbers, note=note),
             url=current.get_absolute_url(),
         )
         questions = [a for a in returned if a.verdict == Verdict.QUESTION]

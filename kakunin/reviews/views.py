@@ -1,3 +1,5 @@
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404
@@ -104,13 +106,33 @@ def mark_ok(request, pk: int):
     )
 
 
+class ReturnForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("事業者への連絡事項（任意）"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_text_fields(self)
+
+
 @require_POST
 def return_view(request, pk: int):
+    assessment = access.get_assessment_for_user(request, pk)
+    access.require(access.can_decide(request.user, assessment))
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("assessments:detail", pk)
     return _transition(
         request,
         pk,
         access.can_decide,
-        actions.return_assessment,
+        partial(actions.return_assessment, note=form.cleaned_data["note"]),
         _("差し戻しました。事業者に通知しました。"),
     )
 

@@ -128,6 +128,8 @@ class JourneyTestCase(BrowserTestCase):
             item.locator("button:has-text('審査結果を記録')").click()
             expect(self.page.locator(f"#item-{key} .badge.verdict")).to_contain_text("要修正")
         self.screenshot("assessment-reviewer")
+        self.page.click("summary:has-text('差し戻す')")
+        self.page.fill("#id_return_note", "2項目の記載をお願いします。")
         self.page.click("button:has-text('差し戻す')")
         expect(self.page.locator("#assessment-state")).to_contain_text("差戻し")
         self.logout()
@@ -136,6 +138,7 @@ class JourneyTestCase(BrowserTestCase):
         self.login("yamada.taro", VENDOR_PASSWORD)
         self.open(f"/assessments/{assessment.pk}/")
         expect(self.page.locator(".notice")).to_contain_text("No.5")
+        expect(self.page.locator("#returned-notice")).to_contain_text("2項目の記載をお願いします。")
         self.assertEqual(
             self.page.locator("#id_pw-rotation-text").count(), 0
         )  # not returned: locked

@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 from django.core import mail
@@ -204,6 +205,79 @@ class ReviewCycleTestCase(BaseTestCase):
     def test_verdicts_need_the_review_to_have_started(self):
         r = self.verdict("pw-composition", "ok")
         self.assertContains(r, "審査中の確認票にだけ審査結果を付けられます")
+
+
+class SeparationOfDutiesTestCase(ReviewCycleTestCase):
+    """The reviewer who gives verdicts and approves never writes the answers."""
+
+    def returned(self):
+        self.post(self.rita, "start_review")
+        self.verdict("pw-composition", "fix", "記号の扱いを明記してください")
+        self.post(self.rita, "return", note="お手数ですが2点ご確認ください。")
+
+    def test_after_a_return_the_reviewer_sees_no_answer_forms_and_no_vendor_wording(self):
+        self.returned()
+        self.client.force_login(self.rita)
+        r = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        html = r.content.decode()
+        for offered in ['class="answer-form', ">再提出</button>", "Excel様式を取り込む",
+                        "これらの項目だけを修正できます"]:  # fmt: skip
+            self.assertFalse(offered in html, f"the reviewer is offered {offered}")
+        self.assertTrue("事業者の修正と再提出を待っています" in html)
+        # And the vendor, on the same page, gets the forms and the words meant for them.
+        self.client.force_login(self.bob)
+        html = self.client.get(reverse("assessments:detail", args=[self.assessment.pk])).content
+        self.assertTrue("これらの項目だけを修正できます".encode() in html)
+        self.assertTrue(b'class="answer-form' in html)
+
+    def test_the_reviewer_cannot_write_an_answer_or_import_or_submit(self):
+        self.returned()
+        self.client.force_login(self.rita)
+        r = self.client.post(
+            reverse("assessments:save_item", args=[self.assessment.pk, "pw-composition"]),
+            {"pw-composition-status": "done", "pw-composition-text": "審査担当が書いた",
+             "pw-composition-version": self.answer("pw-composition").version},
+            headers=HX,
+        )  # fmt: skip
+        self.assertEqual(r.status_code, 403)
+        self.assertNotEqual(self.answer("pw-composition").text, "審査担当が書いた")
+        self.assertEqual(self.post(self.rita, "submit").status_code, 403)
+
+
+class ReturnAndConfirmTestCase(ReviewCycleTestCase):
+    def test_a_return_carries_a_cover_message_to_the_vendor(self):
+        self.post(self.rita, "start_review")
+        self.verdict("pw-composition", "fix", "記号の扱いを明記してください")
+        with self.captureOnCommitCallbacks(execute=True):
+            self.post(self.rita, "return", note="期限は来週金曜日です。よろしくお願いします。")
+        self.assessment.refresh_from_db()
+        self.assertEqual(
+            self.assessment.return_note, "期限は来週金曜日です。よろしくお願いします。"
+        )
+        notice = Notification.objects.get(user=self.bob, kind="returned")
+        self.assertIn("期限は来週金曜日です", notice.body)
+        self.assertTrue(
+            any("期限は来週金曜日です" in m.body for m in mail.outbox if "bob" in m.to[0])
+        )
+        self.client.force_login(self.bob)
+        r = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        self.assertContains(r, "区からの連絡事項")
+        self.assertContains(r, "期限は来週金曜日です")
+        event = Event.objects.get(action="assessment.return")
+        self.assertEqual(
+            event.changes["note"], [None, "期限は来週金曜日です。よろしくお願いします。"]
+        )
+
+    def test_returning_and_marking_everything_ok_ask_for_confirmation(self):
+        self.post(self.rita, "start_review")
+        self.client.force_login(self.rita)
+        html = self.client.get(reverse("assessments:detail", args=[self.assessment.pk])).content
+        html = html.decode()
+        mark_ok = re.search(r"<form[^>]*mark-ok/.*?</form>", html, re.S).group(0)
+        self.assertRegex(mark_ok, r'data-confirm="審査結果のない \d+ 項目をすべて「適合」にします')
+        give_back = re.search(r"<form[^>]*/return/.*?</form>", html, re.S).group(0)
+        self.assertIn("data-confirm=", give_back)
+        self.assertIn('name="note"', give_back)
 
 
 class DeadlineTestCase(BaseTestCase):

@@ -158,6 +158,6 @@ def review(request, pk: int):
     sections = build_sheet(assessment)
     attach_details(assessment, sections)
     rows = [r for s in sections for r in s.rows if r.applies]
-    changed = [r for r in rows if r.submitted_before is not None]
+    changed = [r for r in rows if r.changed_since_submission]
     ctx = {"assessment": assessment, "rows": rows, "changed": changed, "states": State}
     return render(request, "reviews/review.html", ctx)

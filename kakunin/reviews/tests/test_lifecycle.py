@@ -1,3 +1,4 @@
+import datetime
 import re
 from datetime import date, timedelta
 
@@ -142,8 +143,10 @@ class ReviewCycleTestCase(BaseTestCase):
         self.post(self.rita, "start_review")
         self.client.force_login(self.rita)
         r = self.client.get(reverse("assessments:review", args=[self.assessment.pk]))
-        self.assertContains(r, "変わった項目: 1 件")
+        # The changed answer, and the item the vendor replied on (a new comment).
+        self.assertContains(r, "変わった項目: 2 件")
         self.assertContains(r, "12桁以上、記号を含む3種類以上")
+        self.assertContains(r, "大阪のデータセンターです")
         self.assertContains(r, "No.5 対応済み")
 
         r = self.post(self.rita, "approve")
@@ -278,6 +281,64 @@ class ReturnAndConfirmTestCase(ReviewCycleTestCase):
         give_back = re.search(r"<form[^>]*/return/.*?</form>", html, re.S).group(0)
         self.assertIn("data-confirm=", give_back)
         self.assertIn('name="note"', give_back)
+
+
+class DiffTestCase(ReviewCycleTestCase):
+    """The diff since the last submission lists what the reviewer asked for: the vendor
+    attached evidence to No.45 and replied, and the diff once listed only No.5."""
+
+    def test_it_lists_answers_plans_evidence_and_comments(self):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from kakunin.assessments.actions import update_answer
+        from kakunin.evidence.actions import add_evidence, remove_evidence
+        from kakunin.evidence.models import Evidence
+        from kakunin.reviews import actions as review
+
+        old_file = add_evidence(
+            actor=self.bob, answer=self.answer("backup-offsite"),
+            upload=SimpleUploadedFile("古い手順書.txt", "旧".encode()),
+        )  # fmt: skip
+        # As if it had been there at the first submission (made in setUp).
+        first = self.assessment.submissions.get(round=1).submitted_at
+        Evidence.objects.filter(pk=old_file.pk).update(
+            uploaded_at=first - datetime.timedelta(hours=1)
+        )
+        self.post(self.rita, "start_review")
+        for key in ("pw-composition", "web-password-rules", "backup-offsite", "log-retention"):
+            review.set_verdict(
+                actor=self.rita, answer=self.answer(key), verdict="fix", comment="お願いします"
+            )
+        review.return_assessment(actor=self.rita, assessment=self.assessment)
+        update_answer(actor=self.bob, answer=self.answer("pw-composition"),
+                      values={"text": "12桁以上、記号を含む"}, expected_version=None, source="web")  # fmt: skip
+        add_evidence(actor=self.bob, answer=self.answer("web-password-rules"),
+                     upload=SimpleUploadedFile("パスワード設定.txt", "10回".encode()))  # fmt: skip
+        review.add_comment(
+            actor=self.bob,
+            answer=self.answer("web-password-rules"),
+            body="設定画面の写しを添付しました",
+        )
+        remove_evidence(actor=self.bob, evidence=old_file)
+        update_answer(actor=self.bob, answer=self.answer("log-retention"),
+                      values={"status": "partial", "plan": "2年保存に変更", "target_date": datetime.date(2027, 3, 31)},
+                      expected_version=None, source="web")  # fmt: skip
+        submit(actor=self.bob, assessment=self.assessment)
+        self.client.force_login(self.rita)
+        r = self.client.get(reverse("assessments:review", args=[self.assessment.pk]))
+        rows = {row.item.key: row for row in r.context["changed"]}
+        self.assertEqual(
+            set(rows), {"pw-composition", "web-password-rules", "backup-offsite", "log-retention"}
+        )
+        html = r.content.decode()
+        self.assertIn("パスワード設定.txt", html)
+        self.assertIn("設定画面の写しを添付しました", html)
+        self.assertIn("古い手順書.txt", html)
+        self.assertIn("2年保存に変更", html)
+        self.assertIn("2027-03-31", html)
+        self.assertEqual(
+            [e.filename for e in rows["backup-offsite"].evidence_removed], ["古い手順書.txt"]
+        )
 
 
 class DeadlineTestCase(BaseTestCase):

@@ -62,6 +62,15 @@ class Template(models.Model):
             reasons.append(why)
         return Applicability(applies, tuple(reasons))
 
+    def applies(self, item: "Item", profile) -> bool:
+        """Whether the item applies, without the reasons (for counting over many systems)."""
+        return all(self._holds(self.conditions[key], profile) for key in item.condition)
+
+    def _holds(self, cond: dict, profile) -> bool:
+        if "flag" in cond:
+            return bool(getattr(profile, cond["flag"]))
+        return any(self.is_high(a, getattr(profile, a)) for a in cond["any_high"])
+
     def _condition_holds(self, cond: dict, profile) -> tuple[bool, str]:
         label = cond.get("label", "")
         if "flag" in cond:

@@ -2,18 +2,40 @@
 
 from dataclasses import dataclass
 
+BAR_WIDTH = 300
+
 
 @dataclass
 class Bar:
+    """One section over the selected systems: of the items that apply, how many are
+    answered and how many the ward accepted (適合); and how many 対応済 answers the
+    automated check finds 不適合."""
+
     label: str
-    done: int
-    total: int
+    applicable: int
+    answered: int
+    accepted: int
+    conflicts: int
     y: int
-    width: float
+
+    def _width(self, n: int) -> float:
+        return BAR_WIDTH * n / self.applicable if self.applicable else 0
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
+    def answered_width(self) -> float:
+        return self._width(self.answered)
+
+    @property
+    def accepted_width(self) -> float:
+        return self._width(self.accepted)
+
+    @property
+    def answered_percent(self) -> int:
+        return round(100 * self.answered / self.applicable) if self.applicable else 0
+
+    @property
+    def accepted_percent(self) -> int:
+        return round(100 * self.accepted / self.applicable) if self.applicable else 0
 
 
 @dataclass
@@ -21,13 +43,10 @@ class BarChart:
     bars: list[Bar]
     height: int
     label_width: int = 330
-    bar_width: int = 300
+    bar_width: int = BAR_WIDTH
 
 
-def bar_chart(rows: list[tuple[str, int, int]], row_height: int = 26) -> BarChart:
-    """Horizontal bars of done / total per label (the share of answers 対応済)."""
-    bars = [
-        Bar(label, done, total, i * row_height, (300 * done / total) if total else 0)
-        for i, (label, done, total) in enumerate(rows)
-    ]
+def bar_chart(rows: list[tuple[str, int, int, int, int]], row_height: int = 26) -> BarChart:
+    """rows: (section, applicable, answered, accepted, scan conflicts)."""
+    bars = [Bar(*r, y=i * row_height) for i, r in enumerate(rows)]
     return BarChart(bars, max(row_height, len(bars) * row_height))

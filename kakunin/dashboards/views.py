@@ -1,10 +1,14 @@
+from django import forms
 from django.db.models import Count, Max, Q
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 from kakunin.accounts import access
-from kakunin.assessments.models import Answer, State, Status, Verdict
+from kakunin.accounts.models import Organisation
+from kakunin.assessments.models import Answer, Assessment, State, Verdict
 from kakunin.dashboards.charts import bar_chart
 from kakunin.scans.results import conflicts
+from kakunin.systems.forms import PROFILE_FLAGS
 
 
 def home(request):
@@ -19,6 +23,67 @@ def _latest_per_system(assessments):
     return assessments.filter(pk__in=newest)
 
 
+class ChartFilter(forms.Form):
+    """Which systems the chart counts: a department's, of a phase."""
+
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("所管課"), queryset=Organisation.objects.none(), required=False
+    )
+    phase = forms.ChoiceField(
+        label=gettext_lazy("区分"),
+        choices=[("", gettext_lazy("すべて")), *Assessment.Phase.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.WARD, owned_systems__in=access.visible_systems(user)
+        ).distinct()
+
+    def filter(self, assessments):
+        if not self.is_valid():
+            return assessments.none()
+        if self.cleaned_data.get("department"):
+            assessments = assessments.filter(system__department=self.cleaned_data["department"])
+        if self.cleaned_data.get("phase"):
+            assessments = assessments.filter(phase=self.cleaned_data["phase"])
+        return assessments
+
+
+def section_rows(latest) -> list[tuple[str, int, int, int, int]]:
+    """Per section, over these assessments: (name, applicable, answered, accepted,
+    対応済 answers the latest scan finds 不適合). Applicability is worked out once per
+    template and system profile, not once per answer."""
+    latest = list(latest.select_related("system", "template"))
+    applicable: dict[tuple, set[int]] = {}
+    by_pk = {}
+    for a in latest:
+        profile = tuple(getattr(a.system, f) for f in PROFILE_FLAGS)
+        key = (a.template_id, profile)
+        if key not in applicable:
+            applicable[key] = {
+                item.pk for item in a.template.items.all() if a.template.applies(item, a.system)
+            }
+        by_pk[a.pk] = applicable[key]
+    flags = conflicts(latest)
+    counts: dict[str, list[int]] = {}
+    order: dict[str, int] = {}
+    answers = Answer.objects.filter(assessment__in=by_pk).values_list(
+        "assessment_id", "item_id", "item__section", "item__number", "status", "verdict"
+    )
+    for assessment_id, item_id, section, number, status, verdict in answers:
+        if item_id not in by_pk[assessment_id]:
+            continue
+        row = counts.setdefault(section, [0, 0, 0, 0])
+        order[section] = min(order.get(section, number), number)
+        row[0] += 1
+        row[1] += bool(status)
+        row[2] += verdict == Verdict.OK
+        row[3] += number in flags.get(assessment_id, ())
+    return [(name, *counts[name]) for name in sorted(counts, key=order.get)]
+
+
 def ward(request):
     visible = access.visible_assessments(request.user)
     by_state = dict(visible.values_list("state").annotate(n=Count("pk")))
@@ -31,24 +96,14 @@ def ward(request):
     for assessment in queue:
         assessment.scan_conflicts = flags.get(assessment.pk, [])
     overdue = visible.overdue().select_related("system").order_by("due_date")[:20]
-    latest = _latest_per_system(visible)
-    rows = (
-        Answer.objects.filter(assessment__in=latest)
-        .exclude(status__in=["", Status.NOT_APPLICABLE])
-        .values("item__section")
-        .annotate(
-            total=Count("pk"),
-            done=Count("pk", filter=Q(status__in=[Status.DONE, Status.WARD])),
-            first=Max("item__number"),
-        )
-        .order_by("first")
-    )
-    chart = bar_chart([(r["item__section"], r["done"], r["total"]) for r in rows])
+    chart_filter = ChartFilter(request.GET, user=request.user)
+    latest = _latest_per_system(chart_filter.filter(visible))
     ctx = {
         "states": states,
         "queue": queue,
         "overdue": overdue,
-        "chart": chart,
+        "chart": bar_chart(section_rows(latest)),
+        "chart_filter": chart_filter,
         "systems": latest.count(),
     }
     return render(request, "dashboards/ward.html", ctx)

@@ -6,6 +6,16 @@ from kakunin.accounts.models import Organisation
 from kakunin.core.text import plain_text_fields
 from kakunin.systems.models import AssetCategory, System
 
+# What decides which items apply to a system.
+PROFILE_FLAGS = [
+    "confidentiality",
+    "integrity",
+    "availability",
+    "uses_servers",
+    "serves_web",
+    "uses_external_services",
+    "my_number_domain",
+]
 PROFILE_FIELDS = [
     "name",
     "department",

@@ -85,3 +85,26 @@ class KeyboardTestCase(BrowserTestCase):
         expect(self.page.locator("#state-pw-composition")).to_contain_text("保存しました")
         answer = self.assessment.answers.get(item__key="pw-composition")
         self.assertEqual((answer.status, answer.text), ("done", "12文字以上"))
+
+
+class NoSidewaysScrollTestCase(BrowserTestCase):
+    """A visually hidden table once made the ward's dashboard 1508 px wide in a 1366 px
+    window: no main page may scroll sideways at the ward's usual screen width."""
+
+    def test_the_main_pages_fit_a_1366_pixel_window(self):
+        self.page.set_viewport_size({"width": 1366, "height": 768})
+        fill_everything(self.assessment, self.bob)
+        make_scan(self.system, {59: "fail", 61: "fail"})
+        for user, paths in [
+            ("alice", ["/dashboard/", "/systems/", f"/systems/{self.system.pk}/", "/assessments/",
+                       f"/assessments/{self.assessment.pk}/", f"/scans/systems/{self.system.pk}/"]),
+            ("bob", ["/dashboard/", f"/assessments/{self.assessment.pk}/"]),
+        ]:  # fmt: skip
+            self.login(user)
+            for path in paths:
+                self.page.goto(self.url(path))
+                with self.subTest(user=user, path=path):
+                    width = self.page.evaluate("document.documentElement.scrollWidth")
+                    self.assertLessEqual(width, 1366)
+            self.page.click("button:has-text('ログアウト')")
+            self.page.wait_for_url("**/auth/login/**")

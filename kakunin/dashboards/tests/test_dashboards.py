@@ -37,12 +37,11 @@ class DashboardTestCase(BaseTestCase):
         self.assertEqual([a.pk for a in r.context["queue"]], [self.tax.pk])
         self.assertEqual([a.pk for a in r.context["overdue"]], [self.assessment.pk])
         bars = {b.label: b for b in r.context["chart"].bars}
-        self.assertEqual(
-            (bars["パスワード設定管理について"].done, bars["パスワード設定管理について"].total),
-            (1, 1),
-        )
+        # Both systems' items 5 and 6 apply; one answer was given, none judged yet.
+        pw = bars["パスワード設定管理について"]
+        self.assertEqual((pw.applicable, pw.answered, pw.accepted), (4, 1, 0))
         self.assertContains(r, "<svg")
-        self.assertContains(r, "100%")
+        self.assertContains(r, "回答 25%・適合 0%")
 
     def test_department_staff_see_only_their_systems(self):
         self.client.force_login(self.alice)
@@ -58,6 +57,53 @@ class DashboardTestCase(BaseTestCase):
         self.assertContains(r, "回答して提出（回答済 6 項目）")
         self.assertContains(r, "（期限超過）")
         self.assertNotContains(r, "税務システム")
+
+
+class ChartTestCase(BaseTestCase):
+    """Every section once showed 100% although one of two systems had 78 unanswered
+    items and three 対応済 answers failed the scan."""
+
+    def setUp(self):
+        super().setUp()
+        from kakunin.test import fill_everything, make_scan
+
+        fill_everything(self.assessment, self.bob)
+        make_scan(self.system, {59: "fail", 60: "fail", 61: "fail"})
+        tax = make_system(
+            self.zeimu, [], created_by=self.dave, name="税務システム", serves_web=True
+        )
+        create_assessment(actor=self.dave, system=tax, template=self.template, phase="initial")
+        self.client.force_login(self.rita)
+
+    def bars(self, **query):
+        r = self.client.get(reverse("dashboards:home"), query)
+        return r, {b.label: b for b in r.context["chart"].bars}
+
+    def test_answered_and_accepted_are_counted_against_what_applies(self):
+        r, bars = self.bars()
+        tls = bars["通信の暗号化"]  # items 59-61 apply to both web systems
+        self.assertEqual((tls.applicable, tls.answered, tls.accepted), (6, 3, 0))
+        self.assertEqual(tls.conflicts, 3)
+        self.assertContains(r, "回答 50%・適合 0%")
+        # The 区で対応 items are answered on both systems from the start: those are 100%.
+        self.assertEqual(bars["端末の管理・対策について"].answered_percent, 100)
+        self.assertContains(r, "⚠ 3")
+        self.assertEqual(r.context["systems"], 2)
+
+    def test_the_systems_counted_can_be_chosen(self):
+        r, bars = self.bars(department=self.zeimu.pk)
+        self.assertEqual(r.context["systems"], 1)
+        tls = bars["通信の暗号化"]
+        self.assertEqual((tls.applicable, tls.answered, tls.conflicts), (3, 0, 0))
+
+    def test_accepted_follows_the_verdicts(self):
+        from kakunin.assessments.models import Answer
+
+        Answer.objects.filter(assessment=self.assessment, item__number__in=[59, 60]).update(
+            verdict="ok"
+        )
+        _r, bars = self.bars()
+        self.assertEqual(bars["通信の暗号化"].accepted, 2)
 
 
 class ListTestCase(BaseTestCase):

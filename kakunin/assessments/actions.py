@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from kakunin.accounts.models import Role, User
 from kakunin.assessments.models import (
+    STATUSES_WITHOUT_PLAN,
     Answer,
     AnswerRevision,
     Assessment,
@@ -94,7 +95,8 @@ def create_assessment(
 
 
 def carry_answers(assessment: Assessment, source: Assessment, actor) -> int:
-    """Start from the source's answers, matched by item key (templates may differ)."""
+    """Start from the source's answers, matched by item key (templates may differ).
+    Each keeps who wrote it and when, and is marked carried until edited or confirmed."""
     previous = {a.item.key: a for a in source.answers.select_related("item") if a.status}
     now, count = timezone.now(), 0
     for answer in assessment.answers.select_related("item"):
@@ -108,7 +110,8 @@ def carry_answers(assessment: Assessment, source: Assessment, actor) -> int:
             old.target_date,
         )
         answer.version += 1
-        answer.updated_by, answer.updated_at = actor, now
+        answer.updated_by, answer.updated_at = old.updated_by, old.updated_at or now
+        answer.carried = True
         answer.save()
         AnswerRevision.objects.create(
             answer=answer, version=answer.version, status=answer.status, text=answer.text, plan=answer.plan,
@@ -150,13 +153,19 @@ def update_answer(
         before = current.snapshot()
         for field, value in values.items():
             setattr(current, field, value)
+        if current.status in STATUSES_WITHOUT_PLAN:
+            # 対応済 (or 該当なし, 区で対応): the plan for what was not done is over.
+            current.plan, current.target_date = "", None
         validate_answer(current.item, current.status, current.text, current.plan)
         after = current.snapshot()
         if after == before:
             return False
         current.version += 1
         current.updated_by, current.updated_at = actor, timezone.now()
-        current.save(update_fields=[*ANSWER_FIELDS, "version", "updated_by", "updated_at"])
+        current.carried = False
+        current.save(
+            update_fields=[*ANSWER_FIELDS, "version", "updated_by", "updated_at", "carried"]
+        )
         AnswerRevision.objects.create(
             answer=current,
             version=current.version,
@@ -175,6 +184,36 @@ def update_answer(
             changes={k: [before[k], v] for k, v in after.items() if before[k] != v}
             | {"source": [None, source]},
         )
+    answer.refresh_from_db()
+    return True
+
+
+def confirm_carried(*, actor, answer: Answer) -> bool:
+    """The answer taken over from last year still holds: it is this year's answer now,
+    confirmed by `actor`. False when there was nothing to confirm."""
+    with transaction.atomic():
+        current = (
+            Answer.objects.select_for_update()
+            .select_related("item", "assessment")
+            .get(pk=answer.pk)
+        )
+        if not current.carried:
+            return False
+        if not current.assessment.is_open_for(current):
+            raise AnswerLocked(
+                _("この回答は現在の状態（%(state)s）では変更できません。")
+                % {"state": current.assessment.get_state_display()}
+            )
+        current.version += 1
+        current.carried = False
+        current.updated_by, current.updated_at = actor, timezone.now()
+        current.save(update_fields=["version", "carried", "updated_by", "updated_at"])
+        AnswerRevision.objects.create(
+            answer=current, version=current.version, status=current.status, text=current.text,
+            plan=current.plan, target_date=current.target_date, changed_by=actor,
+            changed_at=current.updated_at, source=AnswerRevision.Source.CONFIRM,
+        )  # fmt: skip
+        record("answer.confirm", current, actor=actor, changes={"carried": [True, False]})
     answer.refresh_from_db()
     return True
 

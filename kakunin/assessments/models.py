@@ -122,6 +122,18 @@ class Assessment(models.Model):
         return f"{label} 第{self.revision}版" if self.revision > 1 else label
 
     @property
+    def carried_label(self) -> str:
+        """What the answers taken over from `previous` are called on the page."""
+        previous = self.previous
+        if previous is None:
+            return ""
+        if previous.phase == self.Phase.OPERATION and previous.fiscal_year != self.fiscal_year:
+            return str(_("前年度から引継ぎ"))
+        if previous.phase == self.Phase.INITIAL and self.phase == self.Phase.OPERATION:
+            return str(_("新規構築時の回答から引継ぎ"))
+        return str(_("前の版から引継ぎ"))
+
+    @property
     def is_overdue(self) -> bool:
         return (
             bool(self.due_date)
@@ -157,6 +169,10 @@ class Status(models.TextChoices):
     WARD = "ward", _("区で対応")
 
 
+# A plan (対応予定) and its date belong to 一部対応 and 未対応; these statuses end them.
+STATUSES_WITHOUT_PLAN = ("done", "na", "ward")
+
+
 class Verdict(models.TextChoices):
     """The ward's judgement of one answer."""
 
@@ -179,6 +195,9 @@ class Answer(models.Model):
     )
     verdict_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
+    # Taken over from the assessment this one starts from (last year's, or the revision
+    # before) and not yet edited or confirmed: shown as 「前年度から引継ぎ」.
+    carried = models.BooleanField(default=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -241,6 +260,7 @@ class AnswerRevision(models.Model):
         SYSTEM = "system", _("初期値")
         COPY = "copy", _("関連項目から複写")
         CARRYOVER = "carryover", _("前回の承認済み回答")
+        CONFIRM = "confirm", _("引き継いだ回答を確認")
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/items/<slug:key>/", views.item, name="item"),
     path("<int:pk>/items/<slug:key>/save/", views.save_item, name="save_item"),
     path("<int:pk>/items/<slug:key>/copy/", views.copy, name="copy"),
+    path("<int:pk>/items/<slug:key>/confirm/", views.confirm, name="confirm"),
     path("<int:pk>/items/<slug:key>/history/", views.history, name="history"),
     path("<int:pk>/items/<slug:key>/evidence/", evidence_views.add, name="evidence_add"),
     path("<int:pk>/items/<slug:key>/comment/", review_views.comment, name="comment"),

@@ -68,6 +68,7 @@ ITEM_WORDS = {
     "verdict_comment": gettext_lazy("コメント（要修正・要確認のときは必須）"),
     "record_verdict": gettext_lazy("審査結果を記録"),
     "plan_short": gettext_lazy("対応予定"),
+    "confirm": gettext_lazy("この回答のままで確認済みにする"),
 }
 VERDICT_LABELS = dict(Verdict.choices)
 
@@ -86,6 +87,7 @@ class Page:
             user, assessment
         )
         self.can_comment = access.can_comment(user, assessment)
+        self.carried_label = assessment.carried_label
         self.verdicts = [(str(v), str(label)) for v, label in Verdict.choices]
 
 
@@ -100,6 +102,7 @@ def _sheet(request, assessment, bound: AnswerForm | None = None) -> list[Section
         "save_item": "save_item",
         "history": "history",
         "copy_from": "copy",
+        "confirm": "confirm",
         "evidence_add": "evidence_add",
         "comment": "comment",
         "verdict": "verdict",
@@ -168,6 +171,7 @@ def _detail_page(request, assessment, bound: AnswerForm | None = None, status=20
         "can_decide": access.can_decide(request.user, assessment),
         "can_manage": access.can_edit_system(request.user, assessment.system),
         "due_form": DueDateForm(initial={"due_date": assessment.due_date}),
+        "carried": sum(1 for s in sections for r in s.rows if r.answer.carried),
         "unjudged": sum(1 for s in sections for r in s.rows if r.applies and not r.answer.verdict),
         "returned": [
             r
@@ -295,6 +299,19 @@ def copy(request, pk: int, key: str):
     if request.htmx:
         return item_response(request, assessment, key, saved=True)
     return redirect(reverse("assessments:detail", args=[assessment.pk]) + f"#{row.dom_id}")
+
+
+@require_POST
+def confirm(request, pk: int, key: str):
+    """The answer taken over from last year still holds: confirm it as this year's."""
+    answer = access.get_rw_answer_for_user(request, pk, key)
+    try:
+        actions.confirm_carried(actor=request.user, answer=answer)
+    except actions.AnswerLocked as exc:
+        messages.error(request, str(exc))
+    if request.htmx:
+        return item_response(request, answer.assessment, key, saved=True)
+    return redirect(reverse("assessments:detail", args=[pk]) + f"#item-{key}")
 
 
 @require_GET

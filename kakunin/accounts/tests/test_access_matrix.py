@@ -129,6 +129,7 @@ MATRIX = {
     "assessments:copy": [
         ("post", ["a", "vendor_item"], {"source": "web-password-rules"}, ANSWER_POST)
     ],
+    "assessments:confirm": [("post", ["a", "vendor_item"], {}, ANSWER_POST)],
     "assessments:history": [("get", ["a", "ward_item"], {}, SEE_SYSTEM)],
     "assessments:evidence_add": [("post", ["a", "vendor_item"], {}, ANSWER_POST)],
     "assessments:comment": [("post", ["a", "vendor_item"], {"body": "確認です"}, COMMENT_POST)],

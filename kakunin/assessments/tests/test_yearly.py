@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from kakunin.assessments.actions import update_answer
 from kakunin.assessments.models import AnswerRevision, Assessment
+from kakunin.audit.models import Event
 from kakunin.reports.tests.test_pdf import ApprovedTestCase
 from kakunin.test import BaseTestCase
 
@@ -37,6 +38,67 @@ class YearlyAssessmentTestCase(ApprovedTestCase):
         unchanged = html[html.index('id="item-pw-rotation"') :]
         self.assertIn("前回の承認済み回答から変更", changed[: changed.index("</article>")])
         self.assertNotIn("前回の承認済み回答から変更", unchanged[: unchanged.index("</article>")])
+
+    def test_carried_answers_keep_their_author_and_date_and_say_so(self):
+        last_year = self.assessment.answers.get(item__key="pw-composition")
+        yearly = self.create()  # created by alice
+        answer = yearly.answers.get(item__key="pw-composition")
+        self.assertEqual((answer.updated_by, answer.updated_at), (self.bob, last_year.updated_at))
+        self.assertTrue(answer.carried)
+        self.client.force_login(self.bob)
+        r = self.client.get(reverse("assessments:detail", args=[yearly.pk]))
+        html = r.content.decode()
+        block = html[html.index('id="item-pw-composition"') :]
+        block = block[: block.index("</article>")]
+        self.assertIn("新規構築時の回答から引継ぎ", block)  # last approved: the initial one
+        self.assertIn("最終更新: Bob", block)
+        self.assertNotIn("最終更新: Alice", block)
+        self.assertIn('id="carried-notice"', html)
+
+    def test_editing_or_confirming_ends_the_mark(self):
+        yearly = self.create()
+        edited = yearly.answers.get(item__key="pw-composition")
+        update_answer(actor=self.bob, answer=edited, values={"text": "16桁"},
+                      expected_version=None, source="web")  # fmt: skip
+        self.assertFalse(edited.carried)
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            reverse("assessments:confirm", args=[yearly.pk, "pw-rotation"]), headers=HX
+        )
+        self.assertEqual(r.status_code, 200)
+        confirmed = yearly.answers.get(item__key="pw-rotation")
+        self.assertFalse(confirmed.carried)
+        self.assertEqual(confirmed.updated_by, self.bob)
+        self.assertEqual(confirmed.revisions.first().source, AnswerRevision.Source.CONFIRM)
+        self.assertTrue(Event.objects.filter(action="answer.confirm", actor=self.bob).exists())
+        self.assertNotIn("引継ぎ", r.content.decode())
+        # A reviewer cannot confirm what the vendor wrote.
+        self.client.force_login(self.rita)
+        r = self.client.post(reverse("assessments:confirm", args=[yearly.pk, "backup-offsite"]))
+        self.assertEqual(r.status_code, 403)
+        self.assertTrue(yearly.answers.get(item__key="backup-offsite").carried)
+
+    def test_a_status_that_becomes_done_drops_the_old_plan(self):
+        from kakunin.assessments.models import Answer
+
+        Answer.objects.filter(pk=self.answer("pw-composition").pk).update(
+            status="partial", plan="来年度に対応", target_date="2027-06-30"
+        )
+        yearly = self.create()
+        answer = yearly.answers.get(item__key="pw-composition")
+        self.assertEqual(answer.plan, "来年度に対応")
+        update_answer(actor=self.bob, answer=answer, values={"status": "done"},
+                      expected_version=None, source="web")  # fmt: skip
+        self.assertEqual((answer.plan, answer.target_date), ("", None))
+
+    def test_the_mark_names_where_the_answer_came_from(self):
+        last = Assessment(phase="operation", fiscal_year=2026)
+        this = Assessment(phase="operation", fiscal_year=2027, previous=last)
+        self.assertEqual(this.carried_label, "前年度から引継ぎ")
+        self.assertEqual(
+            Assessment(phase="operation", fiscal_year=2026, previous=last).carried_label,
+            "前の版から引継ぎ",
+        )
 
     def test_one_can_start_blank(self):
         yearly = self.create(carry=False)

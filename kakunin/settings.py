@@ -214,7 +214,11 @@ LOCKOUT_ADDRESS_ACCOUNTS = env.int("LOCKOUT_ADDRESS_ACCOUNTS", default=30)
 # TOTP (item 39, 79): required for administrators and security reviewers.
 MFA_ADAPTER = "kakunin.accounts.adapter.MFAAdapter"
 # Wrong codes count toward the account's lockout, like wrong passwords (item 45).
-MFA_FORMS = {"authenticate": "kakunin.accounts.forms.MFAAuthenticateForm"}
+MFA_FORMS = {
+    "authenticate": "kakunin.accounts.forms.MFAAuthenticateForm",
+    # The secret stays the same until activated (a reload does not change the QR code).
+    "activate_totp": "kakunin.accounts.forms.ActivateTOTPForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_REQUIRED_ROLES = ["admin", "reviewer"]

@@ -2,6 +2,8 @@ from allauth.account.fields import PasswordField
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.totp import forms as allauth_totp_forms
+from allauth.mfa.totp.internal import auth as totp_auth
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
@@ -172,6 +174,23 @@ class MFAAuthenticateForm(AuthenticateForm):
             credentials={"username": self.user.username, "factor": factor},
             request=context.request,
         )
+
+
+class ActivateTOTPForm(allauth_totp_forms.ActivateTOTPForm):
+    """allauth's, except that the secret stays the same until it is activated: allauth
+    drew a new one at every display, so a reload made the QR code already scanned
+    useless and its codes were refused."""
+
+    code = forms.CharField(
+        label=_("認証アプリのコード"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.user = kwargs.pop("user")
+        forms.Form.__init__(self, *args, **kwargs)
+        self.secret = totp_auth.get_totp_secret(regenerate=False)
 
 
 class InviteForm(forms.Form):

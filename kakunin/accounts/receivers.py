@@ -6,8 +6,10 @@ Connected in AccountsConfig.ready(). django-axes comes earlier in INSTALLED_APPS
 so its receivers run first: a failure is counted before on_login_failed reads it.
 """
 
+from allauth.account.internal.flows.login import get_authentication_records, record_authentication
 from allauth.account.signals import password_changed, password_reset
 from allauth.mfa.signals import authenticator_added, authenticator_removed
+from allauth.mfa.utils import is_mfa_enabled
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -32,6 +34,15 @@ def on_login(sender, request, user, **kwargs):
     record("auth.login", user, actor=user)
     if request is not None and hasattr(request, "session"):
         logins.started(request, user)
+        if user.needs_mfa and not is_mfa_enabled(user) and _just_typed_password(request, user):
+            # The gate sends this person straight to enrol TOTP: the password typed a moment
+            # ago is the proof allauth asks for, not a reason to ask for it again.
+            record_authentication(request, user, "password", reauthenticated=True)
+
+
+def _just_typed_password(request, user) -> bool:
+    records = get_authentication_records(request, user)
+    return bool(records) and records[-1].get("method") == "password"
 
 
 @receiver(user_logged_out)
@@ -44,7 +55,10 @@ def on_logout(sender, request, user, **kwargs):
 
 @receiver(password_changed)
 def on_password_changed(sender, request, user, **kwargs):
-    """The person changed their password: their other sessions end (this one goes on)."""
+    """The person changed their password: their other sessions end (this one goes on).
+    Typing the current password to change it is a fresh proof: enrolling TOTP right after
+    the forced change does not ask for the password yet again."""
+    record_authentication(request, user, "password", reauthenticated=True)
     actions.end_sessions(
         actor=user, user=user, reason=UserSession.End.PASSWORD, keep=logins.current(request)
     )

@@ -19,13 +19,7 @@ class MfaTestCase(BaseTestCase):
         self.client.post(reverse("account_login"), {"login": "kenji", "password": PASSWORD})
         r = self.client.get(reverse("systems:index"))
         self.assertRedirects(r, reverse("mfa_activate_totp"), fetch_redirect_response=False)
-        # allauth asks for the password once more before adding an authenticator.
-        page = self.client.get(reverse("mfa_activate_totp"), follow=True)
-        self.assertEqual(page.request["PATH_INFO"], reverse("account_reauthenticate"))
-        r = self.client.post(
-            reverse("account_reauthenticate") + "?next=" + reverse("mfa_activate_totp"),
-            {"password": PASSWORD},
-        )
+        # The password typed a moment ago is proof enough: no second password prompt.
         page = self.client.get(reverse("mfa_activate_totp"))
         self.assertEqual(page.status_code, 200)
         secret = self.client.session["mfa.totp.secret"]
@@ -35,6 +29,69 @@ class MfaTestCase(BaseTestCase):
         self.assertTrue(Authenticator.objects.filter(user=newbie, type="totp").exists())
         self.assertEqual(self.client.get(reverse("systems:index")).status_code, 200)
         self.assertTrue(Event.objects.filter(action="mfa.enrolled", actor=newbie).exists())
+
+    def test_adding_an_authenticator_later_asks_for_the_password_again(self):
+        """Outside the forced enrolment, allauth's re-authentication stays (a borrowed
+        session must not add its own authenticator)."""
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("mfa_activate_totp"), follow=True)
+        self.assertEqual(page.request["PATH_INFO"], reverse("account_reauthenticate"))
+
+    def test_reloading_the_enrolment_page_keeps_the_secret(self):
+        """A code from the first QR code was refused after a reload (a new secret each time)."""
+        self.client.post(reverse("account_login"), {"login": "alice", "password": PASSWORD})
+        self.client.post(
+            reverse("account_reauthenticate"), {"password": PASSWORD}
+        )  # alice enrols of her own accord
+        first = self.client.get(reverse("mfa_activate_totp"))
+        self.assertEqual(first.status_code, 200)
+        secret = self.client.session["mfa.totp.secret"]
+        self.client.get(reverse("mfa_activate_totp"))
+        self.client.get(reverse("mfa_activate_totp"))
+        self.assertEqual(self.client.session["mfa.totp.secret"], secret)
+        with self.captureOnCommitCallbacks(execute=True):
+            r = self.client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+        self.assertEqual(r.status_code, 302)
+        self.assertTrue(Authenticator.objects.filter(user=self.alice, type="totp").exists())
+
+    def test_after_the_forced_password_change_totp_comes_without_another_password(self):
+        fresh = make_user("ken", "admin", self.security, must_change_password=True)
+        self.client.post(reverse("account_login"), {"login": "ken", "password": PASSWORD})
+        page = self.client.get(reverse("account_change_password"))
+        self.assertContains(page, "はじめてのログインです")
+        # However long the person took to choose a password (allauth's window is 5 minutes).
+        session = self.client.session
+        for record in session["account_authentication_methods"]:
+            record["at"] -= 3600
+        session.save()
+        new = "Fresh-Admin-Pass-77"
+        r = self.client.post(
+            reverse("account_change_password"),
+            {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        )
+        self.assertEqual(r.status_code, 302)
+        r = self.client.get(reverse("systems:index"))
+        self.assertRedirects(r, reverse("mfa_activate_totp"), fetch_redirect_response=False)
+        self.assertEqual(self.client.get(reverse("mfa_activate_totp")).status_code, 200)
+        fresh.refresh_from_db()
+        self.assertFalse(fresh.must_change_password)
+
+    def test_the_forced_change_page_says_why(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        for user, why in [
+            (make_user("first", "auditor", must_change_password=True), "はじめてのログインです"),
+            (make_user("reset", "auditor", must_change_password=True,
+                       password_changed_at=timezone.now()), "管理者がパスワードを再設定しました"),
+            (make_user("old", "auditor", password_changed_at=timezone.now() - timedelta(days=91)),
+             "パスワードの有効期限（90日）が切れました"),
+        ]:  # fmt: skip
+            with self.subTest(user=user.username):
+                self.client.force_login(user)
+                page = self.client.get(reverse("account_change_password"))
+                self.assertContains(page, why)
 
     def test_the_totp_secret_is_stored_encrypted(self):
         data = Authenticator.objects.get(user=self.rita, type="totp").data

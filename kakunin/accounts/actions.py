@@ -23,6 +23,7 @@ from kakunin.accounts.models import (
     UserSession,
 )
 from kakunin.audit.trail import diff, record
+from kakunin.core.times import local
 from kakunin.notifications.actions import email_address, notify
 from kakunin.systems.models import Membership
 
@@ -269,7 +270,7 @@ def invite(*, actor, system, organisation: Organisation, full_name: str, email: 
             "inviter": actor.full_name,
             "department": system.department.name,
             "system": system.name,
-            "expires": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+            "expires": local(invitation.expires_at),
             # The code after "#": never sent in a request line, so never in an access log.
             "link": f"{page}#{token}",
             "page": page,

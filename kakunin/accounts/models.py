@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
 
 
@@ -142,7 +143,7 @@ class PasswordHistory(models.Model):
         verbose_name_plural = "password history"
 
     def __str__(self) -> str:
-        return f"{self.user} {self.created_at:%Y-%m-%d}"
+        return f"{self.user} {local(self.created_at, '%Y-%m-%d')}"
 
 
 class Invitation(models.Model):
@@ -246,4 +247,4 @@ class UserSession(models.Model):
         ordering = ["-last_seen_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M} {self.ip or ''}"
+        return f"{self.user} {local(self.created_at)} {self.ip or ''}"

@@ -2,14 +2,14 @@
 template language (the 83 items of an assessment page). Autoescape is on."""
 
 from django.urls import reverse
-from django.utils import timezone
 
 from jinja2 import Environment
+from kakunin.core.times import local
 
 
 def minute(value) -> str:
     """A timestamp in the local time zone, to the minute."""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+    return local(value)
 
 
 def url(name: str, *args) -> str:

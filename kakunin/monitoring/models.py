@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.core.times import local
+
 
 class Alert(models.Model):
     """Something in the authentication log that a security reviewer must look at (item 71)."""
@@ -44,4 +46,4 @@ class Heartbeat(models.Model):
     at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"{self.name} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.name} {local(self.at)}"

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kakunin.audit.trail import record
+from kakunin.core.times import local
 from kakunin.scans import engine
 from kakunin.scans.models import Authorisation, Scan, ScanResult, ScanTarget, Verdict
 from kakunin.scans.policy import ITEM_KEYS, overall
@@ -228,7 +229,7 @@ def tell_new_failures(scan: Scan) -> None:
     system = scan.system
     context = {
         "system": system.name,
-        "when": timezone.localtime(scan.finished_at).strftime("%Y-%m-%d %H:%M"),
+        "when": local(scan.finished_at),
         "items": "、".join(f"No.{n} {names.get(n, '')}".strip() for n in sorted(failing)),
         "url": scan.get_absolute_url(),
     }

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
 from kakunin.scans.policy import Verdict
 from kakunin.scans.safety import origin
@@ -82,7 +83,7 @@ class Authorisation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.authorised_by}（{self.valid_from:%Y-%m-%d %H:%M}〜{self.valid_until:%Y-%m-%d %H:%M}）"
+        return f"#{self.pk} {self.authorised_by}（{local(self.valid_from)}〜{local(self.valid_until)}）"
 
     def is_valid(self, at=None) -> bool:
         at = at or timezone.now()

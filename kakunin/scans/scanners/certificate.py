@@ -10,6 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 
+from kakunin.core.times import local
 from kakunin.scans.policy import Finding, Verdict
 
 NAME = "certificate"
@@ -84,16 +85,16 @@ def run(ctx) -> list[Finding]:
     if not ok:
         problems.append(f"ブラウザで警告が出ます: {detail}")
     if expires < now:
-        problems.append(f"有効期限切れ（{expires:%Y-%m-%d}）")
+        problems.append(f"有効期限切れ（{local(expires, '%Y-%m-%d')}）")
     elif expires - now < datetime.timedelta(days=settings.SCAN_CERT_WARNING_DAYS):
-        warnings.append(f"有効期限まで{(expires - now).days}日（{expires:%Y-%m-%d}）")
+        warnings.append(f"有効期限まで{(expires - now).days}日（{local(expires, '%Y-%m-%d')}）")
     if (isinstance(key, rsa.RSAPublicKey) and key_size < 2048) or (
         isinstance(key, ec.EllipticCurvePublicKey) and key_size < 256
     ):
         problems.append(f"鍵長が不足（{key_size} bit）")
     if algorithm.lower() in WEAK_SIGNATURES:
         problems.append(f"弱い署名アルゴリズム（{algorithm}）")
-    facts = f"鍵 {evidence[0]['key']} bit、署名 {algorithm}、有効期限 {expires:%Y-%m-%d}"
+    facts = f"鍵 {evidence[0]['key']} bit、署名 {algorithm}、有効期限 {local(expires, '%Y-%m-%d')}"
     if problems:
         return [Finding(NAME, 60, Verdict.FAIL, "、".join(problems) + f"。{facts}", evidence)]
     if warnings:

@@ -301,6 +301,24 @@ class ScansInTheApp(BaseTestCase):
         )
         self.assertFalse(Scan.objects.exists())
 
+    def test_times_are_shown_as_entered_in_the_local_time_zone(self):
+        """08:00–18:00 once showed as 23:00〜09:00 in the drop-down and the scan header."""
+        target = self.add_target("hardened")
+        today = timezone.localdate()
+        start = f"{today - timedelta(days=1)}T08:00"
+        end = f"{today + timedelta(days=1)}T18:00"
+        self.client.post(
+            reverse("scans:add_authorisation", args=[self.system.pk]),
+            self.authorisation_data(target, valid_from=start, valid_until=end),
+        )
+        auth = Authorisation.objects.get()
+        expected = f"{today - timedelta(days=1)} 08:00〜{today + timedelta(days=1)} 18:00"
+        page = self.client.get(reverse("scans:system", args=[self.system.pk]))
+        self.assertContains(page, expected)  # the table and the drop-down
+        self.assertIn(expected, str(auth))
+        scan = Scan.objects.create(system=self.system, authorisation=auth, state=Scan.State.DONE)
+        self.assertContains(self.client.get(reverse("scans:detail", args=[scan.pk])), expected)
+
     def test_bad_authorisations_are_refused_and_nothing_saved(self):
         target = self.add_target("hardened")
         url = reverse("scans:add_authorisation", args=[self.system.pk])

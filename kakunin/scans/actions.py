@@ -188,8 +188,8 @@ def _store(scan: Scan, targets, reports) -> None:
                     item_number=number,
                     item_key=ITEM_KEYS[number],
                     verdict=str(overall(f.verdict for f in findings)),
-                    summary=" / ".join(dict.fromkeys(f.summary for f in findings)),
-                    findings=[f.as_json() for f in findings],
+                    summary=" / ".join(dict.fromkeys(f.summary.ja for f in findings)),
+                    findings=[f.stored_json() for f in findings],
                 )
             )
     ScanResult.objects.bulk_create(rows)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kakunin.scans.crawl import Page, crawl
 from kakunin.scans.http import Session
-from kakunin.scans.policy import ITEM_KEYS, Finding, Verdict, overall
+from kakunin.scans.policy import ITEM_KEYS, Finding, Text, Verdict, overall, say
 from kakunin.scans.safety import Clock, Limits, OutOfTime, Refused, origin, resolve
 
 log = logging.getLogger(__name__)
@@ -131,18 +131,21 @@ def run(
     except Exception as exc:
         log.exception("scan of %s failed", target.url)
         return _unchecked(
-            target, started, authorisation, f"検査を完了できませんでした（{type(exc).__name__}）。"
+            target,
+            started,
+            authorisation,
+            say("検査を完了できませんでした（%(error)s）。", error=type(exc).__name__),
         )
 
 
-def _unchecked(target, started, authorisation, reason: str) -> Report:
+def _unchecked(target, started, authorisation, reason: Text) -> Report:
     """Every item 未確認 with the reason: the target could not be scanned at all."""
     from kakunin.scans.scanners import ACTIVE, PASSIVE
 
     items = [c for check in PASSIVE + (ACTIVE if authorisation else []) for c in check.ITEMS]
     findings = [Finding("target", item, Verdict.UNKNOWN, reason) for item in dict.fromkeys(items)]
     return Report(
-        target.url, findings, started, timezone.now().isoformat(timespec="seconds"), reason
+        target.url, findings, started, timezone.now().isoformat(timespec="seconds"), reason.ja
     )
 
 
@@ -157,7 +160,7 @@ def _run(target, started, scan_ports, authorisation, progress) -> Report:
         try:
             address = resolve(target.host, target.port)
         except Refused as exc:
-            return _unchecked(target, started, authorisation, str(exc))  # nothing was contacted
+            return _unchecked(target, started, authorisation, exc.text)  # nothing was contacted
         pages = crawl(session, target.url, limits.max_pages, limits.max_depth)
         # Item 36 probes the usual ports and the declared ones, to find what was not declared.
         known = {*settings.SCAN_DEFAULT_PORTS, *target.ports, target.port, target.plain_port} - {
@@ -185,18 +188,24 @@ def _run(target, started, scan_ports, authorisation, progress) -> Report:
                 if progress:
                     progress(int(100 * done / len(checks)))
         return Report(
-            target.url, findings, started, timezone.now().isoformat(timespec="seconds"), silent
+            target.url,
+            findings,
+            started,
+            timezone.now().isoformat(timespec="seconds"),
+            silent.ja if silent else "",
         )
     finally:
         session.close()
 
 
-def unreachable(pages: list[Page]) -> str:
-    """Why the site gave no HTTP answer, or "" if it did."""
+def unreachable(pages: list[Page]) -> Text | None:
+    """Why the site gave no HTTP answer, or None if it did."""
     if pages and pages[0].response.status is not None:
-        return ""
+        return None
     error = pages[0].response.error if pages else ""
-    return f"サイトが HTTP で応答しません（{error or '応答なし'}）。"
+    if not error:
+        return say("サイトが HTTP で応答しません（応答なし）。")
+    return say("サイトが HTTP で応答しません（%(error)s）。", error=error)
 
 
 def _safely(check, ctx: Context) -> list[Finding]:
@@ -205,16 +214,21 @@ def _safely(check, ctx: Context) -> list[Finding]:
         return check.run(ctx)
     except OutOfTime:
         return [
-            Finding(check.NAME, item, Verdict.UNKNOWN, "検査の制限時間内に終わりませんでした。")
+            Finding(
+                check.NAME, item, Verdict.UNKNOWN, say("検査の制限時間内に終わりませんでした。")
+            )
             for item in check.ITEMS
         ]
     except Refused as exc:
-        return [Finding(check.NAME, item, Verdict.UNKNOWN, str(exc)) for item in check.ITEMS]
+        return [Finding(check.NAME, item, Verdict.UNKNOWN, exc.text) for item in check.ITEMS]
     except Exception as exc:  # a site that answers garbage must not stop the scan
         log.warning("check %s failed on %s: %r", check.NAME, ctx.target.url, exc)
         return [
             Finding(
-                check.NAME, item, Verdict.UNKNOWN, f"検査できませんでした（{type(exc).__name__}）。"
+                check.NAME,
+                item,
+                Verdict.UNKNOWN,
+                say("検査できませんでした（%(error)s）。", error=type(exc).__name__),
             )
             for item in check.ITEMS
         ]

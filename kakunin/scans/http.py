@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from django.utils import timezone
 
+from kakunin.scans.policy import say
 from kakunin.scans.safety import Clock, Refused, resolve
 
 # Headers worth keeping as evidence (the rest of a response is not needed to judge).
@@ -92,7 +93,7 @@ class Session:
 
     def address(self, host: str, port: int) -> str:
         if host.lower() not in self.allowed_hosts:
-            raise Refused(f"{host} は登録された対象ではありません。")
+            raise Refused(say("%(host)s は登録された対象ではありません。", host=host))
         key = (host.lower(), port)
         if key not in self._addresses:
             self._addresses[key] = resolve(host, port)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
-from kakunin.scans.policy import Verdict
+from kakunin.scans.policy import Text, Verdict
 from kakunin.scans.safety import origin
 from kakunin.systems.models import System
 
@@ -185,3 +185,9 @@ class ScanResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.url} No.{self.item_number} {self.get_verdict_display()}"
+
+    @property
+    def text(self) -> str:
+        """The summary in the reader's language (the stored `summary` is Japanese)."""
+        texts = [str(Text.from_json(f["message"])) for f in self.findings if "message" in f]
+        return " / ".join(dict.fromkeys(texts)) if texts else self.summary

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
 
 class Verdict(models.TextChoices):
@@ -49,6 +49,67 @@ ITEM_KEYS = {
 }
 
 
+class Text:
+    """The words of a finding, kept as message ids with their values, so that a page
+    shows them in its reader's language. `ja` is the fixed Japanese that the JSON
+    report and the command carry. Parts are (msgid, values) to translate, or (None,
+    text) to show as it is (URLs, header values: what the site said)."""
+
+    def __init__(self, parts=()):
+        self.parts = [tuple(p) for p in parts]
+
+    def __add__(self, other) -> "Text":
+        return Text(self.parts + Text.of(other).parts)
+
+    def __radd__(self, other) -> "Text":
+        return Text(Text.of(other).parts + self.parts)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Text) and self.parts == other.parts
+
+    def __hash__(self) -> int:
+        return hash(str(self.as_json()))
+
+    def __str__(self) -> str:
+        """In the language active now."""
+        out = []
+        for msgid, values in self.parts:
+            if msgid is None:
+                out.append(str(values))
+            else:
+                out.append(gettext(msgid) % values if values else gettext(msgid))
+        return "".join(out)
+
+    @property
+    def ja(self) -> str:
+        with override("ja"):
+            return str(self)
+
+    def join(self, items) -> "Text":
+        """The items with this text between them (a translated separator: "、" is ", ")."""
+        result = Text()
+        for i, item in enumerate(items):
+            result = result + item if i == 0 else result + self + item
+        return result
+
+    @classmethod
+    def of(cls, value) -> "Text":
+        return value if isinstance(value, Text) else cls([(None, str(value))])
+
+    def as_json(self) -> list:
+        return [list(p) for p in self.parts]
+
+    @classmethod
+    def from_json(cls, data) -> "Text":
+        return cls(data or [])
+
+
+def say(msgid: str, **values) -> Text:
+    """A translatable sentence of a finding. makemessages finds it (see the command in
+    kakunin/core/management/commands/makemessages.py); values fill %(name)s."""
+    return Text([(msgid, values)])
+
+
 @dataclass
 class Finding:
     """What one check concluded about one item, with the evidence for it."""
@@ -56,7 +117,7 @@ class Finding:
     check: str  # e.g. "tls.protocols"
     item: int  # the printed number of the form
     verdict: Verdict
-    summary: str
+    summary: Text
     evidence: list[dict] = field(default_factory=list)
     at: str = field(default_factory=lambda: timezone.now().isoformat(timespec="seconds"))
 
@@ -71,10 +132,18 @@ class Finding:
             "item_key": self.item_key,
             "verdict": str(self.verdict),
             "verdict_label": self.verdict.ja,
-            "summary": self.summary,
+            "summary": self.summary.ja,
             "evidence": self.evidence,
             "at": self.at,
         }
+
+    def stored_json(self) -> dict:
+        """as_json() and the summary's message ids and values, kept with the results so
+        that the pages show the summary in their reader's language."""
+        return self.as_json() | {"message": self.summary.as_json()}
+
+    def __post_init__(self):
+        self.summary = Text.of(self.summary)
 
 
 def overall(verdicts) -> Verdict:

@@ -17,9 +17,16 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from kakunin.scans.policy import Text, say
+
 
 class Refused(Exception):
-    """The scan may not go there (a reason in Japanese)."""
+    """The scan may not go there; `text` says why, in the reader's language when shown
+    (str() gives the fixed Japanese of the report)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.ja)
+        self.text = text
 
 
 class OutOfTime(Exception):
@@ -32,13 +39,16 @@ def check_address(ip: str) -> None:
         address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
     if address.is_loopback:
         if not (settings.SCAN_ALLOW_LOOPBACK or settings.SCAN_ALLOW_PRIVATE):
-            raise Refused(f"ループバックアドレス {ip} への検査は許可されていません。")
+            raise Refused(say("ループバックアドレス %(ip)s への検査は許可されていません。", ip=ip))
         return
     # Anything not globally routable: private, link-local (cloud metadata), shared
     # (CGNAT), documentation, reserved, unspecified; and multicast.
     if (not address.is_global or address.is_multicast) and not settings.SCAN_ALLOW_PRIVATE:
         raise Refused(
-            f"内部・特殊なアドレス {ip} への検査は許可されていません（SCAN_ALLOW_PRIVATE）。"
+            say(
+                "内部・特殊なアドレス %(ip)s への検査は許可されていません（SCAN_ALLOW_PRIVATE）。",
+                ip=ip,
+            )
         )
 
 
@@ -47,7 +57,9 @@ def resolve(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise Refused(f"ホスト名 {host} を解決できません（{exc.strerror}）。") from None
+        raise Refused(
+            say("ホスト名 %(host)s を解決できません（%(error)s）。", host=host, error=exc.strerror)
+        ) from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     for ip in addresses:  # every answer is checked: a rebinding name cannot mix in a bad one
         check_address(ip)

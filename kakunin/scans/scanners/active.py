@@ -14,7 +14,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import urljoin, urlsplit
 
 from kakunin.scans.crawl import parse
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Verdict, say
 
 NAME = "active"
 ITEMS = [43, 45, 50]
@@ -98,7 +98,7 @@ def run(ctx) -> list[Finding]:
                 NAME,
                 item,
                 Verdict.UNKNOWN,
-                "能動的な検査の許可がない（または期間外・対象外）ため実施していません。",
+                say("能動的な検査の許可がない（または期間外・対象外）ため実施していません。"),
             )
             for item in ITEMS
         ]
@@ -111,7 +111,7 @@ def _logout_replay(ctx) -> Finding:
     evidence = [r.evidence()]
     if not logged_in(r):
         return Finding(
-            NAME, 50, Verdict.UNKNOWN, "検査用アカウントでログインできませんでした。", evidence
+            NAME, 50, Verdict.UNKNOWN, say("検査用アカウントでログインできませんでした。"), evidence
         )
     landing = urljoin(r.url, r.header("location")) if r.header("location") else r.url
     page = browser.get(landing)
@@ -123,7 +123,9 @@ def _logout_replay(ctx) -> Finding:
     elif ctx.authorisation.logout_url:
         out = browser.get(ctx.authorisation.logout_url)
     else:
-        return Finding(NAME, 50, Verdict.UNKNOWN, "ログアウトの方法が見つかりません。", evidence)
+        return Finding(
+            NAME, 50, Verdict.UNKNOWN, say("ログアウトの方法が見つかりません。"), evidence
+        )
     replay = Browser(ctx)
     replay.cookies = old
     again = replay.get(landing)
@@ -133,11 +135,13 @@ def _logout_replay(ctx) -> Finding:
             NAME,
             50,
             Verdict.FAIL,
-            "ログアウト後も古いセッション Cookie で画面が開けます（サーバ側でセッションが破棄されていません）。",
+            say(
+                "ログアウト後も古いセッション Cookie で画面が開けます（サーバ側でセッションが破棄されていません）。"
+            ),
             evidence,
         )
     return Finding(
-        NAME, 50, Verdict.PASS, "ログアウト後、古いセッション Cookie は使えません。", evidence
+        NAME, 50, Verdict.PASS, say("ログアウト後、古いセッション Cookie は使えません。"), evidence
     )
 
 
@@ -153,14 +157,14 @@ def _login_message(ctx) -> Finding:
             NAME,
             43,
             Verdict.FAIL,
-            "存在しないユーザIDと誤ったパスワードで、異なる応答を返します。",
+            say("存在しないユーザIDと誤ったパスワードで、異なる応答を返します。"),
             evidence,
         )
     return Finding(
         NAME,
         43,
         Verdict.PASS,
-        "存在しないユーザIDと誤ったパスワードで、同じメッセージを返します。",
+        say("存在しないユーザIDと誤ったパスワードで、同じメッセージを返します。"),
         evidence,
     )
 
@@ -178,13 +182,19 @@ def _lockout(ctx) -> Finding:
             NAME,
             45,
             Verdict.FAIL,
-            f"{ATTEMPTS} 回失敗した後も、正しいパスワードでログインできます（アカウントロックがありません）。",
+            say(
+                "%(n)s 回失敗した後も、正しいパスワードでログインできます（アカウントロックがありません）。",
+                n=ATTEMPTS,
+            ),
             evidence,
         )
     return Finding(
         NAME,
         45,
         Verdict.PASS,
-        f"{ATTEMPTS} 回失敗した後、正しいパスワードでもログインできません。検査用アカウントはロックされたままです。",
+        say(
+            "%(n)s 回失敗した後、正しいパスワードでもログインできません。検査用アカウントはロックされたままです。",
+            n=ATTEMPTS,
+        ),
         evidence,
     )

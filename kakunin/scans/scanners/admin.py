@@ -4,7 +4,7 @@ since only the ward can say whether the address filter lets this scanner in."""
 import secrets
 from urllib.parse import urlsplit
 
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Verdict, say
 
 NAME = "admin"
 ITEMS = [39]
@@ -36,9 +36,10 @@ def run(ctx) -> list[Finding]:
                 NAME,
                 39,
                 Verdict.REVIEW,
-                "管理用と思われる画面が外部から応答します: "
-                + ", ".join(reachable)
-                + "。アクセス元の制限を確認してください。",
+                say(
+                    "管理用と思われる画面が外部から応答します: %(paths)s。アクセス元の制限を確認してください。",
+                    paths=", ".join(reachable),
+                ),
                 evidence,
             )
         ]
@@ -47,7 +48,7 @@ def run(ctx) -> list[Finding]:
             NAME,
             39,
             Verdict.PASS,
-            f"よく使われる管理用パス（{len(PATHS)} 件）は外部から応答しません。",
+            say("よく使われる管理用パス（%(n)s 件）は外部から応答しません。", n=len(PATHS)),
             evidence,
         )
     ]

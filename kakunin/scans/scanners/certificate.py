@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 
 from kakunin.core.times import local
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Text, Verdict, say
 
 NAME = "certificate"
 NEEDS_HTTP = False
@@ -52,14 +52,17 @@ def verify(ctx) -> tuple[bool, str]:
 
 def run(ctx) -> list[Finding]:
     if not ctx.https:
-        return [Finding(NAME, 60, Verdict.FAIL, "HTTPS ではないため、証明書がありません。")]
+        return [Finding(NAME, 60, Verdict.FAIL, say("HTTPS ではないため、証明書がありません。"))]
     ctx.clock.pace()
     try:
         cert = fetch(ctx)
     except (OSError, ssl.SSLError, ValueError) as exc:
         return [
             Finding(
-                NAME, 60, Verdict.UNKNOWN, f"証明書を取得できませんでした（{type(exc).__name__}）。"
+                NAME,
+                60,
+                Verdict.UNKNOWN,
+                say("証明書を取得できませんでした（%(error)s）。", error=type(exc).__name__),
             )
         ]
     ok, detail = verify(ctx)
@@ -83,20 +86,33 @@ def run(ctx) -> list[Finding]:
     ]
     problems, warnings = [], []
     if not ok:
-        problems.append(f"ブラウザで警告が出ます: {detail}")
+        problems.append(say("ブラウザで警告が出ます: ") + Text.of(detail))
     if expires < now:
-        problems.append(f"有効期限切れ（{local(expires, '%Y-%m-%d')}）")
+        problems.append(say("有効期限切れ（%(date)s）", date=local(expires, "%Y-%m-%d")))
     elif expires - now < datetime.timedelta(days=settings.SCAN_CERT_WARNING_DAYS):
-        warnings.append(f"有効期限まで{(expires - now).days}日（{local(expires, '%Y-%m-%d')}）")
+        warnings.append(
+            say(
+                "有効期限まで%(days)s日（%(date)s）",
+                days=(expires - now).days,
+                date=local(expires, "%Y-%m-%d"),
+            )
+        )
     if (isinstance(key, rsa.RSAPublicKey) and key_size < 2048) or (
         isinstance(key, ec.EllipticCurvePublicKey) and key_size < 256
     ):
-        problems.append(f"鍵長が不足（{key_size} bit）")
+        problems.append(say("鍵長が不足（%(bits)s bit）", bits=key_size))
     if algorithm.lower() in WEAK_SIGNATURES:
-        problems.append(f"弱い署名アルゴリズム（{algorithm}）")
-    facts = f"鍵 {evidence[0]['key']} bit、署名 {algorithm}、有効期限 {local(expires, '%Y-%m-%d')}"
+        problems.append(say("弱い署名アルゴリズム（%(algorithm)s）", algorithm=algorithm))
+    facts = say(
+        "鍵 %(key)s bit、署名 %(algorithm)s、有効期限 %(date)s",
+        key=evidence[0]["key"],
+        algorithm=algorithm,
+        date=local(expires, "%Y-%m-%d"),
+    )
     if problems:
-        return [Finding(NAME, 60, Verdict.FAIL, "、".join(problems) + f"。{facts}", evidence)]
+        summary = say("、").join(problems) + say("。") + facts
+        return [Finding(NAME, 60, Verdict.FAIL, summary, evidence)]
     if warnings:
-        return [Finding(NAME, 60, Verdict.REVIEW, "、".join(warnings) + f"。{facts}", evidence)]
-    return [Finding(NAME, 60, Verdict.PASS, f"警告の出ない証明書です。{facts}", evidence)]
+        summary = say("、").join(warnings) + say("。") + facts
+        return [Finding(NAME, 60, Verdict.REVIEW, summary, evidence)]
+    return [Finding(NAME, 60, Verdict.PASS, say("警告の出ない証明書です。") + facts, evidence)]

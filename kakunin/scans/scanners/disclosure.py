@@ -4,7 +4,7 @@ to a malformed request). Item 58③: no stack traces or debug pages in errors.""
 import re
 import secrets
 
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Text, Verdict, say
 
 NAME = "disclosure"
 ITEMS = [37, 58]
@@ -53,22 +53,23 @@ def _versions(responses) -> Finding:
         for name in VERSION_HEADERS:
             value = r.header(name)
             if value and (re.search(r"\d", value) or name != "server"):
-                leaks.append(f"{r.url}: {name}: {value}")
+                leaks.append(Text.of(f"{r.url}: {name}: {value}"))
         if match := PRODUCT_VERSION.search(r.text[:20000]):
-            leaks.append(f"{r.url}（本文）: {match.group(0)}")
+            leaks.append(say("%(url)s（本文）: %(found)s", url=r.url, found=match.group(0)))
     evidence = [r.evidence() for r in responses]
     if leaks:
         return Finding(
             NAME,
             37,
             Verdict.FAIL,
-            "バージョン等が外部に出力されています: " + " / ".join(dict.fromkeys(leaks)),
+            say("バージョン等が外部に出力されています: ")
+            + Text.of(" / ").join(list(dict.fromkeys(leaks))),
             evidence,
         )
     if all(r.status is None for r in responses):
-        return Finding(NAME, 37, Verdict.UNKNOWN, "応答を得られませんでした。", evidence)
+        return Finding(NAME, 37, Verdict.UNKNOWN, say("応答を得られませんでした。"), evidence)
     return Finding(
-        NAME, 37, Verdict.PASS, "ヘッダ・エラー画面にバージョン情報はありません。", evidence
+        NAME, 37, Verdict.PASS, say("ヘッダ・エラー画面にバージョン情報はありません。"), evidence
     )
 
 
@@ -82,11 +83,13 @@ def _debug(errors) -> Finding:
             NAME,
             58,
             Verdict.FAIL,
-            "③ 詳細なエラー内容が表示されます: " + " / ".join(found),
+            say("③ 詳細なエラー内容が表示されます: ") + Text.of(" / ".join(found)),
             evidence,
         )
     if all(r.status is None for r in errors):
-        return Finding(NAME, 58, Verdict.UNKNOWN, "③ エラー応答を得られませんでした。", evidence)
+        return Finding(
+            NAME, 58, Verdict.UNKNOWN, say("③ エラー応答を得られませんでした。"), evidence
+        )
     return Finding(
-        NAME, 58, Verdict.PASS, "③ エラー画面にスタックトレース等はありません。", evidence
+        NAME, 58, Verdict.PASS, say("③ エラー画面にスタックトレース等はありません。"), evidence
     )

@@ -4,7 +4,7 @@ polite list of files that should never be public."""
 import secrets
 from urllib.parse import urlsplit
 
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Verdict, say
 
 NAME = "files"
 ITEMS = [38]
@@ -76,17 +76,25 @@ def run(ctx) -> list[Finding]:
             evidence.append(r.evidence())
     problems = []
     if listings:
-        problems.append("② ディレクトリの一覧が表示されます: " + ", ".join(listings))
+        problems.append(
+            say("② ディレクトリの一覧が表示されます: %(paths)s", paths=", ".join(listings))
+        )
     if exposed:
-        problems.append("① 公開不要なファイルが取得できます: " + ", ".join(exposed))
+        problems.append(
+            say("① 公開不要なファイルが取得できます: %(paths)s", paths=", ".join(exposed))
+        )
     if problems:
-        return [Finding(NAME, 38, Verdict.FAIL, "。".join(problems), evidence)]
+        return [Finding(NAME, 38, Verdict.FAIL, say("。").join(problems), evidence)]
     return [
         Finding(
             NAME,
             38,
             Verdict.PASS,
-            f"一覧表示なし（{len(folders)} フォルダ）、公開不要なファイルなし（{len(SENSITIVE)} 件を確認）。",
+            say(
+                "一覧表示なし（%(folders)s フォルダ）、公開不要なファイルなし（%(files)s 件を確認）。",
+                folders=len(folders),
+                files=len(SENSITIVE),
+            ),
             evidence,
         )
     ]

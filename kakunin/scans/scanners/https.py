@@ -3,7 +3,7 @@ crawled pages, and HTTPS responses carry HSTS."""
 
 from urllib.parse import urlsplit
 
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Text, Verdict, say
 
 NAME = "https"
 ITEMS = [59]
@@ -17,7 +17,7 @@ def run(ctx) -> list[Finding]:
                 NAME,
                 59,
                 Verdict.FAIL,
-                "対象の URL が HTTPS ではありません。",
+                say("対象の URL が HTTPS ではありません。"),
                 [p.response.evidence() for p in ctx.pages[:1]],
             )
         ]
@@ -31,7 +31,7 @@ def _redirects(ctx) -> Finding:
             NAME,
             59,
             Verdict.UNKNOWN,
-            "HTTP のポートが分からないため、リダイレクトを確認していません。",
+            say("HTTP のポートが分からないため、リダイレクトを確認していません。"),
         )
     suffix = "" if port == 80 else f":{port}"
     evidence, problems, closed = [], [], 0
@@ -47,16 +47,33 @@ def _redirects(ctx) -> Finding:
         ):
             continue
         elif r.status in (302, 303, 307) and r.header("location").startswith("https://"):
-            problems.append(("review", f"{url} は一時的なリダイレクト（{r.status}）です"))
+            problems.append(
+                (
+                    "review",
+                    say(
+                        "%(url)s は一時的なリダイレクト（%(status)s）です", url=url, status=r.status
+                    ),
+                )
+            )
         else:
-            problems.append(("fail", f"{url} が HTTP のまま応答します（{r.status}）"))
+            problems.append(
+                (
+                    "fail",
+                    say("%(url)s が HTTP のまま応答します（%(status)s）", url=url, status=r.status),
+                )
+            )
+    summary = say("。").join(m for _, m in problems) + say("。")
     if any(kind == "fail" for kind, _ in problems):
-        return Finding(NAME, 59, Verdict.FAIL, "。".join(m for _, m in problems) + "。", evidence)
+        return Finding(NAME, 59, Verdict.FAIL, summary, evidence)
     if problems:
-        return Finding(NAME, 59, Verdict.REVIEW, "。".join(m for _, m in problems) + "。", evidence)
+        return Finding(NAME, 59, Verdict.REVIEW, summary, evidence)
     if closed == len(evidence):
-        return Finding(NAME, 59, Verdict.PASS, "HTTP では応答しません（HTTPS のみ）。", evidence)
-    return Finding(NAME, 59, Verdict.PASS, "HTTP は 301/308 で HTTPS へ転送されます。", evidence)
+        return Finding(
+            NAME, 59, Verdict.PASS, say("HTTP では応答しません（HTTPS のみ）。"), evidence
+        )
+    return Finding(
+        NAME, 59, Verdict.PASS, say("HTTP は 301/308 で HTTPS へ転送されます。"), evidence
+    )
 
 
 def _hsts(ctx) -> Finding:
@@ -68,8 +85,14 @@ def _hsts(ctx) -> Finding:
     ]
     if missing:
         return Finding(
-            NAME, 59, Verdict.FAIL, f"HSTS ヘッダがありません: {', '.join(missing[:3])}", evidence
+            NAME,
+            59,
+            Verdict.FAIL,
+            say("HSTS ヘッダがありません: ") + Text.of(", ".join(missing[:3])),
+            evidence,
         )
     if not any(p.response.status for p in ctx.pages):
-        return Finding(NAME, 59, Verdict.UNKNOWN, "HTTPS の応答を得られませんでした。", evidence)
-    return Finding(NAME, 59, Verdict.PASS, "HSTS ヘッダがあります。", evidence)
+        return Finding(
+            NAME, 59, Verdict.UNKNOWN, say("HTTPS の応答を得られませんでした。"), evidence
+        )
+    return Finding(NAME, 59, Verdict.PASS, say("HSTS ヘッダがあります。"), evidence)

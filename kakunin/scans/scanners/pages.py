@@ -5,7 +5,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from kakunin.scans.crawl import PASSWORD_NAME
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Text, Verdict, say
 
 NAME = "pages"
 ITEMS = [42, 47, 48, 54, 57, 58]
@@ -50,38 +50,44 @@ def _session_in_url(ctx, evidence) -> Finding:
             NAME,
             47,
             Verdict.FAIL,
-            "URL にセッションIDが含まれます: " + ", ".join(sorted(found)[:5]),
+            say("URL にセッションIDが含まれます: ") + Text.of(", ".join(sorted(found)[:5])),
             evidence,
         )
     return Finding(
         NAME,
         47,
         Verdict.PASS,
-        f"URL にセッションIDは見当たりません（{len(ctx.pages)} ページ）。",
+        say("URL にセッションIDは見当たりません（%(n)s ページ）。", n=len(ctx.pages)),
         evidence,
     )
 
 
+FLAGS = ("Secure", "HttpOnly", "SameSite")
+
+
 def _cookies(ctx, evidence) -> Finding:
+    """Item 48. The summary names, cookie by cookie, the flags it really carries (it once
+    said 「Secure・HttpOnly・SameSite」 of a cookie without Secure, over plain HTTP)."""
     fails, reviews, seen = [], [], {}
     for page in ctx.pages:
         for header in page.response.header_all("set-cookie"):
             name = header.split("=", 1)[0].strip()
             attrs = {a.strip().split("=")[0].lower() for a in header.split(";")[1:]}
-            seen[name] = header
+            seen[name] = (header, [f for f in FLAGS if f.lower() in attrs])
             if ctx.https and "secure" not in attrs:
-                fails.append(f"{name}: Secure なし")
+                fails.append(say("%(name)s: Secure なし", name=name))
             if "httponly" not in attrs:
-                (fails if SESSION_COOKIE.search(name) else reviews).append(f"{name}: HttpOnly なし")
+                missing = say("%(name)s: HttpOnly なし", name=name)
+                (fails if SESSION_COOKIE.search(name) else reviews).append(missing)
             if "samesite" not in attrs:
-                reviews.append(f"{name}: SameSite なし")
-    ev = [*evidence, {"set-cookie": list(seen.values())}]
+                reviews.append(say("%(name)s: SameSite なし", name=name))
+    ev = [*evidence, {"set-cookie": [header for header, _flags in seen.values()]}]
     if fails:
         return Finding(
             NAME,
             48,
             Verdict.FAIL,
-            "Cookie の属性が不足しています: " + ", ".join(dict.fromkeys(fails)),
+            say("Cookie の属性が不足しています: ") + say(", ").join(list(dict.fromkeys(fails))),
             ev,
         )
     if reviews:
@@ -89,35 +95,36 @@ def _cookies(ctx, evidence) -> Finding:
             NAME,
             48,
             Verdict.REVIEW,
-            "Cookie の属性を確認してください: " + ", ".join(dict.fromkeys(reviews)),
+            say("Cookie の属性を確認してください: ") + say(", ").join(list(dict.fromkeys(reviews))),
             ev,
         )
     if not seen:
         return Finding(
-            NAME, 48, Verdict.PASS, "未ログインの画面では Cookie を発行していません。", ev
+            NAME, 48, Verdict.PASS, say("未ログインの画面では Cookie を発行していません。"), ev
         )
-    return Finding(
-        NAME,
-        48,
-        Verdict.PASS,
-        f"Cookie（{', '.join(seen)}）に Secure・HttpOnly・SameSite があります。",
-        ev,
+    carried = say(", ").join(
+        [Text.of(f"{name}（{'・'.join(flags)}）") for name, (_h, flags) in seen.items()]
     )
+    summary = say("Cookie の属性: ") + carried + say("。")
+    if not ctx.https:
+        summary = summary + say("HTTP のため Secure は求めていません。")
+    return Finding(NAME, 48, Verdict.PASS, summary, ev)
 
 
 def _html(ctx):
     return [p for p in ctx.pages if p.response.status == 200 and p.response.is_html]
 
 
-def _every_html_page(ctx, evidence, item: int, ok, missing: str, passed: str) -> Finding:
+def _every_html_page(ctx, evidence, item: int, ok, missing: Text, passed: Text) -> Finding:
     """Item `item` passes when every HTML page the crawl found is `ok`."""
     pages = _html(ctx)
     lacking = [p.url for p in pages if not ok(p.response)]
     if lacking:
-        return Finding(NAME, item, Verdict.FAIL, f"{missing}: " + ", ".join(lacking[:3]), evidence)
+        summary = missing + Text.of(": " + ", ".join(lacking[:3]))
+        return Finding(NAME, item, Verdict.FAIL, summary, evidence)
     if not pages:
         return Finding(
-            NAME, item, Verdict.UNKNOWN, "HTML のページを取得できませんでした。", evidence
+            NAME, item, Verdict.UNKNOWN, say("HTML のページを取得できませんでした。"), evidence
         )
     return Finding(NAME, item, Verdict.PASS, passed, evidence)
 
@@ -126,8 +133,8 @@ def _charset(ctx, evidence) -> Finding:
     return _every_html_page(
         ctx, evidence, 54,
         lambda r: "charset=" in r.header("content-type").lower(),
-        "Content-Type に charset がありません",
-        "HTML の Content-Type に charset があります。",
+        say("Content-Type に charset がありません"),
+        say("HTML の Content-Type に charset があります。"),
     )  # fmt: skip
 
 
@@ -139,20 +146,20 @@ def _framing(ctx, evidence) -> Finding:
 
     return _every_html_page(
         ctx, evidence, 57, protected,
-        "X-Frame-Options も CSP frame-ancestors もありません",
-        "X-Frame-Options または CSP frame-ancestors があります。",
+        say("X-Frame-Options も CSP frame-ancestors もありません"),
+        say("X-Frame-Options または CSP frame-ancestors があります。"),
     )  # fmt: skip
 
 
 def _credentials_in_url(ctx, evidence) -> Finding:
     found = [
-        f"{f.action}（GET で送信するパスワード入力）"
+        say("%(url)s（GET で送信するパスワード入力）", url=f.action)
         for p in ctx.pages
         for f in p.forms
         if f.asks_password and f.method == "get"
     ]
     found += [
-        url
+        Text.of(url)
         for url in urls_of(ctx)
         if any(PASSWORD_PARAM.match(k) for k, _v in parse_qsl(urlsplit(url).query))
     ]
@@ -161,10 +168,10 @@ def _credentials_in_url(ctx, evidence) -> Finding:
             NAME,
             58,
             Verdict.FAIL,
-            "① URL にパスワード等が含まれます: " + ", ".join(dict.fromkeys(found)),
+            say("① URL にパスワード等が含まれます: ") + say(", ").join(list(dict.fromkeys(found))),
             evidence,
         )
-    return Finding(NAME, 58, Verdict.PASS, "① URL にパスワード等は含まれません。", evidence)
+    return Finding(NAME, 58, Verdict.PASS, say("① URL にパスワード等は含まれません。"), evidence)
 
 
 def _password_inputs(ctx, evidence) -> Finding:
@@ -181,11 +188,13 @@ def _password_inputs(ctx, evidence) -> Finding:
             NAME,
             42,
             Verdict.FAIL,
-            "② パスワードが画面に表示される入力欄があります: " + ", ".join(visible),
+            say("② パスワードが画面に表示される入力欄があります: ") + Text.of(", ".join(visible)),
             evidence,
         )
     if not hidden:
         return Finding(
-            NAME, 42, Verdict.UNKNOWN, "② パスワード入力欄が見つかりませんでした。", evidence
+            NAME, 42, Verdict.UNKNOWN, say("② パスワード入力欄が見つかりませんでした。"), evidence
         )
-    return Finding(NAME, 42, Verdict.PASS, "② パスワード入力欄は type=password です。", evidence)
+    return Finding(
+        NAME, 42, Verdict.PASS, say("② パスワード入力欄は type=password です。"), evidence
+    )

@@ -6,7 +6,7 @@ import socket
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Text, Verdict, say
 
 NAME = "ports"
 NEEDS_HTTP = False
@@ -80,7 +80,8 @@ def run(ctx) -> list[Finding]:
                 NAME,
                 36,
                 verdict,
-                f"申告された公開ポートがありません。開いているポート: {_list(open_ports, names)}",
+                say("申告された公開ポートがありません。開いているポート: ")
+                + _list(open_ports, names),
                 evidence,
             )
         ]
@@ -91,7 +92,7 @@ def run(ctx) -> list[Finding]:
                 NAME,
                 36,
                 Verdict.FAIL,
-                f"申告にないポートが開いています: {_list(undeclared, names)}",
+                say("申告にないポートが開いています: ") + _list(undeclared, names),
                 evidence,
             )
         ]
@@ -100,11 +101,13 @@ def run(ctx) -> list[Finding]:
             NAME,
             36,
             Verdict.PASS,
-            f"開いているポートは申告どおりです: {_list(open_ports, names)}",
+            say("開いているポートは申告どおりです: ") + _list(open_ports, names),
             evidence,
         )
     ]
 
 
-def _list(ports, names) -> str:
-    return ", ".join(f"{p}（{names.get(p, '?')}）" for p in ports) or "なし"
+def _list(ports, names) -> Text:
+    if not ports:
+        return say("なし")
+    return Text.of(", ".join(f"{p}（{names.get(p, '?')}）" for p in ports))

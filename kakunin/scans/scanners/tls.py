@@ -8,7 +8,7 @@ import socket
 import ssl
 import warnings
 
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Verdict, say
 
 NAME = "tls"
 NEEDS_HTTP = False
@@ -57,7 +57,9 @@ def handshake(ctx, version: ssl.TLSVersion, ciphers: str = "DEFAULT") -> tuple[b
 def run(ctx) -> list[Finding]:
     if not ctx.https:
         return [
-            Finding(NAME, 61, Verdict.UNKNOWN, "HTTPS の対象ではないため、TLS は検査していません。")
+            Finding(
+                NAME, 61, Verdict.UNKNOWN, say("HTTPS の対象ではないため、TLS は検査していません。")
+            )
         ]
     ctx.clock.pace()
     results = {label: handshake(ctx, version) for label, version in VERSIONS.items()}
@@ -79,7 +81,7 @@ def run(ctx) -> list[Finding]:
                 NAME,
                 61,
                 Verdict.FAIL,
-                f"弱い暗号スイートを受け付けます: {', '.join(weak)}",
+                say("弱い暗号スイートを受け付けます: %(suites)s", suites=", ".join(weak)),
                 evidence,
             )
         )
@@ -89,20 +91,28 @@ def run(ctx) -> list[Finding]:
 def _versions(results, evidence) -> Finding:
     accepted = [label for label, (ok, _d) in results.items() if ok]
     if not accepted and any(ok is None for ok, _d in results.values()):
-        return Finding(NAME, 61, Verdict.UNKNOWN, "TLS の接続を確認できませんでした。", evidence)
+        return Finding(
+            NAME, 61, Verdict.UNKNOWN, say("TLS の接続を確認できませんでした。"), evidence
+        )
     old = [v for v in ("TLS 1.0", "TLS 1.1") if v in accepted]
     if old:
         return Finding(
             NAME,
             61,
             Verdict.FAIL,
-            f"{'・'.join(old)} を受け付けます（無効にする必要があります）。",
+            say(
+                "%(versions)s を受け付けます（無効にする必要があります）。", versions="・".join(old)
+            ),
             evidence,
         )
     if not ({"TLS 1.2", "TLS 1.3"} & set(accepted)):
-        return Finding(NAME, 61, Verdict.FAIL, "TLS 1.2 / 1.3 で接続できません。", evidence)
+        return Finding(NAME, 61, Verdict.FAIL, say("TLS 1.2 / 1.3 で接続できません。"), evidence)
     return Finding(
-        NAME, 61, Verdict.PASS, f"受け付けるのは {'・'.join(accepted)} のみです。", evidence
+        NAME,
+        61,
+        Verdict.PASS,
+        say("受け付けるのは %(versions)s のみです。", versions="・".join(accepted)),
+        evidence,
     )
 
 
@@ -112,5 +122,5 @@ def _sslv3() -> Finding:
         NAME,
         61,
         Verdict.UNKNOWN,
-        "SSL 2.0 / 3.0 は標準の ssl モジュールでは検査できないため未確認です。",
+        say("SSL 2.0 / 3.0 は標準の ssl モジュールでは検査できないため未確認です。"),
     )

@@ -54,7 +54,7 @@ class KakuninAsTarget(LiveServerTestCase):
 
     def explain(self, report, item):
         return " / ".join(
-            f"[{f.verdict.label}] {f.summary}" for f in report.findings if f.item == item
+            f"[{f.verdict.label}] {f.summary.ja}" for f in report.findings if f.item == item
         )
 
     def test_passive_checks_of_the_login_page(self):

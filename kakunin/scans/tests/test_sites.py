@@ -35,7 +35,9 @@ class NginxBase(SimpleTestCase):
         return [f for f in report.findings if f.item == item]
 
     def summary(self, report, item: int) -> str:
-        return " / ".join(f"[{f.verdict.label}] {f.summary}" for f in self.findings(report, item))
+        return " / ".join(
+            f"[{f.verdict.label}] {f.summary.ja}" for f in self.findings(report, item)
+        )
 
 
 class NginxSites(NginxBase):
@@ -101,7 +103,7 @@ class EvidenceTests(NginxBase):
         self.assertEqual(facts["signature_hash"], "sha256")
         self.assertIn("localhost", facts["subject"])
         self.assertIn("Kakunin Test CA", facts["issuer"])
-        self.assertIn("sha256", finding.summary)
+        self.assertIn("sha256", finding.summary.ja)
 
     def test_expired_wrong_host_and_expiring_say_why(self):
         self.assertIn("有効期限切れ", self.summary(self.scan("expired"), 60))
@@ -201,7 +203,7 @@ class SafetyAgainstNginx(NginxBase):
     @override_settings(SCAN_BUDGET=1.0, SCAN_REQUEST_INTERVAL=0.2)
     def test_the_time_budget_ends_the_scan_with_unchecked_items(self):
         report = self.scan("hardened")
-        reasons = [f.summary for f in report.findings if f.verdict == U]
+        reasons = [f.summary.ja for f in report.findings if f.verdict == U]
         self.assertIn("検査の制限時間内に終わりませんでした。", reasons)
 
     @override_settings(SCAN_ALLOW_LOOPBACK=False)

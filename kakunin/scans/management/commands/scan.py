@@ -90,13 +90,13 @@ class Command(BaseCommand):
         self.stdout.write(f"{'No':>3}  {'結果':<4}  {'項目':<16}  内容")
         verdicts = report.verdicts()
         for number, verdict in verdicts.items():
-            found = {(f.verdict, f.summary): f for f in report.findings if f.item == number}
+            found = {(f.verdict, f.summary.ja): f for f in report.findings if f.item == number}
             first, *rest = found.values()
             self.stdout.write(
-                f"{number:>3}  {verdict.ja:<4}  {names.get(number, ''):<16}  [{first.verdict.ja}] {first.summary}"
+                f"{number:>3}  {verdict.ja:<4}  {names.get(number, ''):<16}  [{first.verdict.ja}] {first.summary.ja}"
             )
             for f in rest:
-                self.stdout.write(f"{'':>3}  {'':<4}  {'':<16}  [{f.verdict.ja}] {f.summary}")
+                self.stdout.write(f"{'':>3}  {'':<4}  {'':<16}  [{f.verdict.ja}] {f.summary.ja}")
         failed = sum(1 for v in verdicts.values() if v == "fail")
         self.stdout.write(f"不適合 {failed} 項目 / {len(verdicts)} 項目")
 

@@ -73,9 +73,7 @@ check: $(BIN)/.installed
 # The source language is Japanese; this refreshes the English catalogue. Fill the
 # new msgstr lines, then run it again to compile.
 messages: $(BIN)/.installed
-	DEBUG=1 $(BIN)/python manage.py makemessages -l en \
-	  --no-obsolete --ignore=.venv --ignore=var --ignore=test-artifacts --ignore=scripts \
-	  --ignore='*/tests/*' --ignore=jinja2 --ignore=conftest.py --ignore=deploy
+	DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete
 	msgfmt --check -o kakunin/locale/en/LC_MESSAGES/django.mo kakunin/locale/en/LC_MESSAGES/django.po
 
 clean:

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
@@ -181,7 +182,7 @@ class AccessRequest(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("承認待ち")
-        APPROVED = "approved", _("承認")
+        APPROVED = "approved", pgettext_lazy("request state", "承認")
         REJECTED = "rejected", _("却下")
 
     system = models.ForeignKey(

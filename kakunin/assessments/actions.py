@@ -288,7 +288,7 @@ def submit(*, actor, assessment: Assessment) -> Assessment:
             Kind.SUBMITTED,
             {
                 "actor": actor.full_name,
-                "assessment": str(current),
+                "assessment": current,
                 "round": current.round,
                 "url": current.get_absolute_url(),
             },

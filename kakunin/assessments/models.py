@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kakunin.catalog.models import Applicability, Item, Template
 from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
@@ -26,7 +27,7 @@ class State(models.TextChoices):
     IN_REVIEW = "in_review", _("審査中")
     RETURNED = "returned", _("差戻し")
     RESUBMITTED = "resubmitted", _("再提出")
-    APPROVED = "approved", _("承認")
+    APPROVED = "approved", pgettext_lazy("assessment state", "承認")
 
 
 # Which state each transition starts from and where it leads.
@@ -118,8 +119,10 @@ class Assessment(models.Model):
     def phase_label(self) -> str:
         label = str(self.get_phase_display())
         if self.phase == self.Phase.OPERATION:
-            label = f"{label}（{self.fiscal_year}年度）"
-        return f"{label} 第{self.revision}版" if self.revision > 1 else label
+            label = _("%(phase)s（%(year)s年度）") % {"phase": label, "year": self.fiscal_year}
+        if self.revision > 1:
+            label = _("%(label)s 第%(n)s版") % {"label": label, "n": self.revision}
+        return str(label)
 
     @property
     def carried_label(self) -> str:

@@ -1,4 +1,6 @@
-"""Rules for the free text people type (answers, comments, names).
+"""Text: the rules for what people type, and words kept to be translated when shown.
+
+Rules for the free text people type (answers, comments, names).
 
 Bidirectional control characters (RLO U+202E and its kin) reorder what is shown:
 "exe.txt" can display as "txt.exe", an answer can read differently from what it
@@ -9,6 +11,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -27,3 +30,65 @@ def plain_text_fields(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         if isinstance(field, forms.CharField) and refuse_bidi_controls not in field.validators:
             field.validators.append(refuse_bidi_controls)
+
+
+class Text:
+    """Words kept as message ids with their values, so that a page shows them in its
+    reader's language when they were written long before (a scan's findings, an
+    alert). `ja` is the fixed Japanese (the JSON report, the command, the audit
+    trail). Parts are (msgid, values) to translate, or (None, text) to show as it
+    is (URLs, header values: what a site said)."""
+
+    def __init__(self, parts=()):
+        self.parts = [tuple(p) for p in parts]
+
+    def __add__(self, other) -> "Text":
+        return Text(self.parts + Text.of(other).parts)
+
+    def __radd__(self, other) -> "Text":
+        return Text(Text.of(other).parts + self.parts)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Text) and self.parts == other.parts
+
+    def __hash__(self) -> int:
+        return hash(str(self.as_json()))
+
+    def __str__(self) -> str:
+        """In the language active now."""
+        out = []
+        for msgid, values in self.parts:
+            if msgid is None:
+                out.append(str(values))
+            else:
+                out.append(gettext(msgid) % values if values else gettext(msgid))
+        return "".join(out)
+
+    @property
+    def ja(self) -> str:
+        with override("ja"):
+            return str(self)
+
+    def join(self, items) -> "Text":
+        """The items with this text between them (a translated separator: "、" is ", ")."""
+        result = Text()
+        for i, item in enumerate(items):
+            result = result + item if i == 0 else result + self + item
+        return result
+
+    @classmethod
+    def of(cls, value) -> "Text":
+        return value if isinstance(value, Text) else cls([(None, str(value))])
+
+    def as_json(self) -> list:
+        return [list(p) for p in self.parts]
+
+    @classmethod
+    def from_json(cls, data) -> "Text":
+        return cls(data or [])
+
+
+def say(msgid: str, **values) -> Text:
+    """A translatable sentence, translated when shown. makemessages finds it (see the
+    command in kakunin/core/management/commands/makemessages.py); values fill %(name)s."""
+    return Text([(msgid, values)])

@@ -39,8 +39,8 @@ def raise_alert(finding: Finding) -> Alert | None:
             kind=finding.kind,
             key=finding.key,
             group=finding.group,
-            message=finding.message[:500],
-            details=finding.details,
+            message=finding.message.ja[:500],
+            details=finding.details | {"text": finding.message.as_json()},
             count=len(finding.events),
             last_seq=last.seq,
             last_seen_at=last.at,
@@ -64,7 +64,7 @@ def mail(alert: Alert) -> None:
             ) % {
                 "site": settings.SITE_NAME,
                 "kind": alert.get_kind_display(),
-                "message": alert.message,
+                "message": alert.text,
                 "url": settings.SITE_URL.rstrip("/"),
             }
             outbox.queue([reviewer.email], _("[Kakunin] セキュリティアラート"), body)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 
 from kakunin.accounts.models import Role
 from kakunin.audit.models import Event
+from kakunin.core.text import Text, say
 from kakunin.monitoring.models import Alert
 
 FAILED = ("auth.login_failed", "auth.mfa_failed", "auth.login_refused")
@@ -32,7 +32,7 @@ class Finding:
     kind: str
     key: str  # the event that starts it: the same start never raises twice
     group: str  # what it is about: the account, the address, the whole site
-    message: str
+    message: Text  # translated when shown
     details: dict
     events: list[Event] = field(default_factory=list)  # what it rests on, oldest first
 
@@ -75,10 +75,11 @@ def failure_spikes(events: list[Event]) -> list[Finding]:
         if len(window) >= settings.ALERT_FAILURE_SPIKE:
             first = window[0]
             later = [e for e in failures if e.seq > window[-1].seq]
-            message = _("%(n)d分間にログイン失敗が%(count)d件ありました。") % {
-                "n": settings.ALERT_WINDOW_MINUTES,
-                "count": len(window),
-            }
+            message = say(
+                "%(n)d分間にログイン失敗が%(count)d件ありました。",
+                n=settings.ALERT_WINDOW_MINUTES,
+                count=len(window),
+            )
             return [
                 Finding(
                     Alert.Kind.FAILURE_SPIKE,
@@ -102,9 +103,11 @@ def password_sprays(events: list[Event]) -> list[Finding]:
         for _event, window in _windows(failures):
             logins = {str(e.changes.get("login", "")).lower() for e in window}
             if len(logins) >= settings.ALERT_ACCOUNTS_PER_ADDRESS:
-                message = _(
-                    "接続元 %(ip)s から%(n)d件のアカウントへのログイン失敗がありました（パスワードリスト攻撃の疑い）。"
-                ) % {"ip": address, "n": len(logins)}
+                message = say(
+                    "接続元 %(ip)s から%(n)d件のアカウントへのログイン失敗がありました（パスワードリスト攻撃の疑い）。",
+                    ip=address,
+                    n=len(logins),
+                )
                 later = [e for e in failures if e.seq > window[-1].seq]
                 findings.append(
                     Finding(
@@ -134,10 +137,11 @@ def lockouts(events: list[Event]) -> list[Finding]:
     for e in events:
         if e.action == "auth.lockout":
             account = _account_of(e)
-            message = _("アカウント「%(who)s」がロックされました（接続元 %(ip)s）。") % {
-                "who": e.object_label or e.changes.get("login"),
-                "ip": e.changes.get("address") or e.ip,
-            }
+            message = say(
+                "アカウント「%(who)s」がロックされました（接続元 %(ip)s）。",
+                who=e.object_label or e.changes.get("login"),
+                ip=e.changes.get("address") or e.ip,
+            )
             findings.append(
                 Finding(
                     Alert.Kind.LOCKOUT,
@@ -150,7 +154,7 @@ def lockouts(events: list[Event]) -> list[Finding]:
             )
     # Refusals of a lock that began before this scan: they count on its alert.
     for account, later in refused.items():
-        findings.append(Finding(Alert.Kind.LOCKOUT, "", f"lockout:{account}", "", {}, later))
+        findings.append(Finding(Alert.Kind.LOCKOUT, "", f"lockout:{account}", Text(), {}, later))
     return findings
 
 
@@ -163,9 +167,10 @@ def address_lockouts(events: list[Event]) -> list[Finding]:
     for e in events:
         if e.action == "auth.address_lockout":
             address = e.changes.get("address") or e.ip
-            message = _(
-                "接続元 %(ip)s から多数のアカウントへのログイン失敗があったため、この接続元からのログインを制限しました。"
-            ) % {"ip": address}
+            message = say(
+                "接続元 %(ip)s から多数のアカウントへのログイン失敗があったため、この接続元からのログインを制限しました。",
+                ip=address,
+            )
             findings.append(
                 Finding(
                     Alert.Kind.ADDRESS_LOCKOUT,
@@ -178,7 +183,7 @@ def address_lockouts(events: list[Event]) -> list[Finding]:
             )
     for address, later in refused.items():
         findings.append(
-            Finding(Alert.Kind.ADDRESS_LOCKOUT, "", f"address-lockout:{address}", "", {}, later)
+            Finding(Alert.Kind.ADDRESS_LOCKOUT, "", f"address-lockout:{address}", Text(), {}, later)
         )
     return findings
 
@@ -192,10 +197,11 @@ def admin_new_addresses(events: list[Event]) -> list[Finding]:
             action="auth.login", actor=e.actor, ip=e.ip, seq__lt=e.seq
         ).exists()
         if not seen:
-            message = _("管理者「%(who)s」が新しい接続元 %(ip)s からログインしました。") % {
-                "who": e.actor.audit_label,
-                "ip": e.ip,
-            }
+            message = say(
+                "管理者「%(who)s」が新しい接続元 %(ip)s からログインしました。",
+                who=e.actor.audit_label,
+                ip=e.ip,
+            )
             findings.append(
                 Finding(
                     Alert.Kind.ADMIN_NEW_ADDRESS,

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.core.text import Text
 from kakunin.core.times import local
 
 
@@ -37,6 +38,13 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.message}"
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's language (`message` keeps the Japanese)."""
+        if "text" in self.details:
+            return str(Text.from_json(self.details["text"]))
+        return self.message
 
 
 class Heartbeat(models.Model):

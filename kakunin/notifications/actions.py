@@ -8,32 +8,35 @@ until the mail server takes it.
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from kakunin.notifications import outbox
+from kakunin.notifications.messages import render
 from kakunin.notifications.models import Notification
 
 
-def render(kind: str, context: dict, language: str) -> tuple[str, str]:
-    with translation.override(language or settings.LANGUAGE_CODE):
-        ctx = {"site": settings.SITE_NAME, "site_url": settings.SITE_URL.rstrip("/"), **context}
-        subject = render_to_string(f"notifications/email/{kind}_subject.txt", ctx)
-        body = render_to_string(f"notifications/email/{kind}.txt", ctx)
-    # One line, no line breaks: nothing can be smuggled into the headers.
-    return " ".join(subject.split())[:200], body
-
-
 def notify(users, kind: str, context: dict, url: str = "", key: str = "") -> list[Notification]:
-    """Notify each (active) user; with `key`, only those not told already."""
+    """Notify each (active) user; with `key`, only those not told already. Objects in
+    `context` (an assessment) are named in each person's language."""
     made = []
     for user in {u.pk: u for u in users if u.is_active}.values():
-        subject, body = render(kind, context, user.language)
+        language = user.language or settings.LANGUAGE_CODE
+        with translation.override(language):
+            values = {
+                k: v if isinstance(v, int | float | bool) else str(v) for k, v in context.items()
+            }
+        subject, body = render(kind, values, language)
         try:
             with transaction.atomic():
                 made.append(
                     Notification.objects.create(
-                        user=user, kind=kind, subject=subject, body=body, url=url, key=key
+                        user=user,
+                        kind=kind,
+                        subject=subject,
+                        body=body,
+                        url=url,
+                        key=key,
+                        context=values,
                     )
                 )
         except IntegrityError:

@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from kakunin.notifications.messages import render
 
 
 class Kind(models.TextChoices):
@@ -8,7 +12,7 @@ class Kind(models.TextChoices):
     SUBMITTED = "submitted", _("提出")
     RETURNED = "returned", _("差戻し")
     QUESTION = "question", _("確認事項")
-    APPROVED = "approved", _("承認")
+    APPROVED = "approved", pgettext_lazy("notification kind", "承認")
     COMMENT = "comment", _("コメント")
     DUE_SOON = "due_soon", _("提出期限まで3日")
     OVERDUE = "overdue", _("提出期限超過")
@@ -26,6 +30,8 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     body = models.TextField()
     url = models.CharField(max_length=300, blank=True)
+    # What the message was made from, so that it is shown in the reader's language.
+    context = models.JSONField(default=dict, blank=True)
     # Reminders are sent once: the same key is never notified twice to the same person.
     key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -42,6 +48,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def texts(self) -> tuple[str, str]:
+        """(subject, body) in the language active now; as sent, for older ones."""
+        if not self.context:
+            return self.subject, self.body
+        return render(self.kind, self.context, translation.get_language())
 
 
 class OutgoingMail(models.Model):

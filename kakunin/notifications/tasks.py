@@ -35,7 +35,7 @@ def _remind(assessment, kind: str, key: str, others=()) -> int:
     """The vendor and the department (and `others`) told once about this deadline."""
     people = vendor_staff(assessment.system) + department_staff(assessment.system) + list(others)
     url = assessment.get_absolute_url()
-    ctx = {"assessment": str(assessment), "due": str(assessment.due_date), "url": url}
+    ctx = {"assessment": assessment, "due": str(assessment.due_date), "url": url}
     return len(
         notify(people, kind, ctx, url=url, key=f"{key}:{assessment.pk}:{assessment.due_date}")
     )

@@ -7,7 +7,7 @@ from kakunin.notifications.models import Notification
 
 
 def index(request):
-    items = Notification.objects.filter(user=request.user)[:100]
+    items = [(n, *n.texts()) for n in Notification.objects.filter(user=request.user)[:100]]
     return render(request, "notifications/index.html", {"items": items})
 
 

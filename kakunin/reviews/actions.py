@@ -24,7 +24,7 @@ from kakunin.reviews.models import Comment
 def _context(actor, assessment, **extra) -> dict:
     return {
         "actor": actor.full_name,
-        "assessment": str(assessment),
+        "assessment": assessment,
         "url": assessment.get_absolute_url(),
         **extra,
     }

@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+from kakunin.core.text import Text, say
+
+# Text and say are the scanners' words (kakunin/core/text.py), imported from here.
+__all__ = ["ITEM_KEYS", "Finding", "Text", "Verdict", "overall", "say"]
 
 
 class Verdict(models.TextChoices):
@@ -47,67 +52,6 @@ ITEM_KEYS = {
     60: "web-certificate",
     61: "web-tls-version",
 }
-
-
-class Text:
-    """The words of a finding, kept as message ids with their values, so that a page
-    shows them in its reader's language. `ja` is the fixed Japanese that the JSON
-    report and the command carry. Parts are (msgid, values) to translate, or (None,
-    text) to show as it is (URLs, header values: what the site said)."""
-
-    def __init__(self, parts=()):
-        self.parts = [tuple(p) for p in parts]
-
-    def __add__(self, other) -> "Text":
-        return Text(self.parts + Text.of(other).parts)
-
-    def __radd__(self, other) -> "Text":
-        return Text(Text.of(other).parts + self.parts)
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Text) and self.parts == other.parts
-
-    def __hash__(self) -> int:
-        return hash(str(self.as_json()))
-
-    def __str__(self) -> str:
-        """In the language active now."""
-        out = []
-        for msgid, values in self.parts:
-            if msgid is None:
-                out.append(str(values))
-            else:
-                out.append(gettext(msgid) % values if values else gettext(msgid))
-        return "".join(out)
-
-    @property
-    def ja(self) -> str:
-        with override("ja"):
-            return str(self)
-
-    def join(self, items) -> "Text":
-        """The items with this text between them (a translated separator: "、" is ", ")."""
-        result = Text()
-        for i, item in enumerate(items):
-            result = result + item if i == 0 else result + self + item
-        return result
-
-    @classmethod
-    def of(cls, value) -> "Text":
-        return value if isinstance(value, Text) else cls([(None, str(value))])
-
-    def as_json(self) -> list:
-        return [list(p) for p in self.parts]
-
-    @classmethod
-    def from_json(cls, data) -> "Text":
-        return cls(data or [])
-
-
-def say(msgid: str, **values) -> Text:
-    """A translatable sentence of a finding. makemessages finds it (see the command in
-    kakunin/core/management/commands/makemessages.py); values fill %(name)s."""
-    return Text([(msgid, values)])
 
 
 @dataclass

@@ -1,8 +1,20 @@
-"""Django's makemessages, also finding the sentences of the scanner's findings, which
-are marked say("…") (kakunin/scans/policy.py) and translated when a page shows them."""
+"""Django's makemessages for Kakunin: `manage.py makemessages -l en`.
+
+It also finds the sentences marked say("…") (kakunin/core/text.py), which are
+translated when a page shows them, and skips what is not Kakunin's own text.
+"""
 
 from django.core.management.commands import makemessages
+
+# Not translated: tests, the benchmark, the deployment files, and what is not ours.
+IGNORED = [".venv", "var", "test-artifacts", "scripts", "*/tests/*", "jinja2", "conftest.py",
+           "deploy", "kakunin/test.py", "kakunin/browser.py", "kakunin/testservers.py",
+           "kakunin/scans/testsites.py"]  # fmt: skip
 
 
 class Command(makemessages.Command):
     xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=say"]
+
+    def handle(self, *args, **options):
+        options["ignore_patterns"] = [*options.get("ignore_patterns", []), *IGNORED]
+        return super().handle(*args, **options)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.accounts import access
 from kakunin.accounts.models import User
 from kakunin.audit.models import Event
+from kakunin.audit import words
 from kakunin.audit.trail import record
 
 PAGE = 50
@@ -90,6 +91,8 @@ def events(request):
         page = list(qs[: PAGE + 1])
         if len(page) > PAGE:
             page, next_before = page[:PAGE], page[PAGE - 1].seq
+        for event in page:
+            event.label, event.readable = words.action_label(event.action), words.changes(event)
     query = request.GET.copy()
     query.pop("before", None)
     ctx = {
@@ -97,7 +100,7 @@ def events(request):
         "events": page,
         "next_before": next_before,
         "query": query.urlencode(),
-        "actions": known_actions(),
+        "actions": [(a, words.action_label(a)) for a in known_actions()],
     }
     return render(request, "audit/events.html", ctx, status=200 if not form.errors else 400)
 

@@ -4,3 +4,23 @@ from django.apps import AppConfig
 class EvidenceConfig(AppConfig):
     name = "kakunin.evidence"
     label = "evidence"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from kakunin.audit.words import register
+
+        register(
+            actions={
+                "evidence.add": _("証跡ファイルの添付"),
+                "evidence.remove": _("証跡ファイルの削除"),
+                "evidence.download": _("証跡ファイルのダウンロード"),
+                "evidence.malware": _("ウイルスを検出した添付の拒否"),
+            },
+            fields={
+                "file": _("ファイル"),
+                "sha256": "SHA-256",
+                "size": _("サイズ（バイト）"),
+                "found": _("検出名"),
+            },
+        )

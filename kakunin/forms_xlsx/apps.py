@@ -4,3 +4,22 @@ from django.apps import AppConfig
 class FormsXlsxConfig(AppConfig):
     name = "kakunin.forms_xlsx"
     label = "forms_xlsx"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from kakunin.audit.words import register
+
+        register(
+            actions={
+                "form.export": _("Excel様式の書き出し"),
+                "form.import_upload": _("Excel様式のアップロード"),
+                "form.import": _("Excel様式の取り込み"),
+                "form.import_cancel": _("Excel様式の取り込みの取消し"),
+            },
+            fields={
+                "bytes": _("サイズ（バイト）"),
+                "answers_changed": _("変更した回答"),
+                "changes": _("変更件数"),
+            },
+        )

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class MonitoringConfig(AppConfig):
     name = "kakunin.monitoring"
     label = "monitoring"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from kakunin.audit.words import register
+        from kakunin.monitoring.models import Alert
+
+        register(
+            actions={
+                "alert.raise": _("セキュリティアラートの発生"),
+                "alert.acknowledge": _("アラートの確認"),
+            },
+            fields={"kind": _("種類"), "message": _("内容")},
+            values={"kind": dict(Alert.Kind.choices)},
+        )

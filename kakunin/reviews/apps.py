@@ -4,3 +4,28 @@ from django.apps import AppConfig
 class ReviewsConfig(AppConfig):
     name = "kakunin.reviews"
     label = "reviews"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from kakunin.assessments.models import Verdict
+        from kakunin.audit.words import register
+
+        register(
+            actions={
+                "assessment.start_review": _("審査の開始"),
+                "assessment.return": _("差戻し"),
+                "assessment.approve": _("承認"),
+                "assessment.mark_ok": _("未審査の項目を一括で適合"),
+                "answer.verdict": _("審査結果の記録"),
+                "answer.comment": _("コメント"),
+            },
+            fields={
+                "verdict": _("審査結果"),
+                "comment": _("コメント"),
+                "items": _("項目"),
+                "note": _("連絡事項"),
+                "answers": _("回答数"),
+            },
+            values={"verdict": dict(Verdict.choices)},
+        )

@@ -4,3 +4,34 @@ from django.apps import AppConfig
 class ScansConfig(AppConfig):
     name = "kakunin.scans"
     label = "scans"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from kakunin.audit.words import register
+        from kakunin.scans.policy import Verdict
+
+        register(
+            actions={
+                "scan.target.add": _("検査対象の登録"),
+                "scan.target.remove": _("検査対象の削除"),
+                "scan.authorisation.add": _("能動的な検査の許可の記録"),
+                "scan.authorisation.revoke": _("能動的な検査の許可の取消し"),
+                "scan.request": _("自動確認の実行"),
+                "scan.finish": _("自動確認の完了"),
+                "scan.cli": _("コマンドによる自動確認"),
+            },
+            fields={
+                "url": "URL",
+                "declared_ports": _("申告された公開ポート"),
+                "extra_hosts": _("転送先として許可するホスト"),
+                "authorised_by": _("許可した者"),
+                "reference": _("根拠"),
+                "targets": _("対象"),
+                "valid": _("期間"),
+                "active": _("能動的な検査"),
+                "scheduled": _("定期実行"),
+                "verdicts": _("結果"),
+            },
+            values={"verdicts": dict(Verdict.choices)},
+        )

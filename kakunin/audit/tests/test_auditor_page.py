@@ -94,3 +94,40 @@ class AuditCoverageTestCase(BaseTestCase):
         self.client.post(reverse("account_login"), {"login": "alice", "password": PASSWORD})
         self.client.post(reverse("account_logout"))
         self.assertTrue({"auth.login_failed", "auth.login", "auth.logout"} <= self.actions())
+
+
+class ReadableTrailTestCase(BaseTestCase):
+    """The page once showed `mfa.enrolled` and `type: [None, 'totp']`."""
+
+    def test_actions_and_changes_read_as_words_in_the_readers_language(self):
+        from kakunin.assessments.actions import update_answer
+        from kakunin.audit.trail import record
+
+        record("mfa.enrolled", self.bob, actor=self.bob, changes={"type": [None, "totp"]})
+        update_answer(actor=self.bob, answer=self.answer("pw-composition"),
+                      values={"status": "done", "text": "12桁"}, expected_version=None, source="web")  # fmt: skip
+        self.client.force_login(self.audrey)
+        r = self.client.get(reverse("audit:events"))
+        html = r.content.decode()
+        self.assertIn("二要素認証の登録", html)
+        self.assertIn("<strong>種類</strong>: <span class=\"diff-new\">TOTP</span>", html)
+        self.assertIn("回答の変更", html)
+        self.assertIn("<strong>対応状況</strong>: <span class=\"diff-new\">対応済</span>", html)
+        self.assertNotIn("[None, ", html)
+        self.assertNotIn("&#x27;totp&#x27;", html)
+        self.audrey.language = "en"
+        self.audrey.save()
+        r = self.client.get(reverse("audit:events"))
+        self.assertContains(r, "Two-factor authentication enrolled")
+        self.assertContains(r, "Status</strong>: <span class=\"diff-new\">Done</span>")
+
+    def test_a_change_reads_before_then_after(self):
+        from kakunin.systems.actions import update_system
+
+        update_system(actor=self.alice, system=self.system, data={"confidentiality": 3},
+                      vendors=[self.alpha])  # fmt: skip
+        self.client.force_login(self.audrey)
+        r = self.client.get(reverse("audit:events"), {"action": "system.update"})
+        self.assertContains(
+            r, '<strong>機密性</strong>: <span class="diff-old">2</span> → <span class="diff-new">3</span>'
+        )

@@ -43,6 +43,10 @@ SITE_NAME = env.str("SITE_NAME", default="Kakunin")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    # First: its createsuperuser replaces django.contrib.auth's (an administrator with
+    # the admin role and a one-time password). Its signal receivers say themselves that
+    # django-axes' run before them (AccountsConfig.ready).
+    "kakunin.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,7 +63,6 @@ INSTALLED_APPS = [
     "kakunin.core",
     "kakunin.crypto",
     "kakunin.audit",
-    "kakunin.accounts",
     "kakunin.monitoring",
     "kakunin.catalog",
     "kakunin.systems",

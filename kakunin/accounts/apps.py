@@ -6,6 +6,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
+        # django-axes' receivers first: ours read the failure axes has just counted.
+        from axes import signals as axes_signals  # noqa: F401
         from django.utils.translation import gettext_lazy as _
 
         from kakunin.accounts import checks, receivers  # noqa: F401

@@ -2,8 +2,8 @@
 they are the only places where these events can be seen. Each is recorded in the
 audit trail; logins and logouts also keep the person's list of sessions.
 
-Connected in AccountsConfig.ready(). django-axes comes earlier in INSTALLED_APPS,
-so its receivers run first: a failure is counted before on_login_failed reads it.
+Connected in AccountsConfig.ready(), which first has django-axes connect its own:
+axes' receivers run first, so a failure is counted before on_login_failed reads it.
 """
 
 from allauth.account.internal.flows.login import get_authentication_records, record_authentication

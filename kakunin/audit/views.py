@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kakunin.accounts import access
 from kakunin.accounts.models import User
-from kakunin.audit.models import Event
 from kakunin.audit import words
+from kakunin.audit.models import Event
 from kakunin.audit.trail import record
 
 PAGE = 50

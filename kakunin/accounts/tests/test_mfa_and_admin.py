@@ -1,6 +1,8 @@
+import os
 import subprocess
 import sys
 from io import StringIO
+from unittest import mock
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -288,3 +290,55 @@ class DeployCheckTestCase(BaseTestCase):
             dirty = self.run_check(db)
             self.assertNotEqual(dirty.returncode, 0)
             self.assertIn("kakunin.E001", dirty.stderr + dirty.stdout)
+
+
+class CreateSuperuserTestCase(BaseTestCase):
+    """`createsuperuser --noinput` ended in a traceback (the role constraint)."""
+
+    def run_command(self, *args, env=None):
+        out = StringIO()
+        with mock.patch.dict(os.environ, env or {}):
+            call_command("createsuperuser", *args, stdout=out)
+        return out.getvalue()
+
+    def test_it_creates_an_administrator_with_a_one_time_password(self):
+        out = self.run_command("--noinput", "--username", "yamada.taro", "--email",
+                               "yamada@city.example", "--full-name", "山田 太郎")  # fmt: skip
+        user = User.objects.get(username="yamada.taro")
+        self.assertEqual(
+            (user.role, user.full_name, user.must_change_password), ("admin", "山田 太郎", True)
+        )
+        password = out.split("one-time password : ")[1].split()[0]
+        self.assertTrue(user.check_password(password))
+        self.assertTrue(Event.objects.filter(action="user.create", object_id=str(user.pk)).exists())
+
+    def test_the_environment_works_as_with_django(self):
+        self.run_command("--noinput", env={"DJANGO_SUPERUSER_USERNAME": "sato.jiro",
+                                           "DJANGO_SUPERUSER_EMAIL": "sato@city.example",
+                                           "DJANGO_SUPERUSER_FULL_NAME": "佐藤 次郎"})  # fmt: skip
+        self.assertTrue(User.objects.filter(username="sato.jiro", role="admin").exists())
+
+    def test_what_is_missing_or_wrong_is_a_message_not_a_traceback(self):
+        from django.core.management import CommandError
+
+        with self.assertRaisesMessage(CommandError, "ensure_admin"):
+            self.run_command("--noinput")
+        with self.assertRaisesMessage(CommandError, "共用・テスト用と紛らわしいID"):
+            self.run_command("--noinput", "--username", "admin", "--email", "a@city.example",
+                             "--full-name", "管理者")  # fmt: skip
+        self.assertFalse(User.objects.filter(role="admin").exclude(pk=self.adam.pk).exists())
+
+    def test_the_shell_command_exits_cleanly(self):
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "VAR_DIR": tmp,
+                   "DATABASE_URL": f"sqlite:///{Path(tmp) / 'db.sqlite3'}"}  # fmt: skip
+            subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env,
+                           cwd=settings.BASE_DIR, check=True)  # fmt: skip
+            r = subprocess.run([sys.executable, "manage.py", "createsuperuser", "--noinput"],
+                               env=env, cwd=settings.BASE_DIR, capture_output=True, text=True)  # fmt: skip
+            self.assertEqual(r.returncode, 1)
+            self.assertNotIn("Traceback", r.stderr)
+            self.assertIn("ensure_admin", r.stderr)

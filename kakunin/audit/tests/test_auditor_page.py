@@ -110,16 +110,16 @@ class ReadableTrailTestCase(BaseTestCase):
         r = self.client.get(reverse("audit:events"))
         html = r.content.decode()
         self.assertIn("二要素認証の登録", html)
-        self.assertIn("<strong>種類</strong>: <span class=\"diff-new\">TOTP</span>", html)
+        self.assertIn('<strong>種類</strong>: <span class="diff-new">TOTP</span>', html)
         self.assertIn("回答の変更", html)
-        self.assertIn("<strong>対応状況</strong>: <span class=\"diff-new\">対応済</span>", html)
+        self.assertIn('<strong>対応状況</strong>: <span class="diff-new">対応済</span>', html)
         self.assertNotIn("[None, ", html)
         self.assertNotIn("&#x27;totp&#x27;", html)
         self.audrey.language = "en"
         self.audrey.save()
         r = self.client.get(reverse("audit:events"))
         self.assertContains(r, "Two-factor authentication enrolled")
-        self.assertContains(r, "Status</strong>: <span class=\"diff-new\">Done</span>")
+        self.assertContains(r, 'Status</strong>: <span class="diff-new">Done</span>')
 
     def test_a_change_reads_before_then_after(self):
         from kakunin.systems.actions import update_system
@@ -129,5 +129,6 @@ class ReadableTrailTestCase(BaseTestCase):
         self.client.force_login(self.audrey)
         r = self.client.get(reverse("audit:events"), {"action": "system.update"})
         self.assertContains(
-            r, '<strong>機密性</strong>: <span class="diff-old">2</span> → <span class="diff-new">3</span>'
+            r,
+            '<strong>機密性</strong>: <span class="diff-old">2</span> → <span class="diff-new">3</span>',
         )

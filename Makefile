@@ -10,6 +10,9 @@ PORT ?= 8000
 setup run demo worker: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 setup run demo worker: export FIELD_ENCRYPTION_KEYS_FILE ?= $(CURDIR)/var/field_keys
 setup run demo worker: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+# Links in e-mails follow the address served on (SITE_URL, when unset, is http://HOST:PORT).
+run worker: export HOST := $(HOST)
+run worker: export PORT := $(PORT)
 
 .PHONY: setup run worker test test-fast bench lint format demo messages check clean
 

@@ -16,20 +16,34 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 
-def envsecret(name: str, default: str = "") -> str:
-    """The value of NAME, or else the contents of the file named by NAME_FILE."""
+def envsecret(name: str, default: str = "", local: Path | None = None) -> str:
+    """The value of NAME, or else the contents of the file named by NAME_FILE, or else
+    the `local` file `make run` made under VAR_DIR (so that manage.py commands work in
+    a plain shell after `make run`). Production sets NAME or NAME_FILE."""
     if value := env.str(name, default=""):
         return value
     if path := env.str(f"{name}_FILE", default=""):
         return Path(path).read_text(encoding="utf-8").strip()
+    if local is not None and local.is_file():
+        return local.read_text(encoding="utf-8").strip()
     return default
 
 
 DEBUG = env.bool("DEBUG", default=False)
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+# What `make run` creates once, and the settings fall back to when nothing is set.
+LOCAL_SECRET_KEY_FILE = VAR_DIR / "secret_key"
+LOCAL_FIELD_KEYS_FILE = VAR_DIR / "field_keys"
+LOCAL_RUN = not env.str("SECRET_KEY", default="") and not env.str("SECRET_KEY_FILE", default="")
 
-SECRET_KEY = envsecret("SECRET_KEY")
+SECRET_KEY = envsecret("SECRET_KEY", local=LOCAL_SECRET_KEY_FILE)
+# The address `make run` serves on (HOST, PORT), for links in e-mails when SITE_URL is unset.
+HOST = env.str("HOST", default="127.0.0.1")
+PORT = env.int("PORT", default=8000)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS and LOCAL_RUN and LOCAL_SECRET_KEY_FILE.is_file():
+    # The local installation `make run` made: it serves on loopback (or HOST).
+    ALLOWED_HOSTS = list(dict.fromkeys([HOST, "127.0.0.1", "localhost"]))
 if DEBUG:
     SECRET_KEY = SECRET_KEY or "debug-only-insecure-key"
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
@@ -40,7 +54,7 @@ elif not ALLOWED_HOSTS:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_NAME = env.str("SITE_NAME", default="Kakunin")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env.str("SITE_URL", default=f"http://{HOST}:{PORT}")
 
 INSTALLED_APPS = [
     # First: its createsuperuser replaces django.contrib.auth's (an administrator with
@@ -367,7 +381,7 @@ HEALTHZ_MIN_FREE_BYTES = env.int("HEALTHZ_MIN_FREE_BYTES", default=1024**3)
 
 # --- Encryption of important data (item 65) --------------------------------------
 # "id:base64key,id:base64key": 32-byte AES-256 keys, the first encrypts. Not SECRET_KEY.
-FIELD_ENCRYPTION_KEYS = envsecret("FIELD_ENCRYPTION_KEYS")
+FIELD_ENCRYPTION_KEYS = envsecret("FIELD_ENCRYPTION_KEYS", local=LOCAL_FIELD_KEYS_FILE)
 if not FIELD_ENCRYPTION_KEYS and not DEBUG:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEYS_FILE) must be set.")
 

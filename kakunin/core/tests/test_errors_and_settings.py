@@ -1,7 +1,9 @@
 import os
 import subprocess
 import sys
+import tempfile
 from io import StringIO
+from pathlib import Path
 
 import django
 from django.conf import settings
@@ -11,14 +13,17 @@ from django.test import override_settings
 from kakunin.systems.models import System
 from kakunin.test import BaseTestCase
 
+SETTINGS_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "VAR_DIR", "SITE_URL", "HOST", "PORT",
+                      "DATABASE_URL")  # fmt: skip
 
-def start_django(**env) -> subprocess.CompletedProcess:
-    """Import the settings in a fresh interpreter with exactly this environment."""
-    clean = {
-        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG")
-    }
+
+def start_django(code="import django; django.setup()", **env) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly this environment (and an
+    empty VAR_DIR of its own unless given)."""
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    env.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="kakunin-var-"))
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", code],
         env=clean | {"DJANGO_SETTINGS_MODULE": "kakunin.settings"} | env,
         capture_output=True,
         text=True,
@@ -37,6 +42,32 @@ class SettingsTestCase(BaseTestCase):
         result = start_django(SECRET_KEY="k" * 50)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("ALLOWED_HOSTS must be set", result.stderr)
+
+    def test_after_make_run_commands_work_in_a_plain_shell(self):
+        """With nothing set, the settings find the files `make run` made under var/."""
+        var = tempfile.mkdtemp(prefix="kakunin-var-")
+        (Path(var) / "secret_key").write_text("made-by-make-run-" + "k" * 40 + "\n")
+        (Path(var) / "field_keys").write_text(settings.FIELD_ENCRYPTION_KEYS.split(",")[0] + "\n")
+        code = ("import django; django.setup(); from django.conf import settings as s; "
+                "from django.core.management import call_command; call_command('migrate', verbosity=0); "
+                "call_command('account_review'); print(s.ALLOWED_HOSTS, s.SITE_URL)")  # fmt: skip
+        result = start_django(code, VAR_DIR=var, FIELD_ENCRYPTION_KEYS="")
+        self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+        self.assertIn("['127.0.0.1', 'localhost'] http://127.0.0.1:8000", result.stdout)
+        moved = start_django(
+            code, VAR_DIR=var, FIELD_ENCRYPTION_KEYS="", PORT="8101", HOST="0.0.0.0"
+        )
+        self.assertIn("http://0.0.0.0:8101", moved.stdout)
+        self.assertIn("'0.0.0.0'", moved.stdout)
+
+    def test_site_url_follows_port_and_host_unless_set(self):
+        code = "import django; django.setup(); from django.conf import settings as s; print(s.SITE_URL)"
+        ours = {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "example.org"}
+        self.assertEqual(
+            start_django(code, PORT="8101", **ours).stdout.strip(), "http://127.0.0.1:8101"
+        )
+        explicit = start_django(code, PORT="8101", SITE_URL="https://kakunin.example.lg.jp", **ours)
+        self.assertEqual(explicit.stdout.strip(), "https://kakunin.example.lg.jp")
 
     def test_it_starts_with_both_and_reads_the_key_from_a_file(self):
         key_file = settings.VAR_DIR / "test-secret-key"

@@ -46,7 +46,7 @@ ITEM_WORDS = {
     "saving": gettext_lazy("保存中…"),
     "failed": gettext_lazy("保存できませんでした"),
     "logged_out": gettext_lazy(
-        "ログインが切れました。入力内容はこの端末に保存しました。もう一度ログインすると復元します。"
+        "ログインが切れました。入力内容はこの画面に残っています。別のタブでログインし直し、この画面に戻ると保存します。"
     ),
     "restored": gettext_lazy("前回保存できなかった入力を復元しました"),
     "not_answered": gettext_lazy("（未回答）"),

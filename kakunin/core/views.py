@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 
 
@@ -8,7 +9,13 @@ def home(request):
 
 @login_not_required
 def csrf_failure(request, reason=""):
-    return render(request, "403_csrf.html", status=403)
+    response = render(request, "403_csrf.html", status=403)
+    if request.headers.get("HX-Request"):
+        # A page opened before its person logged in again (in another tab) holds an old
+        # token: its script takes the current one from here and sends once more.
+        # Only the page's own script can read a response header (same origin).
+        response["X-Kakunin-CSRF-Token"] = get_token(request)
+    return response
 
 
 @login_not_required

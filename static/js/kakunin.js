@@ -29,9 +29,17 @@ document.addEventListener("click", function (event) {
 })();
 
 // --- Answers save as one types (htmx), and nothing typed is lost -------------
-// Until the server has it, what was typed is kept in this browser
-// (localStorage), so a timed-out session or a dropped network loses nothing:
-// after the next login the page puts it back and saves it.
+// Until the server has it, what was typed is kept in this browser (localStorage),
+// so that a dropped network or a reload loses nothing. A ward or vendor PC is often
+// shared: drafts are kept under the signed-in person's ID, anyone else's are removed
+// at every page, and all of them at logout and when the session has expired (the
+// text then stays only in the open page, which saves it after the next login).
+
+var DRAFTS = "kakunin:";
+
+function currentUser() {
+  return document.body ? document.body.getAttribute("data-user") || "" : "";
+}
 
 function answerForm(el) {
   return el && el.closest ? el.closest("form.answer-form") : null;
@@ -39,6 +47,10 @@ function answerForm(el) {
 
 function itemKey(form) {
   return form.getAttribute("data-draft-key").split(":").pop();
+}
+
+function draftKey(form) {
+  return DRAFTS + currentUser() + ":" + form.getAttribute("data-draft-key").slice(DRAFTS.length);
 }
 
 function stateOf(form) {
@@ -66,15 +78,36 @@ function currentVersion(form) {
 }
 
 function keepDraft(form) {
+  if (!currentUser()) { return; }
   try {
     var draft = { version: currentVersion(form), fields: fieldsOf(form), at: Date.now() };
-    window.localStorage.setItem(form.getAttribute("data-draft-key"), JSON.stringify(draft));
+    window.localStorage.setItem(draftKey(form), JSON.stringify(draft));
   } catch (e) { /* storage full or disabled: the server copy is all there is */ }
 }
 
 function dropDraft(form) {
-  try { window.localStorage.removeItem(form.getAttribute("data-draft-key")); } catch (e) { /* ignore */ }
+  try { window.localStorage.removeItem(draftKey(form)); } catch (e) { /* ignore */ }
 }
+
+// Every draft, or every draft that is not this person's.
+function dropDrafts(exceptMine) {
+  var mine = DRAFTS + currentUser() + ":";
+  try {
+    for (var i = window.localStorage.length - 1; i >= 0; i--) {
+      var key = window.localStorage.key(i);
+      if (key && key.indexOf(DRAFTS) === 0 && !(exceptMine && currentUser() && key.indexOf(mine) === 0)) {
+        window.localStorage.removeItem(key);
+      }
+    }
+  } catch (e) { /* storage disabled: nothing kept */ }
+}
+
+dropDrafts(true);
+
+document.addEventListener("submit", function (event) {
+  var action = event.target.getAttribute("action") || "";
+  if (action.indexOf("/auth/logout/") !== -1) { dropDrafts(false); }
+}, true);
 
 document.addEventListener("input", function (event) {
   var form = answerForm(event.target);
@@ -92,25 +125,62 @@ document.addEventListener("htmx:beforeRequest", function (event) {
   }
 });
 
+// The CSRF token of a page opened before the person logged in again (in another tab)
+// is out of date: the server's refusal carries the current one.
+function renewToken(xhr) {
+  var token = xhr && xhr.getResponseHeader("X-Kakunin-CSRF-Token");
+  if (!token) { return false; }
+  document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": token }));
+  document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
+    input.value = token;
+  });
+  return true;
+}
+
 document.addEventListener("htmx:afterRequest", function (event) {
   var form = answerForm(event.detail.elt);
   if (!form || event.detail.elt !== form) { return; }
-  var status = event.detail.xhr ? event.detail.xhr.status : 0;
+  var xhr = event.detail.xhr;
+  var status = xhr ? xhr.status : 0;
   if (status === 401) {
+    dropDrafts(false);  // the session is over: nothing stays in this browser's storage
     show(form, "logged-out");
+    var relogin = document.getElementById("relogin");
+    if (relogin) { relogin.hidden = false; }
+  } else if (status === 403 && !form.dataset.tokenRenewed && renewToken(xhr)) {
+    form.dataset.tokenRenewed = "yes";
+    form.requestSubmit();  // once, with the token of the new session
   } else if (!event.detail.successful) {
     show(form, "failed");
   } else {
+    delete form.dataset.tokenRenewed;
     var state = stateOf(form);
     if (state && !state.classList.contains("failed")) { dropDraft(form); }
   }
 });
 
+// Back to this page after logging in again elsewhere: save what waited here.
+function saveWhatWaited() {
+  var waiting = document.querySelectorAll(".save-state.logged-out");
+  if (!waiting.length) { return; }
+  var relogin = document.getElementById("relogin");
+  if (relogin) { relogin.hidden = true; }
+  waiting.forEach(function (state) {
+    var form = answerForm(state);
+    if (form) { show(form, "saving"); form.requestSubmit(); }
+  });
+}
+window.addEventListener("focus", saveWhatWaited);
+document.addEventListener("visibilitychange", function () {
+  if (document.visibilityState === "visible") { saveWhatWaited(); }
+});
+
 // After a (re)load: put back what the server never received.
 function restoreDrafts(root) {
+  if (!currentUser()) { return; }
   root.querySelectorAll("form.answer-form[data-draft-key]").forEach(function (form) {
     var raw;
-    try { raw = window.localStorage.getItem(form.getAttribute("data-draft-key")); } catch (e) { return; }
+    try { raw = window.localStorage.getItem(draftKey(form)); } catch (e) { return; }
     if (!raw) { return; }
     var draft;
     try { draft = JSON.parse(raw); } catch (e) { dropDraft(form); return; }

@@ -53,6 +53,8 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         self.screenshot("assessment-error")
 
     def test_nothing_is_lost_when_the_session_times_out(self):
+        """The text stays in the open page (not in the browser's storage, on a shared
+        PC); after logging in again in another tab, coming back saves it."""
         self.open_assessment()
         Session.objects.all().delete()  # the 60 idle minutes are over
         self.page.fill("#id_backup-offsite-text", "遠隔地（大阪）に日次で二次バックアップ")
@@ -60,17 +62,45 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         self.assertIn(
             "ログインが切れました", self.page.locator("#state-backup-offsite").inner_text()
         )
+        expect(self.page.locator("#relogin")).to_be_visible()
+        self.assertEqual(self.drafts(), [])
         self.assertEqual(self.answer("backup-offsite").text, "")
-        self.login("bob")
-        self.page.goto(self.url(f"/assessments/{self.assessment.pk}/"))
-        self.assertEqual(
-            self.page.input_value("#id_backup-offsite-text"),
-            "遠隔地（大阪）に日次で二次バックアップ",
-        )
+        other = self.context.new_page()
+        other.goto(self.url("/auth/login/"))
+        other.fill("#id_login", "bob")
+        other.fill("#id_password", "Correct-Horse-42")
+        other.click("button[type=submit]")
+        other.wait_for_url(lambda url: "/auth/" not in url)
+        self.page.bring_to_front()
+        self.page.evaluate("window.dispatchEvent(new Event('focus'))")
         self.page.locator("#state-backup-offsite.saved").wait_for()
         self.assertEqual(
             self.answer("backup-offsite").text, "遠隔地（大阪）に日次で二次バックアップ"
         )
+        self.assertEqual(self.page.evaluate("window.__noReload"), "still here")
+
+    def drafts(self) -> list[str]:
+        return self.page.evaluate(
+            "Object.keys(window.localStorage).filter(k => k.startsWith('kakunin:'))"
+        )
+
+    def test_drafts_are_cleared_at_logout_and_never_kept_for_another_person(self):
+        self.open_assessment()
+        self.page.route("**/items/backup-offsite/save/", lambda route: route.abort())
+        self.page.fill("#id_backup-offsite-text", "ネットワークが切れた間の入力")
+        self.page.locator("#state-backup-offsite.failed").wait_for()
+        self.assertEqual(len(self.drafts()), 1)  # kept for bob while the network is down
+        self.assertIn(f"kakunin:{self.bob.pk}:", self.drafts()[0])
+        self.page.unroute("**/items/backup-offsite/save/")
+        # Someone else signs in on the same browser: bob's draft is gone before they see anything.
+        self.page.evaluate("window.localStorage.setItem('kakunin:%s:1:x', '{}')" % self.bob.pk)
+        self.page.click("button:has-text('ログアウト')")
+        self.page.wait_for_url("**/auth/login/**")
+        self.assertEqual(self.drafts(), [])
+        self.page.evaluate("window.localStorage.setItem('kakunin:%s:1:y', '{}')" % self.bob.pk)
+        self.login("alice")
+        self.page.goto(self.url(f"/assessments/{self.assessment.pk}/"))
+        self.assertEqual(self.drafts(), [])
 
     def submit_over_a_slow_save(self, save):
         """Type, then press 提出 at once, while the network holds the answer's save back

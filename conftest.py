@@ -2,6 +2,8 @@
 
 import tempfile
 
+import pytest
+
 
 def pytest_configure(config):
     from django.conf import settings
@@ -22,3 +24,16 @@ def pytest_configure(config):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _japanese_to_start_with():
+    """Each test starts in the site's language. A request leaves the language it
+    activated in the thread (as in Django; each real request activates its own), and
+    an English page in one test would make the next test's strings English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -26,7 +26,7 @@ class State(models.TextChoices):
     SUBMITTED = "submitted", _("提出済")
     IN_REVIEW = "in_review", _("審査中")
     RETURNED = "returned", _("差戻し")
-    RESUBMITTED = "resubmitted", _("再提出")
+    RESUBMITTED = "resubmitted", pgettext_lazy("assessment state", "再提出")
     APPROVED = "approved", pgettext_lazy("assessment state", "承認")
 
 

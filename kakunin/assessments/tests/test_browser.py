@@ -93,11 +93,11 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         self.assertIn(f"kakunin:{self.bob.pk}:", self.drafts()[0])
         self.page.unroute("**/items/backup-offsite/save/")
         # Someone else signs in on the same browser: bob's draft is gone before they see anything.
-        self.page.evaluate("window.localStorage.setItem('kakunin:%s:1:x', '{}')" % self.bob.pk)
+        self.page.evaluate(f"window.localStorage.setItem('kakunin:{self.bob.pk}:1:x', '{{}}')")
         self.page.click("button:has-text('ログアウト')")
         self.page.wait_for_url("**/auth/login/**")
         self.assertEqual(self.drafts(), [])
-        self.page.evaluate("window.localStorage.setItem('kakunin:%s:1:y', '{}')" % self.bob.pk)
+        self.page.evaluate(f"window.localStorage.setItem('kakunin:{self.bob.pk}:1:y', '{{}}')")
         self.login("alice")
         self.page.goto(self.url(f"/assessments/{self.assessment.pk}/"))
         self.assertEqual(self.drafts(), [])

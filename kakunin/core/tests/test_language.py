@@ -2,12 +2,11 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command
-from django.test import override_settings
 from django.urls import reverse
 
 from kakunin.test import BaseTestCase
@@ -39,6 +38,56 @@ class LanguageTestCase(BaseTestCase):
         self.assertContains(r, "User ID or e-mail address")
 
 
+class EnglishEverywhereTestCase(BaseTestCase):
+    """What stayed Japanese in English: alerts, scan findings, notifications, states,
+    phases, the audit trail."""
+
+    def setUp(self):
+        super().setUp()
+        self.rita.language = "en"
+        self.rita.save()
+        self.client.force_login(self.rita)
+
+    def test_states_and_phases(self):
+        from kakunin.assessments.actions import create_assessment
+        from kakunin.assessments.models import Assessment
+
+        yearly = create_assessment(actor=self.alice, system=self.system, template=self.template,
+                                   phase="operation", fiscal_year=2027)  # fmt: skip
+        Assessment.objects.filter(pk=yearly.pk).update(state="approved")
+        r = self.client.get(reverse("assessments:list"))
+        self.assertContains(r, "In operation (FY2027)")
+        self.assertContains(r, "Approved")
+        self.assertNotContains(r, "年度")
+
+    def test_alerts_findings_and_notifications(self):
+        from kakunin.monitoring.tasks import monitor_auth_log
+        from kakunin.notifications.actions import notify
+        from kakunin.test import make_scan
+
+        for _ in range(10):
+            self.client_class().post(
+                reverse("account_login"), {"login": "alice", "password": "Wrong-Password-1"}
+            )
+        monitor_auth_log()
+        r = self.client.get(reverse("monitoring:alerts"))
+        self.assertContains(r, "Alice (alice)&quot; was locked (address 127.0.0.1)")
+        scan = make_scan(self.system, {61: "fail"})
+        scan.results.update(findings=[{"message": [["TLS 1.2 / 1.3 で接続できません。", {}]]}])
+        r = self.client.get(reverse("scans:detail", args=[scan.pk]))
+        self.assertContains(r, "No connection with TLS 1.2 / 1.3.")
+        # Told in Japanese; read after switching to English.
+        notify(
+            [self.alice], "approved", {"actor": "Rita", "assessment": self.assessment, "url": "/"}
+        )
+        self.alice.language = "en"
+        self.alice.save()
+        self.client.force_login(self.alice)
+        r = self.client.get(reverse("notifications:index"))
+        self.assertContains(r, "Approved")
+        self.assertNotContains(r, "承認")
+
+
 class CatalogFilesTestCase(BaseTestCase):
     PO = Path(settings.BASE_DIR) / "kakunin" / "locale" / "en" / "LC_MESSAGES" / "django.po"
 
@@ -52,25 +101,26 @@ class CatalogFilesTestCase(BaseTestCase):
     def test_every_message_in_the_sources_is_in_the_catalogue_and_translated(self):
         """The catalogue checked above may lag the code: alerts, scan findings and
         notifications once stayed Japanese in English. Extract the messages again, as
-        `make messages` does, into a copy, and ask gettext what is left untranslated."""
+        `make messages` does, in a throwaway copy of the source tree (makemessages
+        writes into every locale folder it finds), and ask gettext what is left."""
+        root = Path(settings.BASE_DIR)
         with tempfile.TemporaryDirectory() as tmp:
-            locale = Path(tmp) / "locale"
-            shutil.copytree(self.PO.parents[2], locale)
-            cwd = os.getcwd()
-            os.chdir(settings.BASE_DIR)
-            try:
-                with override_settings(LOCALE_PATHS=[locale]):
-                    call_command("makemessages", locale=["en"], no_obsolete=True, verbosity=0)
-            finally:
-                os.chdir(cwd)
-            po = str(locale / "en" / "LC_MESSAGES" / "django.po")
+            copy = Path(tmp) / "src"
+            skip = shutil.ignore_patterns(".venv", "var", "test-artifacts", ".git", "__pycache__")
+            shutil.copytree(root, copy, ignore=skip)
+            env = {"PATH": os.environ["PATH"], "DEBUG": "1", "VAR_DIR": str(Path(tmp) / "var")}
+            subprocess.run(
+                [sys.executable, "manage.py", "makemessages", "-l", "en", "--no-obsolete", "-v0"],
+                cwd=copy, env=env, check=True,
+            )  # fmt: skip
+            po = str(copy / self.PO.relative_to(root))
             missing = []
             for flag in ("--untranslated", "--only-fuzzy"):
                 out = subprocess.run(
                     ["msgattrib", flag, "--no-wrap", po], capture_output=True, text=True, check=True
                 ).stdout
-                missing += [m for m in re.findall(r'^msgid "(.+)"$', out, re.M)]
-            self.assertEqual(missing, [], "messages without an English translation")
+                missing += re.findall(r'^msgid "(.+)"$', out, re.M)
+        self.assertEqual(missing, [], "messages without an English translation")
 
     def test_the_committed_mo_file_is_compiled_from_the_po_file(self):
         with tempfile.TemporaryDirectory() as tmp:

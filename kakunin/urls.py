@@ -16,6 +16,8 @@ urlpatterns = [
     path("scans/", include("kakunin.scans.urls")),
     path("assessments/", include("kakunin.assessments.urls")),
     path("assessments/", include("kakunin.forms_xlsx.urls")),
+    path("assessments/", include("kakunin.reviews.urls")),
+    path("assessments/", include("kakunin.evidence.urls")),
     path("audit/", include("kakunin.audit.urls")),
     path("", include("kakunin.monitoring.urls")),
     path("healthz", monitoring_views.healthz, name="healthz"),

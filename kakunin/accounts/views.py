@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from kakunin.accounts import access, actions, lockout, logins
+from kakunin import access
+from kakunin.accounts import actions, lockout, logins
 from kakunin.accounts.forms import (
     AcceptInvitationForm,
     AccessRequestForm,

@@ -1,5 +1,6 @@
 """One filled checklist per system and phase: its answers and their history."""
 
+import enum
 import re
 
 from django.conf import settings
@@ -182,6 +183,20 @@ class Verdict(models.TextChoices):
     OK = "ok", _("適合")
     FIX = "fix", _("要修正")
     QUESTION = "question", _("要確認")
+
+
+class AnswerScope(enum.Enum):
+    """Which answers of one assessment a user may edit."""
+
+    NONE = "none"
+    VENDOR_ITEMS = "vendor"
+    ALL = "all"
+
+    def allows(self, item: Item, applies: bool) -> bool:
+        """Only applicable items are edited; answers to the others are kept as they were."""
+        if self is AnswerScope.ALL:
+            return applies
+        return self is AnswerScope.VENDOR_ITEMS and applies and not item.is_ward_item
 
 
 class Answer(models.Model):

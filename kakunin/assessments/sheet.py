@@ -6,8 +6,7 @@ the spreadsheet always agree on what applies and what is answered.
 
 from dataclasses import dataclass, field
 
-from kakunin.accounts.access import AnswerScope
-from kakunin.assessments.models import Answer, Assessment
+from kakunin.assessments.models import Answer, AnswerScope, Assessment
 from kakunin.catalog.models import Item
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.assessments import actions
 from kakunin.assessments.forms import (
     AnswerFields,
@@ -99,18 +99,15 @@ def _sheet(request, assessment, bound: AnswerForm | None = None) -> list[Section
     # Reverse each URL once: 83 items x 6 links would otherwise cost more than the queries.
     # Keys are the URL names, except "copy": `row.urls.copy` in a template is dict.copy.
     names = {
-        "save_item": "save_item",
-        "history": "history",
-        "copy_from": "copy",
-        "confirm": "confirm",
-        "evidence_add": "evidence_add",
-        "comment": "comment",
-        "verdict": "verdict",
+        "save_item": "assessments:save_item",
+        "history": "assessments:history",
+        "copy_from": "assessments:copy",
+        "confirm": "assessments:confirm",
+        "evidence_add": "evidence:add",
+        "comment": "reviews:comment",
+        "verdict": "reviews:verdict",
     }
-    patterns = {
-        key: reverse(f"assessments:{name}", args=[assessment.pk, "KEY"])
-        for key, name in names.items()
-    }
+    patterns = {key: reverse(name, args=[assessment.pk, "KEY"]) for key, name in names.items()}
     choices = {}
     for section in sections:
         for row in section.rows:

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.accounts.models import User
 from kakunin.audit import words
 from kakunin.audit.models import Event

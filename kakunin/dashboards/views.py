@@ -3,7 +3,7 @@ from django.db.models import Count, Max, Q
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.accounts.models import Organisation
 from kakunin.assessments.models import Answer, Assessment, State, Verdict
 from kakunin.dashboards.charts import bar_chart

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.assessments.views import back_to_item
 from kakunin.evidence import actions
 from kakunin.evidence.detect import KINDS, Refused

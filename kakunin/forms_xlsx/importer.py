@@ -19,8 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from kakunin.accounts.access import AnswerScope
-from kakunin.assessments.models import Assessment, Status, validate_answer
+from kakunin.assessments.models import AnswerScope, Assessment, Status, validate_answer
 from kakunin.assessments.sheet import build_sheet
 from kakunin.forms_xlsx.layout import COLUMNS, FORMAT, META_SHEET, parse_status
 

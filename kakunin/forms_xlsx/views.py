@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.assessments.actions import StaleAnswer
 from kakunin.forms_xlsx import actions
 from kakunin.forms_xlsx.importer import ImportRefused, Plan, read_plan

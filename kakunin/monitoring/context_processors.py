@@ -1,4 +1,4 @@
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.monitoring.models import Alert
 
 

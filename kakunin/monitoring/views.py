@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.monitoring import actions
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.monitoring.tasks import WORKER

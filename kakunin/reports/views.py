@@ -2,7 +2,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.assessments.models import State
 from kakunin.reports import actions
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.assessments.actions import TransitionRefused
 from kakunin.assessments.models import State, Verdict
 from kakunin.assessments.sheet import attach_details, build_sheet

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.catalog.models import Template
 from kakunin.scans import actions
 from kakunin.scans.forms import AuthorisationForm, RunForm, TargetForm, scans_allowed_message

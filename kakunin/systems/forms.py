@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.accounts.models import Organisation
 from kakunin.core.text import plain_text_fields
 from kakunin.systems.models import AssetCategory, System

@@ -124,7 +124,7 @@ class Membership(models.Model):
     Belonging to a vendor company gives no access by itself: a company may serve
     several departments, and each department grants its own systems. The person
     sees the system while the membership exists and the company is one of its
-    vendors (see kakunin/accounts/access.py for who may grant it).
+    vendors (see kakunin/access.py for who may grant it).
     """
 
     system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="memberships")

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kakunin.accounts import access
+from kakunin import access
 from kakunin.accounts.forms import AccessRequestForm, InviteForm, MemberForm
 from kakunin.accounts.models import User
 from kakunin.assessments.actions import create_assessment as create_assessment_action

@@ -199,7 +199,7 @@ class InvitationScopeTestCase(BaseTestCase):
         for url in [
             reverse("systems:detail", args=[self.system.pk]),
             reverse("assessments:detail", args=[a]),
-            reverse("assessments:evidence_download", args=[a, evidence.pk]),
+            reverse("evidence:download", args=[a, evidence.pk]),
             reverse("forms_xlsx:export", args=[a]),
             reverse("reports:assessment_pdf", args=[a]),
             reverse("scans:report", args=[scan.pk]),

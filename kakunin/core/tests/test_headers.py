@@ -103,9 +103,7 @@ class NoStoreTestCase(BaseTestCase):
             "pdf": self.client.get(reverse("reports:assessment_pdf", args=[a])),
             "scan json": self.client.get(reverse("scans:report", args=[scan.pk])),
             "audit csv": self.client.get(reverse("audit:export")),
-            "evidence": self.client.get(
-                reverse("assessments:evidence_download", args=[a, evidence.pk])
-            ),
+            "evidence": self.client.get(reverse("evidence:download", args=[a, evidence.pk])),
             "login page": self.client_class().get(reverse("account_login")),
         }
         for kind, r in responses.items():

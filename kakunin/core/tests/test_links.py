@@ -113,7 +113,7 @@ class LinksTestCase(BaseTestCase):
             reverse("scans:detail", args=[self.scan.pk]),
             reverse("assessments:list"),
             reverse("assessments:detail", args=[a]),
-            reverse("assessments:review", args=[a]),
+            reverse("reviews:review", args=[a]),
             reverse("forms_xlsx:upload", args=[a]),
             reverse("notifications:index"),
             reverse("accounts:sessions"),

@@ -48,7 +48,7 @@ class BidiControlsTestCase(BaseTestCase):
     def test_a_comment_with_an_rlo_is_refused(self):
         self.client.force_login(self.bob)
         r = self.client.post(
-            reverse("assessments:comment", args=[self.assessment.pk, "pw-composition"]),
+            reverse("reviews:comment", args=[self.assessment.pk, "pw-composition"]),
             {"body": SPOOF},
             headers={"HX-Request": "true"},
         )
@@ -60,7 +60,7 @@ class BidiControlsTestCase(BaseTestCase):
         self.assessment.save()
         self.client.force_login(self.rita)
         r = self.client.post(
-            reverse("assessments:verdict", args=[self.assessment.pk, "pw-composition"]),
+            reverse("reviews:verdict", args=[self.assessment.pk, "pw-composition"]),
             {"verdict": "fix", "comment": SPOOF},
             headers={"HX-Request": "true"},
         )

@@ -58,7 +58,7 @@ class ClamdTestCase(BaseTestCase):
 
     def upload(self, name, data):
         self.client.force_login(self.bob)
-        url = reverse("assessments:evidence_add", args=[self.assessment.pk, "pw-composition"])
+        url = reverse("evidence:add", args=[self.assessment.pk, "pw-composition"])
         return self.client.post(
             url, {"file": SimpleUploadedFile(name, data)}, headers={"HX-Request": "true"}
         )

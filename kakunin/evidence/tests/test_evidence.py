@@ -27,7 +27,7 @@ def xlsx_bytes() -> bytes:
 
 class EvidenceUploadTestCase(BaseTestCase):
     def url(self, key="pw-composition"):
-        return reverse("assessments:evidence_add", args=[self.assessment.pk, key])
+        return reverse("evidence:add", args=[self.assessment.pk, key])
 
     def upload(self, name, data, key="pw-composition", user=None):
         self.client.force_login(user or self.bob)
@@ -111,13 +111,11 @@ class EvidenceDownloadTestCase(BaseTestCase):
         super().setUp()
         self.client.force_login(self.bob)
         self.client.post(
-            reverse("assessments:evidence_add", args=[self.assessment.pk, "pw-composition"]),
+            reverse("evidence:add", args=[self.assessment.pk, "pw-composition"]),
             {"file": SimpleUploadedFile("規程.pdf", PDF)},
         )
         self.evidence = Evidence.objects.get()
-        self.url = reverse(
-            "assessments:evidence_download", args=[self.assessment.pk, self.evidence.pk]
-        )
+        self.url = reverse("evidence:download", args=[self.assessment.pk, self.evidence.pk])
 
     def test_it_is_served_as_an_attachment_with_nosniff_and_audited(self):
         self.client.force_login(self.rita)
@@ -143,9 +141,7 @@ class EvidenceDownloadTestCase(BaseTestCase):
 
     def test_removing_keeps_the_record_but_not_the_file(self):
         self.client.force_login(self.bob)
-        self.client.post(
-            reverse("assessments:evidence_remove", args=[self.assessment.pk, self.evidence.pk])
-        )
+        self.client.post(reverse("evidence:remove", args=[self.assessment.pk, self.evidence.pk]))
         self.evidence.refresh_from_db()
         self.assertIsNotNone(self.evidence.removed_at)
         self.assertEqual(self.client.get(self.url).status_code, 404)

@@ -87,12 +87,17 @@ class ReviewCycleTestCase(BaseTestCase):
     def post(self, user, name, **data):
         self.client.force_login(user)
         return self.client.post(
-            reverse(f"assessments:{name}", args=[self.assessment.pk]), data, follow=True
+            reverse(
+                f"{'assessments' if name == 'submit' else 'reviews'}:{name}",
+                args=[self.assessment.pk],
+            ),
+            data,
+            follow=True,
         )
 
     def verdict(self, key, verdict, comment=""):
         self.client.force_login(self.rita)
-        url = reverse("assessments:verdict", args=[self.assessment.pk, key])
+        url = reverse("reviews:verdict", args=[self.assessment.pk, key])
         return self.client.post(url, {"verdict": verdict, "comment": comment}, headers=HX)
 
     def test_the_whole_cycle(self):
@@ -130,7 +135,7 @@ class ReviewCycleTestCase(BaseTestCase):
         )
         self.assertEqual(locked.status_code, 403)
         self.client.post(
-            reverse("assessments:comment", args=[self.assessment.pk, "backup-offsite"]),
+            reverse("reviews:comment", args=[self.assessment.pk, "backup-offsite"]),
             {"body": "大阪のデータセンターです"},
             headers=HX,
         )
@@ -142,7 +147,7 @@ class ReviewCycleTestCase(BaseTestCase):
         # The reviewer sees what changed since the last submission.
         self.post(self.rita, "start_review")
         self.client.force_login(self.rita)
-        r = self.client.get(reverse("assessments:review", args=[self.assessment.pk]))
+        r = self.client.get(reverse("reviews:review", args=[self.assessment.pk]))
         # The changed answer, and the item the vendor replied on (a new comment).
         self.assertContains(r, "変わった項目: 2 件")
         self.assertContains(r, "12桁以上、記号を含む3種類以上")
@@ -325,7 +330,7 @@ class DiffTestCase(ReviewCycleTestCase):
                       expected_version=None, source="web")  # fmt: skip
         submit(actor=self.bob, assessment=self.assessment)
         self.client.force_login(self.rita)
-        r = self.client.get(reverse("assessments:review", args=[self.assessment.pk]))
+        r = self.client.get(reverse("reviews:review", args=[self.assessment.pk]))
         rows = {row.item.key: row for row in r.context["changed"]}
         self.assertEqual(
             set(rows), {"pw-composition", "web-password-rules", "backup-offsite", "log-retention"}

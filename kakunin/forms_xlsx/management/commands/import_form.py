@@ -8,8 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kakunin.accounts.access import AnswerScope
-from kakunin.assessments.models import Assessment
+from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.forms_xlsx.actions import apply_plan
 from kakunin.forms_xlsx.importer import ImportRefused, read_plan
 

@@ -35,7 +35,6 @@ reviewers and administrators; user management answers only from
 ADMIN_ALLOWED_NETWORKS (item 39) and is a 404 elsewhere.
 """
 
-import enum
 import ipaddress
 
 from django.conf import settings
@@ -44,9 +43,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kakunin.accounts.models import AccessRequest, Organisation, Role, User
-from kakunin.assessments.models import Assessment
+from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.audit.middleware import client_ip
-from kakunin.catalog.models import Item
 from kakunin.systems.models import System
 
 SEE_ALL = {Role.ADMIN, Role.REVIEWER, Role.AUDITOR}
@@ -99,20 +97,6 @@ def is_member(user, system: System) -> bool:
         and system.vendors.filter(pk=user.organisation_id).exists()
         and system.memberships.filter(user=user).exists()
     )
-
-
-class AnswerScope(enum.Enum):
-    """Which answers of one assessment a user may edit."""
-
-    NONE = "none"
-    VENDOR_ITEMS = "vendor"
-    ALL = "all"
-
-    def allows(self, item: Item, applies: bool) -> bool:
-        """Only applicable items are edited; answers to the others are kept as they were."""
-        if self is AnswerScope.ALL:
-            return applies
-        return self is AnswerScope.VENDOR_ITEMS and applies and not item.is_ward_item
 
 
 def answer_scope(user, assessment: Assessment) -> AnswerScope:

@@ -2,8 +2,6 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.assessments.models import ANSWER_MAX_LENGTH, Answer, Assessment, State, Status
@@ -129,17 +127,6 @@ class AnswerFields:
     choices: list
     errors: dict = field(default_factory=dict)
     non_field_errors: list = field(default_factory=list)
-
-    def options(self) -> str:
-        """The <option>s of the status select (format_html: 83 selects per page)."""
-        return format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (v, mark_safe(" selected") if v == self.status else "", label)
-                for v, label in self.choices
-            ),
-        )
 
     @classmethod
     def of(cls, answer: Answer, choices) -> "AnswerFields":

@@ -18,7 +18,7 @@ class Row:
     reasons: tuple[str, ...]
     editable: bool
     related: list[tuple[str, int]] = field(default_factory=list)  # (key, printed number)
-    # What the page adds (attach_details): the export does not need them.
+    # What the page adds (kakunin/assessments/page.py): the export needs none of it.
     form: object = None  # the inline form's fields, where the page shows one
     evidence: list = field(default_factory=list)
     comments: list = field(default_factory=list)
@@ -28,7 +28,6 @@ class Row:
     new_comments: list = field(default_factory=list)
     changed_since_previous: bool = False  # differs from the assessment it was carried from
     scan: object = None  # the automated check of the item (scans.results.ItemScan), if any
-    urls: dict = field(default_factory=dict)
     html: str = ""  # the rendered block, set by the view
 
     @property
@@ -92,71 +91,6 @@ def build_sheet(assessment: Assessment, scope: AnswerScope = AnswerScope.NONE) -
             )
         )
     return sections
-
-
-def attach_details(assessment: Assessment, sections: list[Section]) -> None:
-    """Evidence, comments, what changed since the last submission and since the
-    assessment this one was carried from: a few queries for the whole sheet."""
-    from kakunin.evidence.models import Evidence
-    from kakunin.reviews.models import Comment
-    from kakunin.scans.results import by_item
-
-    rows = {r.answer.pk: r for s in sections for r in s.rows}
-    # The latest scan of the system; for an approved assessment, the one it was approved on.
-    scans = by_item(assessment.system, before=assessment.approved_at)
-    for row in rows.values():
-        row.scan = scans.get(row.item.key)
-
-    for ev in Evidence.objects.filter(
-        answer__assessment=assessment, removed_at__isnull=True
-    ).select_related("uploaded_by"):
-        rows[ev.answer_id].evidence.append(ev)
-    for c in Comment.objects.filter(answer__assessment=assessment).select_related("author"):
-        rows[c.answer_id].comments.append(c)
-    _since_last_submission(assessment, rows)
-    if assessment.previous_id:
-        old = {
-            key: (status, text)
-            for key, status, text in assessment.previous.answers.values_list(
-                "item__key", "status", "text"
-            )
-        }
-        for row in rows.values():
-            if row.item.key in old and old[row.item.key] != (row.answer.status, row.answer.text):
-                row.changed_since_previous = True
-
-
-def _since_last_submission(assessment: Assessment, rows: dict[int, Row]) -> None:
-    """What the latest submission changed against the one before, item by item: the
-    answer (status, text, plan, date), evidence added or removed, comments written."""
-    from kakunin.assessments.models import AnswerRevision
-    from kakunin.evidence.models import Evidence
-
-    submissions = list(assessment.submissions.order_by("-round")[:2])
-    if len(submissions) < 2:
-        return
-    latest, before = submissions
-    changed = {
-        int(pk): v
-        for pk, v in before.versions.items()
-        if latest.versions.get(pk) != v and int(pk) in rows
-    }
-    for pk in changed:
-        # Version 0 is "not yet answered": it has no stored revision.
-        rows[pk].submitted_before = AnswerRevision(answer_id=pk, version=0)
-    for rev in AnswerRevision.objects.filter(answer_id__in=changed):
-        if rev.version == changed[rev.answer_id]:
-            rows[rev.answer_id].submitted_before = rev
-    window = {"gt": before.submitted_at, "lte": latest.submitted_at}
-    files = Evidence.objects.filter(answer__assessment=assessment).select_related("uploaded_by")
-    for ev in files.filter(uploaded_at__gt=window["gt"], uploaded_at__lte=window["lte"]):
-        if ev.removed_at is None or ev.removed_at > window["lte"]:
-            rows[ev.answer_id].evidence_added.append(ev)
-    for ev in files.filter(removed_at__gt=window["gt"], removed_at__lte=window["lte"]):
-        if ev.uploaded_at <= window["gt"]:
-            rows[ev.answer_id].evidence_removed.append(ev)
-    for row in rows.values():
-        row.new_comments = [c for c in row.comments if window["gt"] < c.created_at <= window["lte"]]
 
 
 def totals(sections: list[Section]) -> tuple[int, int]:

@@ -1,149 +1,42 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import engines
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
-from kakunin.assessments import actions
-from kakunin.assessments.forms import (
-    AnswerFields,
-    AnswerForm,
-    AssessmentFilter,
-    DueDateForm,
-    status_choices,
-)
-from kakunin.assessments.models import ANSWER_MAX_LENGTH, AnswerRevision, State, Status, Verdict
-from kakunin.assessments.sheet import Row, Section, attach_details, build_sheet, totals
+from kakunin.assessments import actions, page
+from kakunin.assessments.forms import AnswerForm, AssessmentFilter, DueDateForm
+from kakunin.assessments.models import AnswerRevision, State, Status, Verdict
+from kakunin.assessments.sheet import totals
 from kakunin.audit.trail import record_view
 
-# The words each of the 83 item blocks repeats, translated once per request
-# instead of 83 times by {% translate %} tags.
-ITEM_WORDS = {
-    "examples": gettext_lazy("記載例"),
-    "scan": gettext_lazy("自動確認"),
-    "scan_conflict": gettext_lazy("対応済の回答と不一致"),
-    "scan_evidence": gettext_lazy("証跡"),
-    "applies": gettext_lazy("適用"),
-    "not_applies": gettext_lazy("適用外"),
-    "ward_item": gettext_lazy("区が回答"),
-    "related": gettext_lazy("関連"),
-    "same_as": gettext_lazy("と同じ回答にする"),
-    "status": gettext_lazy("対応状況"),
-    "answer": gettext_lazy("回答"),
-    "plan": gettext_lazy("対応予定（一部対応・未対応のとき）"),
-    "target_date": gettext_lazy("対応予定日"),
-    "save": gettext_lazy("保存"),
-    "saved": gettext_lazy("保存しました"),
-    "unsaved": gettext_lazy("未保存の変更があります"),
-    "saving": gettext_lazy("保存中…"),
-    "failed": gettext_lazy("保存できませんでした"),
-    "logged_out": gettext_lazy(
-        "ログインが切れました。入力内容はこの画面に残っています。別のタブでログインし直し、この画面に戻ると保存します。"
-    ),
-    "restored": gettext_lazy("前回保存できなかった入力を復元しました"),
-    "not_answered": gettext_lazy("（未回答）"),
-    "updated": gettext_lazy("最終更新"),
-    "initial_value": gettext_lazy("区（初期値）"),
-    "history": gettext_lazy("変更履歴"),
-    "changed_since_previous": gettext_lazy("前回の承認済み回答から変更"),
-    "changed_since_submission": gettext_lazy("前回の提出から変更"),
-    "before": gettext_lazy("前回の提出"),
-    "evidence": gettext_lazy("証跡ファイル"),
-    "upload": gettext_lazy("添付"),
-    "remove": gettext_lazy("削除"),
-    "remove_confirm": gettext_lazy("この証跡ファイルを削除します。よろしいですか？"),
-    "evidence_help": gettext_lazy("PDF・PNG・JPEG・XLSX・DOCX・CSV・TXT、20MBまで"),
-    "comments": gettext_lazy("コメント"),
-    "comment": gettext_lazy("コメントを書く"),
-    "send": gettext_lazy("送信"),
-    "verdict": gettext_lazy("審査結果"),
-    "verdict_comment": gettext_lazy("コメント（要修正・要確認のときは必須）"),
-    "record_verdict": gettext_lazy("審査結果を記録"),
-    "plan_short": gettext_lazy("対応予定"),
-    "confirm": gettext_lazy("この回答のままで確認済みにする"),
-}
-VERDICT_LABELS = dict(Verdict.choices)
+
+def _page(request, assessment) -> page.Page:
+    """What the gate decides once for all the item blocks of this person's page."""
+    user = request.user
+    return page.Page.of(
+        request,
+        assessment,
+        can_review=assessment.state == State.IN_REVIEW and access.can_review(user, assessment),
+        can_comment=access.can_comment(user, assessment),
+    )
 
 
-def item_words() -> dict[str, str]:
-    return {key: str(word) for key, word in ITEM_WORDS.items()}
+def _rows(request, assessment, bound=None):
+    return page.rows(assessment, access.answer_scope(request.user, assessment), bound)
 
 
-class Page:
-    """What the item blocks need to know about the user and the assessment, once."""
-
-    def __init__(self, request, assessment):
-        user = request.user
-        self.assessment = assessment
-        self.can_review = assessment.state == State.IN_REVIEW and access.can_review(
-            user, assessment
-        )
-        self.can_comment = access.can_comment(user, assessment)
-        self.carried_label = assessment.carried_label
-        self.verdicts = [(str(v), str(label)) for v, label in Verdict.choices]
-
-
-def _sheet(request, assessment, bound: AnswerForm | None = None) -> list[Section]:
-    """The sections as this user sees them: each row with its details and, where
-    editable, its inline form. `bound` is a form that failed: shown with what was typed."""
-    sections = build_sheet(assessment, access.answer_scope(request.user, assessment))
-    attach_details(assessment, sections)
-    # Reverse each URL once: 83 items x 6 links would otherwise cost more than the queries.
-    # Keys are the URL names, except "copy": `row.urls.copy` in a template is dict.copy.
-    names = {
-        "save_item": "assessments:save_item",
-        "history": "assessments:history",
-        "copy_from": "assessments:copy",
-        "confirm": "assessments:confirm",
-        "evidence_add": "evidence:add",
-        "comment": "reviews:comment",
-        "verdict": "reviews:verdict",
-    }
-    patterns = {key: reverse(name, args=[assessment.pk, "KEY"]) for key, name in names.items()}
-    choices = {}
-    for section in sections:
-        for row in section.rows:
-            row.urls = {n: p.replace("KEY", row.item.key) for n, p in patterns.items()}
-            if bound is not None and bound.prefix == row.item.key:
-                row.form = AnswerFields.of_form(bound)
-            elif row.editable:
-                kind = row.item.answered_by
-                choices.setdefault(kind, status_choices(row.item))
-                row.form = AnswerFields.of(row.answer, choices[kind])
-    return sections
-
-
-def _find(sections: list[Section], key: str) -> tuple[Row, Section]:
-    for section in sections:
-        for row in section.rows:
-            if row.item.key == key:
-                return row, section
-    raise Http404
-
-
-def render_rows(request, page: Page, rows: list[Row], **state) -> None:
-    """Set row.html for each row (Jinja2, autoescaped: see jinja2/assessments/item.html)."""
-    template = engines["jinja2"].get_template("assessments/item.html")
-    ctx = {
-        "t": item_words(),
-        "page": page,
-        "verdict_labels": VERDICT_LABELS,
-        "max_length": ANSWER_MAX_LENGTH,
-        # One token for the page's forms, read once: passing the request would mask a
-        # new one for every form of every item (about 250 a page, a third of its time).
-        "csrf_token": get_token(request),
-        **state,
-    }
-    for row in rows:
-        row.html = mark_safe(template.render(ctx | {"row": row}))  # noqa: S308
+def tell_refused(request, refused: actions.TransitionRefused) -> None:
+    """A refused step of the workflow, as messages: why, and the items at fault."""
+    messages.error(request, str(refused))
+    for problem in refused.problems[:30]:
+        messages.error(request, problem)
+    if len(refused.problems) > 30:
+        messages.error(request, _("ほか %(n)d 件") % {"n": len(refused.problems) - 30})
 
 
 def detail(request, pk: int):
@@ -153,9 +46,8 @@ def detail(request, pk: int):
 
 
 def _detail_page(request, assessment, bound: AnswerForm | None = None, status=200):
-    sections = _sheet(request, assessment, bound)
-    page = Page(request, assessment)
-    render_rows(request, page, [row for section in sections for row in section.rows])
+    sections = _rows(request, assessment, bound)
+    page.render(_page(request, assessment), [row for section in sections for row in section.rows])
     answered, applicable = totals(sections)
     ctx = {
         "assessment": assessment,
@@ -189,9 +81,9 @@ def _detail_page(request, assessment, bound: AnswerForm | None = None, status=20
 
 def item_response(request, assessment, key: str, bound=None, **state):
     """The item again, and (out of band) its section's progress and the total."""
-    sections = _sheet(request, assessment, bound)
-    row, section = _find(sections, key)
-    render_rows(request, Page(request, assessment), [row], **state)
+    sections = _rows(request, assessment, bound)
+    row, section = page.find(sections, key)
+    page.render(_page(request, assessment), [row], **state)
     answered, applicable = totals(sections)
     ctx = {
         "row": row,
@@ -216,26 +108,12 @@ def back_to_item(request, answer, **state):
 def _autosave_response(request, assessment, key: str, form, saved: bool):
     """For saving as one types: the page keeps its text box; only the saved state,
     the version, the errors and the progress change (out of band)."""
-    sections = _sheet(request, assessment)
-    row, section = _find(sections, key)
+    sections = _rows(request, assessment)
+    row, section = page.find(sections, key)
     answered, applicable = totals(sections)
     errors = [] if form.is_valid() else [e for errs in form.errors.values() for e in errs]
-    oob = (
-        engines["jinja2"]
-        .get_template("assessments/autosave.html")
-        .render(
-            {
-                "row": row,
-                "t": item_words(),
-                "saved": saved,
-                "ok": form.is_valid(),
-                "errors": errors,
-            },
-            request,
-        )
-    )
     ctx = {
-        "oob_html": mark_safe(oob),  # noqa: S308 (Jinja2, autoescaped)
+        "oob_html": page.autosave(row, saved=saved, errors=errors),
         "section": section,
         "answered": answered,
         "applicable": applicable,
@@ -246,20 +124,16 @@ def _autosave_response(request, assessment, key: str, form, saved: bool):
 
 @require_POST
 def save_item(request, pk: int, key: str):
-    assessment = access.get_rw_assessment_for_user(request, pk)
-    row, _section = _find(
-        build_sheet(assessment, access.answer_scope(request.user, assessment)), key
-    )
-    if not row.editable:
-        return HttpResponse(_("この回答は変更できません。"), status=403)
-    form = AnswerForm(request.POST, answer=row.answer)
+    answer = access.get_rw_answer_for_user(request, pk, key)
+    assessment = answer.assessment
+    form = AnswerForm(request.POST, answer=answer)
     saved = False
     if form.is_valid():
         values = {f: form.cleaned_data[f] for f in ("status", "text", "plan", "target_date")}
         try:
             saved = actions.update_answer(
                 actor=request.user,
-                answer=row.answer,
+                answer=answer,
                 values=values,
                 expected_version=form.cleaned_data["version"],
                 source=AnswerRevision.Source.WEB,
@@ -269,33 +143,31 @@ def save_item(request, pk: int, key: str):
                 form.add_error(field if field in form.fields else None, errors)
         except (actions.StaleAnswer, actions.AnswerLocked) as exc:
             form.add_error(None, str(exc))
-    ok, number = form.is_valid(), row.item.number
+    ok, number = form.is_valid(), answer.item.number
     if request.htmx:
         return _autosave_response(request, assessment, key, form, saved)
     if not ok:
         messages.error(request, _("No.%(n)s の回答を保存できませんでした。") % {"n": number})
         return _detail_page(request, assessment, bound=form, status=400)
     messages.success(request, _("No.%(n)s の回答を保存しました。") % {"n": number})
-    return redirect(reverse("assessments:detail", args=[assessment.pk]) + f"#{row.dom_id}")
+    return redirect(reverse("assessments:detail", args=[assessment.pk]) + f"#item-{key}")
 
 
 @require_POST
 def copy(request, pk: int, key: str):
     """ "Same as item N" (2~68, 4~41~69, 5~42, 28/30~70): copy the related item's answer."""
-    assessment = access.get_rw_assessment_for_user(request, pk)
-    sections = build_sheet(assessment, access.answer_scope(request.user, assessment))
-    row, _section = _find(sections, key)
+    answer = access.get_rw_answer_for_user(request, pk, key)
     source_key = request.POST.get("source", "")
-    if not row.editable or source_key not in row.item.related:
+    if source_key not in answer.item.related:
         raise Http404
-    source, _s = _find(sections, source_key)
+    source = get_object_or_404(answer.assessment.answers, item__key=source_key)
     try:
-        actions.copy_answer(actor=request.user, answer=row.answer, source=source.answer)
+        actions.copy_answer(actor=request.user, answer=answer, source=source)
     except (ValidationError, actions.AnswerLocked) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     if request.htmx:
-        return item_response(request, assessment, key, saved=True)
-    return redirect(reverse("assessments:detail", args=[assessment.pk]) + f"#{row.dom_id}")
+        return item_response(request, answer.assessment, key, saved=True)
+    return redirect(reverse("assessments:detail", args=[pk]) + f"#item-{key}")
 
 
 @require_POST
@@ -337,11 +209,7 @@ def submit(request, pk: int):
     try:
         actions.submit(actor=request.user, assessment=assessment)
     except actions.TransitionRefused as exc:
-        messages.error(request, str(exc))
-        for problem in exc.problems[:30]:
-            messages.error(request, problem)
-        if len(exc.problems) > 30:
-            messages.error(request, _("ほか %(n)d 件") % {"n": len(exc.problems) - 30})
+        tell_refused(request, exc)
     else:
         messages.success(request, _("提出しました。区の審査をお待ちください。"))
     return redirect("assessments:detail", assessment.pk)

@@ -8,6 +8,11 @@ class EvidenceConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from kakunin.assessments.page import register_details
+        from kakunin.evidence import details
+
+        register_details(details.attach)
+
         from kakunin.audit.words import register
 
         register(

@@ -14,7 +14,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kakunin.assessments.models import Assessment, Status
-from kakunin.assessments.sheet import attach_details, build_sheet
+from kakunin.assessments.page import attach_details
+from kakunin.assessments.sheet import build_sheet
 from kakunin.catalog.models import Item, Template
 from kakunin.forms_xlsx.layout import (
     COLUMNS,

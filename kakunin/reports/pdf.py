@@ -9,7 +9,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
-from kakunin.assessments.sheet import attach_details, build_sheet
+from kakunin.assessments.page import attach_details
+from kakunin.assessments.sheet import build_sheet
 
 
 class FetchRefused(Exception):

@@ -8,6 +8,11 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from kakunin.assessments.page import register_details
+        from kakunin.reviews import details
+
+        register_details(details.attach)
+
         from kakunin.assessments.models import Verdict
         from kakunin.audit.words import register
 

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 from kakunin import access
 from kakunin.assessments.actions import TransitionRefused
 from kakunin.assessments.models import State, Verdict
-from kakunin.assessments.sheet import attach_details, build_sheet
-from kakunin.assessments.views import back_to_item
+from kakunin.assessments.page import attach_details
+from kakunin.assessments.sheet import build_sheet
+from kakunin.assessments.views import back_to_item, tell_refused
 from kakunin.core.text import BIDI_MESSAGE, plain_text_fields
 from kakunin.reviews import actions
 from kakunin.reviews.models import COMMENT_MAX_LENGTH
@@ -80,9 +81,7 @@ def _transition(request, pk: int, allowed, action, done: str):
     try:
         result = action(actor=request.user, assessment=assessment)
     except TransitionRefused as exc:
-        messages.error(request, str(exc))
-        for problem in exc.problems[:30]:
-            messages.error(request, problem)
+        tell_refused(request, exc)
         return redirect("assessments:detail", assessment.pk)
     messages.success(request, done)
     return redirect("assessments:detail", getattr(result, "pk", assessment.pk))

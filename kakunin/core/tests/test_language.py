@@ -122,6 +122,16 @@ class CatalogFilesTestCase(BaseTestCase):
                 missing += re.findall(r'^msgid "(.+)"$', out, re.M)
         self.assertEqual(missing, [], "messages without an English translation")
 
+    def test_the_jinja_templates_translate_literals_only(self):
+        """`make messages` reads jinja2/ as Django templates: it finds _("...") and
+        nothing more elaborate (a message with values would stay Japanese)."""
+        calls = []
+        for path in (Path(settings.BASE_DIR) / "jinja2").rglob("*.html"):
+            calls += re.findall(r"\b_\([^)]+\)", path.read_text(encoding="utf-8"))
+        self.assertTrue(calls)
+        odd = [c for c in calls if not re.fullmatch(r"""_\((\"[^\"]*\"|'[^']*')\)""", c)]
+        self.assertEqual(odd, [])
+
     def test_the_committed_mo_file_is_compiled_from_the_po_file(self):
         with tempfile.TemporaryDirectory() as tmp:
             mo = Path(tmp) / "django.mo"

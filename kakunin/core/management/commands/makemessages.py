@@ -7,7 +7,7 @@ translated when a page shows them, and skips what is not Kakunin's own text.
 from django.core.management.commands import makemessages
 
 # Not translated: tests, the benchmark, the deployment files, and what is not ours.
-IGNORED = [".venv", "var", "test-artifacts", "scripts", "*/tests/*", "jinja2", "conftest.py",
+IGNORED = [".venv", "var", "test-artifacts", "scripts", "*/tests/*", "conftest.py",
            "deploy", "kakunin/test.py", "kakunin/browser.py", "kakunin/testservers.py",
            "kakunin/scans/testsites.py"]  # fmt: skip
 

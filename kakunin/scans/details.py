@@ -1,0 +1,10 @@
+"""The automated check beside each answer of the assessment page (registered in apps.py)."""
+
+from kakunin.scans.results import by_item
+
+
+def attach(assessment, rows, window) -> None:
+    """The latest scan of the system; for an approved assessment, the one it was approved on."""
+    scans = by_item(assessment.system, before=assessment.approved_at)
+    for row in rows.values():
+        row.scan = scans.get(row.item.key)

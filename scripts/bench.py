@@ -49,8 +49,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-
 from kakunin.accounts.access import AnswerScope  # noqa: E402
+
 from kakunin.assessments.actions import update_answer  # noqa: E402
 from kakunin.forms_xlsx.actions import apply_plan, export_assessment  # noqa: E402
 from kakunin.forms_xlsx.importer import read_plan  # noqa: E402

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from django.http import Http404
 from django.middleware.csrf import get_token
-from django.template import engines
 from django.utils.safestring import SafeString, mark_safe
 
 from kakunin.assessments.forms import AnswerFields, AnswerForm, status_choices
@@ -28,6 +27,7 @@ from kakunin.assessments.models import (
     Verdict,
 )
 from kakunin.assessments.sheet import Row, Section, build_sheet
+from kakunin.core import jinja
 
 
 @dataclass(frozen=True)
@@ -148,14 +148,14 @@ def find(sections: list[Section], key: str) -> tuple[Row, Section]:
 def render(page: Page, rows_to_render: list[Row], **state) -> None:
     """Set row.html for each row. Jinja2 autoescapes everything it writes: the result
     is safe HTML for the Django template the rows go into."""
-    template = engines["jinja2"].env.get_template("assessments/item.html")
+    template = jinja.for_language().get_template("assessments/item.html")
     for row in rows_to_render:
         row.html = _safe(template.render(page=page, row=row, **state))
 
 
 def autosave(row: Row, *, saved: bool, errors: list[str]) -> SafeString:
     """The out-of-band pieces answering a save as one types (the text box stays)."""
-    template = engines["jinja2"].env.get_template("assessments/autosave.html")
+    template = jinja.for_language().get_template("assessments/autosave.html")
     return _safe(template.render(row=row, saved=saved, ok=not errors, errors=errors))
 
 

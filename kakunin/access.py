@@ -42,10 +42,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from kakunin.accounts.models import AccessRequest, Organisation, Role, User
+from kakunin.accounts.models import Organisation, Role, User
 from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.audit.middleware import client_ip
-from kakunin.systems.models import System
+from kakunin.systems.models import AccessRequest, System
 
 SEE_ALL = {Role.ADMIN, Role.REVIEWER, Role.AUDITOR}
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/", include("kakunin.reports.urls")),
     path("", include("kakunin.accounts.urls")),
     path("systems/", include("kakunin.systems.urls")),
+    path("", include("kakunin.systems.invitation_urls")),
     path("scans/", include("kakunin.scans.urls")),
     path("assessments/", include("kakunin.assessments.urls")),
     path("assessments/", include("kakunin.forms_xlsx.urls")),

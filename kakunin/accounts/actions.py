@@ -1,36 +1,21 @@
 """Issuing, changing and disabling accounts. Every change is audited."""
 
-import hashlib
 import secrets
 import string
-from datetime import timedelta
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from kakunin.accounts import logins
 from kakunin.accounts.models import (
-    AccessRequest,
-    Invitation,
     Organisation,
     PasswordHistory,
-    Role,
     User,
     UserSession,
 )
 from kakunin.audit.trail import diff, record
-from kakunin.core.times import local
-from kakunin.notifications.actions import email_address, notify
-from kakunin.systems.models import Membership
-
-
-class InvitationRefused(Exception):
-    pass
-
 
 # Readable one-time passwords: no 0/O or 1/l/I to misread over the phone.
 _ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
@@ -217,164 +202,15 @@ def complete_review(*, actor, listed: int) -> None:
     record("account_review.complete", actor=actor, changes={"listed": [None, listed]})
 
 
-INVITATION_HOURS = 72
-
-
-def _token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
-def invite(*, actor, system, organisation: Organisation, full_name: str, email: str) -> Invitation:
-    """Invite a vendor contact to a system by e-mail: a single-use link, valid 72 hours.
-    The account it creates belongs to the company and is given this system only.
-    The company must already be one of the system's vendors."""
-    if organisation.kind != Organisation.Kind.VENDOR:
-        raise InvitationRefused(_("招待できるのは事業者の組織の方だけです。"))
-    if not system.vendors.filter(pk=organisation.pk).exists():
-        raise InvitationRefused(
-            _(
-                "%(org)s はこのシステムの事業者ではありません。先に「システム情報を編集」で事業者に加えてください。"
-            )
-            % {"org": organisation.name}
-        )
-    if User.objects.filter(email__iexact=email).exists():
-        raise InvitationRefused(
-            _(
-                "このメールアドレスの利用者は既にいます（1人1ID）。「担当者を追加」からその方を追加してください。"
-            )
-        )
-    token, digest = _token()
-    invitation = Invitation.objects.create(
-        system=system,
-        organisation=organisation,
-        full_name=full_name,
-        email=email,
-        token_hash=digest,
-        invited_by=actor,
-        expires_at=timezone.now() + timedelta(hours=INVITATION_HOURS),
-    )
-    record(
-        "invitation.create",
-        invitation,
-        actor=actor,
-        changes={"email": [None, email], "system": [None, system.name]},
-    )
-    page = settings.SITE_URL.rstrip("/") + reverse("accounts:invitation")
-    email_address(
-        email,
-        "invitation",
-        {
-            "name": full_name,
-            "inviter": actor.full_name,
-            "department": system.department.name,
-            "system": system.name,
-            "expires": local(invitation.expires_at),
-            # The code after "#": never sent in a request line, so never in an access log.
-            "link": f"{page}#{token}",
-            "page": page,
-            "code": token,
-        },
-    )
-    return invitation
-
-
-def find_invitation(token: str) -> Invitation | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return (
-        Invitation.objects.select_related("system", "organisation")
-        .filter(token_hash=digest)
-        .first()
-    )
-
-
-@transaction.atomic
-def accept_invitation(*, invitation: Invitation, username: str, password: str) -> User:
-    """The invited person chooses an ID and a password; the link is then spent."""
-    current = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not current.usable:
-        raise InvitationRefused(_("この招待リンクは使用済みか、期限が切れています。"))
-    user = User(
-        username=username,
-        email=current.email,
-        full_name=current.full_name,
-        role=Role.VENDOR,
-        organisation=current.organisation,
-        issued_by=current.invited_by,
-        password_changed_at=timezone.now(),
-    )
+def create_user_with_password(*, data: dict, password: str, issued_by) -> User:
+    """An account whose person chose its password (an accepted invitation): no change
+    is due at the first login. Audited as created by the person."""
+    user = User(issued_by=issued_by, password_changed_at=timezone.now(), **data)
     user.set_password(password)
     user.save()
     PasswordHistory.objects.create(user=user, password=user.password)
-    current.accepted_at, current.user = timezone.now(), user
-    current.save(update_fields=["accepted_at", "user"])
-    record("invitation.accept", current, actor=user, changes={"user": [None, user.username]})
     record(
         "user.create", user, actor=user, changes={k: [None, v] for k, v in _snapshot(user).items()}
     )
-    # The inviting system only: the company's other systems need their own grant.
-    Membership.objects.create(system=current.system, user=user, granted_by=current.invited_by)
-    record(
-        "system.member_add",
-        current.system,
-        actor=user,
-        changes={"member": [None, str(user)], "invitation": [None, current.pk]},
-    )
     return user
-
-
-@transaction.atomic
-def request_access(*, actor, system, full_name: str, email: str, reason: str) -> AccessRequest:
-    """A vendor asks for a colleague; the owning department decides."""
-    access_request = AccessRequest.objects.create(
-        system=system,
-        organisation=actor.organisation,
-        requested_by=actor,
-        full_name=full_name,
-        email=email,
-        reason=reason,
-    )
-    record("access_request.create", access_request, actor=actor, changes={"email": [None, email]})
-    staff = User.objects.filter(
-        role=Role.DEPARTMENT, organisation=system.department_id, is_active=True
-    )
-    notify(
-        staff,
-        "access_request",
-        {
-            "actor": actor.full_name,
-            "organisation": actor.organisation.name,
-            "system": system.name,
-            "name": full_name,
-            "email": email,
-            "reason": reason,
-            "url": reverse("accounts:access_requests"),
-        },
-        url=reverse("accounts:access_requests"),
-    )
-    return access_request
-
-
-@transaction.atomic
-def decide_access_request(
-    *, actor, access_request: AccessRequest, approve: bool
-) -> Invitation | None:
-    current = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
-    if current.state != AccessRequest.State.PENDING:
-        raise InvitationRefused(_("この依頼は処理済みです。"))
-    current.state = AccessRequest.State.APPROVED if approve else AccessRequest.State.REJECTED
-    current.decided_by, current.decided_at = actor, timezone.now()
-    current.save(update_fields=["state", "decided_by", "decided_at"])
-    record(
-        "access_request.decide", current, actor=actor, changes={"state": ["pending", current.state]}
-    )
-    if not approve:
-        return None
-    return invite(
-        actor=actor,
-        system=current.system,
-        organisation=current.organisation,
-        full_name=current.full_name,
-        email=current.email,
-    )

@@ -11,7 +11,7 @@ class AccountsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from kakunin.accounts import checks, receivers  # noqa: F401
-        from kakunin.accounts.models import AccessRequest, Role, UserSession
+        from kakunin.accounts.models import Role, UserSession
         from kakunin.audit.words import register
 
         register(
@@ -35,10 +35,6 @@ class AccountsConfig(AppConfig):
                 "user.password_change": _("パスワードの変更"),
                 "user.password_expired": _("パスワードの有効期限切れ"),
                 "organisation.create": _("組織の登録"),
-                "invitation.create": _("事業者の担当者の招待"),
-                "invitation.accept": _("招待の受諾"),
-                "access_request.create": _("利用者追加の依頼"),
-                "access_request.decide": _("利用者追加の依頼への判断"),
                 "account_review.complete": _("アカウントの棚卸しの完了"),
             },
             fields={
@@ -63,7 +59,6 @@ class AccountsConfig(AppConfig):
             },
             values={
                 "role": dict(Role.choices),
-                "state": dict(AccessRequest.State.choices),
                 "type": {"totp": "TOTP", "recovery_codes": _("回復コード")},
                 "reason": {
                     **dict(UserSession.End.choices),

@@ -5,7 +5,6 @@ from allauth.mfa.base.forms import AuthenticateForm
 from allauth.mfa.totp import forms as allauth_totp_forms
 from allauth.mfa.totp.internal import auth as totp_auth
 from django import forms
-from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.signals import user_login_failed
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -191,90 +190,3 @@ class ActivateTOTPForm(allauth_totp_forms.ActivateTOTPForm):
         self.user = kwargs.pop("user")
         forms.Form.__init__(self, *args, **kwargs)
         self.secret = totp_auth.get_totp_secret(regenerate=False)
-
-
-class InviteForm(forms.Form):
-    full_name = forms.CharField(label=_("氏名"), max_length=100)
-    email = forms.EmailField(label=_("メールアドレス"), max_length=254)
-    organisation = forms.ModelChoiceField(
-        label=_("事業者"),
-        queryset=Organisation.objects.none(),
-        help_text=_(
-            "このシステムの事業者から選びます。事業者の追加は「システム情報を編集」で行います。"
-        ),
-    )
-
-    def __init__(self, *args, system, **kwargs):
-        super().__init__(*args, **kwargs)
-        plain_text_fields(self)
-        self.fields["organisation"].queryset = system.vendors.all()
-
-
-class MemberForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("担当者"), queryset=User.objects.none())
-
-    def __init__(self, *args, people, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = people
-        self.fields["user"].label_from_instance = lambda u: f"{u.full_name}（{u.organisation}）"
-
-
-class InvitationCodeForm(forms.Form):
-    code = forms.CharField(label=_("招待コード"), max_length=100)
-
-
-class AcceptInvitationForm(forms.Form):
-    username = forms.CharField(label=_("ユーザID"), max_length=150, validators=[username_validator])
-    password1 = forms.CharField(label=_("パスワード"), max_length=4096, widget=forms.PasswordInput)
-    password2 = forms.CharField(
-        label=_("パスワード（確認）"), max_length=4096, widget=forms.PasswordInput
-    )
-
-    def __init__(self, *args, invitation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.invitation = invitation
-
-    def clean_username(self):
-        username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
-            raise forms.ValidationError(_("このユーザIDは既に使われています。"))
-        if GENERIC_ID.match(username):
-            raise forms.ValidationError(
-                _(
-                    "共用・テスト用と紛らわしいIDは使えません。本人が分かるIDにしてください（1人1ID）。"
-                )
-            )
-        return username
-
-    def clean(self):
-        data = super().clean()
-        p1, p2 = data.get("password1"), data.get("password2")
-        if p1 and p1 != p2:
-            self.add_error("password2", _("パスワードが一致しません。"))
-        elif p1:
-            person = User(
-                username=data.get("username", ""),
-                email=self.invitation.email,
-                full_name=self.invitation.full_name,
-            )
-            try:
-                validate_password(p1, person)
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
-        return data
-
-
-class AccessRequestForm(forms.Form):
-    full_name = forms.CharField(label=_("追加する方の氏名"), max_length=100)
-    email = forms.EmailField(label=_("メールアドレス"), max_length=254)
-    reason = forms.CharField(label=_("理由"), max_length=500)
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("このメールアドレスの利用者は既にいます（1人1ID）。"))
-        return email
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        plain_text_fields(self)

@@ -6,7 +6,6 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
@@ -145,66 +144,6 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {local(self.created_at, '%Y-%m-%d')}"
-
-
-class Invitation(models.Model):
-    """A vendor contact invited to a system by e-mail: a single-use link, valid 72 hours.
-    Only the SHA-256 of the token is stored."""
-
-    system = models.ForeignKey(
-        "systems.System", on_delete=models.CASCADE, related_name="invitations"
-    )
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    full_name = models.CharField(_("氏名"), max_length=100)
-    email = models.EmailField(_("メールアドレス"))
-    token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    user = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.full_name} <{self.email}> → {self.system}"
-
-    @property
-    def usable(self) -> bool:
-        return self.accepted_at is None and timezone.now() < self.expires_at
-
-
-class AccessRequest(models.Model):
-    """A vendor asks for a colleague to be added; the ward decides (one ID per person)."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("承認待ち")
-        APPROVED = "approved", pgettext_lazy("request state", "承認")
-        REJECTED = "rejected", _("却下")
-
-    system = models.ForeignKey(
-        "systems.System", on_delete=models.CASCADE, related_name="access_requests"
-    )
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    full_name = models.CharField(_("氏名"), max_length=100)
-    email = models.EmailField(_("メールアドレス"))
-    reason = models.CharField(_("理由"), max_length=500)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
-    decided_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.full_name} ({self.get_state_display()})"
 
 
 class UserSessionQuerySet(models.QuerySet):

@@ -18,10 +18,4 @@ urlpatterns = [
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/<int:pk>/end/", views.end_session, name="end_session"),
     path("sessions/end-others/", views.end_other_sessions, name="end_other_sessions"),
-    path("systems/<int:pk>/invite/", views.invite, name="invite"),
-    path("systems/<int:pk>/access-requests/", views.request_access, name="request_access"),
-    path("invite/accept/", views.accept_invitation, name="accept_invitation"),
-    path("invite/", views.invitation, name="invitation"),
-    path("access-requests/", views.access_requests, name="access_requests"),
-    path("access-requests/<int:pk>/", views.decide_access_request, name="decide_access_request"),
 ]

@@ -1,10 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -12,17 +10,13 @@ from django.views.i18n import set_language as django_set_language
 from kakunin import access
 from kakunin.accounts import actions, lockout, logins
 from kakunin.accounts.forms import (
-    AcceptInvitationForm,
-    AccessRequestForm,
     DisableForm,
-    InvitationCodeForm,
-    InviteForm,
     OrganisationForm,
     ReviewForm,
     UnlockForm,
     UserForm,
 )
-from kakunin.accounts.models import AccessRequest, Invitation, Organisation, User, UserSession
+from kakunin.accounts.models import Organisation, User, UserSession
 from kakunin.accounts.review import last_completed, review
 from kakunin.accounts.security import effective_settings
 
@@ -182,131 +176,6 @@ def security_settings(request):
     """The settings that make Kakunin pass its own checklist, as they are in force."""
     access.require_user_admin(request)
     return render(request, "accounts/settings.html", {"rows": effective_settings()})
-
-
-# --- Invitations and access requests -------------------------------------------
-
-INVITATION_SESSION_KEY = "kakunin.invitation"
-
-
-@require_POST
-def invite(request, pk: int):
-    system = access.get_system_for_user(request, pk)
-    access.require(access.can_invite(request.user, system))
-    form = InviteForm(request.POST, system=system)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-        return redirect("systems:detail", system.pk)
-    data = form.cleaned_data
-    try:
-        actions.invite(
-            actor=request.user,
-            system=system,
-            organisation=data["organisation"],
-            full_name=data["full_name"],
-            email=data["email"],
-        )
-    except actions.InvitationRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            _("%(email)s に招待メールを送りました（72時間有効）。") % {"email": data["email"]},
-        )
-    return redirect("systems:detail", system.pk)
-
-
-@login_not_required
-def invitation(request):
-    """Where the e-mailed link leads: /invite/#CODE. Browsers never send what follows
-    "#", so the code is in no request line and no access log (nginx, gunicorn); the
-    page's script posts it from here, or the person types the code the mail gives.
-    Once checked, the invitation is remembered in the session only."""
-    form = InvitationCodeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        found = actions.find_invitation(form.data.get("code", "").strip()[:100])
-        if found is None or not found.usable:
-            return render(request, "accounts/invitation_invalid.html", status=410)
-        request.session[INVITATION_SESSION_KEY] = found.pk
-        return redirect("accounts:accept_invitation")
-    return render(request, "accounts/invitation_open.html", {"form": form})
-
-
-@login_not_required
-def accept_invitation(request):
-    pending = (
-        Invitation.objects.filter(pk=request.session.get(INVITATION_SESSION_KEY))
-        .select_related("system")
-        .first()
-    )
-    if pending is None or not pending.usable:
-        return render(request, "accounts/invitation_invalid.html", status=410)
-    form = AcceptInvitationForm(
-        request.POST if request.method == "POST" else None, invitation=pending
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = actions.accept_invitation(
-                invitation=pending,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password1"],
-            )
-        except actions.InvitationRefused:
-            return render(request, "accounts/invitation_invalid.html", status=410)
-        request.session.pop(INVITATION_SESSION_KEY, None)
-        login(request, user, backend="kakunin.accounts.backends.AuthenticationBackend")
-        messages.success(
-            request,
-            _("ようこそ。二要素認証（TOTP）の登録をお勧めします（メニューの「二要素認証」）。"),
-        )
-        latest = pending.system.assessments.order_by("-created_at").first()
-        return redirect(
-            latest.get_absolute_url()
-            if latest
-            else reverse("systems:detail", args=[pending.system_id])
-        )
-    return render(request, "accounts/accept_invitation.html", {"form": form, "invitation": pending})
-
-
-@require_POST
-def request_access(request, pk: int):
-    system = access.get_system_for_user(request, pk)
-    access.require(access.can_request_access(request.user, system))
-    form = AccessRequestForm(request.POST)
-    if form.is_valid():
-        actions.request_access(actor=request.user, system=system, **form.cleaned_data)
-        messages.success(request, _("追加を依頼しました。区の承認後、招待メールが届きます。"))
-    else:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-    return redirect("systems:detail", system.pk)
-
-
-def access_requests(request):
-    """Requests for the systems this user may edit (department staff, reviewers)."""
-    access.require(access.can_decide_access_requests(request.user))
-    pending = AccessRequest.objects.filter(
-        system__in=access.editable_systems(request.user)
-    ).select_related("system", "requested_by", "organisation")
-    return render(request, "accounts/access_requests.html", {"requests": pending[:200]})
-
-
-@require_POST
-def decide_access_request(request, pk: int):
-    access_request = access.get_access_request_for_user(request, pk)
-    approve = request.POST.get("decision") == "approve"
-    try:
-        actions.decide_access_request(
-            actor=request.user, access_request=access_request, approve=approve
-        )
-    except actions.InvitationRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, _("承認し、招待メールを送りました。") if approve else _("却下しました。")
-        )
-    return redirect("accounts:access_requests")
 
 
 @login_not_required

@@ -8,6 +8,11 @@ class AssessmentsConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from kakunin.assessments import panels
+        from kakunin.systems.panels import register_panel
+
+        register_panel(10, panels.system_panel)
+
         from kakunin.assessments.models import AnswerRevision, State, Status
         from kakunin.audit.words import register
 

@@ -5,6 +5,7 @@ from kakunin.assessments import views
 app_name = "assessments"
 urlpatterns = [
     path("", views.assessment_list, name="list"),
+    path("new/for-system/<int:pk>/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/due-date/", views.due_date, name="due_date"),

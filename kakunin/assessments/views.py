@@ -9,7 +9,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
 from kakunin.assessments import actions, page
-from kakunin.assessments.forms import AnswerForm, AssessmentFilter, DueDateForm
+from kakunin.assessments.forms import (
+    AnswerForm,
+    AssessmentCreateForm,
+    AssessmentFilter,
+    DueDateForm,
+)
 from kakunin.assessments.models import AnswerRevision, State, Status, Verdict
 from kakunin.assessments.sheet import totals
 from kakunin.audit.trail import record_view
@@ -244,3 +249,21 @@ def assessment_list(request):
         {"form": form, "page": page, "query": query.urlencode()},
         status=status,
     )
+
+
+@require_POST
+def create(request, pk: int):
+    """A new assessment of the system `pk` (the form is on the system's page)."""
+    system = access.get_rw_system_for_user(request, pk)
+    form = AssessmentCreateForm(request.POST, system=system)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("systems:detail", system.pk)
+    assessment = actions.create_assessment(actor=request.user, system=system, **form.action_args())
+    if form.cleaned_data.get("due_date"):
+        actions.set_due_date(
+            actor=request.user, assessment=assessment, due_date=form.cleaned_data["due_date"]
+        )
+    messages.success(request, _("確認票を作成しました。"))
+    return redirect("assessments:detail", assessment.pk)

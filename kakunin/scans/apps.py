@@ -8,6 +8,11 @@ class ScansConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from kakunin.scans import panels
+        from kakunin.systems.panels import register_panel
+
+        register_panel(20, panels.system_panel)
+
         from kakunin.assessments.page import register_details
         from kakunin.scans import details
 

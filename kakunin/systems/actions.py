@@ -1,17 +1,30 @@
 """Registering and changing systems, and who works on them. Each change is audited
 in the same transaction."""
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kakunin.accounts.actions import create_organisation
-from kakunin.accounts.models import Organisation
+from kakunin.accounts.actions import create_organisation, create_user_with_password
+from kakunin.accounts.models import Organisation, Role, User
 from kakunin.audit.trail import diff, record
-from kakunin.systems.models import Membership, System
+from kakunin.core.times import local
+from kakunin.notifications.actions import email_address, notify
+from kakunin.systems.models import AccessRequest, Invitation, Membership, System
 
 
 class MembershipRefused(Exception):
     """The person cannot be given the system (the reason is in the message)."""
+
+
+class InvitationRefused(Exception):
+    """The invitation cannot be sent or accepted (the reason is in the message)."""
 
 
 def _with_new_vendor(actor, vendors, new_vendor: str) -> list:
@@ -78,3 +91,159 @@ def remove_member(*, actor, system: System, user) -> bool:
     if deleted:
         record("system.member_remove", system, actor=actor, changes={"member": [str(user), None]})
     return bool(deleted)
+
+
+INVITATION_HOURS = 72
+
+
+def _token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invite(*, actor, system, organisation: Organisation, full_name: str, email: str) -> Invitation:
+    """Invite a vendor contact to a system by e-mail: a single-use link, valid 72 hours.
+    The account it creates belongs to the company and is given this system only.
+    The company must already be one of the system's vendors."""
+    if organisation.kind != Organisation.Kind.VENDOR:
+        raise InvitationRefused(_("招待できるのは事業者の組織の方だけです。"))
+    if not system.vendors.filter(pk=organisation.pk).exists():
+        raise InvitationRefused(
+            _(
+                "%(org)s はこのシステムの事業者ではありません。先に「システム情報を編集」で事業者に加えてください。"
+            )
+            % {"org": organisation.name}
+        )
+    if User.objects.filter(email__iexact=email).exists():
+        raise InvitationRefused(
+            _(
+                "このメールアドレスの利用者は既にいます（1人1ID）。「担当者を追加」からその方を追加してください。"
+            )
+        )
+    token, digest = _token()
+    invitation = Invitation.objects.create(
+        system=system,
+        organisation=organisation,
+        full_name=full_name,
+        email=email,
+        token_hash=digest,
+        invited_by=actor,
+        expires_at=timezone.now() + timedelta(hours=INVITATION_HOURS),
+    )
+    record(
+        "invitation.create",
+        invitation,
+        actor=actor,
+        changes={"email": [None, email], "system": [None, system.name]},
+    )
+    page = settings.SITE_URL.rstrip("/") + reverse("invitations:open")
+    email_address(
+        email,
+        "invitation",
+        {
+            "name": full_name,
+            "inviter": actor.full_name,
+            "department": system.department.name,
+            "system": system.name,
+            "expires": local(invitation.expires_at),
+            # The code after "#": never sent in a request line, so never in an access log.
+            "link": f"{page}#{token}",
+            "page": page,
+            "code": token,
+        },
+    )
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation | None:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    return (
+        Invitation.objects.select_related("system", "organisation")
+        .filter(token_hash=digest)
+        .first()
+    )
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, username: str, password: str) -> User:
+    """The invited person chooses an ID and a password; the link is then spent."""
+    current = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not current.usable:
+        raise InvitationRefused(_("この招待リンクは使用済みか、期限が切れています。"))
+    data = {
+        "username": username,
+        "email": current.email,
+        "full_name": current.full_name,
+        "role": Role.VENDOR,
+        "organisation": current.organisation,
+    }
+    user = create_user_with_password(data=data, password=password, issued_by=current.invited_by)
+    current.accepted_at, current.user = timezone.now(), user
+    current.save(update_fields=["accepted_at", "user"])
+    record("invitation.accept", current, actor=user, changes={"user": [None, user.username]})
+    # The inviting system only: the company's other systems need their own grant.
+    Membership.objects.create(system=current.system, user=user, granted_by=current.invited_by)
+    record(
+        "system.member_add",
+        current.system,
+        actor=user,
+        changes={"member": [None, str(user)], "invitation": [None, current.pk]},
+    )
+    return user
+
+
+@transaction.atomic
+def request_access(*, actor, system, full_name: str, email: str, reason: str) -> AccessRequest:
+    """A vendor asks for a colleague; the owning department decides."""
+    access_request = AccessRequest.objects.create(
+        system=system,
+        organisation=actor.organisation,
+        requested_by=actor,
+        full_name=full_name,
+        email=email,
+        reason=reason,
+    )
+    record("access_request.create", access_request, actor=actor, changes={"email": [None, email]})
+    staff = User.objects.filter(
+        role=Role.DEPARTMENT, organisation=system.department_id, is_active=True
+    )
+    notify(
+        staff,
+        "access_request",
+        {
+            "actor": actor.full_name,
+            "organisation": actor.organisation.name,
+            "system": system.name,
+            "name": full_name,
+            "email": email,
+            "reason": reason,
+            "url": reverse("invitations:requests"),
+        },
+        url=reverse("invitations:requests"),
+    )
+    return access_request
+
+
+@transaction.atomic
+def decide_access_request(
+    *, actor, access_request: AccessRequest, approve: bool
+) -> Invitation | None:
+    current = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+    if current.state != AccessRequest.State.PENDING:
+        raise InvitationRefused(_("この依頼は処理済みです。"))
+    current.state = AccessRequest.State.APPROVED if approve else AccessRequest.State.REJECTED
+    current.decided_by, current.decided_at = actor, timezone.now()
+    current.save(update_fields=["state", "decided_by", "decided_at"])
+    record(
+        "access_request.decide", current, actor=actor, changes={"state": ["pending", current.state]}
+    )
+    if not approve:
+        return None
+    return invite(
+        actor=actor,
+        system=current.system,
+        organisation=current.organisation,
+        full_name=current.full_name,
+        email=current.email,
+    )

@@ -9,7 +9,7 @@ class SystemsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from kakunin.audit.words import register
-        from kakunin.systems.models import AssetCategory
+        from kakunin.systems.models import AccessRequest, AssetCategory
 
         register(
             actions={
@@ -17,6 +17,10 @@ class SystemsConfig(AppConfig):
                 "system.update": _("システム情報の変更"),
                 "system.member_add": _("担当者の追加"),
                 "system.member_remove": _("担当者の削除"),
+                "invitation.create": _("事業者の担当者の招待"),
+                "invitation.accept": _("招待の受諾"),
+                "access_request.create": _("利用者追加の依頼"),
+                "access_request.decide": _("利用者追加の依頼への判断"),
             },
             fields={
                 "name": _("名称"),
@@ -36,5 +40,8 @@ class SystemsConfig(AppConfig):
                 "members": _("担当者"),
                 "invitation": _("招待"),
             },
-            values={"asset_categories": dict(AssetCategory.choices)},
+            values={
+                "asset_categories": dict(AssetCategory.choices),
+                "state": dict(AccessRequest.State.choices),
+            },
         )

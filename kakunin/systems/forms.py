@@ -1,8 +1,10 @@
 from django import forms
+from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from kakunin import access
-from kakunin.accounts.models import Organisation
+from kakunin.accounts.forms import username_validator
+from kakunin.accounts.models import Organisation, User
+from kakunin.accounts.review import GENERIC_ID
 from kakunin.core.text import plain_text_fields
 from kakunin.systems.models import AssetCategory, System
 
@@ -69,11 +71,10 @@ class SystemForm(forms.ModelForm):
             "asset_notes": _("項目1「取り扱う情報」: データ項目を具体的に。"),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, departments, **kwargs):
+        """`departments`: those the person may register a system for (the gate decides)."""
         super().__init__(*args, **kwargs)
         plain_text_fields(self)
-        # Department staff register systems for their own department only.
-        departments = access.departments_for(user)
         if departments.count() == 1:
             self.fields["department"].initial = departments.get().pk
         self.fields["department"].queryset = departments
@@ -130,3 +131,90 @@ class SystemFilter(forms.Form):
         if data.get("serves_web"):
             qs = qs.filter(serves_web=True)
         return qs.order_by(*self.SORTS.get(data.get("sort") or "name", self.SORTS["name"]))
+
+
+class InviteForm(forms.Form):
+    full_name = forms.CharField(label=_("氏名"), max_length=100)
+    email = forms.EmailField(label=_("メールアドレス"), max_length=254)
+    organisation = forms.ModelChoiceField(
+        label=_("事業者"),
+        queryset=Organisation.objects.none(),
+        help_text=_(
+            "このシステムの事業者から選びます。事業者の追加は「システム情報を編集」で行います。"
+        ),
+    )
+
+    def __init__(self, *args, system, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_text_fields(self)
+        self.fields["organisation"].queryset = system.vendors.all()
+
+
+class MemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("担当者"), queryset=User.objects.none())
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
+        self.fields["user"].label_from_instance = lambda u: f"{u.full_name}（{u.organisation}）"
+
+
+class InvitationCodeForm(forms.Form):
+    code = forms.CharField(label=_("招待コード"), max_length=100)
+
+
+class AcceptInvitationForm(forms.Form):
+    username = forms.CharField(label=_("ユーザID"), max_length=150, validators=[username_validator])
+    password1 = forms.CharField(label=_("パスワード"), max_length=4096, widget=forms.PasswordInput)
+    password2 = forms.CharField(
+        label=_("パスワード（確認）"), max_length=4096, widget=forms.PasswordInput
+    )
+
+    def __init__(self, *args, invitation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("このユーザIDは既に使われています。"))
+        if GENERIC_ID.match(username):
+            raise forms.ValidationError(
+                _(
+                    "共用・テスト用と紛らわしいIDは使えません。本人が分かるIDにしてください（1人1ID）。"
+                )
+            )
+        return username
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p1 != p2:
+            self.add_error("password2", _("パスワードが一致しません。"))
+        elif p1:
+            person = User(
+                username=data.get("username", ""),
+                email=self.invitation.email,
+                full_name=self.invitation.full_name,
+            )
+            try:
+                validate_password(p1, person)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class AccessRequestForm(forms.Form):
+    full_name = forms.CharField(label=_("追加する方の氏名"), max_length=100)
+    email = forms.EmailField(label=_("メールアドレス"), max_length=254)
+    reason = forms.CharField(label=_("理由"), max_length=500)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("このメールアドレスの利用者は既にいます（1人1ID）。"))
+        return email
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_text_fields(self)

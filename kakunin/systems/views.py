@@ -1,21 +1,29 @@
 from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kakunin import access
-from kakunin.accounts.forms import AccessRequestForm, InviteForm, MemberForm
 from kakunin.accounts.models import User
-from kakunin.assessments.actions import create_assessment as create_assessment_action
-from kakunin.assessments.actions import set_due_date
-from kakunin.assessments.forms import AssessmentCreateForm
 from kakunin.audit.trail import record_view
 from kakunin.catalog.models import Template
-from kakunin.scans.results import latest_scan
 from kakunin.systems import actions
-from kakunin.systems.forms import SystemFilter, SystemForm
+from kakunin.systems.forms import (
+    AcceptInvitationForm,
+    AccessRequestForm,
+    InvitationCodeForm,
+    InviteForm,
+    MemberForm,
+    SystemFilter,
+    SystemForm,
+)
+from kakunin.systems.models import AccessRequest, Invitation
+from kakunin.systems.panels import render_panels
 
 
 def index(request):
@@ -40,7 +48,10 @@ def index(request):
 
 def create(request):
     access.require(access.can_create_system(request.user))
-    form = SystemForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = SystemForm(
+        request.POST if request.method == "POST" else None,
+        departments=access.departments_for(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         system = actions.create_system(
             actor=request.user,
@@ -60,14 +71,15 @@ def detail(request, pk: int):
     applicability = []
     if template:
         applicability = [(item, template.evaluate(item, system)) for item in template.items.all()]
+    can_edit = access.can_edit_system(request.user, system)
     ctx = {
         "system": system,
         "template": template,
         "applicability": applicability,
         "n_applicable": sum(1 for _item, a in applicability if a.applies),
-        "assessments": system.assessments.select_related("template"),
-        "can_edit": access.can_edit_system(request.user, system),
-        "assessment_form": AssessmentCreateForm(system=system),
+        "can_edit": can_edit,
+        # The assessments, the automated checks...: the apps above systems draw them.
+        "panels": render_panels(request, system, can_edit=can_edit),
         "can_invite": access.can_invite(request.user, system),
         "can_grant": access.can_grant(request.user, system),
         "can_request_access": access.can_request_access(request.user, system),
@@ -79,8 +91,6 @@ def detail(request, pk: int):
         ],
         "access_request_form": AccessRequestForm(),
         "invitations": system.invitations.select_related("invited_by", "organisation")[:20],
-        "scan_targets": system.scan_targets.count(),
-        "last_scan": latest_scan(system),
     }
     return render(request, "systems/detail.html", ctx)
 
@@ -88,7 +98,9 @@ def detail(request, pk: int):
 def edit(request, pk: int):
     system = access.get_rw_system_for_user(request, pk)
     form = SystemForm(
-        request.POST if request.method == "POST" else None, instance=system, user=request.user
+        request.POST if request.method == "POST" else None,
+        instance=system,
+        departments=access.departments_for(request.user),
     )
     if request.method == "POST" and form.is_valid():
         changed = actions.update_system(
@@ -102,23 +114,6 @@ def edit(request, pk: int):
             messages.success(request, _("システムの情報を更新しました。適用項目を再評価しました。"))
         return redirect("systems:detail", system.pk)
     return render(request, "systems/form.html", {"form": form, "system": system})
-
-
-@require_POST
-def create_assessment(request, pk: int):
-    system = access.get_rw_system_for_user(request, pk)
-    form = AssessmentCreateForm(request.POST, system=system)
-    if not form.is_valid():
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
-        return redirect("systems:detail", system.pk)
-    assessment = create_assessment_action(actor=request.user, system=system, **form.action_args())
-    if form.cleaned_data.get("due_date"):
-        set_due_date(
-            actor=request.user, assessment=assessment, due_date=form.cleaned_data["due_date"]
-        )
-    messages.success(request, _("確認票を作成しました。"))
-    return redirect("assessments:detail", assessment.pk)
 
 
 @require_POST
@@ -147,3 +142,128 @@ def remove_member(request, pk: int, user_pk: int):
     actions.remove_member(actor=request.user, system=system, user=person)
     messages.success(request, _("%(name)s を担当者から外しました。") % {"name": person})
     return redirect("systems:detail", system.pk)
+
+
+# --- Invitations and access requests -------------------------------------------
+
+INVITATION_SESSION_KEY = "kakunin.invitation"
+
+
+@require_POST
+def invite(request, pk: int):
+    system = access.get_system_for_user(request, pk)
+    access.require(access.can_invite(request.user, system))
+    form = InviteForm(request.POST, system=system)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("systems:detail", system.pk)
+    data = form.cleaned_data
+    try:
+        actions.invite(
+            actor=request.user,
+            system=system,
+            organisation=data["organisation"],
+            full_name=data["full_name"],
+            email=data["email"],
+        )
+    except actions.InvitationRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(email)s に招待メールを送りました（72時間有効）。") % {"email": data["email"]},
+        )
+    return redirect("systems:detail", system.pk)
+
+
+@login_not_required
+def invitation(request):
+    """Where the e-mailed link leads: /invite/#CODE. Browsers never send what follows
+    "#", so the code is in no request line and no access log (nginx, gunicorn); the
+    page's script posts it from here, or the person types the code the mail gives.
+    Once checked, the invitation is remembered in the session only."""
+    form = InvitationCodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        found = actions.find_invitation(form.data.get("code", "").strip()[:100])
+        if found is None or not found.usable:
+            return render(request, "systems/invitation_invalid.html", status=410)
+        request.session[INVITATION_SESSION_KEY] = found.pk
+        return redirect("invitations:accept")
+    return render(request, "systems/invitation_open.html", {"form": form})
+
+
+@login_not_required
+def accept_invitation(request):
+    pending = (
+        Invitation.objects.filter(pk=request.session.get(INVITATION_SESSION_KEY))
+        .select_related("system")
+        .first()
+    )
+    if pending is None or not pending.usable:
+        return render(request, "systems/invitation_invalid.html", status=410)
+    form = AcceptInvitationForm(
+        request.POST if request.method == "POST" else None, invitation=pending
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = actions.accept_invitation(
+                invitation=pending,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+        except actions.InvitationRefused:
+            return render(request, "systems/invitation_invalid.html", status=410)
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        login(request, user, backend="kakunin.accounts.backends.AuthenticationBackend")
+        messages.success(
+            request,
+            _("ようこそ。二要素認証（TOTP）の登録をお勧めします（メニューの「二要素認証」）。"),
+        )
+        latest = pending.system.assessments.order_by("-created_at").first()
+        return redirect(
+            latest.get_absolute_url()
+            if latest
+            else reverse("systems:detail", args=[pending.system_id])
+        )
+    return render(request, "systems/accept_invitation.html", {"form": form, "invitation": pending})
+
+
+@require_POST
+def request_access(request, pk: int):
+    system = access.get_system_for_user(request, pk)
+    access.require(access.can_request_access(request.user, system))
+    form = AccessRequestForm(request.POST)
+    if form.is_valid():
+        actions.request_access(actor=request.user, system=system, **form.cleaned_data)
+        messages.success(request, _("追加を依頼しました。区の承認後、招待メールが届きます。"))
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("systems:detail", system.pk)
+
+
+def access_requests(request):
+    """Requests for the systems this user may edit (department staff, reviewers)."""
+    access.require(access.can_decide_access_requests(request.user))
+    pending = AccessRequest.objects.filter(
+        system__in=access.editable_systems(request.user)
+    ).select_related("system", "requested_by", "organisation")
+    return render(request, "systems/access_requests.html", {"requests": pending[:200]})
+
+
+@require_POST
+def decide_access_request(request, pk: int):
+    access_request = access.get_access_request_for_user(request, pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        actions.decide_access_request(
+            actor=request.user, access_request=access_request, approve=approve
+        )
+    except actions.InvitationRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("承認し、招待メールを送りました。") if approve else _("却下しました。")
+        )
+    return redirect("invitations:requests")

@@ -11,12 +11,13 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from kakunin.accounts.models import AccessRequest, UserSession
+from kakunin.accounts.models import UserSession
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.models import FormImport
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.notifications.models import Notification
 from kakunin.scans.models import Authorisation
+from kakunin.systems.models import AccessRequest
 from kakunin.test import BaseTestCase, make_scan, make_user
 
 # bella works for Alpha, the system's vendor, but was never given the system.
@@ -85,13 +86,13 @@ MATRIX = {
     "accounts:sessions": [("get", [], {}, EVERYONE)],
     "accounts:end_session": [("post", ["alices_session"], {}, OWN_SESSION_POST)],
     "accounts:end_other_sessions": [("post", [], {}, EVERYONE_POST)],
-    "accounts:invite": [("post", ["s"], {}, EDIT_SYSTEM_POST)],
-    "accounts:request_access": [("post", ["s"], {}, MEMBER_POST)],
-    "accounts:invitation": [("get", [], {}, NO_LOGIN_NEEDED)],
-    "accounts:accept_invitation": [("get", [], {}, GONE)],
-    "accounts:access_requests": [("get", [], {}, ACCESS_REQUESTS)],
+    "systems:invite": [("post", ["s"], {}, EDIT_SYSTEM_POST)],
+    "systems:request_access": [("post", ["s"], {}, MEMBER_POST)],
+    "invitations:open": [("get", [], {}, NO_LOGIN_NEEDED)],
+    "invitations:accept": [("get", [], {}, GONE)],
+    "invitations:requests": [("get", [], {}, ACCESS_REQUESTS)],
     # A request of a system the user may not manage is a 404, never a 403 (it exists).
-    "accounts:decide_access_request": [("post", ["access_request"], {}, DECIDE_ACCESS_REQUEST)],
+    "invitations:decide": [("post", ["access_request"], {}, DECIDE_ACCESS_REQUEST)],
     "systems:index": [("get", [], {}, EVERYONE)],
     "systems:create": [("get", [], {}, CREATE_SYSTEM)],
     "systems:detail": [("get", ["s"], {}, SEE_SYSTEM)],
@@ -99,7 +100,7 @@ MATRIX = {
         ("get", ["s"], {}, EDIT_SYSTEM),
         ("post", ["s"], {"name": ""}, EDIT_SYSTEM),
     ],
-    "systems:create_assessment": [("post", ["s"], {}, EDIT_SYSTEM_POST)],
+    "assessments:create": [("post", ["s"], {}, EDIT_SYSTEM_POST)],
     "systems:add_member": [("post", ["s"], {"user": "bella"}, EDIT_SYSTEM_POST)],
     "systems:remove_member": [("post", ["s", "bob"], {}, EDIT_SYSTEM_POST)],
     "scans:system": [("get", ["s"], {}, SEE_SYSTEM)],
@@ -255,7 +256,7 @@ class AccessMatrixTestCase(BaseTestCase):
         self.assertRedirects(r, reverse("account_login") + f"?next=/systems/{self.system.pk}/")
 
     def test_create_assessment_follows_the_edit_rule(self):
-        url = reverse("systems:create_assessment", args=[self.system.pk])
+        url = reverse("assessments:create", args=[self.system.pk])
         for year, persona in enumerate(PERSONAS, start=2030):
             with self.subTest(persona=persona):
                 self.login(persona)
@@ -285,7 +286,7 @@ class AccessMatrixTestCase(BaseTestCase):
         """It answered 403 (so it exists) before; now as if there were none."""
         request = AccessRequest.objects.get()
         self.login("dave")
-        url = reverse("accounts:decide_access_request", args=[request.pk])
+        url = reverse("invitations:decide", args=[request.pk])
         self.assertEqual(self.client.post(url, {"decision": "approve"}).status_code, 404)
         self.assertEqual(self.client.post(url.replace(str(request.pk), "999999")).status_code, 404)
         request.refresh_from_db()

@@ -15,7 +15,7 @@ class YearlyAssessmentTestCase(ApprovedTestCase):
         data = {"phase": "operation", "fiscal_year": "2027", "template": self.template.pk}
         if carry:
             data["carry_over"] = "on"
-        self.client.post(reverse("systems:create_assessment", args=[self.system.pk]), data)
+        self.client.post(reverse("assessments:create", args=[self.system.pk]), data)
         return Assessment.objects.get(fiscal_year=2027)
 
     def test_last_years_approved_answers_are_the_starting_point(self):

@@ -117,7 +117,7 @@ class LinksTestCase(BaseTestCase):
             reverse("forms_xlsx:upload", args=[a]),
             reverse("notifications:index"),
             reverse("accounts:sessions"),
-            reverse("accounts:access_requests"),
+            reverse("invitations:requests"),
             reverse("audit:events"),
             reverse("monitoring:alerts"),
             reverse("accounts:users"),

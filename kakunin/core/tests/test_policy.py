@@ -26,7 +26,8 @@ PUBLIC = {
     "account_inactive", "account_email_verification_sent", "account_confirm_email",
     "account_verify_email_code", "mfa_authenticate", "mfa_trust", "account_login_code",
     "account_complete_password_reset", "account_password_reset_completed",
-    "set_language", "healthz", "account_logout", "invitation", "accept_invitation",
+    "set_language", "healthz", "account_logout",
+    "open", "accept",  # invitations:open, invitations:accept (the e-mailed link)
 }  # fmt: skip
 
 

@@ -114,7 +114,7 @@ class EditSystemTestCase(BaseTestCase):
 
 class CreateAssessmentTestCase(BaseTestCase):
     def url(self):
-        return reverse("systems:create_assessment", args=[self.system.pk])
+        return reverse("assessments:create", args=[self.system.pk])
 
     def test_it_creates_a_yearly_assessment_pinned_to_the_template(self):
         self.client.force_login(self.alice)

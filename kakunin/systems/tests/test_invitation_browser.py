@@ -1,8 +1,8 @@
 import re
 
-from kakunin.accounts.actions import invite
 from kakunin.browser import BrowserTestCase
 from kakunin.notifications.models import OutgoingMail
+from kakunin.systems.actions import invite
 
 
 class InvitationLinkBrowserTestCase(BrowserTestCase):

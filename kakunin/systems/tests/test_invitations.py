@@ -6,11 +6,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from kakunin.accounts.actions import InvitationRefused, invite
-from kakunin.accounts.models import AccessRequest, Invitation, Organisation, User
+from kakunin.accounts.models import Organisation, User
 from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
-from kakunin.systems.actions import update_system
+from kakunin.systems.actions import InvitationRefused, invite, update_system
+from kakunin.systems.models import AccessRequest, Invitation
 from kakunin.test import BaseTestCase, make_scan, make_system, make_user
 
 LINK = re.compile(r"http://127\.0\.0\.1:8000/invite/#(\S+)")
@@ -24,7 +24,7 @@ class InvitationTestCase(BaseTestCase):
             data["organisation"] = organisation.pk
         with self.captureOnCommitCallbacks(execute=True):
             r = self.client.post(
-                reverse("accounts:invite", args=[(system or self.system).pk]), data, follow=True
+                reverse("systems:invite", args=[(system or self.system).pk]), data, follow=True
             )
         self.client.logout()
         return r
@@ -34,11 +34,11 @@ class InvitationTestCase(BaseTestCase):
 
     def open_link(self, code=None):
         """What the page's script does with the code after "#" of the link."""
-        return self.client.post(reverse("accounts:invitation"), {"code": code or self.code()})
+        return self.client.post(reverse("invitations:open"), {"code": code or self.code()})
 
     def accept(self, username="sato.hanako", password="Gamma-Vendor-2026"):
         return self.client.post(
-            reverse("accounts:accept_invitation"),
+            reverse("invitations:accept"),
             {"username": username, "password1": password, "password2": password},
         )
 
@@ -51,7 +51,7 @@ class InvitationTestCase(BaseTestCase):
         self.assertIn("子ども発達支援システム", mail.outbox[-1].subject)
         # The code is posted once, then the page lives at a plain address.
         r = self.open_link()
-        self.assertRedirects(r, reverse("accounts:accept_invitation"))
+        self.assertRedirects(r, reverse("invitations:accept"))
         r = self.accept(password="short")
         self.assertContains(r, "12 文字以上")
         r = self.accept()
@@ -105,7 +105,7 @@ class InvitationTestCase(BaseTestCase):
     def test_a_wrong_token_reveals_nothing(self):
         r = self.open_link("not-a-real-token")
         self.assertContains(r, "招待リンクが無効です", status_code=410)
-        r = self.client.get(reverse("accounts:accept_invitation"))
+        r = self.client.get(reverse("invitations:accept"))
         self.assertEqual(r.status_code, 410)
 
     def test_only_the_token_hash_is_stored(self):
@@ -124,7 +124,7 @@ class InvitationTestCase(BaseTestCase):
     def test_vendors_cannot_invite(self):
         self.client.force_login(self.bob)
         r = self.client.post(
-            reverse("accounts:invite", args=[self.system.pk]),
+            reverse("systems:invite", args=[self.system.pk]),
             {"full_name": "x", "email": "x@x.example"},
         )
         self.assertEqual(r.status_code, 403)
@@ -146,7 +146,7 @@ class InvitationScopeTestCase(BaseTestCase):
     def invite(self, organisation):
         with self.captureOnCommitCallbacks(execute=True):
             return self.client.post(
-                reverse("accounts:invite", args=[self.system_a.pk]),
+                reverse("systems:invite", args=[self.system_a.pk]),
                 {
                     "full_name": "攻撃 太郎",
                     "email": "taro@attacker.example",
@@ -183,9 +183,9 @@ class InvitationScopeTestCase(BaseTestCase):
         self.invite(self.alpha)
         self.client.logout()
         self.client.post(
-            reverse("accounts:invitation"), {"code": LINK.search(mail.outbox[-1].body).group(1)}
+            reverse("invitations:open"), {"code": LINK.search(mail.outbox[-1].body).group(1)}
         )
-        self.client.post(reverse("accounts:accept_invitation"),
+        self.client.post(reverse("invitations:accept"),
                          {"username": "taro", "password1": "Gamma-Vendor-2026", "password2": "Gamma-Vendor-2026"})  # fmt: skip
         taro = User.objects.get(username="taro")
         self.assertEqual(taro.organisation, self.alpha)
@@ -289,7 +289,7 @@ class AccessRequestTestCase(BaseTestCase):
     def test_a_vendor_asks_and_the_department_approves(self):
         self.client.force_login(self.bob)
         r = self.client.post(
-            reverse("accounts:request_access", args=[self.system.pk]),
+            reverse("systems:request_access", args=[self.system.pk]),
             {"full_name": "鈴木 次郎", "email": "jiro@alpha.example", "reason": "保守担当の交代"},
             follow=True,
         )
@@ -297,11 +297,11 @@ class AccessRequestTestCase(BaseTestCase):
         self.assertTrue(self.alice.notifications.filter(kind="access_request").exists())
         request = AccessRequest.objects.get()
         self.client.force_login(self.alice)
-        r = self.client.get(reverse("accounts:access_requests"))
+        r = self.client.get(reverse("invitations:requests"))
         self.assertContains(r, "鈴木 次郎")
         with self.captureOnCommitCallbacks(execute=True):
             self.client.post(
-                reverse("accounts:decide_access_request", args=[request.pk]),
+                reverse("invitations:decide", args=[request.pk]),
                 {"decision": "approve"},
             )
         request.refresh_from_db()
@@ -310,7 +310,7 @@ class AccessRequestTestCase(BaseTestCase):
         self.assertEqual(invitation.organisation, self.alpha)
         self.assertEqual(mail.outbox[-1].to, ["jiro@alpha.example"])
         r = self.client.post(
-            reverse("accounts:decide_access_request", args=[request.pk]),
+            reverse("invitations:decide", args=[request.pk]),
             {"decision": "reject"},
             follow=True,
         )
@@ -319,7 +319,7 @@ class AccessRequestTestCase(BaseTestCase):
     def test_an_existing_person_is_not_asked_for_twice(self):
         self.client.force_login(self.bob)
         r = self.client.post(
-            reverse("accounts:request_access", args=[self.system.pk]),
+            reverse("systems:request_access", args=[self.system.pk]),
             {"full_name": "Charlie", "email": "charlie@example.org", "reason": "x"},
             follow=True,
         )

@@ -1,13 +1,13 @@
-"""Test-wide set-up. The environment is set by kakunin/pytest_env.py."""
+"""Test-wide set-up. The environment is set by testsupport/pytest_env.py."""
 
 import tempfile
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 
 def pytest_configure(config):
-    from django.conf import settings
-
     # The manifest needs collectstatic; tests serve static files from the finders.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -31,8 +31,6 @@ def _japanese_to_start_with():
     """Each test starts in the site's language. A request leaves the language it
     activated in the thread (as in Django; each real request activates its own), and
     an English page in one test would make the next test's strings English."""
-    from django.conf import settings
-    from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
     yield

@@ -47,21 +47,9 @@ from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.audit.middleware import client_ip
 from kakunin.systems.models import AccessRequest, System
 
-SEE_ALL = {Role.ADMIN, Role.REVIEWER, Role.AUDITOR}
-
 
 def visible_systems(user):
-    if not user.is_authenticated or not user.is_active:
-        return System.objects.none()
-    if user.role in SEE_ALL:
-        return System.objects.all()
-    if user.role == Role.DEPARTMENT and user.organisation_id:
-        return System.objects.filter(department_id=user.organisation_id)
-    if user.role == Role.VENDOR and user.organisation_id:
-        return System.objects.filter(
-            vendors=user.organisation_id, memberships__user=user
-        ).distinct()
-    return System.objects.none()
+    return System.objects.visible_to(user)
 
 
 def visible_assessments(user):

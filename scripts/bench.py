@@ -49,13 +49,13 @@ from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from kakunin.accounts.access import AnswerScope  # noqa: E402
 
 from kakunin.assessments.actions import update_answer  # noqa: E402
+from kakunin.assessments.models import AnswerScope  # noqa: E402
 from kakunin.forms_xlsx.actions import apply_plan, export_assessment  # noqa: E402
 from kakunin.forms_xlsx.importer import read_plan  # noqa: E402
-from kakunin.test import create_world  # noqa: E402
-from kakunin.testservers import free_port  # noqa: E402
+from testsupport.fixtures import create_world  # noqa: E402
+from testsupport.servers import free_port  # noqa: E402
 
 ANSWER = (
     "当該システムでは利用者1人につき1IDを発行し、管理者IDと利用者IDを分離して運用している。"
@@ -317,11 +317,15 @@ def scan_bench(world: World) -> None:
     from kakunin.scans.http import Session
     from kakunin.scans.models import Scan
     from kakunin.scans.safety import Clock, Limits
-    from kakunin.scans.testsites import SiteFarm, hardened_copy
+    from testsupport.sites import HARDENED, Site, SiteFarm
 
     print("\nscanner (passive checks, nginx on loopback, the default port list)")
     farm = SiteFarm(
-        TMP / "sites", names=set(), extra=[hardened_copy(f"bench-{i}") for i in range(50)]
+        TMP / "sites",
+        names=set(),  # 50 hardened sites with the big site's pages (30 linked pages each).
+        extra=[
+            Site(f"bench-{i}", "hardened（30 ページ）", HARDENED, root="big") for i in range(50)
+        ],
     )
     # nmap names undeclared open ports (about 6 s a run); this machine's own database
     # ports would set it off on every target, so it is out of the timing.

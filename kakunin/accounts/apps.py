@@ -6,6 +6,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
+        # Imports here, not at the top: Django calls ready() once every app's models are
+        # loaded, the documented place to connect receivers and fill the registries.
         # django-axes' receivers first: ours read the failure axes has just counted.
         from axes import signals as axes_signals  # noqa: F401
         from django.utils.translation import gettext_lazy as _

@@ -4,14 +4,14 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 
+from kakunin.accounts.account_review import is_generic
+from kakunin.accounts.models import User
+
 
 @register(Tags.security, deploy=True)
 def check_demo_accounts(app_configs=None, **kwargs):
     if settings.DEBUG:
         return []
-    from kakunin.accounts.models import User
-    from kakunin.accounts.review import is_generic
-
     try:
         active = list(User.objects.filter(is_active=True).only("username", "is_demo"))
     except DatabaseError:

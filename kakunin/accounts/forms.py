@@ -10,8 +10,8 @@ from django.core.validators import MaxLengthValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.accounts import lockout
+from kakunin.accounts.account_review import GENERIC_ID
 from kakunin.accounts.models import ROLE_ORGANISATION_KIND, Organisation, User
-from kakunin.accounts.review import GENERIC_ID
 from kakunin.core.text import plain_text_fields
 
 username_validator = RegexValidator(

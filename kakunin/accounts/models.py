@@ -56,6 +56,20 @@ ROLE_ORGANISATION_KIND = {
 WARD_ROLES = {Role.ADMIN, Role.REVIEWER, Role.DEPARTMENT, Role.AUDITOR}
 
 
+class UserQuerySet(models.QuerySet):
+    def reviewers(self):
+        """The security reviewers (情報政策課) who can act now."""
+        return self.filter(role=Role.REVIEWER, is_active=True)
+
+    def of_department(self, department_id):
+        """The active staff of one ward department."""
+        return self.filter(role=Role.DEPARTMENT, organisation=department_id, is_active=True)
+
+
+class KakuninUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class User(AbstractUser):
     """One named person. Accounts are disabled, never deleted."""
 
@@ -89,7 +103,7 @@ class User(AbstractUser):
         help_text=_("自社の担当者を、自分が担当するシステムに追加・削除できます（事業者のみ）。"),
     )
 
-    objects = UserManager()
+    objects = KakuninUserManager()
     REQUIRED_FIELDS = ["email", "full_name"]
 
     class Meta:

@@ -3,6 +3,8 @@ from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kakunin.accounts.models import User
+
 
 class CharacterClassValidator:
     """Upper case, lower case and digits: items 5 and 42 of the form, both at once."""
@@ -31,8 +33,6 @@ class PasswordHistoryValidator:
     def validate(self, password, user=None):
         if user is None or not user.pk:
             return
-        from kakunin.accounts.models import User
-
         n = settings.PASSWORD_HISTORY
         # The stored hash: a form may already have set the new one on `user`.
         current = User.objects.filter(pk=user.pk).values_list("password", flat=True).first()

@@ -9,6 +9,7 @@ from django.views.i18n import set_language as django_set_language
 
 from kakunin import access
 from kakunin.accounts import actions, lockout, logins
+from kakunin.accounts.account_review import last_completed, review
 from kakunin.accounts.forms import (
     DisableForm,
     OrganisationForm,
@@ -17,7 +18,6 @@ from kakunin.accounts.forms import (
     UserForm,
 )
 from kakunin.accounts.models import Organisation, User, UserSession
-from kakunin.accounts.review import last_completed, review
 from kakunin.accounts.security import effective_settings
 
 
@@ -114,7 +114,7 @@ def account_review(request):
         "days": settings.ACCOUNT_REVIEW_UNUSED_DAYS,
         "last": last_completed(),
     }
-    return render(request, "accounts/review.html", ctx)
+    return render(request, "accounts/account_review.html", ctx)
 
 
 def lockouts(request):

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kakunin.accounts.models import Role, User
+from kakunin.accounts.models import User
 from kakunin.assessments.models import (
     STATUSES_WITHOUT_PLAN,
     Answer,
@@ -284,7 +284,7 @@ def submit(*, actor, assessment: Assessment) -> Assessment:
             changes={"state": [before, current.state], "round": [None, current.round]},
         )
         notify(
-            reviewers() + department_staff(current.system),
+            [*User.objects.reviewers(), *current.system.department_staff()],
             Kind.SUBMITTED,
             {
                 "actor": actor.full_name,
@@ -295,21 +295,6 @@ def submit(*, actor, assessment: Assessment) -> Assessment:
             url=current.get_absolute_url(),
         )
     return current
-
-
-def reviewers():
-    return list(User.objects.filter(role=Role.REVIEWER, is_active=True))
-
-
-def department_staff(system):
-    return list(
-        User.objects.filter(role=Role.DEPARTMENT, organisation=system.department_id, is_active=True)
-    )
-
-
-def vendor_staff(system):
-    """The vendor people who work on the system (its members)."""
-    return list(system.vendor_members())
 
 
 @transaction.atomic

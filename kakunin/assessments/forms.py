@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.accounts.models import Organisation
 from kakunin.assessments.models import ANSWER_MAX_LENGTH, Answer, Assessment, State, Status
 from kakunin.catalog.models import Template
 
@@ -192,8 +193,6 @@ class AssessmentFilter(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from kakunin.accounts.models import Organisation
-
         self.fields["department"].queryset = Organisation.objects.filter(
             kind=Organisation.Kind.WARD
         )

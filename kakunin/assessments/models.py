@@ -4,6 +4,7 @@ import enum
 import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -40,13 +41,21 @@ TRANSITIONS = {
 }
 
 
+WAITING_FOR_VENDOR = (State.DRAFT, State.RETURNED)
+WAITING_FOR_REVIEW = (State.SUBMITTED, State.RESUBMITTED, State.IN_REVIEW)
+
+
 class AssessmentQuerySet(models.QuerySet):
     def overdue(self, today=None):
         today = today or timezone.localdate()
         return self.filter(due_date__lt=today).exclude(state=State.APPROVED)
 
     def waiting_for_review(self):
-        return self.filter(state__in=[State.SUBMITTED, State.RESUBMITTED, State.IN_REVIEW])
+        return self.filter(state__in=WAITING_FOR_REVIEW)
+
+    def waiting_for_vendor(self):
+        """What the vendor (or the owning department) still has to answer or fix."""
+        return self.filter(state__in=WAITING_FOR_VENDOR)
 
 
 class Assessment(models.Model):
@@ -326,8 +335,6 @@ class Submission(models.Model):
 
 def validate_answer(item: Item, status: str, text: str, plan: str = "") -> None:
     """The rules every saved answer keeps, from the web or from Excel."""
-    from django.core.exceptions import ValidationError
-
     errors = {}
     if BIDI_CONTROLS.search(plan):
         errors["plan"] = BIDI_MESSAGE

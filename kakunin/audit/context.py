@@ -2,4 +2,6 @@
 
 from contextvars import ContextVar
 
-client_ip: ContextVar[str | None] = ContextVar("client_ip", default=None)
+# The address of the request being served (None outside a request: a command, a job).
+# The function that works it out from a request is middleware.client_ip.
+current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)

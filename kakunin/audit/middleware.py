@@ -2,7 +2,7 @@ import ipaddress
 
 from django.conf import settings
 
-from kakunin.audit.context import client_ip as current_ip
+from kakunin.audit.context import current_ip
 
 
 def client_ip(request) -> str | None:

@@ -4,6 +4,7 @@ import csv
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
@@ -11,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kakunin import access
-from kakunin.accounts.models import User
 from kakunin.audit import words
 from kakunin.audit.models import Event
 from kakunin.audit.trail import record
@@ -20,7 +20,9 @@ PAGE = 50
 
 
 class EventFilter(forms.Form):
-    person = forms.ModelChoiceField(label=_("利用者"), queryset=User.objects.all(), required=False)
+    person = forms.ModelChoiceField(
+        label=_("利用者"), queryset=get_user_model().objects.all(), required=False
+    )
     action = forms.CharField(label=_("操作"), max_length=64, required=False)
     object_type = forms.CharField(label=_("対象の種類"), max_length=64, required=False)
     object_id = forms.CharField(label=_("対象ID"), max_length=64, required=False)

@@ -6,6 +6,8 @@ class CryptoConfig(AppConfig):
     label = "crypto"
 
     def ready(self):
+        # Imports here, not at the top: Django calls ready() once every app's models are
+        # loaded, the documented place to connect receivers and fill the registries.
         from django.utils.translation import gettext_lazy as _
 
         from kakunin.audit.words import register

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from kakunin import access
 from kakunin.accounts.models import Organisation
-from kakunin.assessments.models import Answer, Assessment, State, Verdict
+from kakunin.assessments.models import WAITING_FOR_VENDOR, Answer, Assessment, State, Verdict
 from kakunin.dashboards.charts import bar_chart
 from kakunin.scans.results import conflicts
 from kakunin.systems.forms import PROFILE_FLAGS
@@ -111,8 +111,7 @@ def ward(request):
 
 def vendor(request):
     visible = access.visible_assessments(request.user).select_related("system")
-    waiting = [State.DRAFT, State.RETURNED]
-    asked = list(visible.filter(state__in=waiting).order_by("due_date", "pk")[:50])
+    asked = list(visible.waiting_for_vendor().order_by("due_date", "pk")[:50])
     # The counts for the assessments shown only: one grouped query, not a join per row.
     counts = (
         Answer.objects.filter(assessment__in=[a.pk for a in asked])
@@ -126,5 +125,5 @@ def vendor(request):
     for a in asked:
         a.returned = by_pk.get(a.pk, {}).get("returned", 0)
         a.answered = by_pk.get(a.pk, {}).get("answered", 0)
-    others = visible.exclude(state__in=waiting).order_by("-updated_at")[:50]
+    others = visible.exclude(state__in=WAITING_FOR_VENDOR).order_by("-updated_at")[:50]
     return render(request, "dashboards/vendor.html", {"asked": asked, "others": others})

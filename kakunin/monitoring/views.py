@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from huey.contrib.djhuey import HUEY
 
 from kakunin import access
 from kakunin.monitoring import actions
@@ -58,8 +59,6 @@ def _database() -> str:
 
 def _queue() -> str:
     """The queue answers, and the worker ran its periodic jobs within 5 minutes."""
-    from huey.contrib.djhuey import HUEY
-
     try:
         HUEY.pending_count()
         beat = Heartbeat.objects.filter(name=WORKER).first()

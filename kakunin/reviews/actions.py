@@ -5,14 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kakunin.assessments.actions import (
-    TransitionRefused,
-    create_assessment,
-    department_staff,
-    lock,
-    reviewers,
-    vendor_staff,
-)
+from kakunin.accounts.models import User
+from kakunin.assessments.actions import TransitionRefused, create_assessment, lock
 from kakunin.assessments.models import Answer, Assessment, State, Verdict
 from kakunin.audit.trail import record
 from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
@@ -125,7 +119,7 @@ def return_assessment(*, actor, assessment: Assessment, note: str = "") -> Asses
                 "note": [None, note],
             },
         )
-        people = vendor_staff(current.system) + department_staff(current.system)
+        people = [*current.system.vendor_members(), *current.system.department_staff()]
         notify(
             people,
             Kind.RETURNED,
@@ -170,7 +164,7 @@ def approve(*, actor, assessment: Assessment) -> Assessment:
         record(
             "assessment.approve", current, actor=actor, changes={"state": [before, current.state]}
         )
-        people = vendor_staff(current.system) + department_staff(current.system)
+        people = [*current.system.vendor_members(), *current.system.department_staff()]
         notify(people, Kind.APPROVED, _context(actor, current), url=current.get_absolute_url())
     return current
 
@@ -216,9 +210,9 @@ def _add_comment(actor, answer: Answer, assessment: Assessment, body: str) -> Co
     record("answer.comment", answer, actor=actor, changes={"comment": [None, comment.body[:200]]})
     # The other side hears of it: a ward comment tells the vendor, and the other way round.
     if actor.is_ward_staff:
-        people = vendor_staff(assessment.system)
+        people = list(assessment.system.vendor_members())
     else:
-        people = reviewers() + department_staff(assessment.system)
+        people = [*User.objects.reviewers(), *assessment.system.department_staff()]
     notify(
         people,
         Kind.COMMENT,

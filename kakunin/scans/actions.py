@@ -10,11 +10,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from kakunin.accounts.models import User
 from kakunin.audit.trail import record
 from kakunin.core.times import local
+from kakunin.notifications.actions import notify
+from kakunin.notifications.models import Kind
 from kakunin.scans import engine
 from kakunin.scans.models import Authorisation, Scan, ScanResult, ScanTarget, Verdict
 from kakunin.scans.policy import ITEM_KEYS, overall
+from kakunin.scans.results import item_names
+from kakunin.systems.models import System
 
 log = logging.getLogger(__name__)
 ORDER = {Verdict.FAIL: 0, Verdict.REVIEW: 1, Verdict.PASS: 2, Verdict.UNKNOWN: 3}
@@ -94,11 +99,12 @@ def running(system):
 
 
 @transaction.atomic
-def request_scan(*, actor, system, authorisation: Authorisation | None = None) -> Scan:
-    """Queue a scan of every target of the system, unless one is already under way."""
+def request_scan(*, actor, system, authorisation: Authorisation | None = None) -> tuple[Scan, bool]:
+    """Ask for a scan of every target of the system, unless one is already under way:
+    (the scan, whether it is new). `tasks.queue_scan` runs a new one in the worker."""
     close_stale(system)
     if (existing := running(system)) is not None:
-        return existing
+        return existing, False
     scan = Scan.objects.create(system=system, requested_by=actor, authorisation=authorisation)
     record(
         "scan.request",
@@ -109,10 +115,7 @@ def request_scan(*, actor, system, authorisation: Authorisation | None = None) -
             "active": [None, authorisation is not None],
         },
     )
-    from kakunin.scans.tasks import run_scan
-
-    transaction.on_commit(lambda: run_scan(scan.pk))
-    return scan
+    return scan, True
 
 
 def execute(scan: Scan) -> Scan:
@@ -210,11 +213,6 @@ def _store(scan: Scan, targets, reports) -> None:
 def tell_new_failures(scan: Scan) -> None:
     """Items that fail now and did not at the previous scan: the department, the
     vendor and the reviewers are told (a monthly re-scan that finds TLS 1.0 back on)."""
-    from kakunin.assessments.actions import department_staff, reviewers, vendor_staff
-    from kakunin.notifications.actions import notify
-    from kakunin.notifications.models import Kind
-    from kakunin.scans.results import item_names
-
     failing = set(scan.results.filter(verdict=Verdict.FAIL).values_list("item_number", flat=True))
     previous = (
         scan.system.scans.filter(state=Scan.State.DONE, pk__lt=scan.pk).order_by("-pk").first()
@@ -233,24 +231,14 @@ def tell_new_failures(scan: Scan) -> None:
         "items": "、".join(f"No.{n} {names.get(n, '')}".strip() for n in sorted(failing)),
         "url": scan.get_absolute_url(),
     }
-    people = department_staff(system) + vendor_staff(system) + reviewers()
+    people = [*system.department_staff(), *system.vendor_members(), *User.objects.reviewers()]
     notify(people, Kind.SCAN_FAILED, context, url=scan.get_absolute_url(), key=f"scan:{scan.pk}")
 
 
 def due_for_rescan(now=None):
-    """Systems with targets whose last scan is older than SCAN_INTERVAL_DAYS (or never ran)."""
-    from django.db.models import Max, Q
-
-    from kakunin.systems.models import System
-
-    now = now or timezone.now()
-    since = now - timedelta(days=settings.SCAN_INTERVAL_DAYS)
-    return (
-        System.objects.filter(scan_targets__isnull=False)
-        .annotate(last=Max("scans__created_at"))
-        .filter(Q(last__isnull=True) | Q(last__lt=since))
-        .distinct()
-    )
+    """Systems whose last scan is older than SCAN_INTERVAL_DAYS (or that never had one)."""
+    since = (now or timezone.now()) - timedelta(days=settings.SCAN_INTERVAL_DAYS)
+    return System.objects.due_for_rescan(since)
 
 
 def rescan_due(now=None) -> list[Scan]:

@@ -16,6 +16,7 @@ from kakunin.scans.crawl import Page, crawl
 from kakunin.scans.http import Session
 from kakunin.scans.policy import ITEM_KEYS, Finding, Text, Verdict, overall, say
 from kakunin.scans.safety import Clock, Limits, OutOfTime, Refused, origin, resolve
+from kakunin.scans.scanners import ACTIVE, PASSIVE
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +141,6 @@ def run(
 
 def _unchecked(target, started, authorisation, reason: Text) -> Report:
     """Every item 未確認 with the reason: the target could not be scanned at all."""
-    from kakunin.scans.scanners import ACTIVE, PASSIVE
-
     items = [c for check in PASSIVE + (ACTIVE if authorisation else []) for c in check.ITEMS]
     findings = [Finding("target", item, Verdict.UNKNOWN, reason) for item in dict.fromkeys(items)]
     return Report(
@@ -150,8 +149,6 @@ def _unchecked(target, started, authorisation, reason: Text) -> Report:
 
 
 def _run(target, started, scan_ports, authorisation, progress) -> Report:
-    from kakunin.scans.scanners import ACTIVE, PASSIVE
-
     limits = Limits.from_settings()
     clock = Clock(limits)
     allowed = {target.host, *target.extra_hosts}

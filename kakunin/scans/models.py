@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
+from kakunin.scans.engine import Permission, Target
 from kakunin.scans.policy import Text, Verdict
 from kakunin.scans.safety import origin
 from kakunin.systems.models import System
@@ -40,8 +41,6 @@ class ScanTarget(models.Model):
         return self.url
 
     def engine_target(self):
-        from kakunin.scans.engine import Target
-
         return Target(
             self.url,
             ports=[int(p) for p in self.declared_ports],
@@ -97,8 +96,6 @@ class Authorisation(models.Model):
 
     def permission(self):
         """What the active checks get (engine.Permission): no database access in their threads."""
-        from kakunin.scans.engine import Permission
-
         return Permission(
             {origin(t.url) for t in self.targets.all()} if self.is_valid() else set(),
             self.valid_until,

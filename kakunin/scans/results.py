@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max
 
+from kakunin.assessments.models import Answer, Status
+from kakunin.catalog.models import Template
 from kakunin.scans.models import Scan, ScanResult, Verdict
 from kakunin.scans.policy import overall
 
@@ -28,8 +30,6 @@ class ItemScan:
 
 def item_names() -> dict[int, str]:
     """Item number -> its 中項目, from the checklist loaded (empty if none is)."""
-    from kakunin.catalog.models import Template
-
     template = Template.current()
     return dict(template.items.values_list("number", "subsection")) if template else {}
 
@@ -58,8 +58,6 @@ def by_item(system, before=None) -> dict[str, ItemScan]:
 def conflicts(assessments) -> dict[int, list[int]]:
     """Assessment pk -> the item numbers answered 対応済 that the latest scan of
     its system finds 不適合: what the reviewer should look at first."""
-    from kakunin.assessments.models import Answer, Status
-
     assessments = list(assessments)
     systems = {a.system_id for a in assessments}
     latest = (

@@ -1,10 +1,21 @@
 """The scan as a background job, and the scheduled re-scans (run_huey)."""
 
+from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kakunin.scans import actions
 from kakunin.scans.models import Scan
+
+
+def queue_scan(*, actor, system, authorisation=None) -> Scan:
+    """Ask for a scan (actions.request_scan) and have the worker run it once the
+    request is committed; a scan already under way is returned as it is."""
+    with transaction.atomic():
+        scan, new = actions.request_scan(actor=actor, system=system, authorisation=authorisation)
+        if new:
+            transaction.on_commit(lambda: run_scan(scan.pk))
+    return scan
 
 
 @db_task()

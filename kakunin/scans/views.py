@@ -9,7 +9,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from kakunin import access
 from kakunin.catalog.models import Template
-from kakunin.scans import actions
+from kakunin.scans import actions, tasks
 from kakunin.scans.forms import AuthorisationForm, RunForm, TargetForm, scans_allowed_message
 from kakunin.scans.models import Authorisation, Scan, ScanTarget
 
@@ -97,7 +97,7 @@ def run(request, pk: int):
     if not system.scan_targets.exists():
         messages.error(request, _("検査対象の URL を先に登録してください。"))
         return redirect("scans:system", system.pk)
-    scan = actions.request_scan(
+    scan = tasks.queue_scan(
         actor=request.user, system=system, authorisation=form.cleaned_data["authorisation"]
     )
     return redirect("scans:detail", scan.pk)

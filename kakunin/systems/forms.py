@@ -2,9 +2,9 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.accounts.account_review import GENERIC_ID
 from kakunin.accounts.forms import username_validator
 from kakunin.accounts.models import Organisation, User
-from kakunin.accounts.review import GENERIC_ID
 from kakunin.core.text import plain_text_fields
 from kakunin.systems.models import AssetCategory, System
 

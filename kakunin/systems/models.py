@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kakunin.accounts.models import Organisation
+from kakunin.accounts.models import Organisation, Role, User
 from kakunin.crypto.fields import EncryptedTextField
 
 
@@ -16,6 +16,33 @@ class AssetCategory(models.TextChoices):
     MY_NUMBER = "my_number", _("個人番号（マイナンバー）関連")
     INTERNAL = "internal", _("非公開の行政情報")
     PUBLIC = "public", _("公開情報")
+
+
+class SystemQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The systems this person may see (the rule the access gate applies; see
+        kakunin/access.py for the whole table): the ward's reviewers, administrators
+        and auditors see all; a department its own; a vendor person the systems granted
+        to them while their company still serves the system."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.role in (Role.ADMIN, Role.REVIEWER, Role.AUDITOR):
+            return self.all()
+        if user.role == Role.DEPARTMENT and user.organisation_id:
+            return self.filter(department_id=user.organisation_id)
+        if user.role == Role.VENDOR and user.organisation_id:
+            return self.filter(vendors=user.organisation_id, memberships__user=user).distinct()
+        return self.none()
+
+    def due_for_rescan(self, since):
+        """Systems with scan targets whose last scan started before `since` (or never ran).
+        The automated checks (kakunin.scans) keep the targets and scans on the system."""
+        return (
+            self.filter(scan_targets__isnull=False)
+            .annotate(last=models.Max("scans__created_at"))
+            .filter(models.Q(last__isnull=True) | models.Q(last__lt=since))
+            .distinct()
+        )
 
 
 class System(models.Model):
@@ -68,6 +95,8 @@ class System(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = SystemQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "pk"]
         verbose_name = _("システム")
@@ -93,6 +122,10 @@ class System(models.Model):
     def asset_category_labels(self) -> list[str]:
         labels = dict(AssetCategory.choices)
         return [str(labels.get(code, code)) for code in self.asset_categories]
+
+    def department_staff(self):
+        """The staff of the department that owns the system."""
+        return User.objects.of_department(self.department_id)
 
     def vendor_members(self):
         """The vendor people who work on this system: members whose company is still

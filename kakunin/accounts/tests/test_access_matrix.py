@@ -18,7 +18,7 @@ from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.notifications.models import Notification
 from kakunin.scans.models import Authorisation
 from kakunin.systems.models import AccessRequest
-from kakunin.test import BaseTestCase, make_scan, make_user
+from testsupport.fixtures import BaseTestCase, make_scan, make_user
 
 # bella works for Alpha, the system's vendor, but was never given the system.
 PERSONAS = ["anonymous", "alice", "bob", "bella", "charlie", "dave", "rita", "adam", "audrey"]

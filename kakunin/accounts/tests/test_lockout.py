@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
@@ -7,7 +8,7 @@ from django.urls import reverse
 from kakunin.audit.models import Event
 from kakunin.monitoring.models import Alert
 from kakunin.monitoring.tasks import monitor_auth_log
-from kakunin.test import PASSWORD, BaseTestCase, totp_code
+from testsupport.fixtures import PASSWORD, BaseTestCase, totp_code
 
 GENERIC = "ユーザIDもしくはパスワードが違います"
 LOCKED = "ログインに続けて失敗したため"
@@ -122,8 +123,6 @@ class LockoutTestCase(BaseTestCase):
         )
 
     def test_the_spray_threshold_is_much_higher_than_the_account_lock(self):
-        from django.conf import settings
-
         self.assertGreaterEqual(settings.LOCKOUT_ADDRESS_ACCOUNTS, 3 * settings.AXES_FAILURE_LIMIT)
 
     def test_the_lock_lifts_after_thirty_minutes(self):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from kakunin.accounts.models import User
 from kakunin.audit.models import Event
-from kakunin.test import PASSWORD, BaseTestCase
+from testsupport.fixtures import PASSWORD, BaseTestCase
 
 
 class LoginTestCase(BaseTestCase):

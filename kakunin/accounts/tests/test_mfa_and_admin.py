@@ -1,18 +1,22 @@
 import os
 import subprocess
 import sys
+import tempfile
+from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from kakunin.accounts.models import User
 from kakunin.audit.models import Event
-from kakunin.test import PASSWORD, BaseTestCase, make_user, totp_code
+from testsupport.fixtures import PASSWORD, BaseTestCase, make_user, totp_code
 
 
 class MfaTestCase(BaseTestCase):
@@ -79,10 +83,6 @@ class MfaTestCase(BaseTestCase):
         self.assertFalse(fresh.must_change_password)
 
     def test_the_forced_change_page_says_why(self):
-        from datetime import timedelta
-
-        from django.utils import timezone
-
         for user, why in [
             (make_user("first", "auditor", must_change_password=True), "はじめてのログインです"),
             (make_user("reset", "auditor", must_change_password=True,
@@ -170,9 +170,6 @@ class AdminNetworkTestCase(BaseTestCase):
 class AccountReviewTestCase(BaseTestCase):
     def setUp(self):
         super().setUp()
-        from datetime import timedelta
-
-        from django.utils import timezone
 
         User.objects.filter(pk=self.charlie.pk).update(
             last_login=timezone.now() - timedelta(days=120)
@@ -265,9 +262,6 @@ class DeployCheckTestCase(BaseTestCase):
         )
 
     def test_check_deploy_is_clean_and_fails_while_demo_accounts_exist(self):
-        import tempfile
-        from pathlib import Path
-
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "deploy.sqlite3"
             env_db = f"sqlite:///{db}"
@@ -282,7 +276,7 @@ class DeployCheckTestCase(BaseTestCase):
             self.assertIn("no issues", clean.stdout)
             subprocess.run(
                 [sys.executable, "manage.py", "shell", "-c",
-                 "from kakunin.test import make_user; make_user('demo-x', 'auditor', is_demo=True)"],
+                 "from testsupport.fixtures import make_user; make_user('demo-x', 'auditor', is_demo=True)"],
                 env={"PATH": "/usr/bin:/bin", "DEBUG": "1", "DATABASE_URL": env_db, "VAR_DIR": tmp,
                      "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS},
                 cwd=settings.BASE_DIR, check=True,
@@ -319,8 +313,6 @@ class CreateSuperuserTestCase(BaseTestCase):
         self.assertTrue(User.objects.filter(username="sato.jiro", role="admin").exists())
 
     def test_what_is_missing_or_wrong_is_a_message_not_a_traceback(self):
-        from django.core.management import CommandError
-
         with self.assertRaisesMessage(CommandError, "ensure_admin"):
             self.run_command("--noinput")
         with self.assertRaisesMessage(CommandError, "共用・テスト用と紛らわしいID"):
@@ -329,9 +321,6 @@ class CreateSuperuserTestCase(BaseTestCase):
         self.assertFalse(User.objects.filter(role="admin").exclude(pk=self.adam.pk).exists())
 
     def test_the_shell_command_exits_cleanly(self):
-        import tempfile
-        from pathlib import Path
-
         with tempfile.TemporaryDirectory() as tmp:
             env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "VAR_DIR": tmp,
                    "DATABASE_URL": f"sqlite:///{Path(tmp) / 'db.sqlite3'}"}  # fmt: skip

@@ -10,7 +10,7 @@ from django.utils import timezone
 from kakunin.accounts import actions
 from kakunin.accounts.models import PasswordHistory
 from kakunin.audit.models import Event
-from kakunin.test import PASSWORD, BaseTestCase
+from testsupport.fixtures import PASSWORD, BaseTestCase
 
 
 class PasswordPolicyTestCase(BaseTestCase):

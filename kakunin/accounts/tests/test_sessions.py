@@ -1,14 +1,15 @@
 from datetime import timedelta
 
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.test import Client, override_settings
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from kakunin.accounts.actions import disable_user, reset_password
 from kakunin.accounts.models import UserSession
 from kakunin.audit.models import Event
-from kakunin.test import PASSWORD, BaseTestCase
+from testsupport.fixtures import PASSWORD, BaseTestCase
 
 
 class SessionTestCase(BaseTestCase):
@@ -184,8 +185,6 @@ class CsrfTestCase(BaseTestCase):
                 self.assertEqual(r.status_code, 403)
 
     def test_no_view_is_exempt_from_csrf(self):
-        from django.urls import get_resolver
-
         def walk(patterns):
             for p in patterns:
                 if hasattr(p, "url_patterns"):
@@ -203,8 +202,6 @@ class CsrfTestCase(BaseTestCase):
 
 class NoSecretsInUrlsTestCase(BaseTestCase):
     def test_the_password_reset_sends_a_code_to_type_not_a_link_with_a_key(self):
-        from django.core import mail
-
         r = self.client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
         self.assertEqual(r.status_code, 302)
         body = mail.outbox[0].body

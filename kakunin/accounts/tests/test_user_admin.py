@@ -2,7 +2,7 @@ from django.urls import reverse
 
 from kakunin.accounts.models import User
 from kakunin.audit.models import Event
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 
 class IssueUserTestCase(BaseTestCase):

@@ -2,7 +2,7 @@ from django.urls import reverse
 
 from kakunin.assessments.models import AnswerRevision
 from kakunin.audit.models import Event
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 HX = {"HX-Request": "true"}
 

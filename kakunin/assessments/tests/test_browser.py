@@ -4,8 +4,8 @@ from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from kakunin.audit.models import Event
-from kakunin.browser import BrowserTestCase
-from kakunin.test import fill_everything
+from testsupport.browser import BrowserTestCase
+from testsupport.fixtures import fill_everything
 
 
 class AssessmentPageBrowserTestCase(BrowserTestCase):

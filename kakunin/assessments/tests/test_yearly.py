@@ -1,10 +1,10 @@
 from django.urls import reverse
 
 from kakunin.assessments.actions import update_answer
-from kakunin.assessments.models import AnswerRevision, Assessment
+from kakunin.assessments.models import Answer, AnswerRevision, Assessment
 from kakunin.audit.models import Event
 from kakunin.reports.tests.test_pdf import ApprovedTestCase
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 HX = {"HX-Request": "true"}
 
@@ -79,8 +79,6 @@ class YearlyAssessmentTestCase(ApprovedTestCase):
         self.assertTrue(yearly.answers.get(item__key="backup-offsite").carried)
 
     def test_a_status_that_becomes_done_drops_the_old_plan(self):
-        from kakunin.assessments.models import Answer
-
         Answer.objects.filter(pk=self.answer("pw-composition").pk).update(
             status="partial", plan="来年度に対応", target_date="2027-06-30"
         )

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from kakunin.accounts.models import Organisation
 from kakunin.audit.models import GENESIS_HASH, ArchiveSegment, ChainHead, Event
-from kakunin.audit.trail import record, verify
+from kakunin.audit.trail import record
+from kakunin.audit.verify import verify
 
 
 class ArchiveTestCase(TestCase):

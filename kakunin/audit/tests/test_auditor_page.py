@@ -1,8 +1,10 @@
 from django.urls import reverse
 
+from kakunin.assessments.actions import update_answer
 from kakunin.audit.models import Event
 from kakunin.audit.trail import record
-from kakunin.test import PASSWORD, BaseTestCase
+from kakunin.systems.actions import update_system
+from testsupport.fixtures import PASSWORD, BaseTestCase
 
 
 class AuditorPageTestCase(BaseTestCase):
@@ -100,9 +102,6 @@ class ReadableTrailTestCase(BaseTestCase):
     """The page once showed `mfa.enrolled` and `type: [None, 'totp']`."""
 
     def test_actions_and_changes_read_as_words_in_the_readers_language(self):
-        from kakunin.assessments.actions import update_answer
-        from kakunin.audit.trail import record
-
         record("mfa.enrolled", self.bob, actor=self.bob, changes={"type": [None, "totp"]})
         update_answer(actor=self.bob, answer=self.answer("pw-composition"),
                       values={"status": "done", "text": "12桁"}, expected_version=None, source="web")  # fmt: skip
@@ -122,8 +121,6 @@ class ReadableTrailTestCase(BaseTestCase):
         self.assertContains(r, 'Status</strong>: <span class="diff-new">Done</span>')
 
     def test_a_change_reads_before_then_after(self):
-        from kakunin.systems.actions import update_system
-
         update_system(actor=self.alice, system=self.system, data={"confidentiality": 3},
                       vendors=[self.alpha])  # fmt: skip
         self.client.force_login(self.audrey)

@@ -7,7 +7,8 @@ from django.test import TestCase
 
 from kakunin.accounts.models import Organisation
 from kakunin.audit.models import AppendOnlyError, ChainHead, Event
-from kakunin.audit.trail import record, verify
+from kakunin.audit.trail import record
+from kakunin.audit.verify import verify
 
 
 class ChainTestCase(TestCase):

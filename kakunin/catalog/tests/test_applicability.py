@@ -1,5 +1,5 @@
 from kakunin.systems.models import System
-from kakunin.test import BaseTestCase, make_system
+from testsupport.fixtures import BaseTestCase, make_system
 
 
 def applying(template, system) -> set[int]:

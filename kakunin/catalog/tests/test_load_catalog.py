@@ -9,7 +9,7 @@ from kakunin.accounts.models import Organisation
 from kakunin.assessments.actions import create_assessment
 from kakunin.catalog.loader import bundled_files
 from kakunin.catalog.models import Item, Template
-from kakunin.test import make_system, make_user
+from testsupport.fixtures import make_system, make_user
 
 BUNDLED = bundled_files()[0].read_text(encoding="utf-8")
 

@@ -5,12 +5,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from kakunin.assessments.actions import submit
-from kakunin.browser import BrowserTestCase, serious_violations
 from kakunin.evidence.actions import add_evidence
 from kakunin.notifications.actions import notify
 from kakunin.reviews import actions as review
 from kakunin.scans.models import Scan
-from kakunin.test import fill_everything, make_scan
+from testsupport.browser import BrowserTestCase, serious_violations
+from testsupport.fixtures import fill_everything, make_scan
 
 
 class AxeTestCase(BrowserTestCase):

@@ -14,7 +14,7 @@ import httpx
 from django.conf import settings
 from django.test import SimpleTestCase
 
-from kakunin.testservers import (
+from testsupport.servers import (
     Nginx,
     free_port,
     free_ports,
@@ -73,7 +73,7 @@ class TlsDeploymentTestCase(SimpleTestCase):
         cls.manage(
             "shell",
             "-c",
-            f"from kakunin.test import make_user; make_user('alice', 'department', password={PASSWORD!r})",
+            f"from testsupport.fixtures import make_user; make_user('alice', 'department', password={PASSWORD!r})",
         )
         cls.procs = []
         cls.start(

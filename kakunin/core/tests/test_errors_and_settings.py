@@ -8,10 +8,10 @@ from pathlib import Path
 import django
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from kakunin.systems.models import System
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 SETTINGS_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "VAR_DIR", "SITE_URL", "HOST", "PORT",
                       "DATABASE_URL")  # fmt: skip
@@ -107,8 +107,6 @@ class ErrorPageTestCase(BaseTestCase):
         self.assert_no_leak(r.content.decode())
 
     def test_a_post_without_csrf_token_is_refused_with_our_page(self):
-        from django.test import Client
-
         client = Client(enforce_csrf_checks=True)
         client.force_login(self.alice)
         r = client.post(f"/systems/{self.system.pk}/edit/", {"name": "x"})

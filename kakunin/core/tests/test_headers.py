@@ -1,9 +1,12 @@
 import re
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from kakunin.test import BaseTestCase
+from kakunin.assessments.models import Assessment, State
+from kakunin.evidence.actions import add_evidence
+from testsupport.fixtures import BaseTestCase, make_scan
 
 
 class HeaderTestCase(BaseTestCase):
@@ -81,12 +84,6 @@ class NoStoreTestCase(BaseTestCase):
     """Nothing sensitive may stay in a shared PC's browser cache or a proxy's."""
 
     def test_each_kind_of_sensitive_response_is_no_store(self):
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        from kakunin.assessments.models import Assessment, State
-        from kakunin.evidence.actions import add_evidence
-        from kakunin.test import make_scan
-
         a = self.assessment.pk
         evidence = add_evidence(
             actor=self.bob,

@@ -9,7 +9,11 @@ from pathlib import Path
 from django.conf import settings
 from django.urls import reverse
 
-from kakunin.test import BaseTestCase
+from kakunin.assessments.actions import create_assessment
+from kakunin.assessments.models import Assessment
+from kakunin.monitoring.tasks import monitor_auth_log
+from kakunin.notifications.actions import notify
+from testsupport.fixtures import BaseTestCase, make_scan
 
 
 class LanguageTestCase(BaseTestCase):
@@ -49,9 +53,6 @@ class EnglishEverywhereTestCase(BaseTestCase):
         self.client.force_login(self.rita)
 
     def test_states_and_phases(self):
-        from kakunin.assessments.actions import create_assessment
-        from kakunin.assessments.models import Assessment
-
         yearly = create_assessment(actor=self.alice, system=self.system, template=self.template,
                                    phase="operation", fiscal_year=2027)  # fmt: skip
         Assessment.objects.filter(pk=yearly.pk).update(state="approved")
@@ -61,10 +62,6 @@ class EnglishEverywhereTestCase(BaseTestCase):
         self.assertNotContains(r, "年度")
 
     def test_alerts_findings_and_notifications(self):
-        from kakunin.monitoring.tasks import monitor_auth_log
-        from kakunin.notifications.actions import notify
-        from kakunin.test import make_scan
-
         for _ in range(10):
             self.client_class().post(
                 reverse("account_login"), {"login": "alice", "password": "Wrong-Password-1"}

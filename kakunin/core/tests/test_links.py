@@ -19,7 +19,7 @@ from django.urls import reverse
 from kakunin.assessments.actions import submit
 from kakunin.evidence.actions import add_evidence
 from kakunin.reviews import actions as review
-from kakunin.test import BaseTestCase, fill_everything, make_scan
+from testsupport.fixtures import BaseTestCase, fill_everything, make_scan
 
 PERSONAS = ["alice", "bob", "charlie", "dave", "rita", "adam", "audrey"]
 # Posting these would end the walk's own session or switch its language.

@@ -8,8 +8,11 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.template import engines
 from django.test import SimpleTestCase
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from kakunin.accounts.forms import LoginForm
 
 ROOT = Path(settings.BASE_DIR)
 APP_CODE = [
@@ -85,7 +88,6 @@ class PolicyTestCase(SimpleTestCase):
                 self.assertNotIn("|safe", text)
                 self.assertNotIn("autoescape off", text)
                 self.assertNotIn("autoescape false", text)
-        from django.template import engines
 
         self.assertTrue(engines["jinja2"].env.autoescape)
 
@@ -105,7 +107,6 @@ class PolicyTestCase(SimpleTestCase):
                     ):
                         self.assertIsNotNone(field.max_length, "no max_length")
                     self.assertNotEqual(type(field), forms.Field, "untyped field")
-        from kakunin.accounts.forms import LoginForm
 
         form = LoginForm(data={"login": "x" * 300, "password": "y"})
         self.assertFalse(form.is_valid())

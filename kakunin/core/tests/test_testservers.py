@@ -7,7 +7,7 @@ import time
 from django.db import connection
 from django.test import TestCase
 
-from kakunin.testservers import one_request_at_a_time
+from testsupport.servers import one_request_at_a_time
 
 
 class Handler:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from kakunin.assessments.models import State
 from kakunin.forms_xlsx.actions import export_assessment
 from kakunin.forms_xlsx.models import FormImport
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 RLO = "\u202e"
 SPOOF = f"対応済み{RLO}txt.exe"

@@ -9,7 +9,7 @@ from kakunin.accounts.models import Organisation
 from kakunin.audit.models import Event
 from kakunin.crypto import keys
 from kakunin.systems.models import System
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 TEST1 = "test1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 OLD = "old:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="

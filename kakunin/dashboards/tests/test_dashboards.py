@@ -4,8 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kakunin.assessments.actions import create_assessment, update_answer
-from kakunin.assessments.models import Assessment, State
-from kakunin.test import BaseTestCase, make_system
+from kakunin.assessments.models import Answer, Assessment, State
+from testsupport.fixtures import BaseTestCase, fill_everything, make_scan, make_system
 
 
 class DashboardTestCase(BaseTestCase):
@@ -65,7 +65,6 @@ class ChartTestCase(BaseTestCase):
 
     def setUp(self):
         super().setUp()
-        from kakunin.test import fill_everything, make_scan
 
         fill_everything(self.assessment, self.bob)
         make_scan(self.system, {59: "fail", 60: "fail", 61: "fail"})
@@ -97,8 +96,6 @@ class ChartTestCase(BaseTestCase):
         self.assertEqual((tls.applicable, tls.answered, tls.conflicts), (3, 0, 0))
 
     def test_accepted_follows_the_verdicts(self):
-        from kakunin.assessments.models import Answer
-
         Answer.objects.filter(assessment=self.assessment, item__number__in=[59, 60]).update(
             verdict="ok"
         )

@@ -18,7 +18,7 @@ from django.urls import reverse
 from kakunin.audit.models import Event
 from kakunin.evidence import clamav
 from kakunin.evidence.models import Evidence
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 CLAMD = shutil.which("clamd") or "/usr/sbin/clamd"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from kakunin.audit.models import Event
 from kakunin.crypto import keys
 from kakunin.evidence.models import Evidence
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from kakunin.audit.models import Event
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 
 def sheet_of(data: bytes):

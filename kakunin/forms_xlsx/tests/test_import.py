@@ -16,7 +16,7 @@ from kakunin.assessments.models import AnswerRevision
 from kakunin.audit.models import Event
 from kakunin.forms_xlsx.actions import export_assessment
 from kakunin.forms_xlsx.models import FormImport
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 
 class ImportTestCase(BaseTestCase):

@@ -10,7 +10,7 @@ from huey.contrib.djhuey import HUEY
 from kakunin.audit.models import Event
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.monitoring.tasks import SCAN, WORKER, heartbeat, monitor_auth_log, scan_auth_log
-from kakunin.test import PASSWORD, BaseTestCase, totp_code
+from testsupport.fixtures import PASSWORD, BaseTestCase, totp_code
 
 
 class DetectionTestCase(BaseTestCase):

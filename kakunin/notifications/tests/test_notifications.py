@@ -1,15 +1,18 @@
 from datetime import timedelta
 
 from django.core import mail
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from kakunin.assessments.tasks import remind
+from kakunin.monitoring.models import Alert
+from kakunin.monitoring.tasks import monitor_auth_log
 from kakunin.notifications import outbox
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Notification, OutgoingMail
-from kakunin.notifications.tasks import remind
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 
 class NotifyTestCase(BaseTestCase):
@@ -146,8 +149,6 @@ class OutboxTestCase(BaseTestCase):
         self.assertEqual(len(mail.outbox), 1)
 
     def test_a_rolled_back_change_mails_nobody(self):
-        from django.db import transaction
-
         try:
             with transaction.atomic():
                 notify([self.alice], "approved", {"actor": "R", "assessment": "x", "url": "/"})
@@ -157,9 +158,6 @@ class OutboxTestCase(BaseTestCase):
         self.assertFalse(OutgoingMail.objects.exists())
 
     def test_an_alert_mail_survives_a_crash_after_the_alert(self):
-        from kakunin.monitoring.models import Alert
-        from kakunin.monitoring.tasks import monitor_auth_log
-
         for _ in range(10):
             self.client.post(
                 reverse("account_login"), {"login": "alice", "password": "Wrong-Password-1"}

@@ -1,6 +1,8 @@
 import io
 import re
+import zipfile
 import zlib
+from datetime import timedelta
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,9 +13,9 @@ from kakunin.assessments.models import State
 from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.actions import export_assessment
-from kakunin.reports.pdf import FetchRefused, refuse_fetch
+from kakunin.reports.pdf import FetchRefused, refuse_fetch, render_html
 from kakunin.reviews import actions as review
-from kakunin.test import BaseTestCase, fill_everything, make_scan
+from testsupport.fixtures import BaseTestCase, fill_everything, make_scan
 
 
 def pdf_text(data: bytes) -> str:
@@ -69,8 +71,6 @@ class PdfTestCase(ApprovedTestCase):
         )
 
     def test_the_pdf_holds_every_item_verdict_comment_hash_and_the_approval(self):
-        from kakunin.reports.pdf import render_html
-
         html = render_html(self.assessment)
         self.assertEqual(html.count('class="no">No.'), 83)
         self.assertIn("適合", html)
@@ -80,10 +80,6 @@ class PdfTestCase(ApprovedTestCase):
         self.assertIn(self.assessment.approved_at.astimezone().strftime("%Y-%m-%d"), html)
 
     def test_the_pdf_carries_the_scan_the_assessment_was_approved_on(self):
-        from datetime import timedelta
-
-        from kakunin.reports.pdf import render_html
-
         before = make_scan(
             self.system,
             {61: "fail"},
@@ -119,8 +115,6 @@ class NoVersionsTestCase(ApprovedTestCase):
         self.assertRegex(text, r"/Producer \(Kakunin\)")
 
     def test_the_excel_names_no_application_version(self):
-        import zipfile
-
         data = export_assessment(actor=self.bob, assessment=self.assessment)
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             props = z.read("docProps/app.xml").decode() + z.read("docProps/core.xml").decode()

@@ -9,8 +9,8 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from kakunin.assessments.models import Assessment, State
-from kakunin.browser import BrowserTestCase
-from kakunin.test import totp_code
+from testsupport.browser import BrowserTestCase
+from testsupport.fixtures import totp_code
 
 VENDOR_PASSWORD = "Journey-Vendor-2026"
 

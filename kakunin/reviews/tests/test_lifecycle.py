@@ -3,14 +3,18 @@ import re
 from datetime import date, timedelta
 
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from kakunin.assessments.actions import submit, update_answer
 from kakunin.assessments.models import State, Status
 from kakunin.audit.models import Event
+from kakunin.evidence.actions import add_evidence, remove_evidence
+from kakunin.evidence.models import Evidence
 from kakunin.notifications.models import Notification
-from kakunin.test import BaseTestCase, fill_everything
+from kakunin.reviews import actions as review
+from testsupport.fixtures import BaseTestCase, fill_everything
 
 HX = {"HX-Request": "true"}
 
@@ -293,13 +297,6 @@ class DiffTestCase(ReviewCycleTestCase):
     attached evidence to No.45 and replied, and the diff once listed only No.5."""
 
     def test_it_lists_answers_plans_evidence_and_comments(self):
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        from kakunin.assessments.actions import update_answer
-        from kakunin.evidence.actions import add_evidence, remove_evidence
-        from kakunin.evidence.models import Evidence
-        from kakunin.reviews import actions as review
-
         old_file = add_evidence(
             actor=self.bob, answer=self.answer("backup-offsite"),
             upload=SimpleUploadedFile("古い手順書.txt", "旧".encode()),

@@ -16,8 +16,8 @@ from kakunin.audit.models import Event
 from kakunin.notifications.models import Notification
 from kakunin.scans import actions, tasks
 from kakunin.scans.models import Authorisation, Scan, ScanResult, ScanTarget
-from kakunin.scans.testsites import farm_for
-from kakunin.test import PASSWORD, BaseTestCase
+from testsupport.fixtures import PASSWORD, BaseTestCase
+from testsupport.sites import farm_for
 
 
 class ScansInTheApp(BaseTestCase):
@@ -404,7 +404,7 @@ class ScansInTheApp(BaseTestCase):
 @override_settings(SCAN_DEFAULT_PORTS=[], SCAN_TIMEOUT=2)
 class EveryConfigurationInTheApp(BaseTestCase):
     """One in-app scan of a system with every nginx configuration as a target:
-    the stored verdicts are the ones scans/testsites.py expects, target by target."""
+    the stored verdicts are the ones testsupport/sites.py expects, target by target."""
 
     @classmethod
     def setUpClass(cls):

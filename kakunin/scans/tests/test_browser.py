@@ -5,10 +5,10 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from kakunin.assessments.models import Status
-from kakunin.browser import BrowserTestCase
 from kakunin.scans import actions, tasks
 from kakunin.scans.models import Scan
-from kakunin.scans.testsites import farm_for
+from testsupport.browser import BrowserTestCase
+from testsupport.sites import farm_for
 
 
 class ScanInTheBrowser(BrowserTestCase):

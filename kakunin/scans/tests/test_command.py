@@ -9,7 +9,7 @@ from django.utils import translation
 
 from kakunin.audit.models import Event
 from kakunin.scans.policy import Finding, Verdict
-from kakunin.scans.testsites import farm_for
+from testsupport.sites import farm_for
 
 
 @override_settings(SCAN_DEFAULT_PORTS=[])

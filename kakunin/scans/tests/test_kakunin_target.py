@@ -12,8 +12,8 @@ from kakunin.accounts.models import Role
 from kakunin.scans import engine
 from kakunin.scans.models import Authorisation, ScanTarget
 from kakunin.scans.policy import Verdict
-from kakunin.test import PASSWORD, create_world, make_user
-from kakunin.testservers import one_request_at_a_time
+from testsupport.fixtures import PASSWORD, create_world, make_user
+from testsupport.servers import one_request_at_a_time
 
 P, F, U = Verdict.PASS, Verdict.FAIL, Verdict.UNKNOWN
 

@@ -1,5 +1,5 @@
 """The scanner against the real nginx (Debian's package, installed by .ci/run) on
-loopback, in each configuration of scans/testsites.py, with its verdicts asserted."""
+loopback, in each configuration of testsupport/sites.py, with its verdicts asserted."""
 
 import shutil
 import socket
@@ -12,8 +12,8 @@ from kakunin.scans.crawl import crawl
 from kakunin.scans.http import Session
 from kakunin.scans.policy import Verdict
 from kakunin.scans.safety import Clock, Limits
-from kakunin.scans.testsites import farm_for, sites
-from kakunin.testservers import free_port
+from testsupport.servers import free_port
+from testsupport.sites import farm_for, sites
 
 P, F, R, U = Verdict.PASS, Verdict.FAIL, Verdict.REVIEW, Verdict.UNKNOWN
 
@@ -57,7 +57,7 @@ def _verdict_test(site_name: str):
             self.assertTrue(finding.summary)
             self.assertTrue(finding.at)
 
-    test.__doc__ = f"nginx '{site_name}': the verdicts of scans/testsites.py"
+    test.__doc__ = f"nginx '{site_name}': the verdicts of testsupport/sites.py"
     return test
 
 

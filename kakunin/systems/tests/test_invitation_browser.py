@@ -1,8 +1,8 @@
 import re
 
-from kakunin.browser import BrowserTestCase
 from kakunin.notifications.models import OutgoingMail
 from kakunin.systems.actions import invite
+from testsupport.browser import BrowserTestCase
 
 
 class InvitationLinkBrowserTestCase(BrowserTestCase):

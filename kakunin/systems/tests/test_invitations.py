@@ -11,7 +11,7 @@ from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
 from kakunin.systems.actions import InvitationRefused, invite, update_system
 from kakunin.systems.models import AccessRequest, Invitation
-from kakunin.test import BaseTestCase, make_scan, make_system, make_user
+from testsupport.fixtures import BaseTestCase, make_scan, make_system, make_user
 
 LINK = re.compile(r"http://127\.0\.0\.1:8000/invite/#(\S+)")
 

@@ -2,7 +2,7 @@ from django.urls import reverse
 
 from kakunin.audit.models import Event
 from kakunin.systems.models import System
-from kakunin.test import BaseTestCase
+from testsupport.fixtures import BaseTestCase
 
 PROFILE = {
     "name": "保育所入所管理システム",

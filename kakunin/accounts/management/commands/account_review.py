@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from kakunin.accounts import actions
-from kakunin.accounts.review import review
+from kakunin.accounts.account_review import review
 
 
 class Command(BaseCommand):

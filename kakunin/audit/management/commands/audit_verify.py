@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kakunin.audit.trail import verify
+from kakunin.audit.verify import verify
 
 
 class Command(BaseCommand):

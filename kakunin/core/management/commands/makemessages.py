@@ -8,8 +8,7 @@ from django.core.management.commands import makemessages
 
 # Not translated: tests, the benchmark, the deployment files, and what is not ours.
 IGNORED = [".venv", "var", "test-artifacts", "scripts", "*/tests/*", "conftest.py",
-           "deploy", "kakunin/test.py", "kakunin/browser.py", "kakunin/testservers.py",
-           "kakunin/scans/testsites.py"]  # fmt: skip
+           "deploy", "testsupport"]  # fmt: skip
 
 
 class Command(makemessages.Command):

@@ -14,11 +14,14 @@ import time
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core.cache import cache
 from django.test import TestCase
+from django.utils import timezone
 
 from kakunin.accounts.models import Organisation, Role, User
 from kakunin.assessments.actions import create_assessment, update_answer
 from kakunin.assessments.models import Status
 from kakunin.catalog.loader import bundled_files, load, read_file
+from kakunin.scans.models import Scan, ScanTarget
+from kakunin.scans.policy import ITEM_KEYS
 from kakunin.systems.models import System
 
 PASSWORD = "Correct-Horse-42"
@@ -122,11 +125,6 @@ def make_scan(
     summary="テスト",
 ):
     """A finished scan of `system` with these verdicts ({item number: "pass"|"fail"|...})."""
-    from django.utils import timezone
-
-    from kakunin.scans.models import Scan, ScanTarget
-    from kakunin.scans.policy import ITEM_KEYS
-
     target, _ = ScanTarget.objects.get_or_create(
         system=system, url=url, defaults={"created_by": system.created_by}
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kakunin.scans.engine import Target
 from kakunin.scans.policy import Verdict
-from kakunin.testservers import Authority, Nginx, Silent, free_ports, temporary_directory, wait_for
+from testsupport.servers import Authority, Nginx, Silent, free_ports, temporary_directory, wait_for
 
 P, F, R, U = Verdict.PASS, Verdict.FAIL, Verdict.REVIEW, Verdict.UNKNOWN
 
@@ -209,11 +209,6 @@ BIG |= {
     f"p{i}.html": f'<!doctype html><html lang="ja"><head><title>{i}</title></head><body><a href="/">戻る</a></body></html>'
     for i in range(1, 31)
 }
-
-
-def hardened_copy(name: str) -> Site:
-    """One more hardened site, with the bigger site's pages."""
-    return Site(name, "hardened（30 ページ）", HARDENED, root="big")
 
 
 class SiteFarm:

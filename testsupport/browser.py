@@ -14,8 +14,8 @@ from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.cache import cache
 from playwright.sync_api import sync_playwright
 
-from kakunin.test import PASSWORD, create_world
-from kakunin.testservers import one_request_at_a_time
+from testsupport.fixtures import PASSWORD, create_world
+from testsupport.servers import one_request_at_a_time
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"

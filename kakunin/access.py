@@ -100,9 +100,7 @@ def can_edit_answer(user, assessment: Assessment, answer) -> bool:
     """Whether this user may change this answer (and its evidence) now: their scope
     allows the item, the item applies, and the assessment's state lets it change."""
     applies = assessment.template.evaluate(answer.item, assessment.system).applies
-    return answer_scope(user, assessment).allows(answer.item, applies) and assessment.is_open_for(
-        answer
-    )
+    return answer_scope(user, assessment).may_edit(assessment, answer, applies)
 
 
 def can_edit_system_of(user, assessment: Assessment) -> bool:

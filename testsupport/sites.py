@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kakunin.scans.engine import Target
-from kakunin.scans.policy import Verdict
+from kakunin.scans.policy import Outcome
 from testsupport.servers import Authority, Nginx, Silent, free_ports, temporary_directory, wait_for
 
-P, F, R, U = Verdict.PASS, Verdict.FAIL, Verdict.REVIEW, Verdict.UNKNOWN
+P, F, R, U = Outcome.PASS, Outcome.FAIL, Outcome.REVIEW, Outcome.UNKNOWN
 
 HARDENED = {
     36: P,
@@ -61,7 +61,7 @@ LEGACY = {
 class Site:
     name: str
     about: str  # what differs from the hardened site
-    expected: dict[int, Verdict]
+    expected: dict[int, Outcome]
     tls: str = "ssl_protocols TLSv1.2 TLSv1.3;"
     tokens: str = "server_tokens off;"
     frame: str = "add_header X-Frame-Options DENY always;"

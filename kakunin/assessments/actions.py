@@ -5,16 +5,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kakunin.accounts.models import User
+from kakunin.assessments import workflow
 from kakunin.assessments.models import (
     STATUSES_WITHOUT_PLAN,
     Answer,
     AnswerRevision,
     Assessment,
-    State,
     Status,
     Submission,
     validate_answer,
 )
+from kakunin.assessments.workflow import TransitionRefused
 from kakunin.audit.trail import record
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
@@ -225,14 +226,6 @@ def _clean(value):
     return value
 
 
-class TransitionRefused(Exception):
-    """The assessment cannot move on; `problems` say why, item by item."""
-
-    def __init__(self, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.problems = problems or []
-
-
 def submission_problems(assessment: Assessment) -> list[str]:
     """What stops a submission: every applicable item needs a complete answer."""
     problems = []
@@ -244,30 +237,15 @@ def submission_problems(assessment: Assessment) -> list[str]:
     return problems
 
 
-def lock(assessment: Assessment) -> Assessment:
-    """The assessment row, locked for a state change."""
-    return (
-        Assessment.objects.select_for_update()
-        .select_related("system", "template")
-        .get(pk=assessment.pk)
-    )
-
-
 def submit(*, actor, assessment: Assessment) -> Assessment:
     """下書き or 差戻し → 提出済 / 再提出, with what each answer was at this moment."""
-    with transaction.atomic():
-        current = lock(assessment)
-        if not current.can("submit"):
-            raise TransitionRefused(
-                _("この状態（%(state)s）では提出できません。")
-                % {"state": current.get_state_display()}
-            )
+    with workflow.step(assessment, "submit") as current:
         problems = submission_problems(current)
         if problems:
             raise TransitionRefused(_("未完了の項目があるため提出できません。"), problems)
         before = current.state
         current.round += 1
-        current.state = State.SUBMITTED if before == State.DRAFT else State.RESUBMITTED
+        current.state = workflow.target(before, "submit")
         current.submitted_at = timezone.now()
         current.save(update_fields=["round", "state", "submitted_at", "updated_at"])
         Submission.objects.create(

@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, State, allows
 from kakunin.catalog.models import Applicability, Item, Template
 from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
 from kakunin.systems.models import System
@@ -19,30 +19,6 @@ from kakunin.systems.models import System
 ANSWER_MAX_LENGTH = 10_000
 # Control characters other than tab and line breaks: invisible, and not allowed in xlsx.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class State(models.TextChoices):
-    """下書き → 提出済 → 審査中 → 差戻し → 再提出 → 審査中 → … → 承認."""
-
-    DRAFT = "draft", _("下書き")
-    SUBMITTED = "submitted", _("提出済")
-    IN_REVIEW = "in_review", _("審査中")
-    RETURNED = "returned", _("差戻し")
-    RESUBMITTED = "resubmitted", pgettext_lazy("assessment state", "再提出")
-    APPROVED = "approved", pgettext_lazy("assessment state", "承認")
-
-
-# Which state each transition starts from and where it leads.
-TRANSITIONS = {
-    "submit": ({State.DRAFT, State.RETURNED}, None),  # → SUBMITTED or RESUBMITTED
-    "start_review": ({State.SUBMITTED, State.RESUBMITTED}, State.IN_REVIEW),
-    "return": ({State.IN_REVIEW}, State.RETURNED),
-    "approve": ({State.IN_REVIEW}, State.APPROVED),
-}
-
-
-WAITING_FOR_VENDOR = (State.DRAFT, State.RETURNED)
-WAITING_FOR_REVIEW = (State.SUBMITTED, State.RESUBMITTED, State.IN_REVIEW)
 
 
 class AssessmentQuerySet(models.QuerySet):
@@ -155,7 +131,8 @@ class Assessment(models.Model):
         )
 
     def can(self, transition: str) -> bool:
-        return self.state in TRANSITIONS[transition][0]
+        """Whether the state allows the step (workflow.TRANSITIONS); not who may take it."""
+        return allows(self.state, transition)
 
     def is_open_for(self, answer: "Answer") -> bool:
         """Whether the answer may change in this state: everything in a draft, only
@@ -206,6 +183,11 @@ class AnswerScope(enum.Enum):
         if self is AnswerScope.ALL:
             return applies
         return self is AnswerScope.VENDOR_ITEMS and applies and not item.is_ward_item
+
+    def may_edit(self, assessment: "Assessment", answer: "Answer", applies: bool) -> bool:
+        """Whether this answer may change now, for this scope: the item is theirs and
+        applies, and the assessment's state lets the answer change (is_open_for)."""
+        return self.allows(answer.item, applies) and assessment.is_open_for(answer)
 
 
 class Answer(models.Model):

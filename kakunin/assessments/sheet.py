@@ -86,7 +86,7 @@ def build_sheet(assessment: Assessment, scope: AnswerScope = AnswerScope.NONE) -
                 answer,
                 verdict.applies,
                 verdict.reasons,
-                scope.allows(item, verdict.applies) and assessment.is_open_for(answer),
+                scope.may_edit(assessment, answer, verdict.applies),
                 related=[(key, numbers[key]) for key in item.related],
             )
         )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
-from kakunin.assessments import actions, page
+from kakunin.assessments import actions, page, workflow
 from kakunin.assessments.forms import (
     AnswerForm,
     AssessmentCreateForm,
@@ -33,15 +33,6 @@ def _page(request, assessment) -> page.Page:
 
 def _rows(request, assessment, bound=None):
     return page.rows(assessment, access.answer_scope(request.user, assessment), bound)
-
-
-def tell_refused(request, refused: actions.TransitionRefused) -> None:
-    """A refused step of the workflow, as messages: why, and the items at fault."""
-    messages.error(request, str(refused))
-    for problem in refused.problems[:30]:
-        messages.error(request, problem)
-    if len(refused.problems) > 30:
-        messages.error(request, _("ほか %(n)d 件") % {"n": len(refused.problems) - 30})
 
 
 def detail(request, pk: int):
@@ -213,8 +204,8 @@ def submit(request, pk: int):
     access.require(access.can_submit(request.user, assessment))
     try:
         actions.submit(actor=request.user, assessment=assessment)
-    except actions.TransitionRefused as exc:
-        tell_refused(request, exc)
+    except workflow.TransitionRefused as exc:
+        workflow.tell_refused(request, exc)
     else:
         messages.success(request, _("提出しました。区の審査をお待ちください。"))
     return redirect("assessments:detail", assessment.pk)

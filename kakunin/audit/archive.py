@@ -9,7 +9,8 @@ import gzip
 import hashlib
 import json
 import os
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -47,6 +48,45 @@ def read_segment(segment: ArchiveSegment):
         yield Event(**row)
 
 
+@dataclass(frozen=True)
+class PlannedSegment:
+    """A file archive() would write: its events, by sequence number and time."""
+
+    first_seq: int
+    last_seq: int
+    count: int
+    first_at: datetime
+    last_at: datetime
+
+    @property
+    def filename(self) -> str:
+        return segment_name(self.first_seq, self.last_seq)
+
+
+def segment_name(first_seq: int, last_seq: int) -> str:
+    return f"audit-{first_seq:012d}-{last_seq:012d}.jsonl.gz"
+
+
+def plan(older_than_days: int) -> list[PlannedSegment]:
+    """What archive() would move now, file by file, without writing anything."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    rows = Event.objects.filter(at__lt=cutoff).order_by("seq").values_list("seq", "at")
+    planned, batch = [], []
+    for row in rows.iterator(chunk_size=BATCH):
+        batch.append(row)
+        if len(batch) == BATCH:
+            planned.append(_planned(batch))
+            batch = []
+    if batch:
+        planned.append(_planned(batch))
+    return planned
+
+
+def _planned(batch) -> PlannedSegment:
+    (first_seq, first_at), (last_seq, last_at) = batch[0], batch[-1]
+    return PlannedSegment(first_seq, last_seq, len(batch), first_at, last_at)
+
+
 def archive(older_than_days: int) -> list[ArchiveSegment]:
     """Move every event older than the cut-off, oldest first, into files of BATCH events."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
@@ -72,7 +112,7 @@ def _write_segment(batch: list[Event]) -> ArchiveSegment:
     first, last = batch[0], batch[-1]
     directory = Path(settings.AUDIT_ARCHIVE_DIR)
     directory.mkdir(parents=True, exist_ok=True)
-    name = f"audit-{first.seq:012d}-{last.seq:012d}.jsonl.gz"
+    name = segment_name(first.seq, last.seq)
     data = gzip.compress(("\n".join(_line(e) for e in batch) + "\n").encode(), mtime=0)
     tmp = directory / (name + ".tmp")
     with open(tmp, "wb") as f:
@@ -96,12 +136,17 @@ def _write_segment(batch: list[Event]) -> ArchiveSegment:
     return segment
 
 
+def expired():
+    """The archive files whose newest event is past AUDIT_RETENTION_DAYS."""
+    cutoff = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    return ArchiveSegment.objects.filter(purged_at__isnull=True, last_at__lt=cutoff)
+
+
 def purge_expired() -> list[ArchiveSegment]:
     """Delete archive files whose newest event is past AUDIT_RETENTION_DAYS (never sooner).
     The segment keeps its hashes, so the chain still verifies from the next one."""
-    cutoff = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS)
     purged = []
-    for segment in ArchiveSegment.objects.filter(purged_at__isnull=True, last_at__lt=cutoff):
+    for segment in expired():
         (Path(settings.AUDIT_ARCHIVE_DIR) / segment.filename).unlink(missing_ok=True)
         segment.purged_at = timezone.now()
         segment.save(update_fields=["purged_at"])

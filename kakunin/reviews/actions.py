@@ -6,8 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kakunin.accounts.models import User
-from kakunin.assessments.actions import TransitionRefused, create_assessment, lock
-from kakunin.assessments.models import Answer, Assessment, State, Verdict
+from kakunin.assessments import workflow
+from kakunin.assessments.actions import create_assessment
+from kakunin.assessments.models import Answer, Assessment, Verdict
+from kakunin.assessments.workflow import TransitionRefused
 from kakunin.audit.trail import record
 from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
 from kakunin.notifications.actions import notify
@@ -25,14 +27,8 @@ def _context(actor, assessment, **extra) -> dict:
 
 
 def start_review(*, actor, assessment: Assessment) -> Assessment:
-    with transaction.atomic():
-        current = lock(assessment)
-        if not current.can("start_review"):
-            raise TransitionRefused(
-                _("この状態（%(state)s）では審査を開始できません。")
-                % {"state": current.get_state_display()}
-            )
-        before, current.state = current.state, State.IN_REVIEW
+    with workflow.step(assessment, "start_review") as current:
+        before, current.state = current.state, workflow.target(current.state, "start_review")
         current.save(update_fields=["state", "updated_at"])
         record(
             "assessment.start_review",
@@ -49,10 +45,7 @@ def set_verdict(*, actor, answer: Answer, verdict: str, comment: str = "") -> No
         raise TransitionRefused(_("審査結果を選んでください。"))
     if verdict in (Verdict.FIX, Verdict.QUESTION) and not comment.strip():
         raise TransitionRefused(_("「要修正」「要確認」にはコメントを書いてください。"))
-    with transaction.atomic():
-        assessment = lock(answer.assessment)
-        if assessment.state != State.IN_REVIEW:
-            raise TransitionRefused(_("審査中の確認票にだけ審査結果を付けられます。"))
+    with workflow.step(answer.assessment, "judge") as assessment:
         current = Answer.objects.select_for_update().get(pk=answer.pk)
         before = current.verdict
         current.verdict, current.verdict_by, current.verdict_at = verdict, actor, timezone.now()
@@ -65,10 +58,7 @@ def set_verdict(*, actor, answer: Answer, verdict: str, comment: str = "") -> No
 
 def mark_remaining_ok(*, actor, assessment: Assessment) -> int:
     """Every applicable answer still without a verdict is 適合."""
-    with transaction.atomic():
-        current = lock(assessment)
-        if current.state != State.IN_REVIEW:
-            raise TransitionRefused(_("審査中の確認票にだけ審査結果を付けられます。"))
+    with workflow.step(assessment, "judge") as current:
         open_answers = [
             a for a in current.answers.select_related("item").filter(verdict="")
             if current.template.evaluate(a.item, current.system).applies
@@ -92,13 +82,7 @@ def return_assessment(*, actor, assessment: Assessment, note: str = "") -> Asses
     note = note.strip()
     if BIDI_CONTROLS.search(note):
         raise TransitionRefused(str(BIDI_MESSAGE))
-    with transaction.atomic():
-        current = lock(assessment)
-        if not current.can("return"):
-            raise TransitionRefused(
-                _("この状態（%(state)s）では差し戻せません。")
-                % {"state": current.get_state_display()}
-            )
+    with workflow.step(assessment, "return") as current:
         returned = list(
             current.answers.select_related("item").filter(
                 verdict__in=[Verdict.FIX, Verdict.QUESTION]
@@ -106,7 +90,8 @@ def return_assessment(*, actor, assessment: Assessment, note: str = "") -> Asses
         )
         if not returned:
             raise TransitionRefused(_("「要修正」か「要確認」の項目がないため差し戻せません。"))
-        before, current.state, current.return_note = current.state, State.RETURNED, note
+        before, current.return_note = current.state, note
+        current.state = workflow.target(before, "return")
         current.save(update_fields=["state", "return_note", "updated_at"])
         numbers = ", ".join(f"No.{a.item.number}" for a in returned)
         record(
@@ -140,13 +125,7 @@ def return_assessment(*, actor, assessment: Assessment, note: str = "") -> Asses
 
 def approve(*, actor, assessment: Assessment) -> Assessment:
     """審査中 → 承認, when every applicable answer is 適合. The answers are then frozen."""
-    with transaction.atomic():
-        current = lock(assessment)
-        if not current.can("approve"):
-            raise TransitionRefused(
-                _("この状態（%(state)s）では承認できません。")
-                % {"state": current.get_state_display()}
-            )
+    with workflow.step(assessment, "approve") as current:
         pending = [
             f"No.{a.item.number}"
             for a in current.answers.select_related("item").exclude(verdict=Verdict.OK)
@@ -155,11 +134,8 @@ def approve(*, actor, assessment: Assessment) -> Assessment:
         if pending:
             raise TransitionRefused(_("「適合」でない項目があるため承認できません。"), pending)
         before = current.state
-        current.state, current.approved_by, current.approved_at = (
-            State.APPROVED,
-            actor,
-            timezone.now(),
-        )
+        current.state = workflow.target(before, "approve")
+        current.approved_by, current.approved_at = actor, timezone.now()
         current.save(update_fields=["state", "approved_by", "approved_at", "updated_at"])
         record(
             "assessment.approve", current, actor=actor, changes={"state": [before, current.state]}
@@ -171,10 +147,7 @@ def approve(*, actor, assessment: Assessment) -> Assessment:
 
 def new_revision(*, actor, assessment: Assessment) -> Assessment:
     """An approved assessment is frozen: a change starts a new revision from its answers."""
-    with transaction.atomic():
-        current = lock(assessment)
-        if current.state != State.APPROVED:
-            raise TransitionRefused(_("承認済みの確認票だけ新しい版にできます。"))
+    with workflow.step(assessment, "new_revision") as current:
         latest = (
             Assessment.objects.filter(
                 system=current.system, phase=current.phase, fiscal_year=current.fiscal_year

@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kakunin import access
-from kakunin.assessments.actions import TransitionRefused
 from kakunin.assessments.models import State, Verdict
 from kakunin.assessments.page import attach_details
 from kakunin.assessments.sheet import build_sheet
-from kakunin.assessments.views import back_to_item, tell_refused
+from kakunin.assessments.views import back_to_item
+from kakunin.assessments.workflow import TransitionRefused, tell_refused
 from kakunin.core.text import BIDI_MESSAGE, plain_text_fields
 from kakunin.reviews import actions
 from kakunin.reviews.models import COMMENT_MAX_LENGTH

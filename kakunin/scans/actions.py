@@ -16,13 +16,13 @@ from kakunin.core.times import local
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 from kakunin.scans import engine
-from kakunin.scans.models import Authorisation, Scan, ScanResult, ScanTarget, Verdict
+from kakunin.scans.models import Authorisation, Outcome, Scan, ScanResult, ScanTarget
 from kakunin.scans.policy import ITEM_KEYS, overall
 from kakunin.scans.results import item_names
 from kakunin.systems.models import System
 
 log = logging.getLogger(__name__)
-ORDER = {Verdict.FAIL: 0, Verdict.REVIEW: 1, Verdict.PASS: 2, Verdict.UNKNOWN: 3}
+ORDER = {Outcome.FAIL: 0, Outcome.REVIEW: 1, Outcome.PASS: 2, Outcome.UNKNOWN: 3}
 
 
 @transaction.atomic
@@ -182,7 +182,7 @@ def _store(scan: Scan, targets, reports) -> None:
         for finding in report.findings:
             by_item.setdefault(finding.item, []).append(finding)
         for number, findings in sorted(by_item.items()):
-            findings.sort(key=lambda f: ORDER[Verdict(str(f.verdict))])
+            findings.sort(key=lambda f: ORDER[Outcome(str(f.verdict))])
             rows.append(
                 ScanResult(
                     scan=scan,
@@ -201,7 +201,7 @@ def _store(scan: Scan, targets, reports) -> None:
         "system": scan.system.name,
         "targets": [r.as_json() for r in reports],
     }
-    counts = {v: sum(1 for r in rows if r.verdict == v) for v in Verdict.values}
+    counts = {v: sum(1 for r in rows if r.verdict == v) for v in Outcome.values}
     Scan.objects.filter(pk=scan.pk).update(
         state=Scan.State.DONE, progress=100, finished_at=timezone.now(), report=report
     )
@@ -213,13 +213,13 @@ def _store(scan: Scan, targets, reports) -> None:
 def tell_new_failures(scan: Scan) -> None:
     """Items that fail now and did not at the previous scan: the department, the
     vendor and the reviewers are told (a monthly re-scan that finds TLS 1.0 back on)."""
-    failing = set(scan.results.filter(verdict=Verdict.FAIL).values_list("item_number", flat=True))
+    failing = set(scan.results.filter(verdict=Outcome.FAIL).values_list("item_number", flat=True))
     previous = (
         scan.system.scans.filter(state=Scan.State.DONE, pk__lt=scan.pk).order_by("-pk").first()
     )
     if previous is not None:
         failing -= set(
-            previous.results.filter(verdict=Verdict.FAIL).values_list("item_number", flat=True)
+            previous.results.filter(verdict=Outcome.FAIL).values_list("item_number", flat=True)
         )
     if not failing:
         return

@@ -21,7 +21,7 @@ class ScansConfig(AppConfig):
         register_details(details.attach)
 
         from kakunin.audit.words import register
-        from kakunin.scans.policy import Verdict
+        from kakunin.scans.policy import Outcome
 
         register(
             actions={
@@ -45,5 +45,5 @@ class ScansConfig(AppConfig):
                 "scheduled": _("定期実行"),
                 "verdicts": _("結果"),
             },
-            values={"verdicts": dict(Verdict.choices)},
+            values={"verdicts": dict(Outcome.choices)},
         )

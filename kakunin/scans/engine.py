@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kakunin.scans.crawl import Page, crawl
 from kakunin.scans.http import Session
-from kakunin.scans.policy import ITEM_KEYS, Finding, Text, Verdict, overall, say
+from kakunin.scans.policy import ITEM_KEYS, Finding, Outcome, Text, overall, say
 from kakunin.scans.safety import Clock, Limits, OutOfTime, Refused, origin, resolve
 from kakunin.scans.scanners import ACTIVE, PASSIVE
 
@@ -93,11 +93,11 @@ class Report:
 
     @property
     def failed(self) -> bool:
-        return any(f.verdict == Verdict.FAIL for f in self.findings)
+        return any(f.verdict == Outcome.FAIL for f in self.findings)
 
-    def verdicts(self) -> dict[int, Verdict]:
+    def verdicts(self) -> dict[int, Outcome]:
         """One verdict per item, from all the findings on it (policy.overall)."""
-        items: dict[int, list[Verdict]] = {}
+        items: dict[int, list[Outcome]] = {}
         for f in self.findings:
             items.setdefault(f.item, []).append(f.verdict)
         return {item: overall(found) for item, found in sorted(items.items())}
@@ -142,7 +142,7 @@ def run(
 def _unchecked(target, started, authorisation, reason: Text) -> Report:
     """Every item 未確認 with the reason: the target could not be scanned at all."""
     items = [c for check in PASSIVE + (ACTIVE if authorisation else []) for c in check.ITEMS]
-    findings = [Finding("target", item, Verdict.UNKNOWN, reason) for item in dict.fromkeys(items)]
+    findings = [Finding("target", item, Outcome.UNKNOWN, reason) for item in dict.fromkeys(items)]
     return Report(
         target.url, findings, started, timezone.now().isoformat(timespec="seconds"), reason.ja
     )
@@ -172,7 +172,7 @@ def _run(target, started, scan_ports, authorisation, progress) -> Report:
             for check in [c for c in checks if getattr(c, "NEEDS_HTTP", True)]:
                 evidence = [pages[0].response.evidence()] if pages else []
                 findings += [
-                    Finding(check.NAME, item, Verdict.UNKNOWN, silent, evidence)
+                    Finding(check.NAME, item, Outcome.UNKNOWN, silent, evidence)
                     for item in check.ITEMS
                 ]
             checks = [c for c in checks if not getattr(c, "NEEDS_HTTP", True)]
@@ -212,19 +212,19 @@ def _safely(check, ctx: Context) -> list[Finding]:
     except OutOfTime:
         return [
             Finding(
-                check.NAME, item, Verdict.UNKNOWN, say("検査の制限時間内に終わりませんでした。")
+                check.NAME, item, Outcome.UNKNOWN, say("検査の制限時間内に終わりませんでした。")
             )
             for item in check.ITEMS
         ]
     except Refused as exc:
-        return [Finding(check.NAME, item, Verdict.UNKNOWN, exc.text) for item in check.ITEMS]
+        return [Finding(check.NAME, item, Outcome.UNKNOWN, exc.text) for item in check.ITEMS]
     except Exception as exc:  # a site that answers garbage must not stop the scan
         log.warning("check %s failed on %s: %r", check.NAME, ctx.target.url, exc)
         return [
             Finding(
                 check.NAME,
                 item,
-                Verdict.UNKNOWN,
+                Outcome.UNKNOWN,
                 say("検査できませんでした（%(error)s）。", error=type(exc).__name__),
             )
             for item in check.ITEMS

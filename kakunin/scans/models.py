@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
 from kakunin.scans.engine import Permission, Target
-from kakunin.scans.policy import Text, Verdict
+from kakunin.scans.policy import Outcome, Text
 from kakunin.scans.safety import origin
 from kakunin.systems.models import System
 
@@ -167,7 +167,7 @@ class ScanResult(models.Model):
     url = models.CharField(max_length=500)  # kept when the target is removed
     item_number = models.PositiveSmallIntegerField()
     item_key = models.CharField(max_length=64)
-    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    verdict = models.CharField(max_length=16, choices=Outcome.choices)
     summary = models.TextField()
     findings = models.JSONField(default=list)  # [Finding.as_json()]
 
@@ -176,7 +176,7 @@ class ScanResult(models.Model):
         indexes = [models.Index(fields=["item_key", "verdict"], name="scan_result_item")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(verdict__in=Verdict.values), name="scan_result_verdict_valid"
+                condition=Q(verdict__in=Outcome.values), name="scan_result_verdict_valid"
             ),
         ]
 

@@ -14,13 +14,14 @@ from django.utils.translation import override
 from kakunin.core.text import Text, say
 
 # Text and say are the scanners' words (kakunin/core/text.py), imported from here.
-__all__ = ["ITEM_KEYS", "Finding", "Text", "Verdict", "overall", "say"]
+__all__ = ["ITEM_KEYS", "Finding", "Outcome", "Text", "overall", "say"]
 
 
-class Verdict(models.TextChoices):
-    """The four verdicts, for the checks, the database and the pages alike. `label`
-    is in the reader's language; `ja` is fixed Japanese, for what reads the same to
-    everyone: the stored JSON evidence and the command's table."""
+class Outcome(models.TextChoices):
+    """The outcome of an automated check, for the checks, the database and the pages
+    alike (the reviewer's own verdict on an answer is assessments.models.Verdict).
+    `label` is in the reader's language; `ja` is fixed Japanese, for what reads the
+    same to everyone: the stored JSON evidence and the command's table."""
 
     PASS = "pass", _("適合")
     FAIL = "fail", _("不適合")
@@ -60,7 +61,7 @@ class Finding:
 
     check: str  # e.g. "tls.protocols"
     item: int  # the printed number of the form
-    verdict: Verdict
+    verdict: Outcome
     summary: Text
     evidence: list[dict] = field(default_factory=list)
     at: str = field(default_factory=lambda: timezone.now().isoformat(timespec="seconds"))
@@ -90,10 +91,10 @@ class Finding:
         self.summary = Text.of(self.summary)
 
 
-def overall(verdicts) -> Verdict:
+def overall(verdicts) -> Outcome:
     """The verdict of an item several checks answer: any fail fails it, any doubt
     makes it 要確認; a part that could not be checked (SSLv3, say) does not stop
     the rest from passing, and stays listed beside it."""
-    order = [Verdict.FAIL, Verdict.REVIEW, Verdict.PASS, Verdict.UNKNOWN]
+    order = [Outcome.FAIL, Outcome.REVIEW, Outcome.PASS, Outcome.UNKNOWN]
     found = set(verdicts)
-    return next((v for v in order if v in found), Verdict.UNKNOWN)
+    return next((v for v in order if v in found), Outcome.UNKNOWN)

@@ -7,7 +7,7 @@ from django.db.models import Max
 
 from kakunin.assessments.models import Answer, Status
 from kakunin.catalog.models import Template
-from kakunin.scans.models import Scan, ScanResult, Verdict
+from kakunin.scans.models import Outcome, Scan, ScanResult
 from kakunin.scans.policy import overall
 
 
@@ -21,7 +21,7 @@ class ItemScan:
 
     @property
     def label(self) -> str:
-        return Verdict(self.verdict).label
+        return Outcome(self.verdict).label
 
     @property
     def at(self):
@@ -51,7 +51,7 @@ def by_item(system, before=None) -> dict[str, ItemScan]:
     for result in scan.results.all():
         items.setdefault(result.item_key, ItemScan(scan, "")).results.append(result)
     for item in items.values():
-        item.verdict = str(overall(Verdict(r.verdict) for r in item.results))
+        item.verdict = str(overall(Outcome(r.verdict) for r in item.results))
     return items
 
 
@@ -67,7 +67,7 @@ def conflicts(assessments) -> dict[int, list[int]]:
     )
     failing: dict[int, set[str]] = {}
     for system_id, key in ScanResult.objects.filter(
-        scan_id__in=[row["last"] for row in latest], verdict=Verdict.FAIL
+        scan_id__in=[row["last"] for row in latest], verdict=Outcome.FAIL
     ).values_list("scan__system_id", "item_key"):
         failing.setdefault(system_id, set()).add(key)
     found: dict[int, list[int]] = {}

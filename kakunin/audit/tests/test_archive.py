@@ -97,6 +97,29 @@ class ArchiveTestCase(TestCase):
         self.assertFalse((Path(self.tmp.name) / segment.filename).exists())
         self.assertIsNone(verify()[1])
 
+    def test_a_dry_run_says_what_would_be_archived_and_purged_and_changes_nothing(self):
+        def dry_run(*extra):
+            out = StringIO()
+            call_command("audit_archive", "--older-than", "365", "--dry-run", *extra, stdout=out)
+            return out.getvalue()
+
+        text = dry_run()
+        self.assertIn("audit-000000000001-000000000008.jsonl.gz: #1–#8（8 件", text)
+        self.assertIn("8 件をアーカイブします", text)
+        self.assertEqual(Event.objects.count(), 12)  # not even an audit event
+        self.assertFalse(ArchiveSegment.objects.exists())
+        self.assertEqual(list(Path(self.tmp.name).iterdir()), [])
+        self.assertEqual(verify(), (12, None))
+
+        call_command("audit_archive", "--older-than", "365", stdout=StringIO())
+        ArchiveSegment.objects.update(last_at=timezone.now() - timedelta(days=800))
+        text = dry_run("--purge-expired")
+        self.assertIn("0 件をアーカイブします", text)
+        self.assertIn("削除します: audit-000000000001-000000000008.jsonl.gz", text)
+        self.assertIsNone(ArchiveSegment.objects.get().purged_at)
+        self.assertTrue((Path(self.tmp.name) / ArchiveSegment.objects.get().filename).exists())
+        self.assertEqual(verify(), (13, None))
+
     def test_bad_arguments_are_explained(self):
         with self.assertRaisesMessage(CommandError, "1以上"):
             call_command("audit_archive", "--older-than", "0")

@@ -14,7 +14,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import urljoin, urlsplit
 
 from kakunin.scans.crawl import parse
-from kakunin.scans.policy import Finding, Verdict, say
+from kakunin.scans.policy import Finding, Outcome, say
 
 NAME = "active"
 ITEMS = [43, 45, 50]
@@ -97,7 +97,7 @@ def run(ctx) -> list[Finding]:
             Finding(
                 NAME,
                 item,
-                Verdict.UNKNOWN,
+                Outcome.UNKNOWN,
                 say("能動的な検査の許可がない（または期間外・対象外）ため実施していません。"),
             )
             for item in ITEMS
@@ -111,7 +111,7 @@ def _logout_replay(ctx) -> Finding:
     evidence = [r.evidence()]
     if not logged_in(r):
         return Finding(
-            NAME, 50, Verdict.UNKNOWN, say("検査用アカウントでログインできませんでした。"), evidence
+            NAME, 50, Outcome.UNKNOWN, say("検査用アカウントでログインできませんでした。"), evidence
         )
     landing = urljoin(r.url, r.header("location")) if r.header("location") else r.url
     page = browser.get(landing)
@@ -124,7 +124,7 @@ def _logout_replay(ctx) -> Finding:
         out = browser.get(ctx.authorisation.logout_url)
     else:
         return Finding(
-            NAME, 50, Verdict.UNKNOWN, say("ログアウトの方法が見つかりません。"), evidence
+            NAME, 50, Outcome.UNKNOWN, say("ログアウトの方法が見つかりません。"), evidence
         )
     replay = Browser(ctx)
     replay.cookies = old
@@ -134,14 +134,14 @@ def _logout_replay(ctx) -> Finding:
         return Finding(
             NAME,
             50,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say(
                 "ログアウト後も古いセッション Cookie で画面が開けます（サーバ側でセッションが破棄されていません）。"
             ),
             evidence,
         )
     return Finding(
-        NAME, 50, Verdict.PASS, say("ログアウト後、古いセッション Cookie は使えません。"), evidence
+        NAME, 50, Outcome.PASS, say("ログアウト後、古いセッション Cookie は使えません。"), evidence
     )
 
 
@@ -156,14 +156,14 @@ def _login_message(ctx) -> Finding:
         return Finding(
             NAME,
             43,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say("存在しないユーザIDと誤ったパスワードで、異なる応答を返します。"),
             evidence,
         )
     return Finding(
         NAME,
         43,
-        Verdict.PASS,
+        Outcome.PASS,
         say("存在しないユーザIDと誤ったパスワードで、同じメッセージを返します。"),
         evidence,
     )
@@ -181,7 +181,7 @@ def _lockout(ctx) -> Finding:
         return Finding(
             NAME,
             45,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say(
                 "%(n)s 回失敗した後も、正しいパスワードでログインできます（アカウントロックがありません）。",
                 n=ATTEMPTS,
@@ -191,7 +191,7 @@ def _lockout(ctx) -> Finding:
     return Finding(
         NAME,
         45,
-        Verdict.PASS,
+        Outcome.PASS,
         say(
             "%(n)s 回失敗した後、正しいパスワードでもログインできません。検査用アカウントはロックされたままです。",
             n=ATTEMPTS,

@@ -4,7 +4,7 @@ since only the ward can say whether the address filter lets this scanner in."""
 import secrets
 from urllib.parse import urlsplit
 
-from kakunin.scans.policy import Finding, Verdict, say
+from kakunin.scans.policy import Finding, Outcome, say
 
 NAME = "admin"
 ITEMS = [39]
@@ -35,7 +35,7 @@ def run(ctx) -> list[Finding]:
             Finding(
                 NAME,
                 39,
-                Verdict.REVIEW,
+                Outcome.REVIEW,
                 say(
                     "管理用と思われる画面が外部から応答します: %(paths)s。アクセス元の制限を確認してください。",
                     paths=", ".join(reachable),
@@ -47,7 +47,7 @@ def run(ctx) -> list[Finding]:
         Finding(
             NAME,
             39,
-            Verdict.PASS,
+            Outcome.PASS,
             say("よく使われる管理用パス（%(n)s 件）は外部から応答しません。", n=len(PATHS)),
             evidence,
         )

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 
 from kakunin.core.times import local
-from kakunin.scans.policy import Finding, Text, Verdict, say
+from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "certificate"
 NEEDS_HTTP = False
@@ -52,7 +52,7 @@ def verify(ctx) -> tuple[bool, str]:
 
 def run(ctx) -> list[Finding]:
     if not ctx.https:
-        return [Finding(NAME, 60, Verdict.FAIL, say("HTTPS ではないため、証明書がありません。"))]
+        return [Finding(NAME, 60, Outcome.FAIL, say("HTTPS ではないため、証明書がありません。"))]
     ctx.clock.pace()
     try:
         cert = fetch(ctx)
@@ -61,7 +61,7 @@ def run(ctx) -> list[Finding]:
             Finding(
                 NAME,
                 60,
-                Verdict.UNKNOWN,
+                Outcome.UNKNOWN,
                 say("証明書を取得できませんでした（%(error)s）。", error=type(exc).__name__),
             )
         ]
@@ -111,8 +111,8 @@ def run(ctx) -> list[Finding]:
     )
     if problems:
         summary = say("、").join(problems) + say("。") + facts
-        return [Finding(NAME, 60, Verdict.FAIL, summary, evidence)]
+        return [Finding(NAME, 60, Outcome.FAIL, summary, evidence)]
     if warnings:
         summary = say("、").join(warnings) + say("。") + facts
-        return [Finding(NAME, 60, Verdict.REVIEW, summary, evidence)]
-    return [Finding(NAME, 60, Verdict.PASS, say("警告の出ない証明書です。") + facts, evidence)]
+        return [Finding(NAME, 60, Outcome.REVIEW, summary, evidence)]
+    return [Finding(NAME, 60, Outcome.PASS, say("警告の出ない証明書です。") + facts, evidence)]

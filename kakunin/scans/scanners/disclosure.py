@@ -4,7 +4,7 @@ to a malformed request). Item 58③: no stack traces or debug pages in errors.""
 import re
 import secrets
 
-from kakunin.scans.policy import Finding, Text, Verdict, say
+from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "disclosure"
 ITEMS = [37, 58]
@@ -61,15 +61,15 @@ def _versions(responses) -> Finding:
         return Finding(
             NAME,
             37,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say("バージョン等が外部に出力されています: ")
             + Text.of(" / ").join(list(dict.fromkeys(leaks))),
             evidence,
         )
     if all(r.status is None for r in responses):
-        return Finding(NAME, 37, Verdict.UNKNOWN, say("応答を得られませんでした。"), evidence)
+        return Finding(NAME, 37, Outcome.UNKNOWN, say("応答を得られませんでした。"), evidence)
     return Finding(
-        NAME, 37, Verdict.PASS, say("ヘッダ・エラー画面にバージョン情報はありません。"), evidence
+        NAME, 37, Outcome.PASS, say("ヘッダ・エラー画面にバージョン情報はありません。"), evidence
     )
 
 
@@ -82,14 +82,14 @@ def _debug(errors) -> Finding:
         return Finding(
             NAME,
             58,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say("③ 詳細なエラー内容が表示されます: ") + Text.of(" / ".join(found)),
             evidence,
         )
     if all(r.status is None for r in errors):
         return Finding(
-            NAME, 58, Verdict.UNKNOWN, say("③ エラー応答を得られませんでした。"), evidence
+            NAME, 58, Outcome.UNKNOWN, say("③ エラー応答を得られませんでした。"), evidence
         )
     return Finding(
-        NAME, 58, Verdict.PASS, say("③ エラー画面にスタックトレース等はありません。"), evidence
+        NAME, 58, Outcome.PASS, say("③ エラー画面にスタックトレース等はありません。"), evidence
     )

@@ -4,7 +4,7 @@ polite list of files that should never be public."""
 import secrets
 from urllib.parse import urlsplit
 
-from kakunin.scans.policy import Finding, Verdict, say
+from kakunin.scans.policy import Finding, Outcome, say
 
 NAME = "files"
 ITEMS = [38]
@@ -84,12 +84,12 @@ def run(ctx) -> list[Finding]:
             say("① 公開不要なファイルが取得できます: %(paths)s", paths=", ".join(exposed))
         )
     if problems:
-        return [Finding(NAME, 38, Verdict.FAIL, say("。").join(problems), evidence)]
+        return [Finding(NAME, 38, Outcome.FAIL, say("。").join(problems), evidence)]
     return [
         Finding(
             NAME,
             38,
-            Verdict.PASS,
+            Outcome.PASS,
             say(
                 "一覧表示なし（%(folders)s フォルダ）、公開不要なファイルなし（%(files)s 件を確認）。",
                 folders=len(folders),

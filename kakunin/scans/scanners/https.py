@@ -3,7 +3,7 @@ crawled pages, and HTTPS responses carry HSTS."""
 
 from urllib.parse import urlsplit
 
-from kakunin.scans.policy import Finding, Text, Verdict, say
+from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "https"
 ITEMS = [59]
@@ -16,7 +16,7 @@ def run(ctx) -> list[Finding]:
             Finding(
                 NAME,
                 59,
-                Verdict.FAIL,
+                Outcome.FAIL,
                 say("対象の URL が HTTPS ではありません。"),
                 [p.response.evidence() for p in ctx.pages[:1]],
             )
@@ -30,7 +30,7 @@ def _redirects(ctx) -> Finding:
         return Finding(
             NAME,
             59,
-            Verdict.UNKNOWN,
+            Outcome.UNKNOWN,
             say("HTTP のポートが分からないため、リダイレクトを確認していません。"),
         )
     suffix = "" if port == 80 else f":{port}"
@@ -64,15 +64,15 @@ def _redirects(ctx) -> Finding:
             )
     summary = say("。").join(m for _, m in problems) + say("。")
     if any(kind == "fail" for kind, _ in problems):
-        return Finding(NAME, 59, Verdict.FAIL, summary, evidence)
+        return Finding(NAME, 59, Outcome.FAIL, summary, evidence)
     if problems:
-        return Finding(NAME, 59, Verdict.REVIEW, summary, evidence)
+        return Finding(NAME, 59, Outcome.REVIEW, summary, evidence)
     if closed == len(evidence):
         return Finding(
-            NAME, 59, Verdict.PASS, say("HTTP では応答しません（HTTPS のみ）。"), evidence
+            NAME, 59, Outcome.PASS, say("HTTP では応答しません（HTTPS のみ）。"), evidence
         )
     return Finding(
-        NAME, 59, Verdict.PASS, say("HTTP は 301/308 で HTTPS へ転送されます。"), evidence
+        NAME, 59, Outcome.PASS, say("HTTP は 301/308 で HTTPS へ転送されます。"), evidence
     )
 
 
@@ -87,12 +87,12 @@ def _hsts(ctx) -> Finding:
         return Finding(
             NAME,
             59,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say("HSTS ヘッダがありません: ") + Text.of(", ".join(missing[:3])),
             evidence,
         )
     if not any(p.response.status for p in ctx.pages):
         return Finding(
-            NAME, 59, Verdict.UNKNOWN, say("HTTPS の応答を得られませんでした。"), evidence
+            NAME, 59, Outcome.UNKNOWN, say("HTTPS の応答を得られませんでした。"), evidence
         )
-    return Finding(NAME, 59, Verdict.PASS, say("HSTS ヘッダがあります。"), evidence)
+    return Finding(NAME, 59, Outcome.PASS, say("HSTS ヘッダがあります。"), evidence)

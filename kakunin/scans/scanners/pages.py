@@ -5,7 +5,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 from kakunin.scans.crawl import PASSWORD_NAME
-from kakunin.scans.policy import Finding, Text, Verdict, say
+from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "pages"
 ITEMS = [42, 47, 48, 54, 57, 58]
@@ -49,14 +49,14 @@ def _session_in_url(ctx, evidence) -> Finding:
         return Finding(
             NAME,
             47,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say("URL にセッションIDが含まれます: ") + Text.of(", ".join(sorted(found)[:5])),
             evidence,
         )
     return Finding(
         NAME,
         47,
-        Verdict.PASS,
+        Outcome.PASS,
         say("URL にセッションIDは見当たりません（%(n)s ページ）。", n=len(ctx.pages)),
         evidence,
     )
@@ -86,7 +86,7 @@ def _cookies(ctx, evidence) -> Finding:
         return Finding(
             NAME,
             48,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say("Cookie の属性が不足しています: ") + say(", ").join(list(dict.fromkeys(fails))),
             ev,
         )
@@ -94,13 +94,13 @@ def _cookies(ctx, evidence) -> Finding:
         return Finding(
             NAME,
             48,
-            Verdict.REVIEW,
+            Outcome.REVIEW,
             say("Cookie の属性を確認してください: ") + say(", ").join(list(dict.fromkeys(reviews))),
             ev,
         )
     if not seen:
         return Finding(
-            NAME, 48, Verdict.PASS, say("未ログインの画面では Cookie を発行していません。"), ev
+            NAME, 48, Outcome.PASS, say("未ログインの画面では Cookie を発行していません。"), ev
         )
     carried = say(", ").join(
         [Text.of(f"{name}（{'・'.join(flags)}）") for name, (_h, flags) in seen.items()]
@@ -108,7 +108,7 @@ def _cookies(ctx, evidence) -> Finding:
     summary = say("Cookie の属性: ") + carried + say("。")
     if not ctx.https:
         summary = summary + say("HTTP のため Secure は求めていません。")
-    return Finding(NAME, 48, Verdict.PASS, summary, ev)
+    return Finding(NAME, 48, Outcome.PASS, summary, ev)
 
 
 def _html(ctx):
@@ -121,12 +121,12 @@ def _every_html_page(ctx, evidence, item: int, ok, missing: Text, passed: Text) 
     lacking = [p.url for p in pages if not ok(p.response)]
     if lacking:
         summary = missing + Text.of(": " + ", ".join(lacking[:3]))
-        return Finding(NAME, item, Verdict.FAIL, summary, evidence)
+        return Finding(NAME, item, Outcome.FAIL, summary, evidence)
     if not pages:
         return Finding(
-            NAME, item, Verdict.UNKNOWN, say("HTML のページを取得できませんでした。"), evidence
+            NAME, item, Outcome.UNKNOWN, say("HTML のページを取得できませんでした。"), evidence
         )
-    return Finding(NAME, item, Verdict.PASS, passed, evidence)
+    return Finding(NAME, item, Outcome.PASS, passed, evidence)
 
 
 def _charset(ctx, evidence) -> Finding:
@@ -167,11 +167,11 @@ def _credentials_in_url(ctx, evidence) -> Finding:
         return Finding(
             NAME,
             58,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say("① URL にパスワード等が含まれます: ") + say(", ").join(list(dict.fromkeys(found))),
             evidence,
         )
-    return Finding(NAME, 58, Verdict.PASS, say("① URL にパスワード等は含まれません。"), evidence)
+    return Finding(NAME, 58, Outcome.PASS, say("① URL にパスワード等は含まれません。"), evidence)
 
 
 def _password_inputs(ctx, evidence) -> Finding:
@@ -187,14 +187,14 @@ def _password_inputs(ctx, evidence) -> Finding:
         return Finding(
             NAME,
             42,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say("② パスワードが画面に表示される入力欄があります: ") + Text.of(", ".join(visible)),
             evidence,
         )
     if not hidden:
         return Finding(
-            NAME, 42, Verdict.UNKNOWN, say("② パスワード入力欄が見つかりませんでした。"), evidence
+            NAME, 42, Outcome.UNKNOWN, say("② パスワード入力欄が見つかりませんでした。"), evidence
         )
     return Finding(
-        NAME, 42, Verdict.PASS, say("② パスワード入力欄は type=password です。"), evidence
+        NAME, 42, Outcome.PASS, say("② パスワード入力欄は type=password です。"), evidence
     )

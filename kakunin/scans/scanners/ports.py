@@ -6,7 +6,7 @@ import socket
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
-from kakunin.scans.policy import Finding, Text, Verdict, say
+from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "ports"
 NEEDS_HTTP = False
@@ -74,7 +74,7 @@ def run(ctx) -> list[Finding]:
     ]
     if not declared:
         extra = [p for p in open_ports if p not in expected]
-        verdict = Verdict.REVIEW if extra else Verdict.PASS
+        verdict = Outcome.REVIEW if extra else Outcome.PASS
         return [
             Finding(
                 NAME,
@@ -91,7 +91,7 @@ def run(ctx) -> list[Finding]:
             Finding(
                 NAME,
                 36,
-                Verdict.FAIL,
+                Outcome.FAIL,
                 say("申告にないポートが開いています: ") + _list(undeclared, names),
                 evidence,
             )
@@ -100,7 +100,7 @@ def run(ctx) -> list[Finding]:
         Finding(
             NAME,
             36,
-            Verdict.PASS,
+            Outcome.PASS,
             say("開いているポートは申告どおりです: ") + _list(open_ports, names),
             evidence,
         )

@@ -8,7 +8,7 @@ import socket
 import ssl
 import warnings
 
-from kakunin.scans.policy import Finding, Verdict, say
+from kakunin.scans.policy import Finding, Outcome, say
 
 NAME = "tls"
 NEEDS_HTTP = False
@@ -58,7 +58,7 @@ def run(ctx) -> list[Finding]:
     if not ctx.https:
         return [
             Finding(
-                NAME, 61, Verdict.UNKNOWN, say("HTTPS の対象ではないため、TLS は検査していません。")
+                NAME, 61, Outcome.UNKNOWN, say("HTTPS の対象ではないため、TLS は検査していません。")
             )
         ]
     ctx.clock.pace()
@@ -80,7 +80,7 @@ def run(ctx) -> list[Finding]:
             Finding(
                 NAME,
                 61,
-                Verdict.FAIL,
+                Outcome.FAIL,
                 say("弱い暗号スイートを受け付けます: %(suites)s", suites=", ".join(weak)),
                 evidence,
             )
@@ -92,25 +92,25 @@ def _versions(results, evidence) -> Finding:
     accepted = [label for label, (ok, _d) in results.items() if ok]
     if not accepted and any(ok is None for ok, _d in results.values()):
         return Finding(
-            NAME, 61, Verdict.UNKNOWN, say("TLS の接続を確認できませんでした。"), evidence
+            NAME, 61, Outcome.UNKNOWN, say("TLS の接続を確認できませんでした。"), evidence
         )
     old = [v for v in ("TLS 1.0", "TLS 1.1") if v in accepted]
     if old:
         return Finding(
             NAME,
             61,
-            Verdict.FAIL,
+            Outcome.FAIL,
             say(
                 "%(versions)s を受け付けます（無効にする必要があります）。", versions="・".join(old)
             ),
             evidence,
         )
     if not ({"TLS 1.2", "TLS 1.3"} & set(accepted)):
-        return Finding(NAME, 61, Verdict.FAIL, say("TLS 1.2 / 1.3 で接続できません。"), evidence)
+        return Finding(NAME, 61, Outcome.FAIL, say("TLS 1.2 / 1.3 で接続できません。"), evidence)
     return Finding(
         NAME,
         61,
-        Verdict.PASS,
+        Outcome.PASS,
         say("受け付けるのは %(versions)s のみです。", versions="・".join(accepted)),
         evidence,
     )
@@ -121,6 +121,6 @@ def _sslv3() -> Finding:
     return Finding(
         NAME,
         61,
-        Verdict.UNKNOWN,
+        Outcome.UNKNOWN,
         say("SSL 2.0 / 3.0 は標準の ssl モジュールでは検査できないため未確認です。"),
     )

@@ -8,7 +8,7 @@ from django.test import SimpleTestCase, TestCase, override_settings
 from django.utils import translation
 
 from kakunin.audit.models import Event
-from kakunin.scans.policy import Finding, Verdict
+from kakunin.scans.policy import Finding, Outcome
 from testsupport.sites import farm_for
 
 
@@ -128,9 +128,9 @@ class ScanCommandOnEveryConfiguration(TestCase):
 
 class VerdictLabels(SimpleTestCase):
     def test_pages_follow_the_reader_and_the_stored_json_stays_japanese(self):
-        finding = Finding(check="tls.protocols", item=61, verdict=Verdict.FAIL, summary="TLS 1.0")
+        finding = Finding(check="tls.protocols", item=61, verdict=Outcome.FAIL, summary="TLS 1.0")
         with translation.override("en"):
-            self.assertEqual(Verdict.FAIL.label, "Non-compliant")
+            self.assertEqual(Outcome.FAIL.label, "Non-compliant")
             self.assertEqual(finding.as_json()["verdict_label"], "不適合")
             self.assertEqual(translation.get_language(), "en")
-        self.assertEqual(Verdict("unknown").ja, "未確認")
+        self.assertEqual(Outcome("unknown").ja, "未確認")

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from kakunin.scans.crawl import Page
 from kakunin.scans.http import Response
-from kakunin.scans.policy import Verdict
+from kakunin.scans.policy import Outcome
 from kakunin.scans.scanners.pages import _cookies
 
 
@@ -21,7 +21,7 @@ def context(https: bool, *cookies: str):
 class CookieFlagsTestCase(SimpleTestCase):
     def test_a_cookie_without_secure_over_plain_http_is_not_said_to_have_it(self):
         finding = _cookies(context(False, "sessionid=x; HttpOnly; SameSite=Lax"), [])
-        self.assertEqual(finding.verdict, Verdict.PASS)
+        self.assertEqual(finding.verdict, Outcome.PASS)
         self.assertIn("sessionid（HttpOnly・SameSite）", finding.summary.ja)
         self.assertNotIn("Secure・HttpOnly", finding.summary.ja)
         self.assertIn("HTTP のため Secure は求めていません", finding.summary.ja)
@@ -32,12 +32,12 @@ class CookieFlagsTestCase(SimpleTestCase):
                     "csrftoken=y; Secure; SameSite=Lax; HttpOnly"),
             [],
         )  # fmt: skip
-        self.assertEqual(finding.verdict, Verdict.PASS)
+        self.assertEqual(finding.verdict, Outcome.PASS)
         self.assertIn("sessionid（Secure・HttpOnly・SameSite）", finding.summary.ja)
 
     def test_over_https_a_missing_secure_fails_and_is_named(self):
         finding = _cookies(context(True, "sessionid=x; HttpOnly; SameSite=Lax"), [])
-        self.assertEqual(finding.verdict, Verdict.FAIL)
+        self.assertEqual(finding.verdict, Outcome.FAIL)
         self.assertIn("sessionid: Secure なし", finding.summary.ja)
 
     def test_the_summary_reads_in_the_readers_language(self):

@@ -11,11 +11,11 @@ from django.utils import timezone
 from kakunin.accounts.models import Role
 from kakunin.scans import engine
 from kakunin.scans.models import Authorisation, ScanTarget
-from kakunin.scans.policy import Verdict
+from kakunin.scans.policy import Outcome
 from testsupport.fixtures import PASSWORD, create_world, make_user
 from testsupport.servers import one_request_at_a_time
 
-P, F, U = Verdict.PASS, Verdict.FAIL, Verdict.UNKNOWN
+P, F, U = Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN
 
 
 class KakuninAsTarget(LiveServerTestCase):

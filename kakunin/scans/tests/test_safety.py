@@ -6,10 +6,10 @@ from unittest import mock
 
 from django.test import SimpleTestCase, override_settings
 
-from kakunin.scans.policy import Verdict, overall
+from kakunin.scans.policy import Outcome, overall
 from kakunin.scans.safety import Clock, Limits, OutOfTime, Refused, check_address, resolve
 
-P, F, R, U = Verdict.PASS, Verdict.FAIL, Verdict.REVIEW, Verdict.UNKNOWN
+P, F, R, U = Outcome.PASS, Outcome.FAIL, Outcome.REVIEW, Outcome.UNKNOWN
 
 
 def answers(*ips):

@@ -10,12 +10,12 @@ from django.test import SimpleTestCase, override_settings
 from kakunin.scans import engine
 from kakunin.scans.crawl import crawl
 from kakunin.scans.http import Session
-from kakunin.scans.policy import Verdict
+from kakunin.scans.policy import Outcome
 from kakunin.scans.safety import Clock, Limits
 from testsupport.servers import free_port
 from testsupport.sites import farm_for, sites
 
-P, F, R, U = Verdict.PASS, Verdict.FAIL, Verdict.REVIEW, Verdict.UNKNOWN
+P, F, R, U = Outcome.PASS, Outcome.FAIL, Outcome.REVIEW, Outcome.UNKNOWN
 
 
 class NginxBase(SimpleTestCase):

@@ -8,10 +8,11 @@ from testsupport.fixtures import PASSWORD, BaseTestCase
 
 
 class AuditorPageTestCase(BaseTestCase):
-    def setUp(self):
-        super().setUp()
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
         for i in range(120):
-            record("test.bulk", self.system, actor=self.bob, changes={"i": [None, i]})
+            record("test.bulk", cls.system, actor=cls.bob, changes={"i": [None, i]})
 
     def test_it_pages_through_the_newest_first(self):
         self.client.force_login(self.audrey)

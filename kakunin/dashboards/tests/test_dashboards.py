@@ -9,21 +9,22 @@ from testsupport.fixtures import BaseTestCase, fill_everything, make_scan, make_
 
 
 class DashboardTestCase(BaseTestCase):
-    def setUp(self):
-        super().setUp()
-        other = make_system(self.zeimu, [self.beta], created_by=self.dave, name="税務システム")
-        self.tax = create_assessment(
-            actor=self.dave, system=other, template=self.template, phase="initial"
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        other = make_system(cls.zeimu, [cls.beta], created_by=cls.dave, name="税務システム")
+        cls.tax = create_assessment(
+            actor=cls.dave, system=other, template=cls.template, phase="initial"
         )
-        Assessment.objects.filter(pk=self.tax.pk).update(
+        Assessment.objects.filter(pk=cls.tax.pk).update(
             state=State.SUBMITTED, submitted_at=timezone.now()
         )
-        Assessment.objects.filter(pk=self.assessment.pk).update(
+        Assessment.objects.filter(pk=cls.assessment.pk).update(
             due_date=timezone.localdate() - timedelta(days=2)
         )
         update_answer(
-            actor=self.bob,
-            answer=self.answer("pw-composition"),
+            actor=cls.bob,
+            answer=cls.assessment.answers.get(item__key="pw-composition"),
             values={"status": "done", "text": "x"},
             expected_version=None,
             source="web",
@@ -63,15 +64,16 @@ class ChartTestCase(BaseTestCase):
     """Every section once showed 100% although one of two systems had 78 unanswered
     items and three 対応済 answers failed the scan."""
 
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        fill_everything(cls.assessment, cls.bob)
+        make_scan(cls.system, {59: "fail", 60: "fail", 61: "fail"})
+        tax = make_system(cls.zeimu, [], created_by=cls.dave, name="税務システム", serves_web=True)
+        create_assessment(actor=cls.dave, system=tax, template=cls.template, phase="initial")
+
     def setUp(self):
         super().setUp()
-
-        fill_everything(self.assessment, self.bob)
-        make_scan(self.system, {59: "fail", 60: "fail", 61: "fail"})
-        tax = make_system(
-            self.zeimu, [], created_by=self.dave, name="税務システム", serves_web=True
-        )
-        create_assessment(actor=self.dave, system=tax, template=self.template, phase="initial")
         self.client.force_login(self.rita)
 
     def bars(self, **query):
@@ -104,14 +106,16 @@ class ChartTestCase(BaseTestCase):
 
 
 class ListTestCase(BaseTestCase):
-    def setUp(self):
-        super().setUp()
+    @classmethod
+    def setUpTestData(cls):
+        """60 systems with 83 answers each, built once for the class."""
+        super().setUpTestData()
         for i in range(60):
             system = make_system(
-                self.kodomo, [self.alpha], created_by=self.alice, name=f"システム{i:02d}"
+                cls.kodomo, [cls.alpha], created_by=cls.alice, name=f"システム{i:02d}"
             )
             create_assessment(
-                actor=self.alice, system=system, template=self.template, phase="initial"
+                actor=cls.alice, system=system, template=cls.template, phase="initial"
             )
 
     def test_assessments_are_filtered_sorted_and_paginated(self):

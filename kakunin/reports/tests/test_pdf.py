@@ -30,22 +30,27 @@ def pdf_text(data: bytes) -> str:
 
 
 class ApprovedTestCase(BaseTestCase):
-    def setUp(self):
-        super().setUp()
-        fill_everything(self.assessment, self.bob)
-        self.evidence = add_evidence(
-            actor=self.bob,
-            answer=self.answer("pw-composition"),
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        answers = cls.assessment.answers
+        fill_everything(cls.assessment, cls.bob)
+        cls.evidence = add_evidence(
+            actor=cls.bob,
+            answer=answers.get(item__key="pw-composition"),
             upload=SimpleUploadedFile("規程.txt", "パスワード規程".encode()),
         )
-        submit(actor=self.bob, assessment=self.assessment)
-        review.start_review(actor=self.rita, assessment=self.assessment)
+        submit(actor=cls.bob, assessment=cls.assessment)
+        review.start_review(actor=cls.rita, assessment=cls.assessment)
         review.set_verdict(
-            actor=self.rita, answer=self.answer("pw-rotation"), verdict="ok", comment="確認しました"
+            actor=cls.rita,
+            answer=answers.select_related("assessment").get(item__key="pw-rotation"),
+            verdict="ok",
+            comment="確認しました",
         )
-        review.mark_remaining_ok(actor=self.rita, assessment=self.assessment)
-        review.approve(actor=self.rita, assessment=self.assessment)
-        self.assessment.refresh_from_db()
+        review.mark_remaining_ok(actor=cls.rita, assessment=cls.assessment)
+        review.approve(actor=cls.rita, assessment=cls.assessment)
+        cls.assessment.refresh_from_db()
 
 
 class PdfTestCase(ApprovedTestCase):

@@ -83,10 +83,11 @@ class SubmitTestCase(BaseTestCase):
 
 
 class ReviewCycleTestCase(BaseTestCase):
-    def setUp(self):
-        super().setUp()
-        fill_everything(self.assessment, self.bob)
-        submit(actor=self.bob, assessment=self.assessment)
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        fill_everything(cls.assessment, cls.bob)
+        submit(actor=cls.bob, assessment=cls.assessment)
 
     def post(self, user, name, **data):
         self.client.force_login(user)

@@ -1,7 +1,7 @@
 """`manage.py check --deploy`: no demo or test accounts in production (item 41)."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError
 
 from kakunin.accounts.account_review import is_generic
@@ -16,7 +16,7 @@ def check_demo_accounts(app_configs=None, **kwargs):
         active = list(User.objects.filter(is_active=True).only("username", "is_demo"))
     except DatabaseError:
         return []  # no database yet: nothing to check
-    problems = []
+    problems: list[CheckMessage] = []
     demo = sorted(u.username for u in active if u.is_demo)
     if demo:
         problems.append(

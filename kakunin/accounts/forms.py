@@ -1,3 +1,5 @@
+from typing import cast
+
 from allauth.account.fields import PasswordField
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.core import context
@@ -11,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kakunin.accounts import lockout
 from kakunin.accounts.account_review import GENERIC_ID
-from kakunin.accounts.models import ROLE_ORGANISATION_KIND, Organisation, User
+from kakunin.accounts.models import ROLE_ORGANISATION_KIND, Organisation, Role, User
 from kakunin.core.text import plain_text_fields
 
 username_validator = RegexValidator(
@@ -42,7 +44,9 @@ class UserForm(forms.ModelForm):
         self.fields["username"].validators = [username_validator]
         self.fields["full_name"].required = True
         self.fields["email"].required = True
-        self.fields["organisation"].queryset = Organisation.objects.all()
+        cast(
+            forms.ModelChoiceField, self.fields["organisation"]
+        ).queryset = Organisation.objects.all()
 
     def clean_username(self):
         username = self.cleaned_data["username"]
@@ -67,9 +71,10 @@ class UserForm(forms.ModelForm):
         return email
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         role, org = data.get("role"), data.get("organisation")
-        kind = ROLE_ORGANISATION_KIND.get(role)
+        kind = ROLE_ORGANISATION_KIND.get(Role(role)) if role in Role.values else None
         if kind and (org is None or org.kind != kind):
             self.add_error(
                 "organisation",
@@ -90,10 +95,11 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["users"].choices = choices
+        cast(forms.ChoiceField, self.fields["users"]).choices = choices
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "disable" and not (data.get("users") and data.get("reason")):
             raise forms.ValidationError(_("無効化するアカウントと理由を指定してください。"))
         return data
@@ -104,7 +110,8 @@ class UnlockForm(forms.Form):
     address = forms.GenericIPAddressField(required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("username") and not data.get("address"):
             raise forms.ValidationError("username or address")
         return data

@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -7,9 +9,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kakunin.accounts import actions, logins
 from kakunin.accounts.models import UserSession
+
+if TYPE_CHECKING:  # the type of a lazy translation, for mypy only
+    from django_stubs_ext import StrOrPromise
 
 
 class AccountGateMiddleware:
@@ -87,8 +93,9 @@ class SessionLifetimeMiddleware:
     account, a password change) is logged out at its next request. Keeps the row of
     the person's session list up to date (accounts/logins.py)."""
 
-    MESSAGES = {
-        UserSession.End.LIFETIME: _(
+    # Lazy: read in the language of the request that shows it, not of the import.
+    MESSAGES: dict[str, "StrOrPromise"] = {
+        UserSession.End.LIFETIME: gettext_lazy(
             "ログインから一定時間が経過したため、ログアウトしました。もう一度ログインしてください。"
         ),
     }

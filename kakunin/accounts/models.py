@@ -103,7 +103,7 @@ class User(AbstractUser):
         help_text=_("自社の担当者を、自分が担当するシステムに追加・削除できます（事業者のみ）。"),
     )
 
-    objects = KakuninUserManager()
+    objects = KakuninUserManager()  # type: ignore[misc]  # AbstractUser declares a ClassVar
     REQUIRED_FIELDS = ["email", "full_name"]
 
     class Meta:

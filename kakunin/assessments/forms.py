@@ -1,4 +1,5 @@
 from dataclasses import dataclass, field
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -54,7 +55,8 @@ class AssessmentCreateForm(forms.Form):
         }
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         phase = data.get("phase")
         if phase == Assessment.Phase.INITIAL:
             data["fiscal_year"] = None
@@ -101,8 +103,10 @@ class AnswerForm(forms.Form):
                 "version": answer.version,
             },
         )
-        super().__init__(*args, prefix=answer.item.key, **kwargs)
-        self.fields["status"].choices = status_choices(answer.item)
+        kwargs["prefix"] = answer.item.key
+        super().__init__(*args, **kwargs)
+        self.status_choices = status_choices(answer.item)
+        cast(forms.ChoiceField, self.fields["status"]).choices = self.status_choices
 
 
 def status_choices(item) -> list[tuple[str, str]]:
@@ -143,13 +147,13 @@ class AnswerFields:
             for name in ("status", "text", "plan", "target_date", "version")
         }
         return cls(
-            form.prefix,
+            form.prefix or "",
             data["status"] or "",
             data["text"] or "",
             data["plan"] or "",
             str(data["target_date"] or ""),
             data["version"],
-            form.fields["status"].choices,
+            form.status_choices,
             errors={name: list(errs) for name, errs in form.errors.items() if name != "__all__"},
             non_field_errors=list(form.non_field_errors()),
         )
@@ -178,7 +182,9 @@ class AssessmentFilter(forms.Form):
     fiscal_year = forms.IntegerField(
         label=_("年度"), min_value=2000, max_value=2100, required=False
     )
-    department = forms.ModelChoiceField(label=_("所管課"), queryset=None, required=False)
+    department = forms.ModelChoiceField(
+        label=_("所管課"), queryset=Organisation.objects.none(), required=False
+    )
     overdue = forms.BooleanField(label=_("期限超過のみ"), required=False)
     sort = forms.ChoiceField(
         label=_("並び順"),
@@ -193,9 +199,9 @@ class AssessmentFilter(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Organisation.objects.filter(
-            kind=Organisation.Kind.WARD
-        )
+        cast(
+            forms.ModelChoiceField, self.fields["department"]
+        ).queryset = Organisation.objects.filter(kind=Organisation.Kind.WARD)
 
     def filter(self, qs):
         if self.is_bound and not self.is_valid():

@@ -125,7 +125,7 @@ class Assessment(models.Model):
     @property
     def is_overdue(self) -> bool:
         return (
-            bool(self.due_date)
+            self.due_date is not None
             and self.state != State.APPROVED
             and self.due_date < timezone.localdate()
         )
@@ -317,7 +317,7 @@ class Submission(models.Model):
 
 def validate_answer(item: Item, status: str, text: str, plan: str = "") -> None:
     """The rules every saved answer keeps, from the web or from Excel."""
-    errors = {}
+    errors: dict[str, object] = {}
     if BIDI_CONTROLS.search(plan):
         errors["plan"] = BIDI_MESSAGE
     if len(plan) > ANSWER_MAX_LENGTH or CONTROL_CHARACTERS.search(plan):

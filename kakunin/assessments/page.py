@@ -58,7 +58,7 @@ def attach_details(assessment: Assessment, sections: list[Section]) -> None:
     window = _answers_since_last_submission(assessment, rows)
     for provider in PROVIDERS:
         provider(assessment, rows, window)
-    if assessment.previous_id:
+    if assessment.previous is not None:
         old = {
             key: (status, text)
             for key, status, text in assessment.previous.answers.values_list(

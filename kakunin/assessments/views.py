@@ -18,6 +18,7 @@ from kakunin.assessments.forms import (
 from kakunin.assessments.models import AnswerRevision, State, Status, Verdict
 from kakunin.assessments.sheet import totals
 from kakunin.audit.trail import record_view
+from kakunin.core.text import form_errors
 
 
 def _page(request, assessment) -> page.Page:
@@ -248,8 +249,8 @@ def create(request, pk: int):
     system = access.get_rw_system_for_user(request, pk)
     form = AssessmentCreateForm(request.POST, system=system)
     if not form.is_valid():
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
+        for error in form_errors(form):
+            messages.error(request, error)
         return redirect("systems:detail", system.pk)
     assessment = actions.create_assessment(actor=request.user, system=system, **form.action_args())
     if form.cleaned_data.get("due_date"):

@@ -24,11 +24,15 @@ reason (TransitionRefused); the views turn a refusal into messages with
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+
+if TYPE_CHECKING:  # the type of a lazy translation, for mypy only
+    from django_stubs_ext import StrOrPromise
 
 
 class State(models.TextChoices):
@@ -45,7 +49,7 @@ class State(models.TextChoices):
 @dataclass(frozen=True)
 class Transition:
     moves: dict[State, State]  # from → to
-    refusal: str  # why not, in this state (%(state)s is the state's name)
+    refusal: "StrOrPromise"  # why not, in this state (%(state)s is the state's name)
 
     @property
     def sources(self) -> frozenset[State]:

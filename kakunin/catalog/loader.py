@@ -9,6 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
 
 import yaml
 from django.db import transaction
@@ -83,7 +84,7 @@ class _Checker:
     def __init__(self, source: str):
         self.source = source
 
-    def fail(self, node: dict, message: str, key: str | None = None):
+    def fail(self, node: dict, message: str, key: str | None = None) -> NoReturn:
         where = f"{node.get('__line__', '?')}行目"
         who = f" 項目キー「{key}」" if key else ""
         raise CatalogError(f"{self.source}: {where}{who}: {message}")
@@ -97,7 +98,9 @@ class _Checker:
         return str(value)
 
     def template(self, data: dict) -> ParsedTemplate:
-        meta = {name: self.text(data, name) for name in ("key", "version", "name", "issuer")}
+        meta: dict[str, Any] = {
+            name: self.text(data, name) for name in ("key", "version", "name", "issuer")
+        }
         if not SLUG.match(meta["key"]):
             self.fail(data, f"key「{meta['key']}」は英小文字・数字・ハイフンのみ使えます")
         meta["instruction"] = self.text(data, "instruction", required=False)
@@ -148,7 +151,7 @@ class _Checker:
                 continue
             if not isinstance(cond, dict):
                 self.fail(data, f"conditions「{key}」の形式が正しくありません")
-            entry = {"label": self.text(cond, "label")}
+            entry: dict[str, Any] = {"label": self.text(cond, "label")}
             if cond.get("flag") in PROFILE_FLAGS:
                 entry["flag"] = cond["flag"]
             elif isinstance(cond.get("any_high"), list) and set(cond["any_high"]) <= set(AXES):
@@ -203,7 +206,8 @@ class _Checker:
         return list(value)
 
     def cross_check(self, parsed: ParsedTemplate, nodes: list[dict]):
-        seen_keys, seen_numbers = {}, {}
+        seen_keys: dict[str, int] = {}
+        seen_numbers: dict[int, int] = {}
         for item, node in zip(parsed.items, nodes, strict=True):
             key, number = item["key"], item["number"]
             if key in seen_keys:

@@ -32,6 +32,13 @@ def plain_text_fields(form: forms.BaseForm) -> None:
             field.validators.append(refuse_bidi_controls)
 
 
+def form_errors(form: forms.BaseForm, field: str | None = None) -> list[str]:
+    """A form's error messages as text (one field's, or every field's, in order)."""
+    errors = form.errors
+    lists = [errors[field]] if field and field in errors else [] if field else errors.values()
+    return [str(message) for errors in lists for message in errors]
+
+
 class Text:
     """Words kept as message ids with their values, so that a page shows them in its
     reader's language when they were written long before (a scan's findings, an

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.db.models import Count, Max, Q
 from django.shortcuts import render
@@ -37,7 +39,9 @@ class ChartFilter(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Organisation.objects.filter(
+        cast(
+            forms.ModelChoiceField, self.fields["department"]
+        ).queryset = Organisation.objects.filter(
             kind=Organisation.Kind.WARD, owned_systems__in=access.visible_systems(user)
         ).distinct()
 
@@ -81,7 +85,10 @@ def section_rows(latest) -> list[tuple[str, int, int, int, int]]:
         row[1] += bool(status)
         row[2] += verdict == Verdict.OK
         row[3] += number in flags.get(assessment_id, ())
-    return [(name, *counts[name]) for name in sorted(counts, key=order.get)]
+    return [
+        (name, c[0], c[1], c[2], c[3])
+        for name, c in sorted(counts.items(), key=lambda entry: order[entry[0]])
+    ]
 
 
 def ward(request):
@@ -123,7 +130,8 @@ def vendor(request):
     )
     by_pk = {c["assessment"]: c for c in counts}
     for a in asked:
-        a.returned = by_pk.get(a.pk, {}).get("returned", 0)
-        a.answered = by_pk.get(a.pk, {}).get("answered", 0)
+        row = by_pk.get(a.pk)
+        a.returned = row["returned"] if row else 0
+        a.answered = row["answered"] if row else 0
     others = visible.exclude(state__in=WAITING_FOR_VENDOR).order_by("-updated_at")[:50]
     return render(request, "dashboards/vendor.html", {"asked": asked, "others": others})

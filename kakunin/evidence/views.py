@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
 from kakunin.assessments.views import back_to_item
+from kakunin.core.text import form_errors
 from kakunin.evidence import actions
 from kakunin.evidence.detect import KINDS, Refused
 from kakunin.evidence.models import Evidence
@@ -23,7 +24,7 @@ def add(request, pk: int, key: str):
     answer = access.get_rw_answer_for_user(request, pk, key)
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        error = " ".join(form.errors.get("file", [_("添付するファイルを選んでください。")]))
+        error = " ".join(form_errors(form, "file")) or _("添付するファイルを選んでください。")
         if not request.htmx:
             messages.error(request, error)
         return back_to_item(request, answer, evidence_error=error)

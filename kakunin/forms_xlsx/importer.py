@@ -228,7 +228,8 @@ def _cell_text(value) -> str:
 
 
 def _refuse_duplicate_keys(rows: list[FormCells]) -> None:
-    seen, errors = {}, []
+    seen: dict[str, str] = {}
+    errors = []
     for r in rows:
         if r.key in seen:
             errors.append(

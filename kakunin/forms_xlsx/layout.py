@@ -25,14 +25,14 @@ NOT_APPLICABLE_LABEL = "適用外"
 
 # What a vendor may type in the status column: the Japanese labels (as exported),
 # the English ones and the internal codes are all understood.
-STATUS_LABELS_JA = {
+STATUS_LABELS_JA: dict[str, str] = {
     Status.DONE: "対応済",
     Status.PARTIAL: "一部対応",
     Status.NOT_DONE: "未対応",
     Status.NOT_APPLICABLE: "該当なし",
     Status.WARD: "区で対応",
 }
-STATUS_LABELS_EN = {
+STATUS_LABELS_EN: dict[str, str] = {
     Status.DONE: "done",
     Status.PARTIAL: "partially done",
     Status.NOT_DONE: "not done",

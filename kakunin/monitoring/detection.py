@@ -166,7 +166,7 @@ def address_lockouts(events: list[Event]) -> list[Finding]:
             refused[e.ip].append(e)
     for e in events:
         if e.action == "auth.address_lockout":
-            address = e.changes.get("address") or e.ip
+            address = str(e.changes.get("address") or e.ip)
             message = say(
                 "接続元 %(ip)s から多数のアカウントへのログイン失敗があったため、この接続元からのログインを制限しました。",
                 ip=address,

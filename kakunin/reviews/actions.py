@@ -2,6 +2,7 @@
 Every step runs in one transaction with its audit event, and tells the people concerned."""
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,13 +149,9 @@ def approve(*, actor, assessment: Assessment) -> Assessment:
 def new_revision(*, actor, assessment: Assessment) -> Assessment:
     """An approved assessment is frozen: a change starts a new revision from its answers."""
     with workflow.step(assessment, "new_revision") as current:
-        latest = (
-            Assessment.objects.filter(
-                system=current.system, phase=current.phase, fiscal_year=current.fiscal_year
-            )
-            .order_by("-revision")
-            .first()
-        )
+        latest = Assessment.objects.filter(
+            system=current.system, phase=current.phase, fiscal_year=current.fiscal_year
+        ).aggregate(revision=Max("revision"))
         revision = create_assessment(
             actor=actor,
             system=current.system,
@@ -162,7 +159,7 @@ def new_revision(*, actor, assessment: Assessment) -> Assessment:
             phase=current.phase,
             fiscal_year=current.fiscal_year,
             carry_from=current,
-            revision=latest.revision + 1,
+            revision=latest["revision"] + 1,
         )
     return revision
 

@@ -14,7 +14,7 @@ from kakunin.assessments.page import attach_details
 from kakunin.assessments.sheet import build_sheet
 from kakunin.assessments.views import back_to_item
 from kakunin.assessments.workflow import TransitionRefused, tell_refused
-from kakunin.core.text import BIDI_MESSAGE, plain_text_fields
+from kakunin.core.text import BIDI_MESSAGE, form_errors, plain_text_fields
 from kakunin.reviews import actions
 from kakunin.reviews.models import COMMENT_MAX_LENGTH
 
@@ -52,7 +52,7 @@ def comment(request, pk: int, key: str):
     answer = _answer(request, pk, key, access.can_comment)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        errors = form.errors.get("body", [])
+        errors = form_errors(form, "body")
         message = " ".join(e for e in errors if e == str(BIDI_MESSAGE)) or _(
             "コメントを%(n)d文字以内で入力してください。"
         ) % {"n": COMMENT_MAX_LENGTH}
@@ -65,7 +65,7 @@ def comment(request, pk: int, key: str):
 def verdict(request, pk: int, key: str):
     answer = _answer(request, pk, key, access.can_review)
     form = VerdictForm(request.POST)
-    error = " ".join(form.errors.get("comment", [])) or _("審査結果を選んでください。")
+    error = " ".join(form_errors(form, "comment")) or _("審査結果を選んでください。")
     if form.is_valid():
         try:
             actions.set_verdict(actor=request.user, answer=answer, **form.cleaned_data)
@@ -124,8 +124,8 @@ def return_view(request, pk: int):
     access.require(access.can_decide(request.user, assessment))
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+        for error in form_errors(form):
+            messages.error(request, error)
         return redirect("assessments:detail", pk)
     return _transition(
         request,

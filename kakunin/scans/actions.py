@@ -5,6 +5,7 @@ import logging
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -159,7 +160,7 @@ def _run_all(scan: Scan, targets, permission) -> list[engine.Report]:
                 engine.run,
                 t.engine_target(),
                 authorisation=permission,
-                progress=lambda p, pk=t.pk: tick(pk, p),
+                progress=partial(tick, t.pk),
             ): t.pk
             for t in targets
         }

@@ -77,7 +77,7 @@ def parse(response: Response) -> PageParser:
 
 def crawl(session: Session, start: str, max_pages: int, max_depth: int) -> list[Page]:
     site = origin(start)
-    seen, pages = {start}, []
+    seen, pages = {start}, list[Page]()
     queue = deque([(start, 0)])
     while queue and len(pages) < max_pages:
         url, depth = queue.popleft()

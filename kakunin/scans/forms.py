@@ -1,6 +1,7 @@
 import ipaddress
 import re
 from datetime import timedelta
+from typing import cast
 from urllib.parse import urlsplit
 
 from django import forms
@@ -164,12 +165,19 @@ class AuthorisationForm(forms.ModelForm):
     def __init__(self, *args, system, **kwargs):
         super().__init__(*args, **kwargs)
         self.system = system
-        self.fields["targets"].queryset = system.scan_targets.all()
-        self.fields["valid_from"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        self.fields["valid_until"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        cast(forms.ModelChoiceField, self.fields["targets"]).queryset = system.scan_targets.all()
+        cast(forms.DateTimeField, self.fields["valid_from"]).input_formats = [
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ]
+        cast(forms.DateTimeField, self.fields["valid_until"]).input_formats = [
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M",
+        ]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end:
             if end <= start:
@@ -199,10 +207,11 @@ class RunForm(forms.Form):
     def __init__(self, *args, system, **kwargs):
         super().__init__(*args, **kwargs)
         now = timezone.now()
-        self.fields["authorisation"].queryset = system.scan_authorisations.filter(
+        usable = system.scan_authorisations.filter(
             revoked_at__isnull=True, valid_from__lte=now, valid_until__gt=now
         )
-        self.has_choices = self.fields["authorisation"].queryset.exists()
+        cast(forms.ModelChoiceField, self.fields["authorisation"]).queryset = usable
+        self.has_choices = usable.exists()
 
 
 def scans_allowed_message() -> str:

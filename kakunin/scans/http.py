@@ -162,7 +162,7 @@ class Session:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         response = Response("RAW", url)
         try:
-            ip = self.address(parts.hostname, port)
+            ip = self.address(parts.hostname or "", port)
             self.clock.pace()
             with socket.create_connection((ip, port), timeout=self.clock.timeout()) as sock:
                 stream = sock
@@ -187,7 +187,9 @@ class Session:
         except (IndexError, ValueError):
             response.error = "応答が HTTP ではありません"
         response.headers = [
-            tuple(x.strip() for x in line.split(":", 1)) for line in lines[1:] if ":" in line
+            (name.strip(), value.strip())
+            for name, sep, value in (line.partition(":") for line in lines[1:])
+            if sep
         ]
         response.body = body
         return response

@@ -21,7 +21,7 @@ class ItemScan:
 
     @property
     def label(self) -> str:
-        return Outcome(self.verdict).label
+        return str(Outcome(self.verdict).label)
 
     @property
     def at(self):

@@ -60,7 +60,7 @@ def resolve(host: str, port: int) -> str:
         raise Refused(
             say("ホスト名 %(host)s を解決できません（%(error)s）。", host=host, error=exc.strerror)
         ) from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     for ip in addresses:  # every answer is checked: a rebinding name cannot mix in a bad one
         check_address(ip)
     ipv4 = [a for a in addresses if ":" not in a]

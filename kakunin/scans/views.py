@@ -1,4 +1,5 @@
 import json
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import JsonResponse
@@ -8,10 +9,10 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from kakunin import access
-from kakunin.catalog.models import Template
+from kakunin.catalog.models import Item, Template
 from kakunin.scans import actions, tasks
 from kakunin.scans.forms import AuthorisationForm, RunForm, TargetForm, scans_allowed_message
-from kakunin.scans.models import Authorisation, Scan, ScanTarget
+from kakunin.scans.models import Authorisation, Scan, ScanResult, ScanTarget
 
 
 def _system_page(request, system, *, target_form=None, authorisation_form=None, status=200):
@@ -110,24 +111,33 @@ def _scan_for_user(request, pk: int) -> Scan:
     return get_object_or_404(scans, pk=pk)
 
 
+@dataclass
+class ResultRow:
+    """One line of the scan's table: the result, its checklist item, its anchor."""
+
+    result: ScanResult
+    item: Item | None
+    anchor: str
+
+    @property
+    def evidence_text(self) -> str:
+        return json.dumps(self.result.findings, ensure_ascii=False, indent=2)
+
+
 def detail(request, pk: int):
     scan = _scan_for_user(request, pk)
     template = Template.current()
     items = {i.key: i for i in template.items.all()} if template else {}
     results = list(scan.results.all())
-    seen = set()
+    rows, seen = [], set()
     for result in results:
-        result.item = items.get(result.item_key)
         # The first row of an item is what the assessment page links to.
-        result.anchor = f"result-{result.item_key}" + (
-            f"-{result.pk}" if result.item_key in seen else ""
-        )
+        anchor = f"result-{result.item_key}" + (f"-{result.pk}" if result.item_key in seen else "")
         seen.add(result.item_key)
-
-        result.evidence_text = json.dumps(result.findings, ensure_ascii=False, indent=2)
+        rows.append(ResultRow(result, items.get(result.item_key), anchor))
     ctx = {
         "scan": scan,
-        "results": results,
+        "results": rows,
         "counts": {
             v: sum(1 for r in results if r.verdict == v)
             for v in ("pass", "fail", "review", "unknown")

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
@@ -77,8 +79,8 @@ class SystemForm(forms.ModelForm):
         plain_text_fields(self)
         if departments.count() == 1:
             self.fields["department"].initial = departments.get().pk
-        self.fields["department"].queryset = departments
-        self.fields["department"].empty_label = None
+        cast(forms.ModelChoiceField, self.fields["department"]).queryset = departments
+        cast(forms.ModelChoiceField, self.fields["department"]).empty_label = None
         if self.instance.pk:
             self.fields["vendors"].initial = list(self.instance.vendors.all())
 
@@ -147,16 +149,20 @@ class InviteForm(forms.Form):
     def __init__(self, *args, system, **kwargs):
         super().__init__(*args, **kwargs)
         plain_text_fields(self)
-        self.fields["organisation"].queryset = system.vendors.all()
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = system.vendors.all()
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.full_name}（{obj.organisation}）"
 
 
 class MemberForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("担当者"), queryset=User.objects.none())
+    user = PersonChoiceField(label=_("担当者"), queryset=User.objects.none())
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = people
-        self.fields["user"].label_from_instance = lambda u: f"{u.full_name}（{u.organisation}）"
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = people
 
 
 class InvitationCodeForm(forms.Form):
@@ -187,7 +193,8 @@ class AcceptInvitationForm(forms.Form):
         return username
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p1 != p2:
             self.add_error("password2", _("パスワードが一致しません。"))

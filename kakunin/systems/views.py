@@ -12,6 +12,7 @@ from kakunin import access
 from kakunin.accounts.models import User
 from kakunin.audit.trail import record_view
 from kakunin.catalog.models import Template
+from kakunin.core.text import form_errors
 from kakunin.systems import actions
 from kakunin.systems.forms import (
     AcceptInvitationForm,
@@ -155,8 +156,8 @@ def invite(request, pk: int):
     access.require(access.can_invite(request.user, system))
     form = InviteForm(request.POST, system=system)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+        for error in form_errors(form):
+            messages.error(request, error)
         return redirect("systems:detail", system.pk)
     data = form.cleaned_data
     try:
@@ -238,8 +239,8 @@ def request_access(request, pk: int):
         actions.request_access(actor=request.user, system=system, **form.cleaned_data)
         messages.success(request, _("追加を依頼しました。区の承認後、招待メールが届きます。"))
     else:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+        for error in form_errors(form):
+            messages.error(request, error)
     return redirect("systems:detail", system.pk)
 
 

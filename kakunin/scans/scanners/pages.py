@@ -68,7 +68,9 @@ FLAGS = ("Secure", "HttpOnly", "SameSite")
 def _cookies(ctx, evidence) -> Finding:
     """Item 48. The summary names, cookie by cookie, the flags it really carries (it once
     said 「Secure・HttpOnly・SameSite」 of a cookie without Secure, over plain HTTP)."""
-    fails, reviews, seen = [], [], {}
+    fails: list[Text] = []
+    reviews: list[Text] = []
+    seen: dict[str, tuple[str, list[str]]] = {}
     for page in ctx.pages:
         for header in page.response.header_all("set-cookie"):
             name = header.split("=", 1)[0].strip()

@@ -47,7 +47,8 @@ def handshake(ctx, version: ssl.TLSVersion, ciphers: str = "DEFAULT") -> tuple[b
             (ctx.address, ctx.target.port), timeout=ctx.clock.timeout()
         ) as raw:
             with context.wrap_socket(raw, server_hostname=ctx.target.host) as tls:
-                return True, f"{tls.version()} {tls.cipher()[0]}"
+                cipher = tls.cipher()
+                return True, f"{tls.version()} {cipher[0] if cipher else ''}".strip()
     except (ssl.SSLError, ConnectionResetError, ssl.SSLEOFError) as exc:
         return False, f"refused ({type(exc).__name__}: {str(exc)[:120]})"
     except OSError as exc:

@@ -18,6 +18,7 @@ from django.db import transaction
 from kakunin.accounts import actions
 from kakunin.accounts.forms import UserForm
 from kakunin.accounts.models import Role
+from kakunin.core.text import form_errors
 
 FIELDS = [("username", "ユーザID / user ID"), ("email", "メールアドレス / e-mail"),
           ("full_name", "氏名 / full name")]  # fmt: skip
@@ -48,7 +49,7 @@ class Command(BaseCommand):
             data[name] = value
         form = UserForm(data | {"role": Role.ADMIN})
         if not form.is_valid():
-            problems = [f"{name}: {' '.join(errs)}" for name, errs in form.errors.items()]
+            problems = [f"{name}: {' '.join(form_errors(form, name))}" for name in form.errors]
             raise CommandError("管理者を作成できません。" + " / ".join(problems))
         with transaction.atomic():
             user, password = actions.create_user(actor=None, data=form.cleaned_data)

@@ -55,7 +55,7 @@ class Command(BaseCommand):
                     "email": f"{username}@example.invalid",
                     "full_name": name,
                     "role": role,
-                    "organisation": orgs.get(org),
+                    "organisation": orgs[org] if org else None,
                     "is_demo": True,
                 },
             )

@@ -53,7 +53,7 @@ def visible_systems(user):
 
 
 def visible_assessments(user):
-    return Assessment.objects.filter(system__in=visible_systems(user))
+    return Assessment.objects.visible_to(user)
 
 
 def can_create_system(user) -> bool:

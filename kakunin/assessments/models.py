@@ -22,6 +22,10 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class AssessmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The assessments of the systems this person may see (System.objects.visible_to)."""
+        return self.filter(system__in=System.objects.visible_to(user))
+
     def overdue(self, today=None):
         today = today or timezone.localdate()
         return self.filter(due_date__lt=today).exclude(state=State.APPROVED)

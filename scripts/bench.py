@@ -54,6 +54,7 @@ from kakunin.assessments.actions import update_answer  # noqa: E402
 from kakunin.assessments.models import AnswerScope  # noqa: E402
 from kakunin.forms_xlsx.actions import apply_plan, export_assessment  # noqa: E402
 from kakunin.forms_xlsx.importer import read_plan  # noqa: E402
+from kakunin.forms_xlsx.layout import column_number  # noqa: E402
 from testsupport.fixtures import create_world  # noqa: E402
 from testsupport.servers import free_port  # noqa: E402
 
@@ -165,7 +166,7 @@ def filled_form(world: World) -> bytes:
     )
     ws = wb["確認一覧表"]
     for row in range(5, ws.max_row + 1):
-        if ws.cell(row, 7).value and ws.cell(row, 6).value == "対応済":
+        if ws.cell(row, column_number("key")).value and ws.cell(row, 6).value == "対応済":
             ws.cell(row, 5).value = f"改訂 {ws.cell(row, 5).value}"[:300]
     out = io.BytesIO()
     wb.save(out)

@@ -16,7 +16,7 @@ from kakunin.assessments.models import (
     validate_answer,
 )
 from kakunin.assessments.workflow import TransitionRefused
-from kakunin.audit.trail import record
+from kakunin.audit.trail import record, record_many
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 
@@ -135,58 +135,77 @@ def update_answer(
     since `expected_version` was read, AnswerLocked when the assessment's state
     does not let it change.
     """
-    values = {k: _clean(v) for k, v in values.items() if k in ANSWER_FIELDS}
-    with transaction.atomic():
-        current = (
-            Answer.objects.select_for_update()
-            .select_related("item", "assessment")
-            .get(pk=answer.pk)
-        )
-        if not current.assessment.is_open_for(current):
-            raise AnswerLocked(
-                _("この回答は現在の状態（%(state)s）では変更できません。")
-                % {"state": current.assessment.get_state_display()}
-            )
-        if expected_version is not None and current.version != expected_version:
-            raise StaleAnswer(
-                _("他の利用者がこの回答を先に更新しました。最新の内容を確認してください。")
-            )
-        before = current.snapshot()
-        for field, value in values.items():
-            setattr(current, field, value)
-        if current.status in STATUSES_WITHOUT_PLAN:
-            # 対応済 (or 該当なし, 区で対応): the plan for what was not done is over.
-            current.plan, current.target_date = "", None
-        validate_answer(current.item, current.status, current.text, current.plan)
-        after = current.snapshot()
-        if after == before:
-            return False
-        current.version += 1
-        current.updated_by, current.updated_at = actor, timezone.now()
-        current.carried = False
-        current.save(
-            update_fields=[*ANSWER_FIELDS, "version", "updated_by", "updated_at", "carried"]
-        )
-        AnswerRevision.objects.create(
-            answer=current,
-            version=current.version,
-            status=current.status,
-            text=current.text,
-            plan=current.plan,
-            target_date=current.target_date,
-            changed_by=actor,
-            changed_at=current.updated_at,
-            source=source,
-        )
-        record(
-            "answer.update",
-            current,
-            actor=actor,
-            changes={k: [before[k], v] for k, v in after.items() if before[k] != v}
-            | {"source": [None, source]},
-        )
+    changed = update_answers(actor=actor, edits=[(answer, values, expected_version)], source=source)
     answer.refresh_from_db()
-    return True
+    return bool(changed)
+
+
+def update_answers(*, actor, edits: list[tuple[Answer, dict, int | None]], source: str) -> int:
+    """Save several answers together, all or none (an Excel import): each edit is
+    (answer, values, expected_version) under the rules of update_answer, with one
+    revision and one audit event per answer changed. Returns how many changed."""
+    with transaction.atomic():
+        locked = {
+            a.pk: a
+            for a in Answer.objects.select_for_update()
+            .select_related("item", "assessment")
+            .filter(pk__in=[answer.pk for answer, _v, _e in edits])
+        }
+        now, changed, revisions, events = timezone.now(), [], [], []
+        for answer, values, expected_version in edits:
+            current = locked[answer.pk]
+            diff = _apply(current, values, expected_version)
+            if not diff:
+                continue
+            current.version += 1
+            current.updated_by, current.updated_at = actor, now
+            current.carried = False
+            changed.append(current)
+            revisions.append(
+                AnswerRevision(
+                    answer=current,
+                    version=current.version,
+                    status=current.status,
+                    text=current.text,
+                    plan=current.plan,
+                    target_date=current.target_date,
+                    changed_by=actor,
+                    changed_at=now,
+                    source=source,
+                )
+            )
+            events.append(("answer.update", current, diff | {"source": [None, source]}))
+        if changed:
+            Answer.objects.bulk_update(
+                changed, [*ANSWER_FIELDS, "version", "updated_by", "updated_at", "carried"]
+            )
+            AnswerRevision.objects.bulk_create(revisions)
+            record_many(events, actor=actor)
+    return len(changed)
+
+
+def _apply(current: Answer, values: dict, expected_version: int | None) -> dict:
+    """Set `values` on the locked answer under every rule; returns what changed as
+    {field: [before, after]}, empty when nothing did."""
+    if not current.assessment.is_open_for(current):
+        raise AnswerLocked(
+            _("この回答は現在の状態（%(state)s）では変更できません。")
+            % {"state": current.assessment.get_state_display()}
+        )
+    if expected_version is not None and current.version != expected_version:
+        raise StaleAnswer(
+            _("他の利用者がこの回答を先に更新しました。最新の内容を確認してください。")
+        )
+    before = current.snapshot()
+    for field, value in values.items():
+        if field in ANSWER_FIELDS:
+            setattr(current, field, _clean(value))
+    if current.status in STATUSES_WITHOUT_PLAN:
+        # 対応済 (or 該当なし, 区で対応): the plan for what was not done is over.
+        current.plan, current.target_date = "", None
+    validate_answer(current.item, current.status, current.text, current.plan)
+    after = current.snapshot()
+    return {k: [before[k], v] for k, v in after.items() if before[k] != v}
 
 
 def confirm_carried(*, actor, answer: Answer) -> bool:

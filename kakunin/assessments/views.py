@@ -65,6 +65,13 @@ def _detail_page(request, assessment, bound: AnswerForm | None = None, status=20
             for r in s.rows
             if r.answer.verdict in (Verdict.FIX, Verdict.QUESTION)
         ],
+        # Written (an imported ward's form has no status column) but not yet given a status.
+        "needs_status": [
+            r
+            for s in sections
+            for r in s.rows
+            if r.applies and r.answer.text.strip() and not r.answer.status
+        ],
         # Answered 対応済, found 不適合 by the latest automated check.
         "scan_conflicts": [
             r

@@ -5,6 +5,8 @@ change, so that the event and the change commit or roll back together.
 """
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,26 +22,37 @@ def _jsonable(value):
 
 def record(action: str, obj=None, *, actor=None, changes=None, label: str = "") -> Event:
     """Append one event to the chain. `changes` maps a field to [before, after]."""
+    return record_many([(action, obj, changes or {})], actor=actor, label=label)[0]
+
+
+def record_many(entries: Sequence[tuple[str, Any, dict]], *, actor=None, label: str = "") -> list:
+    """Append events (action, object, changes) to the chain in one locked step: one
+    read and one write of the chain head, and the events inserted together."""
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
-        event = Event(
-            seq=head.seq + 1,
-            at=timezone.now(),
-            actor=actor if actor is not None and actor.pk else None,
-            actor_label=actor.audit_label if actor is not None and actor.pk else "",
-            ip=current_ip.get(),
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            object_label=(label or (str(obj) if obj is not None else ""))[:300],
-            changes=_jsonable(changes or {}),
-            prev_hash=head.hash,
-        )
-        event.hash = event.compute_hash()
-        event.save()
-        head.seq, head.hash = event.seq, event.hash
+        seq, prev, at = head.seq, head.hash, timezone.now()
+        events = []
+        for action, obj, changes in entries:
+            seq += 1
+            event = Event(
+                seq=seq,
+                at=at,
+                actor=actor if actor is not None and actor.pk else None,
+                actor_label=actor.audit_label if actor is not None and actor.pk else "",
+                ip=current_ip.get(),
+                action=action,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                object_label=(label or (str(obj) if obj is not None else ""))[:300],
+                changes=_jsonable(changes or {}),
+                prev_hash=prev,
+            )
+            event.hash = prev = event.compute_hash()
+            events.append(event)
+        Event.objects.bulk_create(events)
+        head.seq, head.hash = seq, prev
         head.save(update_fields=["seq", "hash"])
-    return event
+    return events
 
 
 def record_view(user, obj, system) -> None:

@@ -1,9 +1,11 @@
 """Exporting and importing the form, audited. An import applies all of its changes or none."""
 
+from datetime import date
+
 from django.db import transaction
 from django.utils import timezone
 
-from kakunin.assessments.actions import update_answer
+from kakunin.assessments.actions import update_answers
 from kakunin.assessments.models import AnswerRevision, Assessment
 from kakunin.audit.trail import record
 from kakunin.forms_xlsx import export
@@ -46,21 +48,30 @@ def stage_import(*, actor, assessment: Assessment, plan: Plan, filename: str) ->
 def apply_plan(*, actor, assessment: Assessment, plan: Plan, source_label: str) -> int:
     """Apply every change, or none: a stale answer rolls the whole import back."""
     answers = {a.item.key: a for a in assessment.answers.select_related("item")}
-    for change in plan.changes:
-        update_answer(
-            actor=actor,
-            answer=answers[change.key],
-            values={"status": change.new_status, "text": change.new_text},
-            expected_version=change.version,
-            source=AnswerRevision.Source.IMPORT,
-        )
+    count = update_answers(
+        actor=actor,
+        edits=[
+            (
+                answers[change.key],
+                {
+                    "status": change.new_status,
+                    "text": change.new_text,
+                    "plan": change.new_plan,
+                    "target_date": date.fromisoformat(change.new_date) if change.new_date else None,
+                },
+                change.version,
+            )
+            for change in plan.changes
+        ],
+        source=AnswerRevision.Source.IMPORT,
+    )
     record(
         "form.import",
         assessment,
         actor=actor,
-        changes={"file": [None, source_label], "answers_changed": [None, len(plan.changes)]},
+        changes={"file": [None, source_label], "answers_changed": [None, count]},
     )
-    return len(plan.changes)
+    return count
 
 
 @transaction.atomic

@@ -1,3 +1,4 @@
+import datetime
 import io
 from io import StringIO
 from pathlib import Path
@@ -8,7 +9,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from kakunin.audit.models import Event
+from kakunin.forms_xlsx.layout import FONT_NAME, column_number
 from testsupport.fixtures import BaseTestCase
+
+KEY = column_number("key")
 
 
 def sheet_of(data: bytes):
@@ -18,7 +22,7 @@ def sheet_of(data: bytes):
 
 def row_of(ws, key: str) -> int:
     for row in ws.iter_rows(min_row=1):
-        if row[6].value == key:
+        if row[KEY - 1].value == key:
             return row[0].row
     raise AssertionError(key)
 
@@ -52,12 +56,23 @@ class ExportTestCase(BaseTestCase):
         self.assertEqual(ws.cell(web_banner + 1, 1).value, 35)
         self.assertTrue(ws[f"D{row_of(ws, 'info-assets')}"].alignment.wrap_text)
 
-    def test_section_cells_are_merged(self):
+    def test_each_page_names_its_section_and_the_pages_break_where_the_form_says(self):
         _wb, ws = sheet_of(self.export())
-        first, last = row_of(ws, "id-no-sharing"), row_of(ws, "id-issuance")
-        self.assertIn(f"B{first}:B{last}", {str(m) for m in ws.merged_cells.ranges})
-        p16, p17 = row_of(ws, "terminal-physical-lock"), row_of(ws, "terminal-bios-hdd-password")
-        self.assertIn(f"C{p16}:C{p17}", {str(m) for m in ws.merged_cells.ranges})
+        breaks = [b.id + 1 for b in ws.row_breaks.brk]
+        self.assertTrue(breaks)
+        for first in breaks:
+            while ws.cell(first, KEY).value is None:  # a banner opens the page
+                first += 1
+            with self.subTest(row=first):
+                self.assertTrue(ws[f"B{first}"].value, "the section is named on every page")
+                self.assertTrue(ws[f"C{first}"].value)
+        # Within a page, a section is named once, where it begins.
+        second, third = row_of(ws, "id-personal-auth"), row_of(ws, "id-issuance")
+        if third - 1 not in breaks and third not in breaks:
+            self.assertIsNone(ws[f"B{third}"].value)
+        self.assertEqual(ws[f"C{second}"].value, "認証による個人を特定")
+        merged = {str(m) for m in ws.merged_cells.ranges}
+        self.assertFalse(any(m.startswith("B") or m.startswith("C") for m in merged))
 
     def test_vendor_cells_are_yellow_and_ward_cells_show_the_wards_answer(self):
         _wb, ws = sheet_of(self.export())
@@ -75,8 +90,9 @@ class ExportTestCase(BaseTestCase):
 
     def test_it_carries_keys_in_a_hidden_column_and_a_hidden_sheet(self):
         wb, ws = sheet_of(self.export())
-        self.assertTrue(ws.column_dimensions["G"].hidden)
-        self.assertEqual(ws["G4"].value, "項目キー")
+        self.assertTrue(ws.column_dimensions["I"].hidden)
+        self.assertEqual(ws["I4"].value, "項目キー")
+        self.assertEqual([c.value for c in ws[4]][5:8], ["対応状況", "対応予定", "対応予定日"])
         meta = wb["_kakunin"]
         self.assertEqual(meta.sheet_state, "hidden")
         values = {r[0].value: r[1].value for r in meta.iter_rows()}
@@ -89,7 +105,33 @@ class ExportTestCase(BaseTestCase):
         self.assertEqual(ws.print_title_rows, "$4:$4")
         self.assertEqual(ws.oddHeader.left.text, "子ども発達支援システム")
         self.assertIn("第1版", ws.oddHeader.right.text)
-        self.assertTrue(ws.sheet_properties.pageSetUpPr.fitToPage)
+        self.assertEqual(
+            ws.oddHeader.center.text,
+            "千代田区情報セキュリティポリシー【対策基準】第4.0版に遵守しているかの対策項目です。",
+        )
+        self.assertEqual(ws.page_setup.scale, 100)
+        row = row_of(ws, "pw-composition")
+        for col in "ABDEFGH":
+            with self.subTest(col=col):
+                self.assertEqual(ws[f"{col}{row}"].font.name, FONT_NAME)
+                self.assertGreaterEqual(ws[f"{col}{row}"].font.size, 9)
+                self.assertEqual(ws[f"{col}{row}"].font.family, 2)  # sans-serif fallback
+
+    def test_what_the_vendor_types_goes_into_text_cells(self):
+        answer = self.answer("pw-rotation")
+        answer.status, answer.plan = "partial", "次期更改で対応"
+        answer.target_date = datetime.date(2027, 3, 31)
+        answer.save()
+        _wb, ws = sheet_of(self.export())
+        row = row_of(ws, "pw-rotation")
+        for col in "EFGH":
+            with self.subTest(col=col):
+                self.assertEqual(ws[f"{col}{row}"].number_format, "@")
+                self.assertEqual(ws[f"{col}{row}"].fill.fgColor.rgb, "00FFFF00")
+                self.assertFalse(ws[f"{col}{row}"].protection.locked)
+        self.assertEqual(ws[f"G{row}"].value, "次期更改で対応")
+        self.assertEqual(ws[f"H{row}"].value, "2027-03-31")
+        self.assertGreater(ws.row_dimensions[row].height, 15)
 
     def test_answers_are_written_as_text_never_as_formulas(self):
         answer = self.answer("pw-composition")
@@ -119,7 +161,7 @@ class ExportTestCase(BaseTestCase):
             path = Path(tmp) / "blank.xlsx"
             call_command("export_catalog", "--format", "xlsx", "-o", str(path), stdout=StringIO())
             wb, ws = sheet_of(path.read_bytes())
-        keys = [ws.cell(r, 7).value for r in range(5, ws.max_row + 1) if ws.cell(r, 7).value]
+        keys = [ws.cell(r, KEY).value for r in range(5, ws.max_row + 1) if ws.cell(r, KEY).value]
         self.assertEqual(len(keys), 83)
         self.assertEqual(ws[f"E{row_of(ws, 'server-location')}"].fill.fgColor.rgb, "00FFFF00")
         self.assertEqual(

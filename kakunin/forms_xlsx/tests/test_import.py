@@ -15,11 +15,16 @@ from django.urls import reverse
 from kakunin.assessments.models import AnswerRevision
 from kakunin.audit.models import Event
 from kakunin.forms_xlsx.actions import export_assessment
+from kakunin.forms_xlsx.layout import column_number
 from kakunin.forms_xlsx.models import FormImport
 from testsupport.fixtures import BaseTestCase
 
+KEY = column_number("key")
 
-class ImportTestCase(BaseTestCase):
+
+class FormTestCase(BaseTestCase):
+    """Uploading forms built from the export; no tests of its own."""
+
     def setUp(self):
         self.client.force_login(self.bob)
         self.blank = export_assessment(actor=self.alice, assessment=self.assessment)
@@ -29,7 +34,7 @@ class ImportTestCase(BaseTestCase):
         return wb, wb["確認一覧表"]
 
     def row(self, ws, key: str) -> int:
-        return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 7).value == key)
+        return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, KEY).value == key)
 
     def fill(self, answers: dict, meta: dict | None = None, edit=None) -> bytes:
         wb, ws = self.workbook()
@@ -65,6 +70,8 @@ class ImportTestCase(BaseTestCase):
         self.assertFalse(FormImport.objects.exists())
         return r
 
+
+class ImportTestCase(FormTestCase):
     def test_it_previews_then_applies_on_confirmation(self):
         data = self.fill(
             {
@@ -110,7 +117,7 @@ class ImportTestCase(BaseTestCase):
     def test_it_maps_moved_rows_by_key(self):
         def swap(wb, ws):
             a, b = self.row(ws, "pw-composition"), self.row(ws, "backup-offsite")
-            for col in (1, 4, 5, 6, 7):  # B and C are merged section cells
+            for col in range(1, KEY + 1):
                 ws.cell(a, col).value, ws.cell(b, col).value = (
                     ws.cell(b, col).value,
                     ws.cell(a, col).value,
@@ -145,7 +152,10 @@ class ImportTestCase(BaseTestCase):
                 "pw-rotation": ("対応済", 90),
                 "backup-frequency": ("対応済", 3.5),
                 "backup-recovery": ("対応済", datetime.datetime(2026, 4, 1)),
-            }
+            },
+            edit=lambda wb, ws: setattr(
+                ws.cell(self.row(ws, "backup-recovery"), 5), "number_format", "yyyy-mm-dd"
+            ),
         )
         self.upload(data)
         changes = {c["key"]: c["new_text"] for c in FormImport.objects.get().plan["changes"]}
@@ -155,41 +165,49 @@ class ImportTestCase(BaseTestCase):
         self.assertEqual(changes["backup-recovery"], "2026-04-01")
 
     def test_it_refuses_a_file_that_is_not_xlsx(self):
-        self.assert_refused(b"No,Answer\n1,foo\n", "xlsx 形式のファイルではありません")
+        self.assert_refused(b"No,Answer\n1,foo\n", "CSV（テキスト）のファイルです")
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as z:
             z.writestr("hello.txt", "hi")
         self.assert_refused(buf.getvalue(), "xlsx 形式のファイルではありません")
 
     def test_it_refuses_another_template_version(self):
-        self.assert_refused(
-            self.fill({}, meta={"template_version": "9"}), "別の様式または版のファイルです"
-        )
+        self.assert_refused(self.fill({}, meta={"template_version": "9"}), "別の様式のファイルです")
 
     def test_it_refuses_the_form_of_another_assessment(self):
-        self.assert_refused(self.fill({}, meta={"assessment_id": "999"}), "別の確認票（ID 999）")
+        meta = {"assessment_id": "999", "system": "税務システム", "phase": "運用時（2025年度）"}
+        r = self.assert_refused(
+            self.fill({}, meta=meta),
+            "「税務システム / 運用時（2025年度）」の確認票から書き出したもの",
+        )
+        self.assertContains(
+            r,
+            "いま取り込もうとしているのは「子ども発達支援システム / 新規構築時」",
+            status_code=400,
+        )
+        self.assertFalse("999" in r.content.decode())
 
     def test_it_refuses_a_workbook_that_is_not_ours(self):
         wb = openpyxl.Workbook()
         out = io.BytesIO()
         wb.save(out)
-        self.assert_refused(out.getvalue(), "Kakunin の様式ではありません")
+        self.assert_refused(out.getvalue(), "確認一覧表が見つかりません")
 
     def test_it_names_the_cell_of_an_unknown_key(self):
         def rename(wb, ws):
-            ws.cell(self.row(ws, "pw-rotation"), 7).value = "no-such-item"
+            ws.cell(self.row(ws, "pw-rotation"), KEY).value = "no-such-item"
 
-        r = self.assert_refused(self.fill({}, edit=rename), "不明な項目キー「no-such-item」")
-        self.assertRegex(r.content.decode(), r"G\d+: 不明な項目キー")
+        r = self.assert_refused(self.fill({}, edit=rename), "この確認票の項目ではない行です")
+        self.assertRegex(r.content.decode(), r"\d+行目: この確認票の項目ではない行です")
+        self.assertFalse("no-such-item" in r.content.decode())
 
     def test_it_names_both_cells_of_a_duplicated_key(self):
         def dup(wb, ws):
-            ws.cell(self.row(ws, "pw-rotation"), 7).value = "pw-composition"
+            ws.cell(self.row(ws, "pw-rotation"), KEY).value = "pw-composition"
 
-        r = self.assert_refused(self.fill({}, edit=dup), "が重複しています")
-        self.assertRegex(
-            r.content.decode(), r"G\d+: 項目キー「pw-composition」が重複しています（G\d+ と同じ）"
-        )
+        r = self.assert_refused(self.fill({}, edit=dup), "同じ項目（No.5）の行です")
+        self.assertRegex(r.content.decode(), r"\d+行目と \d+行目が同じ項目（No.5）の行です")
+        self.assertFalse("pw-composition" in r.content.decode())
 
     def test_it_names_the_cell_of_a_rule_broken(self):
         r = self.assert_refused(
@@ -300,7 +318,7 @@ class ImportCommandTestCase(BaseTestCase):
             io.BytesIO(export_assessment(actor=None, assessment=self.assessment))
         )
         ws = wb["確認一覧表"]
-        r = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 7).value == "pw-composition")
+        r = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, KEY).value == "pw-composition")
         ws.cell(r, 5).value, ws.cell(r, 6).value = "CLI answer", "対応済"
         out = io.BytesIO()
         wb.save(out)

@@ -13,6 +13,7 @@ from kakunin.assessments.models import State
 from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.actions import export_assessment
+from kakunin.forms_xlsx.layout import column_number
 from kakunin.reports.pdf import FetchRefused, refuse_fetch, render_html
 from kakunin.reviews import actions as review
 from testsupport.fixtures import BaseTestCase, fill_everything, make_scan
@@ -137,11 +138,15 @@ class WardCopyTestCase(ApprovedTestCase):
 
     def test_the_wards_excel_copy_carries_the_verdicts(self):
         ws = self.sheet(self.rita)
-        self.assertEqual(ws["H4"].value, "審査結果")
-        row = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 7).value == "pw-rotation")
-        self.assertIn("適合", ws.cell(row, 8).value)
-        self.assertIn("確認しました", ws.cell(row, 8).value)
+        self.assertEqual(ws["J4"].value, "審査結果")
+        row = next(
+            r
+            for r in range(5, ws.max_row + 1)
+            if ws.cell(r, column_number("key")).value == "pw-rotation"
+        )
+        self.assertIn("適合", ws.cell(row, column_number("verdict")).value)
+        self.assertIn("確認しました", ws.cell(row, column_number("verdict")).value)
 
     def test_the_vendors_copy_does_not(self):
         ws = self.sheet(self.bob)
-        self.assertIsNone(ws["H4"].value)
+        self.assertIsNone(ws["J4"].value)

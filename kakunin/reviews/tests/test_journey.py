@@ -9,6 +9,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from kakunin.assessments.models import Assessment, State
+from kakunin.forms_xlsx.layout import column_number
 from testsupport.browser import BrowserTestCase
 from testsupport.fixtures import totp_code
 
@@ -185,7 +186,7 @@ class JourneyTestCase(BrowserTestCase):
             self.page.click("text=Excel様式をダウンロード")
         with open(info.value.path(), "rb") as f:
             workbook = openpyxl.load_workbook(io.BytesIO(f.read()))
-        self.assertEqual(workbook["確認一覧表"]["H4"].value, "審査結果")
+        self.assertEqual(workbook["確認一覧表"]["J4"].value, "審査結果")
         self.open("/assessments/")
         self.screenshot("assessment-list")
 
@@ -195,7 +196,7 @@ class JourneyTestCase(BrowserTestCase):
             wb = openpyxl.load_workbook(io.BytesIO(f.read()))
         ws = wb["確認一覧表"]
         for row in range(5, ws.max_row + 1):
-            key, status = ws.cell(row, 7).value, ws.cell(row, 6)
+            key, status = ws.cell(row, column_number("key")).value, ws.cell(row, 6)
             if key and status.fill.fgColor.rgb == "00FFFF00":
                 status.value = "対応済"
                 ws.cell(row, 5).value = f"{key}: 仕様書第3章のとおり対応済み"

@@ -34,12 +34,26 @@ class Command(BaseCommand):
             raise CommandError(
                 "取り込めません。何も変更していません。\n" + "\n".join(exc.errors)
             ) from None
+        if plan.matched_by_number:
+            self.stdout.write("区の様式として、行を No で照合しました（質問文も確認済み）。")
         for note in plan.notes:
             self.stdout.write(f"注意: {note}")
+        for s in plan.skipped:
+            self.stdout.write(f"取り込まないセル: {s.cell} 「{s.value}」 {s.reason}")
         for c in plan.changes:
-            self.stdout.write(f"No.{c.number} ({c.cell}): {c.old_status or '—'} → {c.new_status}")
+            status = c.new_status_label
+            if c.old_status != c.new_status:
+                status = f"{c.old_status_label or '（未回答）'} → {c.new_status_label}"
+            self.stdout.write(f"No.{c.number} ({c.cell}): {status}")
             if c.old_text != c.new_text:
                 self.stdout.write(f"  - {c.old_text!r}\n  + {c.new_text!r}")
+            if c.plan_changed:
+                self.stdout.write(
+                    f"  対応予定: {c.old_plan!r} {c.old_date or ''} → {c.new_plan!r} {c.new_date or ''}"
+                )
+        if plan.needs_status:
+            numbers = "、".join(f"No.{n}" for n in plan.needs_status)
+            self.stdout.write(f"対応状況が未選択の項目: {numbers}")
         if dry_run:
             self.stdout.write(f"{len(plan.changes)} 件の変更（--dry-run のため反映していません）。")
             return

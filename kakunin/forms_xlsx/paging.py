@@ -1,0 +1,94 @@
+"""How the form prints: each row as tall as its text, and where the pages break.
+
+Neither LibreOffice nor Excel fits a row to its wrapped text when the file is
+opened, so every row's height is set here from an estimate of its lines. The
+estimate is deliberately the wider of the faces in use (a full-width character
+is one em, any other 0.64 em, as DejaVu Sans and BIZ UDPゴシック's digits are at
+most; the column as narrow as Excel draws it, which is narrower than
+LibreOffice), and a line is 1.5 em, Noto Sans CJK's line height with room to spare.
+
+The pages break where this module says (manual row breaks), so the first row
+of every page can carry its section and sub-section: they are printed on each
+page, never only on the page where the section began.
+"""
+
+import math
+import unicodedata
+from functools import lru_cache
+
+# Page: A4 landscape, in points.
+PAGE_WIDTH, PAGE_HEIGHT = 841.9, 595.3
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = 0.3, 0.6, 0.5  # inches, as openpyxl takes them
+HEADER_MARGIN = FOOTER_MARGIN = 0.25
+LINE_EM = 1.5
+ROW_PADDING = 6.0  # points above and below the text of a row
+CELL_PADDING = 5.0  # points left and right inside a cell
+NARROW_EM = 0.64
+SAFETY = 0.97  # of the page's height actually used
+
+
+def column_points(width_chars: float) -> float:
+    """A column's width in points as Excel draws it (7 px per character of its
+    default font's digit, plus 5 px): the narrower of the two, used for wrapping."""
+    return (width_chars * 7 + 5) * 0.75
+
+
+def printed_points(width_chars: float) -> float:
+    """A column's width in points as LibreOffice prints it (7 pt per character):
+    the wider of the two, used for fitting the page."""
+    return width_chars * 7.0
+
+
+def printable_width(scale: float) -> float:
+    """The sheet width, in points at 100 %, that fits across the page at `scale`."""
+    return (PAGE_WIDTH - 2 * MARGIN_SIDE * 72) / scale
+
+
+def printable_height(scale: float) -> float:
+    return (PAGE_HEIGHT - (MARGIN_TOP + MARGIN_BOTTOM) * 72) * SAFETY / scale
+
+
+@lru_cache(maxsize=4096)
+def _em(ch: str) -> float:
+    return 1.0 if unicodedata.east_asian_width(ch) in "WFA" else NARROW_EM
+
+
+def lines(text: str, width_points: float, size: float) -> int:
+    """How many lines `text` takes when wrapped in a cell this wide."""
+    room = max(1.0, (width_points - CELL_PADDING) / size)
+    total = 0
+    for paragraph in (text or "").split("\n"):
+        count, used, word = 1, 0.0, 0.0
+        for ch in paragraph:
+            em = _em(ch)
+            if ch.isascii() and not ch.isspace():
+                word += em  # a Latin word wraps as a whole
+                continue
+            count, used = _place(count, used, word, room)
+            word = 0.0
+            if used + em > room:
+                count, used = count + 1, 0.0
+            used += em
+        count, used = _place(count, used, word, room)
+        total += count
+    return max(1, total)
+
+
+def _place(count: int, used: float, word: float, room: float) -> tuple[int, float]:
+    if not word:
+        return count, used
+    if used + word <= room:
+        return count, used + word
+    if word <= room:
+        return count + 1, word
+    extra = math.ceil((used + word) / room) - 1
+    return count + extra, (used + word) - extra * room
+
+
+def height(texts: dict[str, str], widths: dict[str, float], size: float) -> float:
+    """The row height, in points, that shows every column's text whole."""
+    most = max(
+        (lines(text, column_points(widths[col]), size) for col, text in texts.items() if text),
+        default=1,
+    )
+    return min(409.0, most * size * LINE_EM + ROW_PADDING)

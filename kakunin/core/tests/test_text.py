@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from kakunin.assessments.models import State
 from kakunin.forms_xlsx.actions import export_assessment
+from kakunin.forms_xlsx.layout import column_number
 from kakunin.forms_xlsx.models import FormImport
 from testsupport.fixtures import BaseTestCase
 
@@ -34,7 +35,11 @@ class BidiControlsTestCase(BaseTestCase):
             io.BytesIO(export_assessment(actor=self.bob, assessment=self.assessment))
         )
         ws = wb["確認一覧表"]
-        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 7).value == "pw-composition")
+        row = next(
+            r
+            for r in range(1, ws.max_row + 1)
+            if ws.cell(r, column_number("key")).value == "pw-composition"
+        )
         ws.cell(row, 5).value, ws.cell(row, 6).value = SPOOF, "対応済"
         out = io.BytesIO()
         wb.save(out)

@@ -29,6 +29,11 @@ the inviter holds:
 Adding a vendor company to a system is a change of the system's profile (audited,
 shown on the system's page), never a side effect of an invitation.
 
+A system's software inventory (kakunin.inventory) is kept like the answers: the
+vendor people of the system and the owning department edit it; everyone who sees
+the system reads it. The end-of-life data all systems are matched against is
+imported by the security reviewers.
+
 Administrators manage users and settings; they do not fill checklists. The audit
 trail is read by auditors, reviewers and administrators; security alerts by
 reviewers and administrators; user management answers only from
@@ -187,6 +192,16 @@ def can_decide_access_requests(user) -> bool:
     return user.has_role(Role.REVIEWER, Role.DEPARTMENT)
 
 
+def can_edit_inventory(user, system: System) -> bool:
+    """The vendor people of the system and the owning department keep its inventory."""
+    return owns(user, system) or is_member(user, system)
+
+
+def can_import_eol(user) -> bool:
+    """The end-of-life data serves every system: the security reviewers import it."""
+    return user.has_role(Role.REVIEWER)
+
+
 def gets_ward_copy(user) -> bool:
     """The ward's copy of the Excel form also carries the verdicts and comments."""
     return user.is_active and user.is_ward_staff
@@ -238,6 +253,13 @@ def get_rw_system_for_user(request, pk: int) -> System:
     system = get_system_for_user(request, pk)
     if not can_edit_system(request.user, system):
         raise PermissionDenied
+    return system
+
+
+def get_inventory_system_for_user(request, pk: int) -> System:
+    """A system whose inventory this user may change (404 unseen, 403 read-only)."""
+    system = get_system_for_user(request, pk)
+    require(can_edit_inventory(request.user, system))
     return system
 
 

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "kakunin.dashboards",
     "kakunin.reports",
     "kakunin.forms_xlsx",
+    "kakunin.inventory",
     "kakunin.scans",
 ]
 
@@ -404,6 +405,11 @@ CLAMAV_TIMEOUT = env.int("CLAMAV_TIMEOUT", default=30)
 FORM_IMPORT_MAX_BYTES = env.int("FORM_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 # The sum of the uncompressed parts of an upload (zip-bomb guard).
 FORM_IMPORT_MAX_UNZIPPED_BYTES = env.int("FORM_IMPORT_MAX_UNZIPPED_BYTES", default=50 * 1024 * 1024)
+
+# The software inventory (items 66, 72): the largest SBOM or list accepted, and how
+# many days before its support ends a component shows as ending soon.
+INVENTORY_IMPORT_MAX_BYTES = env.int("INVENTORY_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+EOL_WARNING_DAYS = env.int("EOL_WARNING_DAYS", default=180)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

@@ -17,6 +17,7 @@ urlpatterns = [
     path("scans/", include("kakunin.scans.urls")),
     path("assessments/", include("kakunin.assessments.urls")),
     path("assessments/", include("kakunin.forms_xlsx.urls")),
+    path("inventory/", include("kakunin.inventory.urls")),
     path("assessments/", include("kakunin.reviews.urls")),
     path("assessments/", include("kakunin.evidence.urls")),
     path("audit/", include("kakunin.audit.urls")),

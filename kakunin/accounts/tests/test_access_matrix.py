@@ -14,6 +14,7 @@ from django.utils import timezone
 from kakunin.accounts.models import UserSession
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.models import FormImport
+from kakunin.inventory.models import Component, InventoryImport
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.notifications.models import Notification
 from kakunin.scans.models import Authorisation
@@ -60,6 +61,7 @@ AUDIT = row(302, 404, 404, 404, 404, 404, 200, 200, 200)
 ALERTS = row(302, 404, 404, 404, 404, 404, 200, 200, 404)
 ALERTS_POST = row(302, 404, 404, 404, 404, 404, 302, 302, 404)
 OWN_SESSION_POST = row(302, 302, 404, 404, 404, 404, 404, 404, 404)
+EOL_DATA = row(302, 403, 403, 403, 403, 403, 200, 403, 403)
 GONE = row(410, 410, 410, 410, 410, 410, 410, 410, 410)
 
 # URL name -> [(method, args, data, expected)]. Args name the objects set up below.
@@ -148,6 +150,18 @@ MATRIX = {
     "audit:export": [("get", [], {}, AUDIT)],
     "monitoring:alerts": [("get", [], {}, ALERTS)],
     "monitoring:acknowledge": [("post", ["alert"], {}, ALERTS_POST)],
+    # The inventory is kept like the answers: the vendor and the owning department.
+    "inventory:system": [("get", ["s"], {}, SEE_SYSTEM)],
+    "inventory:add": [("get", ["s"], {}, ANSWER)],
+    "inventory:edit": [("get", ["s", "component"], {}, ANSWER)],
+    "inventory:remove": [("post", ["s", "component"], {}, ANSWER_POST)],
+    "inventory:upload": [("get", ["s"], {}, ANSWER)],
+    "inventory:preview": [("get", ["s", "inventory_import"], {}, UPLOADER)],
+    "inventory:decide": [
+        ("post", ["s", "inventory_import"], {"decision": "cancel"}, UPLOADER_POST)
+    ],
+    "inventory:template": [("get", [], {}, EVERYONE)],
+    "inventory:eol": [("get", [], {}, EOL_DATA)],
 }
 
 
@@ -199,12 +213,20 @@ class AccessMatrixTestCase(BaseTestCase):
         )
         alert = Alert.objects.create(kind="lockout", key="lockout:1", message="x")
         Heartbeat.objects.create(name="worker", at=now)
+        component = Component.objects.create(
+            system=self.system, kind="os", product="RHEL", version="9.4"
+        )
+        inventory_import = InventoryImport.objects.create(
+            system=self.system, uploaded_by=self.bob, filename="bom.json", sha256="0" * 64,
+            plan={"origin": "sbom", "added": [], "changed": [], "removed": [], "fingerprint": ""},
+        )  # fmt: skip
         self.objects = {
             "a": self.assessment.pk, "s": self.system.pk, "victor": self.victor.pk,
             "bob": self.bob.pk, "bella": self.bella.pk, "evidence": evidence.pk,
             "scan": scan.pk, "target": target.pk, "authorisation": authorisation.pk,
             "staged": staged.pk, "access_request": request.pk, "notification": notification.pk,
-            "alices_session": session.pk, "alert": alert.pk,
+            "alices_session": session.pk, "alert": alert.pk, "component": component.pk,
+            "inventory_import": inventory_import.pk,
             "vendor_item": "pw-composition", "ward_item": "terminal-physical-lock",
         }  # fmt: skip
         self.data = {

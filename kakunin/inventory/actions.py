@@ -1,0 +1,215 @@
+"""Changing an inventory, audited: one component on the web, a whole file after its
+preview (all of it or nothing), and the end-of-life data the ward imports."""
+
+import datetime
+import hashlib
+import json
+
+from django.db import transaction
+from django.utils import timezone
+
+from kakunin.audit.trail import record, record_many
+from kakunin.inventory.models import FIELDS, Component, EolCycle, InventoryImport, Origin
+from kakunin.inventory.sources import Row
+
+# What each kind of file states; the other fields keep what a person entered.
+STATED: dict[str, tuple[str, ...]] = {
+    Origin.LISTED: (
+        "kind", "maker", "product", "version", "location", "cpe", "purl",
+        "support_end", "latest_version", "not_latest_reason", "planned_update",
+    ),
+    Origin.SBOM: ("kind", "maker", "product", "version", "cpe", "purl"),
+}  # fmt: skip
+DATES = ("support_end", "planned_update")
+
+
+class InventoryChanged(Exception):
+    """The inventory moved on between the preview and the decision."""
+
+
+@transaction.atomic
+def save_component(*, actor, system, component: Component | None, values: dict) -> Component:
+    """Add a component, or change one, from the web form."""
+    if component is None:
+        component = Component(system=system)
+    before = component.snapshot() if component.pk else {}
+    for field in FIELDS:
+        if field in values:
+            setattr(component, field, values[field])
+    component.updated_by, component.updated_at = actor, timezone.now()
+    component.save()
+    after = component.snapshot()
+    record(
+        "inventory.update" if before else "inventory.add",
+        component,
+        actor=actor,
+        changes={k: [before.get(k), v] for k, v in after.items() if before.get(k) != v},
+    )
+    return component
+
+
+@transaction.atomic
+def remove_component(*, actor, component: Component) -> None:
+    record(
+        "inventory.remove", component, actor=actor, changes={"version": [component.version, None]}
+    )
+    component.delete()
+
+
+def plan_import(system, rows: list[Row]) -> dict:
+    """What a file would change: added, changed (field by field) and removed. A file
+    replaces the rows of its own kind (an SBOM what SBOMs brought, a list what was
+    listed): a hand-entered OS is not removed by a library SBOM."""
+    origin = rows[0].origin if rows else Origin.LISTED
+    current = {c.identity: c for c in system.components.all()}
+    stated = STATED[origin]
+    added, changed, seen = [], [], set()
+    for row in rows:
+        values = {f: getattr(row, f) for f in stated}
+        key = (row.maker.casefold(), row.product.casefold(), row.version, row.location.casefold())
+        seen.add(key)
+        component = current.get(key)
+        if component is None:
+            added.append(row.as_json())
+            continue
+        before = component.snapshot()
+        diff = {f: [before[f] or "", v] for f, v in values.items() if (before[f] or "") != v}
+        if diff or component.origin != origin:
+            changed.append(
+                {"id": component.pk, "label": str(component), "changes": diff, "before": before}
+            )
+    removed = [
+        {"id": c.pk, "label": f"{c} {c.location}".strip(), "before": c.snapshot()}
+        for key, c in current.items()
+        if c.origin == origin and key not in seen
+    ]
+    return {
+        "origin": origin,
+        "added": added,
+        "changed": changed,
+        "removed": removed,
+        "fingerprint": fingerprint(current.values()),
+    }
+
+
+def fingerprint(components) -> str:
+    """The whole inventory as it stood: the preview holds only while it still stands."""
+    rows = sorted(json.dumps([c.pk, c.origin, c.snapshot()], sort_keys=True) for c in components)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+@transaction.atomic
+def stage_import(*, actor, system, plan: dict, filename: str, sha256: str) -> InventoryImport:
+    staged = InventoryImport.objects.create(
+        system=system, uploaded_by=actor, filename=filename[:255], sha256=sha256, plan=plan
+    )
+    record(
+        "inventory.import_upload",
+        system,
+        actor=actor,
+        changes={"file": [None, staged.filename], "sha256": [None, sha256]},
+    )
+    return staged
+
+
+def _date(value: str):
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def apply_plan(*, actor, system, plan: dict, source_label: str) -> int:
+    """Apply every addition, change and removal, or none: a row that changed since
+    the preview stops the whole import (InventoryChanged)."""
+    with transaction.atomic():
+        locked = {c.pk: c for c in system.components.select_for_update()}
+        now, events = timezone.now(), []
+        if fingerprint(locked.values()) != plan["fingerprint"]:
+            raise InventoryChanged(str(system))
+        for entry in plan["removed"]:
+            component = locked[entry["id"]]
+            events.append(("inventory.remove", component, {"version": [component.version, None]}))
+            component.delete()
+        for entry in plan["changed"]:
+            component = locked[entry["id"]]
+            for field, (_old, new) in entry["changes"].items():
+                setattr(component, field, _date(new) if field in DATES else new)
+            component.origin = plan["origin"]
+            component.updated_by, component.updated_at = actor, now
+            component.save()
+            events.append(("inventory.update", component, entry["changes"]))
+        for values in plan["added"]:
+            fields = {f: values[f] for f in STATED[plan["origin"]]}
+            for field in DATES:
+                if field in fields:
+                    fields[field] = _date(fields[field])
+            component = Component.objects.create(
+                system=system, origin=plan["origin"], updated_by=actor, updated_at=now, **fields
+            )
+            events.append(("inventory.add", component, {"version": [None, component.version]}))
+        record_many(events, actor=actor)
+        count = len(plan["added"]) + len(plan["changed"]) + len(plan["removed"])
+        record(
+            "inventory.import",
+            system,
+            actor=actor,
+            changes={"file": [None, source_label], "changes": [None, count]},
+        )
+    return count
+
+
+@transaction.atomic
+def confirm_import(*, actor, staged: InventoryImport) -> int:
+    count = apply_plan(
+        actor=actor,
+        system=staged.system,
+        plan=staged.plan,
+        source_label=f"{staged.filename} ({staged.sha256[:12]})",
+    )
+    staged.state, staged.decided_at = InventoryImport.State.APPLIED, timezone.now()
+    staged.save(update_fields=["state", "decided_at"])
+    return count
+
+
+@transaction.atomic
+def cancel_import(*, actor, staged: InventoryImport) -> None:
+    staged.state, staged.decided_at = InventoryImport.State.CANCELLED, timezone.now()
+    staged.save(update_fields=["state", "decided_at"])
+    record(
+        "inventory.import_cancel",
+        staged.system,
+        actor=actor,
+        changes={"file": [None, staged.filename]},
+    )
+
+
+@transaction.atomic
+def import_eol(*, actor, product: str, cycles: list[dict], source_label: str) -> tuple[int, int]:
+    """Replace a product's release cycles with a file's. Returns (cycles, changed)."""
+    now = timezone.now()
+    existing = {c.cycle: c for c in EolCycle.objects.select_for_update().filter(product=product)}
+    changed = 0
+    for values in cycles:
+        cycle = existing.pop(values["cycle"], None) or EolCycle(
+            product=product, cycle=values["cycle"]
+        )
+        new = [values[f] for f in ("release_date", "eol", "eol_reached", "latest")]
+        old = [getattr(cycle, f) for f in ("release_date", "eol", "eol_reached", "latest")]
+        if cycle.pk is None or new != old:
+            changed += 1
+            for f in ("release_date", "eol", "eol_reached", "latest"):
+                setattr(cycle, f, values[f])
+            cycle.imported_at = now
+            cycle.save()
+    changed += len(existing)
+    EolCycle.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+    record(
+        "eol.import",
+        None,
+        actor=actor,
+        label=product,
+        changes={
+            "file": [None, source_label],
+            "cycles": [None, len(cycles)],
+            "changed": [None, changed],
+        },
+    )
+    return len(cycles), changed

@@ -1,0 +1,145 @@
+"""Each system's software inventory (items 66, 72), and the end-of-life data it is
+matched against (endoflife.date's product files, imported offline)."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kakunin.systems.models import System
+
+
+class Kind(models.TextChoices):
+    OS = "os", _("OS")
+    MIDDLEWARE = "middleware", _("ミドルウェア")
+    DATABASE = "database", _("データベース")
+    LIBRARY = "library", _("ライブラリ")
+    FIRMWARE = "firmware", _("機器のファームウェア")
+    SAAS = "saas", _("SaaS")
+
+
+class Origin(models.TextChoices):
+    """Where the row came from: an SBOM replaces what an SBOM brought, a list (the
+    web or the Excel/CSV template) what was listed."""
+
+    LISTED = "listed", _("一覧・画面")
+    SBOM = "sbom", _("SBOM")
+
+
+class Component(models.Model):
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="components")
+    kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
+    maker = models.CharField(_("製造元・提供元"), max_length=200, blank=True)
+    product = models.CharField(_("製品名"), max_length=200)
+    version = models.CharField(_("バージョン"), max_length=100)
+    location = models.CharField(_("稼働場所（サーバ・役割）"), max_length=200, blank=True)
+    cpe = models.CharField(_("CPE 2.3"), max_length=300, blank=True)
+    purl = models.CharField(_("パッケージURL（purl）"), max_length=500, blank=True)
+    # endoflife.date's product name, when it differs from the product's own (nginx, rhel).
+    eol_product = models.SlugField(_("サポート期限データの製品名"), max_length=100, blank=True)
+    support_end = models.DateField(_("サポート終了日（手入力）"), null=True, blank=True)
+    latest_version = models.CharField(_("最新バージョン"), max_length=100, blank=True)
+    not_latest_reason = models.TextField(_("最新でない理由"), max_length=2000, blank=True)
+    planned_update = models.DateField(_("更新予定日"), null=True, blank=True)
+    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.LISTED)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["system", "kind", "product", "version", "location"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "maker", "product", "version", "location"],
+                name="component_once_per_place",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=Kind.values), name="component_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.version}"
+
+    @property
+    def identity(self) -> tuple[str, str, str, str]:
+        """What makes a row the same row across imports."""
+        return identity(self.maker, self.product, self.version, self.location)
+
+    def snapshot(self) -> dict:
+        return {f: _plain(getattr(self, f)) for f in FIELDS}
+
+
+# The fields a person or a file sets (the rest is bookkeeping).
+FIELDS = (
+    "kind",
+    "maker",
+    "product",
+    "version",
+    "location",
+    "cpe",
+    "purl",
+    "eol_product",
+    "support_end",
+    "latest_version",
+    "not_latest_reason",
+    "planned_update",
+)
+
+
+def identity(maker: str, product: str, version: str, location: str) -> tuple[str, str, str, str]:
+    return (maker.casefold(), product.casefold(), version, location.casefold())
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+class EolCycle(models.Model):
+    """One release cycle of a product, as endoflife.date publishes it (api/PRODUCT.json)."""
+
+    product = models.SlugField(max_length=100)
+    cycle = models.CharField(max_length=50)
+    release_date = models.DateField(null=True, blank=True)
+    eol = models.DateField(null=True, blank=True)  # the end of security support
+    # Some cycles say only true/false: ended (with no date) or not yet announced.
+    eol_reached = models.BooleanField(null=True, blank=True)
+    latest = models.CharField(max_length=100, blank=True)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["product", "-release_date", "cycle"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "cycle"], name="eol_cycle_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.cycle}"
+
+
+class InventoryImport(models.Model):
+    """An uploaded inventory waiting for its preview decision."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("確認待ち")
+        APPLIED = "applied", _("反映済み")
+        CANCELLED = "cancelled", _("取消")
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="inventory_imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    plan = models.JSONField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} → {self.system}"

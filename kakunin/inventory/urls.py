@@ -1,0 +1,16 @@
+from django.urls import path
+
+from kakunin.inventory import views
+
+app_name = "inventory"
+urlpatterns = [
+    path("systems/<int:pk>/", views.system, name="system"),
+    path("systems/<int:pk>/add/", views.edit, name="add"),
+    path("systems/<int:pk>/<int:component_pk>/", views.edit, name="edit"),
+    path("systems/<int:pk>/<int:component_pk>/remove/", views.remove, name="remove"),
+    path("systems/<int:pk>/import/", views.upload, name="upload"),
+    path("systems/<int:pk>/import/<int:import_pk>/", views.preview, name="preview"),
+    path("systems/<int:pk>/import/<int:import_pk>/decide/", views.decide, name="decide"),
+    path("template.xlsx", views.template, name="template"),
+    path("eol/", views.eol_data, name="eol"),
+]

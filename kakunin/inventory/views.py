@@ -1,0 +1,191 @@
+import hashlib
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kakunin import access
+from kakunin.inventory import actions, eol, sources
+from kakunin.inventory.forms import ComponentForm, EolUploadForm, FilterForm, UploadForm
+from kakunin.inventory.models import EolCycle, InventoryImport
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@require_GET
+def system(request, pk: int):
+    """The inventory of a system, with each component's end-of-life state."""
+    system = access.get_system_for_user(request, pk)
+    components = list(system.components.select_related("updated_by"))
+    states = eol.statuses(components)
+    filters = FilterForm(request.GET)
+    rows = [(c, states[c.pk]) for c in components]
+    if filters.is_valid():
+        kind, state, q = (filters.cleaned_data[f] for f in ("kind", "eol", "q"))
+        rows = [
+            (c, s)
+            for c, s in rows
+            if (not kind or c.kind == kind)
+            and (not state or s.state == state)
+            and (not q or q.casefold() in f"{c.maker} {c.product}".casefold())
+        ]
+    ctx = {
+        "system": system,
+        "rows": rows,
+        "filters": filters,
+        "total": len(components),
+        "counts": _counts(states.values()),
+        "can_edit": access.can_edit_inventory(request.user, system),
+    }
+    return render(request, "inventory/system.html", ctx)
+
+
+def _counts(states) -> dict[str, int]:
+    counts = {state: 0 for state in eol.EolState.values}
+    for s in states:
+        counts[s.state] += 1
+    return counts
+
+
+def edit(request, pk: int, component_pk: int | None = None):
+    system = access.get_inventory_system_for_user(request, pk)
+    component = get_object_or_404(system.components, pk=component_pk) if component_pk else None
+    form = ComponentForm(request.POST or None, instance=component)
+    if request.method == "POST" and form.is_valid():
+        values = {f: form.cleaned_data[f] for f in form.Meta.fields}
+        actions.save_component(
+            actor=request.user, system=system, component=component, values=values
+        )
+        messages.success(request, _("構成一覧を保存しました。"))
+        return redirect("inventory:system", system.pk)
+    status = 400 if form.errors else 200
+    ctx = {"system": system, "form": form, "component": component}
+    return render(request, "inventory/edit.html", ctx, status=status)
+
+
+@require_POST
+def remove(request, pk: int, component_pk: int):
+    system = access.get_inventory_system_for_user(request, pk)
+    component = get_object_or_404(system.components, pk=component_pk)
+    actions.remove_component(actor=request.user, component=component)
+    messages.success(request, _("%(name)s を構成一覧から削除しました。") % {"name": component})
+    return redirect("inventory:system", system.pk)
+
+
+@require_GET
+def template(request):
+    response = HttpResponse(sources.template_xlsx(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, "構成一覧テンプレート.xlsx")
+    return response
+
+
+def upload(request, pk: int):
+    system = access.get_inventory_system_for_user(request, pk)
+    form = UploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        name = PurePath(upload.name).name
+        data = upload.read(settings.INVENTORY_IMPORT_MAX_BYTES + 1)
+        try:
+            if len(data) > settings.INVENTORY_IMPORT_MAX_BYTES:
+                raise sources.InventoryRefused(
+                    [_("%(file)s: ファイルが大きすぎます。") % {"file": name}]
+                )
+            plan = actions.plan_import(system, sources.read(data, name))
+        except sources.InventoryRefused as exc:
+            errors = exc.errors
+        else:
+            staged = actions.stage_import(
+                actor=request.user,
+                system=system,
+                plan=plan,
+                filename=name,
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+            return redirect("inventory:preview", system.pk, staged.pk)
+    status = 400 if errors or form.errors else 200
+    ctx = {"system": system, "form": form, "errors": errors}
+    return render(request, "inventory/upload.html", ctx, status=status)
+
+
+def _staged(request, system, import_pk: int) -> InventoryImport:
+    return get_object_or_404(
+        system.inventory_imports,
+        pk=import_pk,
+        uploaded_by=request.user,
+        state=InventoryImport.State.PENDING,
+    )
+
+
+@require_GET
+def preview(request, pk: int, import_pk: int):
+    system = access.get_inventory_system_for_user(request, pk)
+    staged = _staged(request, system, import_pk)
+    return render(
+        request, "inventory/preview.html", {"system": system, "staged": staged, "plan": staged.plan}
+    )
+
+
+@require_POST
+def decide(request, pk: int, import_pk: int):
+    system = access.get_inventory_system_for_user(request, pk)
+    staged = _staged(request, system, import_pk)
+    if request.POST.get("decision") == "cancel":
+        actions.cancel_import(actor=request.user, staged=staged)
+        messages.info(request, _("取り込みを取り消しました。構成一覧は変更していません。"))
+        return redirect("inventory:system", system.pk)
+    try:
+        count = actions.confirm_import(actor=request.user, staged=staged)
+    except actions.InventoryChanged:
+        messages.error(
+            request,
+            _(
+                "アップロード後に構成一覧が変更されたため、反映しませんでした。もう一度アップロードして確認してください。"
+            ),
+        )
+        return redirect("inventory:upload", system.pk)
+    messages.success(request, _("構成一覧に %(n)s 件の変更を反映しました。") % {"n": count})
+    return redirect("inventory:system", system.pk)
+
+
+def eol_data(request):
+    """The end-of-life data: what is loaded, and the reviewers' upload."""
+    access.require(access.can_import_eol(request.user))
+    form = EolUploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            loaded = _read_eol_files(form.cleaned_data["files"])
+        except eol.EolFileRefused as exc:
+            errors = [str(exc)]
+        else:
+            for product, cycles, name in loaded:
+                actions.import_eol(
+                    actor=request.user, product=product, cycles=cycles, source_label=name
+                )
+            messages.success(
+                request, _("%(n)s 製品のサポート期限データを取り込みました。") % {"n": len(loaded)}
+            )
+            return redirect("inventory:eol")
+    products = EolCycle.objects.values_list("product", flat=True).distinct().order_by("product")
+    ctx = {"form": form, "errors": errors, "products": list(products)}
+    return render(request, "inventory/eol.html", ctx, status=400 if errors or form.errors else 200)
+
+
+def _read_eol_files(files) -> list[tuple[str, list[dict], str]]:
+    """Every file checked before any is imported: one bad file imports nothing."""
+    out = []
+    for upload in files:
+        name = PurePath(upload.name).name
+        data = upload.read(settings.INVENTORY_IMPORT_MAX_BYTES + 1)
+        if len(data) > settings.INVENTORY_IMPORT_MAX_BYTES:
+            raise eol.EolFileRefused(_("%(file)s: ファイルが大きすぎます。") % {"file": name})
+        product = PurePath(name).stem.lower()
+        out.append((product, eol.read_product_file(data, product, name), name))
+    return out

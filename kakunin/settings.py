@@ -410,6 +410,10 @@ FORM_IMPORT_MAX_UNZIPPED_BYTES = env.int("FORM_IMPORT_MAX_UNZIPPED_BYTES", defau
 # many days before its support ends a component shows as ending soon.
 INVENTORY_IMPORT_MAX_BYTES = env.int("INVENTORY_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 EOL_WARNING_DAYS = env.int("EOL_WARNING_DAYS", default=180)
+# Vulnerability feeds (NVD, JVN): the largest upload on the web, and the most a
+# file may unpack to (a gzip bomb is refused; NVD's yearly files unpack to ~0.5 GB).
+VULN_FEED_MAX_BYTES = env.int("VULN_FEED_MAX_BYTES", default=300 * 1024 * 1024)
+VULN_FEED_MAX_UNPACKED_BYTES = env.int("VULN_FEED_MAX_UNPACKED_BYTES", default=2 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

@@ -28,6 +28,7 @@ class Row:
     new_comments: list = field(default_factory=list)
     changed_since_previous: bool = False  # differs from the assessment it was carried from
     scan: object = None  # the automated check of the item (scans.results.ItemScan), if any
+    inventory: object = None  # items 66, 67, 72: the system's software (inventory.details)
     html: str = ""  # the rendered block, set by the view
 
     @property

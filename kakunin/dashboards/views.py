@@ -9,6 +9,7 @@ from kakunin import access
 from kakunin.accounts.models import Organisation
 from kakunin.assessments.models import WAITING_FOR_VENDOR, Answer, Assessment, State, Verdict
 from kakunin.dashboards.charts import bar_chart
+from kakunin.inventory.details import dashboard_counts
 from kakunin.scans.results import conflicts
 from kakunin.systems.forms import PROFILE_FLAGS
 
@@ -112,6 +113,7 @@ def ward(request):
         "chart": bar_chart(section_rows(latest)),
         "chart_filter": chart_filter,
         "systems": latest.count(),
+        "inventory": dashboard_counts(access.visible_systems(request.user)),
     }
     return render(request, "dashboards/ward.html", ctx)
 

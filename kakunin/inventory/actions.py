@@ -6,11 +6,27 @@ import hashlib
 import json
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from kakunin.accounts.models import User
 from kakunin.audit.trail import record, record_many
-from kakunin.inventory.models import FIELDS, Component, EolCycle, InventoryImport, Origin
+from kakunin.inventory import feeds, matching
+from kakunin.inventory.models import (
+    FIELDS,
+    Component,
+    EolCycle,
+    Finding,
+    InventoryImport,
+    Origin,
+    Response,
+    Vulnerability,
+    VulnerableProduct,
+)
 from kakunin.inventory.sources import Row
+from kakunin.notifications.actions import notify
+from kakunin.notifications.models import Kind
+from kakunin.systems.models import System
 
 # What each kind of file states; the other fields keep what a person entered.
 STATED: dict[str, tuple[str, ...]] = {
@@ -38,6 +54,7 @@ def save_component(*, actor, system, component: Component | None, values: dict) 
             setattr(component, field, values[field])
     component.updated_by, component.updated_at = actor, timezone.now()
     component.save()
+    matching.rematch([system])
     after = component.snapshot()
     record(
         "inventory.update" if before else "inventory.add",
@@ -146,6 +163,7 @@ def apply_plan(*, actor, system, plan: dict, source_label: str) -> int:
             )
             events.append(("inventory.add", component, {"version": [None, component.version]}))
         record_many(events, actor=actor)
+        matching.rematch([system])
         count = len(plan["added"]) + len(plan["changed"]) + len(plan["removed"])
         record(
             "inventory.import",
@@ -213,3 +231,136 @@ def import_eol(*, actor, product: str, cycles: list[dict], source_label: str) ->
         },
     )
     return len(cycles), changed
+
+
+# --- vulnerabilities ----------------------------------------------------------------
+
+BATCH = 2000
+
+
+def import_vulnerabilities(*, actor, files: list[tuple[str, str]]) -> dict:
+    """Import NVD/JVN feed files, all of them or nothing (FeedRefused), then bring the
+    findings of every system up to date and tell each newly affected system's people
+    once. A record imported before with the same content is skipped."""
+    stats = {"new": 0, "changed": 0, "unchanged": 0}
+    with transaction.atomic():
+        digests = dict(Vulnerability.objects.values_list("ident", "digest"))
+        pending: list[feeds.Record] = []
+        for path, name in files:
+            for rec in feeds.read(path, name):
+                digest = rec.digest()
+                before = digests.get(rec.ident)
+                if before == digest:
+                    stats["unchanged"] += 1
+                    continue
+                stats["changed" if before else "new"] += 1
+                digests[rec.ident] = digest
+                pending.append(rec)
+                if len(pending) >= BATCH:
+                    _store(pending)
+                    pending = []
+        _store(pending)
+        record(
+            "vulnerability.import",
+            None,
+            actor=actor,
+            label=", ".join(name for _p, name in files)[:300],
+            changes={k: [None, v] for k, v in stats.items()},
+        )
+        new = matching.rematch()
+        _tell(new)
+    stats["systems"] = len(new)
+    return stats
+
+
+def _store(records: list) -> None:
+    """Insert the new records and replace the changed ones, with their index rows."""
+    if not records:
+        return
+    latest = {r.ident: r for r in records}  # a modified feed may repeat a CVE
+    existing = Vulnerability.objects.in_bulk(list(latest), field_name="ident")
+    changed: list[Vulnerability] = []
+    created: list[Vulnerability] = []
+    for ident, rec in latest.items():
+        vuln = existing.get(ident) or Vulnerability(ident=ident)
+        for name in (
+            "source",
+            "title",
+            "published",
+            "cvss_score",
+            "severity",
+            "aliases",
+            "configurations",
+        ):
+            setattr(vuln, name, getattr(rec, name))
+        vuln.digest = rec.digest()
+        (changed if vuln.pk else created).append(vuln)
+    fields = [
+        "source",
+        "title",
+        "published",
+        "cvss_score",
+        "severity",
+        "aliases",
+        "configurations",
+        "digest",
+    ]
+    Vulnerability.objects.bulk_update(changed, fields)
+    Vulnerability.objects.bulk_create(created)
+    ids = Vulnerability.objects.in_bulk(list(latest), field_name="ident")
+    VulnerableProduct.objects.filter(vulnerability__in=[v.pk for v in changed]).delete()
+    VulnerableProduct.objects.bulk_create(
+        [
+            VulnerableProduct(vulnerability_id=ids[ident].pk, vendor=vendor, product=product)
+            for ident, rec in latest.items()
+            for vendor, product in rec.vulnerable_products()
+        ]
+    )
+
+
+def _tell(new: dict[int, list]) -> None:
+    """One notification per newly affected system, to its department, its vendor
+    people and the reviewers."""
+    if not new:
+        return
+    reviewers = list(User.objects.reviewers())
+    for system in System.objects.filter(pk__in=new):
+        findings = new[system.pk]
+        idents = sorted(
+            {
+                f.vulnerability.ident
+                for f in Finding.objects.filter(pk__in=[f.pk for f in findings]).select_related(
+                    "vulnerability"
+                )
+            }
+        )
+        url = reverse("inventory:system", args=[system.pk]) + "#vulnerabilities"
+        context = {
+            "system": system.name,
+            "count": len(idents),
+            "items": "、".join(idents[:20]),
+            "url": url,
+        }
+        people = [*system.department_staff(), *system.vendor_members(), *reviewers]
+        key = "vuln:" + hashlib.sha256(f"{system.pk}:{','.join(idents)}".encode()).hexdigest()[:40]
+        notify(people, Kind.VULNERABILITY, context, url=url, key=key)
+
+
+@transaction.atomic
+def respond(
+    *, actor, finding: Finding, kind: str, date, fixed_version: str, reason: str
+) -> Response:
+    """The vendor's answer to a finding: fixed (when, which version), planned (when)
+    or not affected (why). Each answer is kept; the newest counts."""
+    response = Response.objects.create(
+        finding=finding, kind=kind, date=date, fixed_version=fixed_version, reason=reason,
+        by=actor, at=timezone.now(),
+    )  # fmt: skip
+    record(
+        "vulnerability.respond",
+        finding.component,
+        actor=actor,
+        label=f"{finding.vulnerability.ident} / {finding.component}",
+        changes={"response": [None, kind], "date": [None, date], "reason": [None, reason]},
+    )
+    return response

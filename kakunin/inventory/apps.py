@@ -15,6 +15,11 @@ class InventoryConfig(AppConfig):
         from kakunin.systems.panels import register_panel
 
         register_panel(30, panels.system_panel)
+
+        from kakunin.assessments.page import register_details
+        from kakunin.inventory import details
+
+        register_details(details.attach)
         register(
             actions={
                 "inventory.add": _("構成要素の追加"),
@@ -24,6 +29,8 @@ class InventoryConfig(AppConfig):
                 "inventory.import": _("構成一覧の取り込み"),
                 "inventory.import_cancel": _("構成一覧の取り込みの取消し"),
                 "eol.import": _("サポート期限データの取り込み"),
+                "vulnerability.import": _("脆弱性情報の取り込み"),
+                "vulnerability.respond": _("脆弱性への対応の記録"),
             },
             fields={
                 "kind": _("種別"),
@@ -38,5 +45,10 @@ class InventoryConfig(AppConfig):
                 "cycles": _("リリースサイクル"),
                 "changed": _("変更"),
                 "changes": _("変更"),
+                "new": _("新規"),
+                "unchanged": _("変更なし"),
+                "response": _("対応"),
+                "date": _("日付"),
+                "reason": _("理由・内容"),
             },
         )

@@ -5,7 +5,7 @@ from packageurl import PackageURL
 from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
 from kakunin.inventory.cpe import Cpe, CpeInvalid
 from kakunin.inventory.eol import EolState
-from kakunin.inventory.models import Component, Kind
+from kakunin.inventory.models import Component, Kind, Response
 
 
 class ComponentForm(forms.ModelForm):
@@ -104,3 +104,45 @@ class FilterForm(forms.Form):
         label=_("サポート"), required=False, choices=[("", _("すべて")), *EolState.choices]
     )
     q = forms.CharField(label=_("製品名"), required=False, max_length=100)
+
+
+class ResponseForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("対応"), choices=Response.Kind.choices, widget=forms.RadioSelect
+    )
+    date = forms.DateField(
+        label=_("日付（対応日・対応予定日）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    fixed_version = forms.CharField(label=_("対応後のバージョン"), required=False, max_length=100)
+    reason = forms.CharField(
+        label=_("理由・内容"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        kind = data.get("kind")
+        if BIDI_CONTROLS.search(data.get("reason") or "") or BIDI_CONTROLS.search(
+            data.get("fixed_version") or ""
+        ):
+            self.add_error("reason", BIDI_MESSAGE)
+        if kind in (Response.Kind.FIXED, Response.Kind.PLANNED) and not data.get("date"):
+            self.add_error("date", _("対応済は対応日を、対応予定は予定日を入力してください。"))
+        if kind == Response.Kind.FIXED and not data.get("fixed_version"):
+            self.add_error("fixed_version", _("対応後のバージョンを入力してください。"))
+        if kind == Response.Kind.NOT_AFFECTED and not (data.get("reason") or "").strip():
+            self.add_error(
+                "reason", _("影響がない理由を書いてください（例: 該当する機能を使っていない）。")
+            )
+        return data
+
+
+class FeedUploadForm(forms.Form):
+    files = MultipleFileField(
+        label=_("NVD の CVE JSON 2.0（.json・.json.gz）または JVN iPedia の XML")
+    )  # type: ignore[assignment]

@@ -143,3 +143,105 @@ class InventoryImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.system}"
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "CRITICAL", _("緊急")
+    HIGH = "HIGH", _("重要")
+    MEDIUM = "MEDIUM", _("警告")
+    LOW = "LOW", _("注意")
+    NONE = "NONE", _("なし")
+
+
+SEVERITY_ORDER = {s: n for n, s in enumerate(Severity.values)}
+
+
+class Vulnerability(models.Model):
+    """One advisory of NVD (CVE) or JVN iPedia (JVNDB), imported offline (item 67)."""
+
+    class Source(models.TextChoices):
+        NVD = "nvd", "NVD"
+        JVN = "jvn", "JVN iPedia"
+
+    ident = models.CharField(max_length=40, unique=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    title = models.CharField(max_length=500, blank=True)
+    published = models.DateField(null=True, blank=True)
+    cvss_score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    aliases = models.JSONField(default=list, blank=True)  # a JVNDB entry's CVE ids
+    # The applicability as NVD states it: configurations of nodes of CPE matches.
+    configurations = models.JSONField(default=list, blank=True)
+    digest = models.CharField(max_length=64)  # of what was imported: a re-import skips it
+
+    class Meta:
+        ordering = ["-published", "ident"]
+
+    def __str__(self) -> str:
+        return self.ident
+
+
+class VulnerableProduct(models.Model):
+    """Which (vendor, product) a vulnerability names as vulnerable: the index that
+    finds the few advisories worth evaluating for a component."""
+
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, related_name="products"
+    )
+    vendor = models.CharField(max_length=150)
+    product = models.CharField(max_length=150)
+
+    class Meta:
+        indexes = [models.Index(fields=["vendor", "product"], name="vulnerable_product")]
+
+    def __str__(self) -> str:
+        return f"{self.vulnerability_id}: {self.vendor}:{self.product}"
+
+
+class Finding(models.Model):
+    """A vulnerability that applies to a component of a system, open until the
+    component no longer matches (closed) or reopened when it matches again."""
+
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="findings")
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, related_name="findings"
+    )
+    first_seen = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["vulnerability"]
+        constraints = [
+            models.UniqueConstraint(fields=["component", "vulnerability"], name="finding_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vulnerability} / {self.component}"
+
+    @property
+    def response(self) -> "Response | None":
+        responses = list(self.responses.all())
+        return responses[-1] if responses else None
+
+
+class Response(models.Model):
+    """The vendor's answer to a finding; each answer is kept, the newest counts."""
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("対応済")
+        PLANNED = "planned", _("対応予定")
+        NOT_AFFECTED = "not_affected", _("影響なし")
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="responses")
+    kind = models.CharField(_("対応"), max_length=16, choices=Kind.choices)
+    date = models.DateField(_("日付（対応日・対応予定日）"), null=True, blank=True)
+    fixed_version = models.CharField(_("対応後のバージョン"), max_length=100, blank=True)
+    reason = models.TextField(_("理由・内容"), max_length=2000, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["finding", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.finding}: {self.get_kind_display()}"

@@ -13,4 +13,7 @@ urlpatterns = [
     path("systems/<int:pk>/import/<int:import_pk>/decide/", views.decide, name="decide"),
     path("template.xlsx", views.template, name="template"),
     path("eol/", views.eol_data, name="eol"),
+    path("systems/<int:pk>/findings/<int:finding_pk>/", views.respond, name="respond"),
+    path("vulnerabilities/", views.vulnerabilities, name="vulnerabilities"),
+    path("feeds/", views.feeds_upload, name="feeds"),
 ]

@@ -1,18 +1,35 @@
 import hashlib
+import tempfile
 from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
-from kakunin.inventory import actions, eol, sources
-from kakunin.inventory.forms import ComponentForm, EolUploadForm, FilterForm, UploadForm
-from kakunin.inventory.models import EolCycle, InventoryImport
+from kakunin.inventory import actions, eol, feeds, sources
+from kakunin.inventory.forms import (
+    ComponentForm,
+    EolUploadForm,
+    FeedUploadForm,
+    FilterForm,
+    ResponseForm,
+    UploadForm,
+)
+from kakunin.inventory.models import (
+    SEVERITY_ORDER,
+    EolCycle,
+    Finding,
+    InventoryImport,
+    Severity,
+    Vulnerability,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,6 +51,7 @@ def system(request, pk: int):
             and (not state or s.state == state)
             and (not q or q.casefold() in f"{c.maker} {c.product}".casefold())
         ]
+    findings = open_findings(Finding.objects.filter(component__system=system))
     ctx = {
         "system": system,
         "rows": rows,
@@ -41,8 +59,28 @@ def system(request, pk: int):
         "total": len(components),
         "counts": _counts(states.values()),
         "can_edit": access.can_edit_inventory(request.user, system),
+        "findings": findings,
+        "by_severity": by_severity(findings),
     }
     return render(request, "inventory/system.html", ctx)
+
+
+def open_findings(findings) -> list[Finding]:
+    """Open findings, the most severe and the oldest first, with their answers."""
+    rows = list(
+        findings.filter(closed_at__isnull=True)
+        .select_related("vulnerability", "component__system")
+        .prefetch_related("responses")
+    )
+    rows.sort(key=lambda f: (SEVERITY_ORDER.get(f.vulnerability.severity, 9), f.first_seen))
+    return rows
+
+
+def by_severity(findings) -> dict[str, int]:
+    counts = dict.fromkeys(Severity.values, 0) | {"": 0}
+    for f in findings:
+        counts[f.vulnerability.severity] += 1
+    return counts
 
 
 def _counts(states) -> dict[str, int]:
@@ -189,3 +227,88 @@ def _read_eol_files(files) -> list[tuple[str, list[dict], str]]:
         product = PurePath(name).stem.lower()
         out.append((product, eol.read_product_file(data, product, name), name))
     return out
+
+
+def respond(request, pk: int, finding_pk: int):
+    """The vendor's answer to one vulnerability of one component."""
+    system = access.get_inventory_system_for_user(request, pk)
+    finding = get_object_or_404(
+        Finding.objects.select_related("vulnerability", "component"),
+        pk=finding_pk,
+        component__system=system,
+    )
+    form = ResponseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.respond(actor=request.user, finding=finding, **form.cleaned_data)
+        messages.success(
+            request, _("%(id)s への対応を記録しました。") % {"id": finding.vulnerability.ident}
+        )
+        return redirect(reverse("inventory:system", args=[system.pk]) + "#vulnerabilities")
+    ctx = {
+        "system": system,
+        "finding": finding,
+        "form": form,
+        "history": finding.responses.select_related("by"),
+    }
+    return render(request, "inventory/respond.html", ctx, status=400 if form.errors else 200)
+
+
+@require_GET
+def vulnerabilities(request):
+    """Every open vulnerability of the systems this user sees, by severity and age."""
+    findings = open_findings(
+        Finding.objects.filter(component__system__in=access.visible_systems(request.user))
+    )
+    ctx = {
+        "findings": findings,
+        "by_severity": by_severity(findings),
+        "today": timezone.localdate(),
+    }
+    return render(request, "inventory/vulnerabilities.html", ctx)
+
+
+def feeds_upload(request):
+    """The reviewers' upload of NVD or JVN feed files (the same as import_vulnerabilities)."""
+    access.require(access.can_import_eol(request.user))
+    form = FeedUploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        uploads = form.cleaned_data["files"]
+        try:
+            for upload in uploads:
+                if upload.size > settings.VULN_FEED_MAX_BYTES:
+                    raise feeds.FeedRefused(
+                        _("%(file)s: ファイルが大きすぎます。") % {"file": upload.name}
+                    )
+            with tempfile.TemporaryDirectory() as tmp:
+                files = [
+                    (_on_disk(u, tmp, n), PurePath(u.name).name) for n, u in enumerate(uploads)
+                ]
+                stats = actions.import_vulnerabilities(actor=request.user, files=files)
+        except feeds.FeedRefused as exc:
+            errors = [str(exc)]
+        else:
+            messages.success(
+                request,
+                _(
+                    "脆弱性情報を取り込みました（新規 %(new)s 件・更新 %(changed)s 件・変更なし %(unchanged)s 件、新たに該当したシステム %(systems)s 件）。"
+                )
+                % stats,
+            )
+            return redirect("inventory:feeds")
+    ctx = {"form": form, "errors": errors, "count": Vulnerability.objects.count()}
+    return render(
+        request, "inventory/feeds.html", ctx, status=400 if errors or form.errors else 200
+    )
+
+
+def _on_disk(upload, folder: str, n: int) -> str:
+    """A path to the upload's bytes: large ones are already a temporary file, small
+    ones are written into `folder` (removed after the import)."""
+    if hasattr(upload, "temporary_file_path"):
+        return upload.temporary_file_path()
+    path = f"{folder}/{n}.feed"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path

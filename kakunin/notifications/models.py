@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     OVERDUE = "overdue", _("提出期限超過")
     ACCESS_REQUEST = "access_request", _("利用者追加の依頼")
     SCAN_FAILED = "scan_failed", _("自動確認で不適合")
+    VULNERABILITY = "vulnerability", _("脆弱性情報")
 
 
 class Notification(models.Model):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from kakunin.accounts.models import UserSession
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.models import FormImport
-from kakunin.inventory.models import Component, InventoryImport
+from kakunin.inventory.models import Component, Finding, InventoryImport, Vulnerability
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.notifications.models import Notification
 from kakunin.scans.models import Authorisation
@@ -162,6 +162,9 @@ MATRIX = {
     ],
     "inventory:template": [("get", [], {}, EVERYONE)],
     "inventory:eol": [("get", [], {}, EOL_DATA)],
+    "inventory:feeds": [("get", [], {}, EOL_DATA)],
+    "inventory:vulnerabilities": [("get", [], {}, EVERYONE)],
+    "inventory:respond": [("get", ["s", "finding"], {}, ANSWER)],
 }
 
 
@@ -216,6 +219,12 @@ class AccessMatrixTestCase(BaseTestCase):
         component = Component.objects.create(
             system=self.system, kind="os", product="RHEL", version="9.4"
         )
+        vulnerability = Vulnerability.objects.create(
+            ident="CVE-2024-0001", source="nvd", digest="x"
+        )
+        finding = Finding.objects.create(
+            component=component, vulnerability=vulnerability, first_seen=now
+        )
         inventory_import = InventoryImport.objects.create(
             system=self.system, uploaded_by=self.bob, filename="bom.json", sha256="0" * 64,
             plan={"origin": "sbom", "added": [], "changed": [], "removed": [], "fingerprint": ""},
@@ -226,7 +235,7 @@ class AccessMatrixTestCase(BaseTestCase):
             "scan": scan.pk, "target": target.pk, "authorisation": authorisation.pk,
             "staged": staged.pk, "access_request": request.pk, "notification": notification.pk,
             "alices_session": session.pk, "alert": alert.pk, "component": component.pk,
-            "inventory_import": inventory_import.pk,
+            "inventory_import": inventory_import.pk, "finding": finding.pk,
             "vendor_item": "pw-composition", "ward_item": "terminal-physical-lock",
         }  # fmt: skip
         self.data = {

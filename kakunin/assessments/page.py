@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.http import Http404
 from django.middleware.csrf import get_token
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from kakunin.assessments.forms import AnswerFields, AnswerForm, status_choices
 from kakunin.assessments.models import (
@@ -150,14 +150,10 @@ def render(page: Page, rows_to_render: list[Row], **state) -> None:
     is safe HTML for the Django template the rows go into."""
     template = jinja.for_language().get_template("assessments/item.html")
     for row in rows_to_render:
-        row.html = _safe(template.render(page=page, row=row, **state))
+        row.html = jinja.safe(template.render(page=page, row=row, **state))
 
 
 def autosave(row: Row, *, saved: bool, errors: list[str]) -> SafeString:
     """The out-of-band pieces answering a save as one types (the text box stays)."""
     template = jinja.for_language().get_template("assessments/autosave.html")
-    return _safe(template.render(row=row, saved=saved, ok=not errors, errors=errors))
-
-
-def _safe(html: str) -> SafeString:
-    return mark_safe(html)  # noqa: S308 (rendered by Jinja2 with autoescape on)
+    return jinja.safe(template.render(row=row, saved=saved, ok=not errors, errors=errors))

@@ -95,6 +95,18 @@ class CappedReader:
         self.owner.close()
 
 
+def spool(upload, folder: str, n: int) -> str:
+    """A path to an uploaded feed's bytes: a large upload is already a temporary file;
+    a small one is written into `folder` (the caller removes it) under a name of ours."""
+    if hasattr(upload, "temporary_file_path"):
+        return upload.temporary_file_path()
+    path = f"{folder}/{n}.feed"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
 def _stream(path, filename: str) -> CappedReader:
     """The file's bytes: unpacked (under the cap) when gzipped."""
     owner = open(path, "rb")

@@ -103,6 +103,7 @@ class FilterForm(forms.Form):
     eol = forms.ChoiceField(
         label=_("サポート"), required=False, choices=[("", _("すべて")), *EolState.choices]
     )
+    vulnerable = forms.BooleanField(label=_("未解決の脆弱性があるものだけ"), required=False)
     q = forms.CharField(label=_("製品名"), required=False, max_length=100)
 
 

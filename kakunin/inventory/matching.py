@@ -38,47 +38,64 @@ class Target:
 
     def __init__(self, component: Component):
         self.pk = component.pk
+        self.system_id = component.system_id
         self.cpe = _cpe(component.cpe)
         self.version = self.cpe.version if self.cpe.version not in ("*", "-") else component.version
+        # Components alike (the same CPE and version, on many systems) are tried once.
+        self.signature = (component.cpe, self.version)
+
+
+@lru_cache(maxsize=1_000_000)
+def _cmp(a: str, b: str) -> int | None:
+    """-1, 0 or 1 as version a is below, equal to or above b; None when either is not
+    a version. Cached: the same few thousand versions meet the same bounds again."""
+    va, vb = _version(a), _version(b)
+    if va is None or vb is None:
+        return None
+    return -1 if va < vb else (1 if va > vb else 0)
+
+
+# A bound holds when the comparison of the version with it gives one of these.
+BOUND_HOLDS = {"si": (0, 1), "se": (1,), "ei": (-1, 0), "ee": (-1,)}
+
+
+@lru_cache(maxsize=200_000)
+def _constraints(text: str) -> tuple[tuple[str, str], ...]:
+    """The attributes of a match other than its version that are not a wildcard."""
+    pattern = _cpe(text)
+    return tuple(
+        (a, getattr(pattern, a))
+        for a in ATTRIBUTES
+        if a != "version" and getattr(pattern, a) != "*"
+    )
 
 
 def cpe_applies(match: dict, target: Target) -> bool:
     pattern = _cpe(match["cpe"])
-    for attribute in ATTRIBUTES:
-        if attribute == "version":
-            continue
-        if not matches(getattr(pattern, attribute), getattr(target.cpe, attribute)):
+    for attribute, value in _constraints(match["cpe"]):
+        if not matches(value, getattr(target.cpe, attribute)):
             return False
-    bounds = {k: match[k] for k in ("si", "se", "ei", "ee") if k in match}
+    bounds = [(k, match[k]) for k in ("si", "se", "ei", "ee") if k in match]
     if not bounds:
         if pattern.version in ("*", "-"):
             return pattern.version == "*" or target.version == "-"
-        mine, theirs = _version(target.version), _version(pattern.version)
-        return target.version == pattern.version or (mine is not None and mine == theirs)
-    mine = _version(target.version)
-    if mine is None:
-        return False
-    for key, value in bounds.items():
-        bound = _version(value)
-        if bound is None:
-            return False
-        if (
-            (key == "si" and mine < bound)
-            or (key == "se" and mine <= bound)
-            or (key == "ei" and mine > bound)
-            or (key == "ee" and mine >= bound)
-        ):
-            return False
-    return True
+        return target.version == pattern.version or _cmp(target.version, pattern.version) == 0
+    return all(_cmp(target.version, value) in BOUND_HOLDS[key] for key, value in bounds)
 
 
-def affected(configurations: list, targets: list[Target]) -> set[int]:
-    """The components (pks) a vulnerability affects among one system's targets."""
+Key = tuple[str, str]
+
+
+def affected(configurations: list, targets: dict[Key, list[Target]]) -> set[int]:
+    """The components (pks) a vulnerability affects among one system's targets,
+    given by (vendor, product): a match is tried only on the components it names."""
     hit: set[int] = set()
     for conf in configurations:
         results = []
         for node in conf["nodes"]:
-            per_match = [{t.pk for t in targets if cpe_applies(m, t)} for m in node["matches"]]
+            per_match = [
+                {t.pk for t in _named(m, targets) if cpe_applies(m, t)} for m in node["matches"]
+            ]
             holds = all(per_match) if node["op"] == "AND" else any(per_match)
             if node.get("negate"):
                 holds = not holds
@@ -96,78 +113,129 @@ def affected(configurations: list, targets: list[Target]) -> set[int]:
     return hit
 
 
+def _named(match: dict, targets: dict[Key, list[Target]]) -> list[Target]:
+    pattern = _cpe(match["cpe"])
+    if "*" in (pattern.vendor, pattern.product):
+        return [t for group in targets.values() for t in group]
+    return targets.get((pattern.vendor, pattern.product), [])
+
+
+CHUNK = 2000
+
+
+def simple(configurations: list) -> bool:
+    """NVD's usual shape: OR of OR-nodes of vulnerable matches, nothing negated. Then a
+    component is affected when a match applies to it, whatever else its system runs."""
+    return all(
+        conf["op"] == "OR"
+        and not conf.get("negate")
+        and all(
+            node["op"] == "OR" and not node.get("negate") and all(m["v"] for m in node["matches"])
+            for node in conf["nodes"]
+        )
+        for conf in configurations
+    )
+
+
 def rematch(systems=None) -> dict[int, list[Finding]]:
     """Bring the findings up to date for these systems (all when None): new ones
     opened, gone ones closed, returning ones reopened. Returns the new findings by
-    system id (what to notify)."""
+    system id (what to notify). Advisories are read in chunks; a usual one is tried
+    once per distinct component (CPE and version), an AND or negated one per system."""
     scope = (
         Component.objects.all() if systems is None else Component.objects.filter(system__in=systems)
     )
     members: dict[int, set[int]] = defaultdict(set)
     for pk, system_id in scope.values_list("pk", "system_id"):
         members[system_id].add(pk)
-    by_system: dict[int, list[Target]] = defaultdict(list)
-    keys: set[tuple[str, str]] = set()
-    for component in scope.exclude(cpe=""):
+    by_system: dict[int, dict[Key, list[Target]]] = defaultdict(lambda: defaultdict(list))
+    alike: dict[Key, dict[tuple, list[Target]]] = defaultdict(lambda: defaultdict(list))
+    for component in scope.exclude(cpe="").only("pk", "system_id", "cpe", "version"):
         try:
             target = Target(component)
         except CpeInvalid:
             continue
-        by_system[component.system_id].append(target)
-        keys.add((target.cpe.vendor, target.cpe.product))
-    candidates: dict[tuple[str, str], set[int]] = defaultdict(set)
-    vendors = {v for v, _p in keys}
-    for vuln_id, vendor, product in VulnerableProduct.objects.filter(
-        vendor__in=vendors
-    ).values_list("vulnerability_id", "vendor", "product"):
-        if (vendor, product) in keys:
-            candidates[(vendor, product)].add(vuln_id)
-    needed = set().union(*candidates.values()) if candidates else set()
-    vulns = Vulnerability.objects.in_bulk(needed)
-    # A JVN entry that names a CVE NVD already describes is left to NVD's ranges.
-    cves = set(
+        key = (target.cpe.vendor, target.cpe.product)
+        by_system[component.system_id][key].append(target)
+        alike[key][target.signature].append(target)
+    keys_of: dict[int, set[Key]] = defaultdict(set)
+    vendors = sorted({v for v, _p in alike})
+    for i in range(0, len(vendors), 500):
+        rows = VulnerableProduct.objects.filter(vendor__in=vendors[i : i + 500]).values_list(
+            "vulnerability_id", "vendor", "product"
+        )
+        for vuln_id, vendor, product in rows:
+            if (vendor, product) in alike:
+                keys_of[vuln_id].add((vendor, product))
+    nvd = set(
         Vulnerability.objects.filter(source=Vulnerability.Source.NVD).values_list("ident", flat=True)
-    ) if any(v.aliases for v in vulns.values()) else set()  # fmt: skip
-    new: dict[int, list[Finding]] = defaultdict(list)
+    ) if Vulnerability.objects.exclude(aliases=[]).exists() else set()  # fmt: skip
+    found: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    ids = sorted(keys_of)
+    for i in range(0, len(ids), CHUNK):
+        chunk = Vulnerability.objects.filter(pk__in=ids[i : i + CHUNK]).values_list(
+            "pk", "aliases", "configurations"
+        )
+        for vuln_id, aliases, configurations in chunk:
+            if aliases and nvd.intersection(aliases):
+                continue  # a JVN entry NVD already describes is left to NVD's ranges
+            if simple(configurations):
+                for target in _hits(configurations, alike):
+                    found[target.system_id].add((target.pk, vuln_id))
+                continue
+            for system_id in {
+                t.system_id for k in keys_of[vuln_id] for g in alike[k].values() for t in g
+            }:
+                for pk in affected(configurations, by_system[system_id]):
+                    found[system_id].add((pk, vuln_id))
+    new: dict[int, list[Finding]] = {}
     now = timezone.now()
     with transaction.atomic():
         existing = _existing(scope)
         for system_id, component_ids in members.items():
-            targets = by_system.get(system_id, [])
-            found: set[tuple[int, int]] = set()
-            ids = set().union(
-                *(candidates.get((t.cpe.vendor, t.cpe.product), set()) for t in targets)
-            )
-            for vuln_id in ids:
-                vuln = vulns[vuln_id]
-                if vuln.aliases and cves.intersection(vuln.aliases):
-                    continue
-                for pk in affected(vuln.configurations, targets):
-                    found.add((pk, vuln_id))
-            new[system_id] = _apply(found, existing, component_ids, now)
-    return {k: v for k, v in new.items() if v}
+            opened = _apply(found.get(system_id, set()), existing, component_ids, now)
+            if opened:
+                new[system_id] = opened
+    return new
 
 
-def _existing(components) -> dict[tuple[int, int], Finding]:
-    return {
-        (f.component_id, f.vulnerability_id): f
-        for f in Finding.objects.filter(component__in=components).select_for_update()
-    }
+def _hits(configurations: list, alike: dict[Key, dict[tuple, list[Target]]]):
+    """Every component a simple advisory's matches apply to, each kind tried once."""
+    for conf in configurations:
+        for node in conf["nodes"]:
+            for match in node["matches"]:
+                pattern = _cpe(match["cpe"])
+                groups = (
+                    [g for by_sig in alike.values() for g in by_sig.values()]
+                    if "*" in (pattern.vendor, pattern.product)
+                    else list(alike.get((pattern.vendor, pattern.product), {}).values())
+                )
+                for group in groups:
+                    if cpe_applies(match, group[0]):
+                        yield from group
+
+
+def _existing(components) -> dict[int, dict[int, Finding]]:
+    """The findings there are, by component and vulnerability."""
+    out: dict[int, dict[int, Finding]] = defaultdict(dict)
+    for f in Finding.objects.filter(component__in=components).select_for_update():
+        out[f.component_id][f.vulnerability_id] = f
+    return out
 
 
 def _apply(found, existing, component_ids: set[int], now) -> list[Finding]:
+    """Open what is found and was not, reopen what returns, close what is gone."""
+    mine = {(c, v): f for c in component_ids for v, f in existing.get(c, {}).items()}
     opened = [
         Finding(component_id=c, vulnerability_id=v, first_seen=now)
         for c, v in found
-        if (c, v) not in existing
+        if (c, v) not in mine
     ]
     Finding.objects.bulk_create(opened)
-    reopen = [f.pk for key, f in existing.items() if key in found and f.closed_at]
-    close = [
-        f.pk
-        for key, f in existing.items()
-        if key[0] in component_ids and key not in found and not f.closed_at
-    ]
-    Finding.objects.filter(pk__in=reopen).update(closed_at=None)
-    Finding.objects.filter(pk__in=close).update(closed_at=now)
+    reopen = [f.pk for key, f in mine.items() if key in found and f.closed_at]
+    close = [f.pk for key, f in mine.items() if key not in found and not f.closed_at]
+    if reopen:
+        Finding.objects.filter(pk__in=reopen).update(closed_at=None)
+    if close:
+        Finding.objects.filter(pk__in=close).update(closed_at=now)
     return opened

@@ -4,7 +4,9 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import F
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
+from kakunin.core import jinja
 from kakunin.inventory import actions, eol, feeds, sources
 from kakunin.inventory.forms import (
     ComponentForm,
@@ -27,6 +30,8 @@ from kakunin.inventory.models import (
     EolCycle,
     Finding,
     InventoryImport,
+    Kind,
+    Response,
     Severity,
     Vulnerability,
 )
@@ -38,20 +43,24 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def system(request, pk: int):
     """The inventory of a system, with each component's end-of-life state."""
     system = access.get_system_for_user(request, pk)
-    components = list(system.components.select_related("updated_by"))
+    components = list(system.components.all())
     states = eol.statuses(components)
     filters = FilterForm(request.GET)
     rows = [(c, states[c.pk]) for c in components]
+    findings = open_findings(Finding.objects.filter(component__system=system))
+    affected = {f["component_id"] for f in findings}
     if filters.is_valid():
-        kind, state, q = (filters.cleaned_data[f] for f in ("kind", "eol", "q"))
+        kind, state, q, vulnerable = (
+            filters.cleaned_data[f] for f in ("kind", "eol", "q", "vulnerable")
+        )
         rows = [
             (c, s)
             for c, s in rows
             if (not kind or c.kind == kind)
             and (not state or s.state == state)
+            and (not vulnerable or c.pk in affected)
             and (not q or q.casefold() in f"{c.maker} {c.product}".casefold())
         ]
-    findings = open_findings(Finding.objects.filter(component__system=system))
     ctx = {
         "system": system,
         "rows": rows,
@@ -61,25 +70,62 @@ def system(request, pk: int):
         "can_edit": access.can_edit_inventory(request.user, system),
         "findings": findings,
         "by_severity": by_severity(findings),
+        "ward_data": access.can_import_eol(request.user),
     }
+    ctx["component_rows"] = jinja.fragment(
+        "inventory/components.html", rows=rows, affected=affected, can_edit=ctx["can_edit"],
+        csrf_token=get_token(request), labels=labels(),
+    )  # fmt: skip
+    ctx["finding_rows"] = finding_rows(findings, can_edit=bool(ctx["can_edit"]), show_system=False)
     return render(request, "inventory/system.html", ctx)
 
 
-def open_findings(findings) -> list[Finding]:
-    """Open findings, the most severe and the oldest first, with their answers."""
+def finding_rows(findings, *, can_edit: bool, show_system: bool):
+    return jinja.fragment(
+        "inventory/findings.html", findings=findings, can_edit=can_edit,
+        show_system=show_system, today=timezone.localdate(), labels=labels(),
+    )  # fmt: skip
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """The choices' words in the reader's language, looked up once for all rows."""
+    return {
+        "kind": {k: str(v) for k, v in Kind.choices},
+        "eol": {k: str(v) for k, v in eol.EolState.choices},
+        "severity": {k: str(v) for k, v in Severity.choices},
+        "response": {k: str(v) for k, v in Response.Kind.choices},
+    }
+
+
+def open_findings(findings) -> list[dict]:
+    """Open findings as rows (dicts: hundreds are listed at once), the most severe and
+    the oldest first, each with its latest response as `latest`."""
     rows = list(
-        findings.filter(closed_at__isnull=True)
-        .select_related("vulnerability", "component__system")
-        .prefetch_related("responses")
-    )
-    rows.sort(key=lambda f: (SEVERITY_ORDER.get(f.vulnerability.severity, 9), f.first_seen))
+        findings.filter(closed_at__isnull=True).values(
+            "pk", "first_seen", "component_id",
+            product=F("component__product"), version=F("component__version"),
+            location=F("component__location"), system_id=F("component__system_id"),
+            system_name=F("component__system__name"), ident=F("vulnerability__ident"),
+            title=F("vulnerability__title"), severity=F("vulnerability__severity"),
+            cvss=F("vulnerability__cvss_score"), published=F("vulnerability__published"),
+            aliases=F("vulnerability__aliases"),
+        )
+    )  # fmt: skip
+    latest = {}
+    for response in Response.objects.filter(finding__in=[f["pk"] for f in rows]).order_by(
+        "at", "pk"
+    ):
+        latest[response.finding_id] = response
+    for f in rows:
+        f["latest"] = latest.get(f["pk"])
+    rows.sort(key=lambda f: (SEVERITY_ORDER.get(f["severity"], 9), f["first_seen"]))
     return rows
 
 
 def by_severity(findings) -> dict[str, int]:
     counts = dict.fromkeys(Severity.values, 0) | {"": 0}
     for f in findings:
-        counts[f.vulnerability.severity] += 1
+        counts[f["severity"]] += 1
     return counts
 
 
@@ -262,7 +308,8 @@ def vulnerabilities(request):
     ctx = {
         "findings": findings,
         "by_severity": by_severity(findings),
-        "today": timezone.localdate(),
+        "ward_data": access.can_import_eol(request.user),
+        "finding_rows": finding_rows(findings, can_edit=False, show_system=True),
     }
     return render(request, "inventory/vulnerabilities.html", ctx)
 
@@ -282,7 +329,7 @@ def feeds_upload(request):
                     )
             with tempfile.TemporaryDirectory() as tmp:
                 files = [
-                    (_on_disk(u, tmp, n), PurePath(u.name).name) for n, u in enumerate(uploads)
+                    (feeds.spool(u, tmp, n), PurePath(u.name).name) for n, u in enumerate(uploads)
                 ]
                 stats = actions.import_vulnerabilities(actor=request.user, files=files)
         except feeds.FeedRefused as exc:
@@ -300,15 +347,3 @@ def feeds_upload(request):
     return render(
         request, "inventory/feeds.html", ctx, status=400 if errors or form.errors else 200
     )
-
-
-def _on_disk(upload, folder: str, n: int) -> str:
-    """A path to the upload's bytes: large ones are already a temporary file, small
-    ones are written into `folder` (removed after the import)."""
-    if hasattr(upload, "temporary_file_path"):
-        return upload.temporary_file_path()
-    path = f"{folder}/{n}.feed"
-    with open(path, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return path

@@ -4,6 +4,7 @@ from io import StringIO
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -336,6 +337,29 @@ class ResponseTestCase(VulnerabilityTestCase):
         self.assertEqual(Event.objects.get(action="vulnerability.respond").actor, self.bob)
         page = self.client.get(reverse("inventory:system", args=[self.system.pk]))
         self.assertContains(page, "該当する TLS 機能を使っていない")
+        out = StringIO()
+        call_command("inventory", str(self.system.pk), "--json", stdout=out)
+        self.assertEqual(
+            json.loads(out.getvalue())[0]["vulnerabilities"],
+            [
+                {
+                    "id": "CVE-2024-0002",
+                    "severity": "CRITICAL",
+                    "cvss": 9.8,
+                    "open": True,
+                    "response": {
+                        "kind": "not_affected",
+                        "date": None,
+                        "fixed_version": "",
+                        "reason": "該当する TLS 機能を使っていない",
+                    },
+                }
+            ],
+        )
+        filtered = self.client.get(
+            reverse("inventory:system", args=[self.system.pk]), {"vulnerable": "on"}
+        )
+        self.assertContains(filtered, 'id="component-')
 
     def test_the_ward_sees_open_vulnerabilities_across_systems_and_another_vendor_does_not(self):
         self.client.force_login(self.rita)
@@ -375,3 +399,29 @@ class WhereItShowsTestCase(VulnerabilityTestCase):
         self.assertIn(
             '<span class="tile-n">0</span> サポート終了のソフトウェアがあるシステム', operations
         )
+
+
+class FeedUploadTestCase(VulnerabilityTestCase):
+    def test_reviewers_upload_feeds_on_the_web(self):
+        self.component(
+            self.system, "cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*", "3.0.13", "openssl"
+        )
+        self.client.force_login(self.rita)
+        url = reverse("inventory:feeds")
+        feed = gzip.compress(json.dumps(FEED).encode())
+        r = self.client.post(
+            url, {"files": [SimpleUploadedFile("nvdcve-2.0-2024.json.gz", feed)]}, follow=True
+        )
+        self.assertContains(r, "新規 4 件・更新 0 件・変更なし 0 件、新たに該当したシステム 1 件")
+        self.assertEqual(self.affected(), {("CVE-2024-0002", "openssl", "3.0.13")})
+        r = self.client.post(
+            url,
+            {
+                "files": [
+                    SimpleUploadedFile("broken.json", b'{"format": "NVD_CVE", "vulnerabilities": [')
+                ]
+            },
+        )
+        self.assertContains(r, "broken.json: JSON が壊れています", status_code=400)
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.get(url).status_code, 403)

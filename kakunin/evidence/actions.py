@@ -19,9 +19,10 @@ def _path(evidence: Evidence) -> Path:
     return Path(settings.EVIDENCE_DIR) / evidence.stored_name.hex
 
 
-def add_evidence(*, actor, answer, upload) -> Evidence:
-    """Keep an uploaded file as evidence of the answer. Raises Refused with the reason;
-    a refused file leaves nothing behind."""
+def add_evidence(*, actor, answer=None, upload) -> Evidence:
+    """Keep an uploaded file as evidence of the answer (or of a record of another app,
+    which points at it). Raises Refused with the reason; a refused file leaves
+    nothing behind."""
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size > limit:
         raise Refused(
@@ -50,6 +51,7 @@ def add_evidence(*, actor, answer, upload) -> Evidence:
                 record(
                     "evidence.malware",
                     answer,
+                    label=filename,
                     actor=actor,
                     changes={"file": [None, filename], "found": [None, found]},
                 )

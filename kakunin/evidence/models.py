@@ -1,4 +1,4 @@
-"""Files a vendor attaches to an answer as evidence."""
+"""Files a vendor attaches as evidence: to an answer, or to another app's record."""
 
 import uuid
 
@@ -10,7 +10,11 @@ from kakunin.assessments.models import Answer
 
 
 class Evidence(models.Model):
-    answer = models.ForeignKey(Answer, on_delete=models.PROTECT, related_name="evidence")
+    # The answer it supports; none for a file another app keeps (the response to a
+    # vulnerability in kakunin.inventory points at its evidence).
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
+    )
     # The name on disk is generated: nothing the uploader typed reaches the file system.
     stored_name = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     filename = models.CharField(_("ファイル名"), max_length=255)

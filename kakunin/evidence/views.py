@@ -1,8 +1,6 @@
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -11,8 +9,9 @@ from kakunin import access
 from kakunin.assessments.views import back_to_item
 from kakunin.core.text import form_errors
 from kakunin.evidence import actions
-from kakunin.evidence.detect import KINDS, Refused
+from kakunin.evidence.detect import Refused
 from kakunin.evidence.models import Evidence
+from kakunin.evidence.responses import attachment
 
 
 class EvidenceForm(forms.Form):
@@ -56,17 +55,13 @@ def _evidence(request, pk: int, evidence_pk: int) -> Evidence:
 def download(request, pk: int, evidence_pk: int):
     """Only through here, for someone who may see the assessment: an attachment, never inline."""
     evidence = _evidence(request, pk, evidence_pk)
-    data = actions.read_evidence(actor=request.user, evidence=evidence)
-    response = HttpResponse(data, content_type=KINDS[evidence.kind][0])
-    response["Content-Disposition"] = content_disposition_header(True, evidence.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(evidence, actions.read_evidence(actor=request.user, evidence=evidence))
 
 
 @require_POST
 def remove(request, pk: int, evidence_pk: int):
     evidence = _evidence(request, pk, evidence_pk)
+    assert evidence.answer is not None  # _evidence() finds an assessment's files only
     answer = access.get_rw_answer_for_user(request, pk, evidence.answer.item.key)
     actions.remove_evidence(actor=request.user, evidence=evidence)
     return back_to_item(request, answer)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kakunin.accounts.models import User
 from kakunin.audit.trail import record, record_many
+from kakunin.evidence.actions import add_evidence
 from kakunin.inventory import feeds, matching
 from kakunin.inventory.models import (
     FIELDS,
@@ -348,19 +349,27 @@ def _tell(new: dict[int, list]) -> None:
 
 @transaction.atomic
 def respond(
-    *, actor, finding: Finding, kind: str, date, fixed_version: str, reason: str
+    *, actor, finding: Finding, kind: str, date, fixed_version: str, reason: str, file=None
 ) -> Response:
     """The vendor's answer to a finding: fixed (when, which version), planned (when)
-    or not affected (why). Each answer is kept; the newest counts."""
+    or not affected (why), with an evidence file if given (checked, malware-scanned
+    and encrypted as an answer's; Refused says why not). Each answer is kept; the
+    newest counts."""
+    evidence = add_evidence(actor=actor, upload=file) if file else None
     response = Response.objects.create(
         finding=finding, kind=kind, date=date, fixed_version=fixed_version, reason=reason,
-        by=actor, at=timezone.now(),
+        evidence=evidence, by=actor, at=timezone.now(),
     )  # fmt: skip
     record(
         "vulnerability.respond",
         finding.component,
         actor=actor,
         label=f"{finding.vulnerability.ident} / {finding.component}",
-        changes={"response": [None, kind], "date": [None, date], "reason": [None, reason]},
+        changes={
+            "response": [None, kind],
+            "date": [None, date],
+            "reason": [None, reason],
+            "file": [None, evidence.filename if evidence else None],
+        },
     )
     return response

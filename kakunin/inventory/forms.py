@@ -123,6 +123,7 @@ class ResponseForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    file = forms.FileField(label=_("証跡ファイル（任意）"), required=False, max_length=255)
 
     def clean(self):
         super().clean()

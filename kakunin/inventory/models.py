@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.evidence.models import Evidence
 from kakunin.systems.models import System
 
 
@@ -237,6 +238,10 @@ class Response(models.Model):
     date = models.DateField(_("日付（対応日・対応予定日）"), null=True, blank=True)
     fixed_version = models.CharField(_("対応後のバージョン"), max_length=100, blank=True)
     reason = models.TextField(_("理由・内容"), max_length=2000, blank=True)
+    # The file that shows it (encrypted and malware-scanned like an answer's evidence).
+    evidence = models.ForeignKey(
+        Evidence, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
 

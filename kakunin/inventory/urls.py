@@ -15,5 +15,10 @@ urlpatterns = [
     path("eol/", views.eol_data, name="eol"),
     path("systems/<int:pk>/findings/<int:finding_pk>/", views.respond, name="respond"),
     path("vulnerabilities/", views.vulnerabilities, name="vulnerabilities"),
+    path(
+        "systems/<int:pk>/responses/<int:response_pk>/file/",
+        views.response_evidence,
+        name="response_evidence",
+    ),
     path("feeds/", views.feeds_upload, name="feeds"),
 ]

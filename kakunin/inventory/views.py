@@ -16,6 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
 from kakunin.core import jinja
+from kakunin.evidence.actions import read_evidence
+from kakunin.evidence.detect import Refused
+from kakunin.evidence.responses import attachment
 from kakunin.inventory import actions, eol, feeds, sources
 from kakunin.inventory.forms import (
     ComponentForm,
@@ -283,18 +286,22 @@ def respond(request, pk: int, finding_pk: int):
         pk=finding_pk,
         component__system=system,
     )
-    form = ResponseForm(request.POST or None)
+    form = ResponseForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if request.method == "POST" and form.is_valid():
-        actions.respond(actor=request.user, finding=finding, **form.cleaned_data)
-        messages.success(
-            request, _("%(id)s への対応を記録しました。") % {"id": finding.vulnerability.ident}
-        )
-        return redirect(reverse("inventory:system", args=[system.pk]) + "#vulnerabilities")
+        try:
+            actions.respond(actor=request.user, finding=finding, **form.cleaned_data)
+        except Refused as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(
+                request, _("%(id)s への対応を記録しました。") % {"id": finding.vulnerability.ident}
+            )
+            return redirect(reverse("inventory:system", args=[system.pk]) + "#vulnerabilities")
     ctx = {
         "system": system,
         "finding": finding,
         "form": form,
-        "history": finding.responses.select_related("by"),
+        "history": finding.responses.select_related("by", "evidence"),
     }
     return render(request, "inventory/respond.html", ctx, status=400 if form.errors else 200)
 
@@ -347,3 +354,18 @@ def feeds_upload(request):
     return render(
         request, "inventory/feeds.html", ctx, status=400 if errors or form.errors else 200
     )
+
+
+@require_GET
+def response_evidence(request, pk: int, response_pk: int):
+    """A response's evidence file, for whoever sees the system (audited)."""
+    system = access.get_system_for_user(request, pk)
+    response = get_object_or_404(
+        Response.objects.select_related("evidence"),
+        pk=response_pk,
+        finding__component__system=system,
+        evidence__isnull=False,
+    )
+    evidence = response.evidence
+    assert evidence is not None  # filtered above
+    return attachment(evidence, read_evidence(actor=request.user, evidence=evidence))

@@ -14,7 +14,13 @@ from django.utils import timezone
 from kakunin.accounts.models import UserSession
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.models import FormImport
-from kakunin.inventory.models import Component, Finding, InventoryImport, Vulnerability
+from kakunin.inventory.models import (
+    Component,
+    Finding,
+    InventoryImport,
+    Response,
+    Vulnerability,
+)
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.notifications.models import Notification
 from kakunin.scans.models import Authorisation
@@ -165,6 +171,7 @@ MATRIX = {
     "inventory:feeds": [("get", [], {}, EOL_DATA)],
     "inventory:vulnerabilities": [("get", [], {}, EVERYONE)],
     "inventory:respond": [("get", ["s", "finding"], {}, ANSWER)],
+    "inventory:response_evidence": [("get", ["s", "vulnerability_response"], {}, SEE_SYSTEM)],
 }
 
 
@@ -225,6 +232,10 @@ class AccessMatrixTestCase(BaseTestCase):
         finding = Finding.objects.create(
             component=component, vulnerability=vulnerability, first_seen=now
         )
+        vulnerability_response = Response.objects.create(
+            finding=finding, kind="fixed", by=self.bob, at=now,
+            evidence=add_evidence(actor=self.bob, upload=SimpleUploadedFile("fix.txt", b"fixed")),
+        )  # fmt: skip
         inventory_import = InventoryImport.objects.create(
             system=self.system, uploaded_by=self.bob, filename="bom.json", sha256="0" * 64,
             plan={"origin": "sbom", "added": [], "changed": [], "removed": [], "fingerprint": ""},
@@ -236,6 +247,7 @@ class AccessMatrixTestCase(BaseTestCase):
             "staged": staged.pk, "access_request": request.pk, "notification": notification.pk,
             "alices_session": session.pk, "alert": alert.pk, "component": component.pk,
             "inventory_import": inventory_import.pk, "finding": finding.pk,
+            "vulnerability_response": vulnerability_response.pk,
             "vendor_item": "pw-composition", "ward_item": "terminal-physical-lock",
         }  # fmt: skip
         self.data = {

@@ -425,3 +425,47 @@ class FeedUploadTestCase(VulnerabilityTestCase):
         self.assertContains(r, "broken.json: JSON が壊れています", status_code=400)
         self.client.force_login(self.bob)
         self.assertEqual(self.client.get(url).status_code, 403)
+
+
+class ResponseEvidenceTestCase(VulnerabilityTestCase):
+    def setUp(self):
+        super().setUp()
+        self.component(
+            self.system, "cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*", "3.0.13", "openssl"
+        )
+        self.import_feeds(self.write("feed.json", FEED))
+        self.finding = Finding.objects.get()
+        self.url = reverse("inventory:respond", args=[self.system.pk, self.finding.pk])
+
+    def test_a_response_carries_an_evidence_file_read_back_by_those_who_see_the_system(self):
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            self.url,
+            {"kind": "fixed", "date": "2026-11-20", "fixed_version": "3.0.15",
+             "file": SimpleUploadedFile("更新記録.txt", "openssl を 3.0.15 に更新".encode())},
+        )  # fmt: skip
+        self.assertEqual(r.status_code, 302)
+        response = Response.objects.get()
+        self.assertEqual(response.evidence.filename, "更新記録.txt")
+        download = reverse("inventory:response_evidence", args=[self.system.pk, response.pk])
+        self.client.force_login(self.rita)
+        r = self.client.get(download)
+        self.assertEqual(b"".join(r), "openssl を 3.0.15 に更新".encode())
+        self.assertIn("attachment", r["Content-Disposition"])
+        self.assertTrue(Event.objects.filter(action="evidence.download", actor=self.rita).exists())
+        self.client.force_login(self.charlie)
+        self.assertEqual(self.client.get(download).status_code, 404)
+
+    def test_a_refused_file_records_nothing_and_says_why(self):
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            self.url,
+            {
+                "kind": "planned",
+                "date": "2027-01-31",
+                "file": SimpleUploadedFile("tool.exe", b"MZ\x90\x00" + b"\x00" * 100),
+            },
+        )
+        self.assertEqual(r.status_code, 400)
+        self.assertContains(r, "errorlist", status_code=400)
+        self.assertFalse(Response.objects.exists())

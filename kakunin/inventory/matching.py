@@ -36,13 +36,12 @@ def _version(text: str) -> RpmVersion | None:
 class Target:
     """A component as matching sees it: its CPE and its version."""
 
-    def __init__(self, component: Component):
-        self.pk = component.pk
-        self.system_id = component.system_id
-        self.cpe = _cpe(component.cpe)
-        self.version = self.cpe.version if self.cpe.version not in ("*", "-") else component.version
+    def __init__(self, pk: int, system_id: int, cpe: str, version: str):
+        self.pk, self.system_id = pk, system_id
+        self.cpe = _cpe(cpe)
+        self.version = self.cpe.version if self.cpe.version not in ("*", "-") else version
         # Components alike (the same CPE and version, on many systems) are tried once.
-        self.signature = (component.cpe, self.version)
+        self.signature = (cpe, self.version)
 
 
 @lru_cache(maxsize=1_000_000)
@@ -150,13 +149,13 @@ def rematch(systems=None) -> dict[int, list[Finding]]:
         members[system_id].add(pk)
     by_system: dict[int, dict[Key, list[Target]]] = defaultdict(lambda: defaultdict(list))
     alike: dict[Key, dict[tuple, list[Target]]] = defaultdict(lambda: defaultdict(list))
-    for component in scope.exclude(cpe="").only("pk", "system_id", "cpe", "version"):
+    for row in scope.exclude(cpe="").values_list("pk", "system_id", "cpe", "version"):
         try:
-            target = Target(component)
+            target = Target(*row)
         except CpeInvalid:
             continue
         key = (target.cpe.vendor, target.cpe.product)
-        by_system[component.system_id][key].append(target)
+        by_system[target.system_id][key].append(target)
         alike[key][target.signature].append(target)
     keys_of: dict[int, set[Key]] = defaultdict(set)
     vendors = sorted({v for v, _p in alike})
@@ -215,25 +214,30 @@ def _hits(configurations: list, alike: dict[Key, dict[tuple, list[Target]]]):
                         yield from group
 
 
-def _existing(components) -> dict[int, dict[int, Finding]]:
-    """The findings there are, by component and vulnerability."""
-    out: dict[int, dict[int, Finding]] = defaultdict(dict)
-    for f in Finding.objects.filter(component__in=components).select_for_update():
-        out[f.component_id][f.vulnerability_id] = f
+def _existing(components) -> dict[int, dict[int, tuple[int, bool]]]:
+    """The findings there are, as (pk, closed) by component and vulnerability: rows,
+    not objects (a feed of NVD's size leaves hundreds of thousands). They are locked
+    for the update, so that two imports do not open the same finding twice."""
+    out: dict[int, dict[int, tuple[int, bool]]] = defaultdict(dict)
+    rows = Finding.objects.filter(component__in=components).select_for_update()
+    for pk, component_id, vulnerability_id, closed_at in rows.values_list(
+        "pk", "component_id", "vulnerability_id", "closed_at"
+    ):
+        out[component_id][vulnerability_id] = (pk, closed_at is not None)
     return out
 
 
 def _apply(found, existing, component_ids: set[int], now) -> list[Finding]:
     """Open what is found and was not, reopen what returns, close what is gone."""
-    mine = {(c, v): f for c in component_ids for v, f in existing.get(c, {}).items()}
+    mine = {(c, v): state for c in component_ids for v, state in existing.get(c, {}).items()}
     opened = [
         Finding(component_id=c, vulnerability_id=v, first_seen=now)
         for c, v in found
         if (c, v) not in mine
     ]
     Finding.objects.bulk_create(opened)
-    reopen = [f.pk for key, f in mine.items() if key in found and f.closed_at]
-    close = [f.pk for key, f in mine.items() if key not in found and not f.closed_at]
+    reopen = [pk for key, (pk, closed) in mine.items() if key in found and closed]
+    close = [pk for key, (pk, closed) in mine.items() if key not in found and not closed]
     if reopen:
         Finding.objects.filter(pk__in=reopen).update(closed_at=None)
     if close:

@@ -9,10 +9,13 @@ configuration holds for its system and the component satisfies one of the
 configuration's vulnerable matches.
 """
 
+import json
 from collections import defaultdict
 from functools import lru_cache
 
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from univers.versions import InvalidVersion, RpmVersion
 
@@ -172,10 +175,15 @@ def rematch(systems=None) -> dict[int, list[Finding]]:
     found: dict[int, set[tuple[int, int]]] = defaultdict(set)
     ids = sorted(keys_of)
     for i in range(0, len(ids), CHUNK):
-        chunk = Vulnerability.objects.filter(pk__in=ids[i : i + CHUNK]).values_list(
-            "pk", "aliases", "configurations"
+        # The JSON as text, decoded here: Django's JSONField decoding costs more than
+        # the matching for a feed of NVD's size.
+        chunk = (
+            Vulnerability.objects.filter(pk__in=ids[i : i + CHUNK])
+            .annotate(text=Cast("configurations", TextField()))
+            .values_list("pk", "aliases", "text")
         )
-        for vuln_id, aliases, configurations in chunk:
+        for vuln_id, aliases, text in chunk:
+            configurations = json.loads(text)
             if aliases and nvd.intersection(aliases):
                 continue  # a JVN entry NVD already describes is left to NVD's ranges
             if simple(configurations):

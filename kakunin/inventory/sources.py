@@ -9,6 +9,7 @@ import datetime
 import io
 import json
 import unicodedata
+import zipfile
 from dataclasses import asdict, dataclass
 
 import defusedxml.ElementTree
@@ -122,7 +123,12 @@ def _csv_rows(data: bytes, filename: str):
     return list(csv.reader(io.StringIO(text)))
 
 
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
+MAX_ZIP_ENTRIES = 500
+
+
 def _xlsx_rows(data: bytes, filename: str):
+    _check_zip(data, filename)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
@@ -141,6 +147,26 @@ def _xlsx_rows(data: bytes, filename: str):
             [_("%(file)s: Excel ファイルとして読めません。") % {"file": filename}]
         ) from None
     return rows
+
+
+def _check_zip(data: bytes, filename: str) -> None:
+    """An xlsx is a zip: its unpacked size is checked before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise InventoryRefused(
+            [_("%(file)s: Excel ファイルとして読めません。") % {"file": filename}]
+        ) from None
+    if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+        raise InventoryRefused(
+            [
+                _(
+                    "%(file)s: 展開後のサイズが上限を超えます。圧縮爆弾の疑いがあるため取り込みません。"
+                )
+                % {"file": filename}
+            ]
+        )
 
 
 def _fold(text: str) -> str:

@@ -1,6 +1,7 @@
 import datetime
 import io
 import json
+import zipfile
 from io import StringIO
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -230,6 +231,16 @@ class ImportTestCase(InventoryTestCase):
 
 
 class BadInputTestCase(InventoryTestCase):
+    def test_a_zip_bomb_in_place_of_the_template_is_refused_before_unpacking(self):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("xl/padding.bin", b"\0" * 120_000_000)
+        self.assertLess(len(buf.getvalue()), 1_000_000)
+        self.assert_refused(
+            buf.getvalue(), "list.xlsx", "list.xlsx: 展開後のサイズが上限を超えます"
+        )
+
     def test_each_bad_file_is_refused_naming_the_file_and_the_record(self):
         cases = [
             (

@@ -107,23 +107,21 @@ def target(state: str, name: str) -> State:
     return TRANSITIONS[name].moves[State(state)]
 
 
-def lock(assessment):
-    """The assessment row again, locked until the transaction ends."""
+def lock(assessment, related=("system", "template")):
+    """The assessment row again (or the yearly report's, which goes through the same
+    steps), locked until the transaction ends."""
     return (
-        type(assessment)
-        .objects.select_for_update()
-        .select_related("system", "template")
-        .get(pk=assessment.pk)
+        type(assessment).objects.select_for_update().select_related(*related).get(pk=assessment.pk)
     )
 
 
 @contextmanager
-def step(assessment, name: str) -> Iterator:
+def step(assessment, name: str, related=("system", "template")) -> Iterator:
     """The guard of every step: one transaction, the row locked, the state checked.
-    Yields the locked assessment; raises TransitionRefused when the state does not
-    allow the step (nothing is written then)."""
+    Yields the locked assessment (or yearly report); raises TransitionRefused when the
+    state does not allow the step (nothing is written then)."""
     with transaction.atomic():
-        current = lock(assessment)
+        current = lock(assessment, related)
         if not allows(current.state, name):
             refusal = TRANSITIONS[name].refusal
             raise TransitionRefused(refusal % {"state": current.get_state_display()})

@@ -1,6 +1,7 @@
 """Keeping and handing out evidence files: checked, scanned, encrypted, audited."""
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -19,10 +20,28 @@ def _path(evidence: Evidence) -> Path:
     return Path(settings.EVIDENCE_DIR) / evidence.stored_name.hex
 
 
+@dataclass(frozen=True)
+class Checked:
+    """An upload that passed the checks, not yet kept."""
+
+    data: bytes
+    filename: str
+    kind: str
+
+
 def add_evidence(*, actor, answer=None, upload) -> Evidence:
     """Keep an uploaded file as evidence of the answer (or of a record of another app,
     which points at it). Raises Refused with the reason; a refused file leaves
     nothing behind."""
+    return keep_evidence(
+        actor=actor, answer=answer, checked=check_upload(actor=actor, upload=upload, answer=answer)
+    )
+
+
+def check_upload(*, actor, upload, answer=None) -> Checked:
+    """Size, type and the malware scan, before anything is kept: a record with several
+    files checks them all first. Raises Refused with the reason (malware found is
+    audited in its own transaction, whatever the caller does next)."""
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size > limit:
         raise Refused(
@@ -58,10 +77,16 @@ def add_evidence(*, actor, answer=None, upload) -> Evidence:
             raise Refused(
                 _("ウイルスが検出されたため受け付けません（%(name)s）。") % {"name": found}
             )
+    return Checked(data=data, filename=filename, kind=kind)
+
+
+def keep_evidence(*, actor, checked: Checked, answer=None) -> Evidence:
+    """Keep a checked file: encrypted on disk, its row and audit event in one transaction."""
+    data, filename = checked.data, checked.filename
     evidence = Evidence(
         answer=answer,
         filename=filename,
-        kind=kind,
+        kind=checked.kind,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,

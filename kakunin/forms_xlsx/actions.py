@@ -8,6 +8,7 @@ from django.utils import timezone
 from kakunin.assessments.actions import update_answers
 from kakunin.assessments.models import AnswerRevision, Assessment
 from kakunin.audit.trail import record
+from kakunin.core import xlsx
 from kakunin.forms_xlsx import export
 from kakunin.forms_xlsx.importer import Plan
 from kakunin.forms_xlsx.models import FormImport
@@ -17,7 +18,7 @@ def export_assessment(*, actor, assessment: Assessment, ward_copy: bool = True) 
     """The form as the vendor fills it; the ward's copy (ward staff, the command line)
     also carries each item's verdict and comments."""
     rows = export.rows_of_assessment(assessment, with_verdicts=ward_copy)
-    data = export.to_bytes(
+    data = xlsx.to_bytes(
         export.build_workbook(assessment.template, rows, assessment, with_verdicts=ward_copy)
     )
     with transaction.atomic():

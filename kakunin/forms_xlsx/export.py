@@ -1,13 +1,9 @@
 """Writing the ward's form as an xlsx workbook, filled from an assessment or blank."""
 
-import io
-import zipfile
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -17,6 +13,7 @@ from kakunin.assessments.models import Assessment, Status
 from kakunin.assessments.page import attach_details
 from kakunin.assessments.sheet import build_sheet
 from kakunin.catalog.models import Item, Template
+from kakunin.core.xlsx import set_text
 from kakunin.forms_xlsx import paging
 from kakunin.forms_xlsx.layout import (
     BODY_SIZE,
@@ -123,47 +120,11 @@ def build_workbook(
     return wb
 
 
-# What the workbook says made it: no product or version (item 37). openpyxl writes
-# "Microsoft Excel Compatible / Openpyxl 3.1.5" into docProps/app.xml on every save.
-APP_PROPERTIES = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"'
-    b' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-    b"<Application>" + settings.SITE_NAME.encode() + b"</Application></Properties>"
-)
-
-
-def to_bytes(wb) -> bytes:
-    wb.properties.creator = wb.properties.lastModifiedBy = settings.SITE_NAME
-    out = io.BytesIO()
-    wb.save(out)
-    return neutral_app_properties(out.getvalue())
-
-
-def neutral_app_properties(data: bytes) -> bytes:
-    """The xlsx with docProps/app.xml naming the site, not the library and its version."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            content = APP_PROPERTIES if info.filename == "docProps/app.xml" else src.read(info)
-            dst.writestr(info, content)
-    return out.getvalue()
-
-
-def _set_text(cell, value):
-    """Store text as text: never as a formula, never with characters xlsx forbids."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-
-
 def _merge_line(ws, row: int, text: str, *, bold=False, size=BODY_SIZE, fill=None) -> float:
     """A line across the visible columns; returns its height in points."""
     ws.merge_cells(f"A{row}:{LAST_COLUMN}{row}")
     cell = ws.cell(row=row, column=1)
-    _set_text(cell, text)
+    set_text(cell, text)
     cell.alignment = Alignment(wrap_text=True, vertical="center")
     cell.font = font(size, bold=bold)
     if fill:
@@ -315,7 +276,7 @@ def _write_item(ws, r: int, template: Template, row: FormRow, previous: FormRow 
     body = font()
     for field, (col, _title) in COLUMNS.items():
         cell = ws[f"{col}{r}"]
-        _set_text(cell, values[field])
+        set_text(cell, values[field])
         cell.font = body
         cell.border = BORDER
         cell.alignment = CENTER if field in ("number", "status", "target_date") else WRAP
@@ -343,7 +304,7 @@ def _write_verdicts(ws, rows: list[FormRow]):
         key = ws[f"{COLUMNS['key'][0]}{r}"].value
         if key in by_key:
             cell = ws[f"{col}{r}"]
-            _set_text(cell, by_key[key].verdict)
+            set_text(cell, by_key[key].verdict)
             cell.border, cell.alignment, cell.font = BORDER, WRAP, font()
 
 
@@ -391,4 +352,4 @@ def _write_meta(wb, template: Template, assessment: Assessment | None):
     ]
     for i, (key, value) in enumerate(values, start=1):
         meta.cell(row=i, column=1, value=key)
-        _set_text(meta.cell(row=i, column=2), value)
+        set_text(meta.cell(row=i, column=2), value)

@@ -4,12 +4,8 @@ libraries (cyclonedx-python-lib, spdx-tools); XML goes through defusedxml first.
 Any problem refuses the whole file, naming the row or the record.
 """
 
-import csv
-import datetime
-import io
 import json
 import unicodedata
-import zipfile
 from dataclasses import asdict, dataclass
 
 import defusedxml.ElementTree
@@ -21,7 +17,7 @@ from packageurl import PackageURL
 from spdx_tools.spdx.parser.error import SPDXParsingError
 from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
 
-from kakunin.core import wareki
+from kakunin.core import tables, wareki, xlsx
 from kakunin.inventory.cpe import Cpe, CpeInvalid
 from kakunin.inventory.models import Kind, Origin
 
@@ -110,63 +106,17 @@ def read(data: bytes, filename: str) -> list[Row]:
 
 
 def _csv_rows(data: bytes, filename: str):
-    for encoding in ("utf-8-sig", "cp932"):  # Excel in Japan saves CSV in Shift_JIS
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InventoryRefused(
-            [_("%(file)s: 文字コードが UTF-8 でも Shift_JIS でもありません。") % {"file": filename}]
-        )
-    return list(csv.reader(io.StringIO(text)))
-
-
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
-MAX_ZIP_ENTRIES = 500
+    try:
+        return tables.csv_rows(data, filename)
+    except tables.TableRefused as exc:
+        raise InventoryRefused([str(exc)]) from None
 
 
 def _xlsx_rows(data: bytes, filename: str):
-    _check_zip(data, filename)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        rows = [
-            [
-                ""
-                if v is None
-                else (v.date().isoformat() if isinstance(v, datetime.datetime) else str(v))
-                for v in row
-            ]
-            for row in ws.iter_rows(max_row=MAX_COMPONENTS + 2, max_col=20, values_only=True)
-        ]
-        wb.close()
-    except Exception:  # (openpyxl and defusedxml raise many kinds on a bad file)
-        raise InventoryRefused(
-            [_("%(file)s: Excel ファイルとして読めません。") % {"file": filename}]
-        ) from None
-    return rows
-
-
-def _check_zip(data: bytes, filename: str) -> None:
-    """An xlsx is a zip: its unpacked size is checked before anything is unpacked."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise InventoryRefused(
-            [_("%(file)s: Excel ファイルとして読めません。") % {"file": filename}]
-        ) from None
-    if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
-        raise InventoryRefused(
-            [
-                _(
-                    "%(file)s: 展開後のサイズが上限を超えます。圧縮爆弾の疑いがあるため取り込みません。"
-                )
-                % {"file": filename}
-            ]
-        )
+        return tables.xlsx_rows(data, filename, max_rows=MAX_COMPONENTS + 2, max_cols=20)
+    except tables.TableRefused as exc:
+        raise InventoryRefused([str(exc)]) from None
 
 
 def _fold(text: str) -> str:
@@ -444,6 +394,4 @@ def template_xlsx() -> bytes:
             sheet.column_dimensions[column].width = 18
             for cell in sheet[column]:
                 cell.number_format = "@"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx.to_bytes(wb)

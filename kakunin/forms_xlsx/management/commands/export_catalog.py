@@ -6,6 +6,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from kakunin.catalog.models import Template
+from kakunin.core import xlsx
 from kakunin.forms_xlsx import export
 
 
@@ -59,5 +60,5 @@ class Command(BaseCommand):
             raise CommandError("xlsx には -o FILE が必要です。")
         wb = export.build_workbook(chosen, export.rows_of_template(chosen))
         with open(output, "wb") as f:
-            f.write(export.to_bytes(wb))
+            f.write(xlsx.to_bytes(wb))
         self.stdout.write(f"{output}: {chosen} の空の様式を書き出しました。")

@@ -29,10 +29,13 @@ the inviter holds:
 Adding a vendor company to a system is a change of the system's profile (audited,
 shown on the system's page), never a side effect of an invitation.
 
-A system's software inventory (kakunin.inventory) is kept like the answers: the
-vendor people of the system and the owning department edit it; everyone who sees
-the system reads it. The end-of-life data all systems are matched against is
-imported by the security reviewers.
+A system's operating data (the software inventory, kakunin.inventory; the records
+of its operating years, kakunin.records; its yearly report, kakunin.reports) is
+kept like the answers: the vendor people of the system and the owning department
+write it; everyone who sees the system reads it; whoever works on it comments. The
+yearly report is judged, returned and approved as an assessment is. The lists all
+systems are checked against (end of life, vulnerability feeds, ISMAP) are imported
+by the security reviewers.
 
 Administrators manage users and settings; they do not fill checklists. The audit
 trail is read by auditors, reviewers and administrators; security alerts by
@@ -192,13 +195,35 @@ def can_decide_access_requests(user) -> bool:
     return user.has_role(Role.REVIEWER, Role.DEPARTMENT)
 
 
-def can_edit_inventory(user, system: System) -> bool:
-    """The vendor people of the system and the owning department keep its inventory."""
+def can_keep_operations(user, system: System) -> bool:
+    """A system's operating data (its software inventory, the responses to its
+    vulnerabilities, the records of its operating years and its yearly report) is kept
+    like the answers: by the vendor people of the system and the owning department."""
     return owns(user, system) or is_member(user, system)
 
 
-def can_import_eol(user) -> bool:
-    """The end-of-life data serves every system: the security reviewers import it."""
+def can_import_ward_lists(user) -> bool:
+    """The lists every system is checked against (end of life, vulnerability feeds, the
+    ISMAP cloud service list) and the yearly reports' due month: the security
+    reviewers keep them."""
+    return user.has_role(Role.REVIEWER)
+
+
+def can_comment_records(user, system: System) -> bool:
+    """Whoever works on the system comments: its vendor people, the owning department,
+    the security reviewers (auditors and administrators read)."""
+    return user.has_role(Role.REVIEWER) or owns(user, system) or is_member(user, system)
+
+
+def can_review_report(user, report) -> bool:
+    """Verdicts on a yearly report's sections: as for an assessment's answers."""
+    if user.has_role(Role.REVIEWER):
+        return True
+    return settings.DEPARTMENT_REVIEWS and owns(user, report.system)
+
+
+def can_decide_report(user, report) -> bool:
+    """Returning and approving a yearly report are the security reviewer's alone."""
     return user.has_role(Role.REVIEWER)
 
 
@@ -256,10 +281,11 @@ def get_rw_system_for_user(request, pk: int) -> System:
     return system
 
 
-def get_inventory_system_for_user(request, pk: int) -> System:
-    """A system whose inventory this user may change (404 unseen, 403 read-only)."""
+def get_operations_system_for_user(request, pk: int) -> System:
+    """A system whose operating data (inventory, records, yearly report) this user may
+    write (404 unseen, 403 read-only)."""
     system = get_system_for_user(request, pk)
-    require(can_edit_inventory(request.user, system))
+    require(can_keep_operations(request.user, system))
     return system
 
 

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "kakunin.reports",
     "kakunin.forms_xlsx",
     "kakunin.inventory",
+    "kakunin.records",
     "kakunin.scans",
 ]
 
@@ -414,6 +415,13 @@ EOL_WARNING_DAYS = env.int("EOL_WARNING_DAYS", default=180)
 # file may unpack to (a gzip bomb is refused; NVD's yearly files unpack to ~0.5 GB).
 VULN_FEED_MAX_BYTES = env.int("VULN_FEED_MAX_BYTES", default=300 * 1024 * 1024)
 VULN_FEED_MAX_UNPACKED_BYTES = env.int("VULN_FEED_MAX_UNPACKED_BYTES", default=2 * 1024**3)
+# The operating years' records (kakunin.records): a certificate shows as expiring, and
+# its holders are reminded, this many days before it ends; a review (admin accounts,
+# logs) is overdue when the last is older than REVIEW_INTERVAL_DAYS; the largest
+# ISMAP list file accepted.
+CERTIFICATE_WARNING_DAYS = env.int("CERTIFICATE_WARNING_DAYS", default=60)
+REVIEW_INTERVAL_DAYS = env.int("REVIEW_INTERVAL_DAYS", default=365)
+ISMAP_LIST_MAX_BYTES = env.int("ISMAP_LIST_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

@@ -70,10 +70,10 @@ def system(request, pk: int):
         "filters": filters,
         "total": len(components),
         "counts": _counts(states.values()),
-        "can_edit": access.can_edit_inventory(request.user, system),
+        "can_edit": access.can_keep_operations(request.user, system),
         "findings": findings,
         "by_severity": by_severity(findings),
-        "ward_data": access.can_import_eol(request.user),
+        "ward_data": access.can_import_ward_lists(request.user),
     }
     ctx["component_rows"] = jinja.fragment(
         "inventory/components.html", rows=rows, affected=affected, can_edit=ctx["can_edit"],
@@ -140,7 +140,7 @@ def _counts(states) -> dict[str, int]:
 
 
 def edit(request, pk: int, component_pk: int | None = None):
-    system = access.get_inventory_system_for_user(request, pk)
+    system = access.get_operations_system_for_user(request, pk)
     component = get_object_or_404(system.components, pk=component_pk) if component_pk else None
     form = ComponentForm(request.POST or None, instance=component)
     if request.method == "POST" and form.is_valid():
@@ -157,7 +157,7 @@ def edit(request, pk: int, component_pk: int | None = None):
 
 @require_POST
 def remove(request, pk: int, component_pk: int):
-    system = access.get_inventory_system_for_user(request, pk)
+    system = access.get_operations_system_for_user(request, pk)
     component = get_object_or_404(system.components, pk=component_pk)
     actions.remove_component(actor=request.user, component=component)
     messages.success(request, _("%(name)s を構成一覧から削除しました。") % {"name": component})
@@ -172,7 +172,7 @@ def template(request):
 
 
 def upload(request, pk: int):
-    system = access.get_inventory_system_for_user(request, pk)
+    system = access.get_operations_system_for_user(request, pk)
     form = UploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -212,7 +212,7 @@ def _staged(request, system, import_pk: int) -> InventoryImport:
 
 @require_GET
 def preview(request, pk: int, import_pk: int):
-    system = access.get_inventory_system_for_user(request, pk)
+    system = access.get_operations_system_for_user(request, pk)
     staged = _staged(request, system, import_pk)
     return render(
         request, "inventory/preview.html", {"system": system, "staged": staged, "plan": staged.plan}
@@ -221,7 +221,7 @@ def preview(request, pk: int, import_pk: int):
 
 @require_POST
 def decide(request, pk: int, import_pk: int):
-    system = access.get_inventory_system_for_user(request, pk)
+    system = access.get_operations_system_for_user(request, pk)
     staged = _staged(request, system, import_pk)
     if request.POST.get("decision") == "cancel":
         actions.cancel_import(actor=request.user, staged=staged)
@@ -243,7 +243,7 @@ def decide(request, pk: int, import_pk: int):
 
 def eol_data(request):
     """The end-of-life data: what is loaded, and the reviewers' upload."""
-    access.require(access.can_import_eol(request.user))
+    access.require(access.can_import_ward_lists(request.user))
     form = EolUploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -280,7 +280,7 @@ def _read_eol_files(files) -> list[tuple[str, list[dict], str]]:
 
 def respond(request, pk: int, finding_pk: int):
     """The vendor's answer to one vulnerability of one component."""
-    system = access.get_inventory_system_for_user(request, pk)
+    system = access.get_operations_system_for_user(request, pk)
     finding = get_object_or_404(
         Finding.objects.select_related("vulnerability", "component"),
         pk=finding_pk,
@@ -315,7 +315,7 @@ def vulnerabilities(request):
     ctx = {
         "findings": findings,
         "by_severity": by_severity(findings),
-        "ward_data": access.can_import_eol(request.user),
+        "ward_data": access.can_import_ward_lists(request.user),
         "finding_rows": finding_rows(findings, can_edit=False, show_system=True),
     }
     return render(request, "inventory/vulnerabilities.html", ctx)
@@ -323,7 +323,7 @@ def vulnerabilities(request):
 
 def feeds_upload(request):
     """The reviewers' upload of NVD or JVN feed files (the same as import_vulnerabilities)."""
-    access.require(access.can_import_eol(request.user))
+    access.require(access.can_import_ward_lists(request.user))
     form = FeedUploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():

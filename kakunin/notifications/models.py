@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     ACCESS_REQUEST = "access_request", _("利用者追加の依頼")
     SCAN_FAILED = "scan_failed", _("自動確認で不適合")
     VULNERABILITY = "vulnerability", _("脆弱性情報")
+    CERTIFICATE = "certificate", _("認証の有効期限")
 
 
 class Notification(models.Model):

@@ -1,0 +1,106 @@
+"""Every change of a record, in one transaction with its audit event and its version."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from kakunin.audit.trail import record as audit
+from kakunin.evidence.actions import check_upload, keep_evidence
+from kakunin.records.kinds import RecordForm
+from kakunin.records.models import Record, RecordComment, RecordFile, RecordVersion
+
+
+def _keep_version(record: Record, actor) -> None:
+    RecordVersion.objects.create(
+        record=record, version=record.version, content=record.snapshot(), by=actor
+    )
+
+
+def add_record(*, actor, system, form: RecordForm, files=()) -> Record:
+    """A new record from a valid form, with its files ((upload, label) pairs). The
+    files are checked and scanned first: a refused file (evidence.detect.Refused)
+    leaves no record behind."""
+    checked = _check(actor, files)
+    with transaction.atomic():
+        record = Record.objects.create(
+            system=system,
+            kind=form.kind,
+            date=form.cleaned_data["date"],
+            until=form.until(),
+            data=form.payload(),
+            scan=form.cleaned_data.get("scan"),
+            entered_by=actor,
+            updated_by=actor,
+        )
+        _keep_version(record, actor)
+        audit("record.add", record, actor=actor, changes=_changes({}, record.snapshot()))
+        for item, label in checked:
+            _attach(actor, record, item, label)
+    return record
+
+
+def update_record(*, actor, record: Record, form: RecordForm, files=()) -> Record:
+    checked = _check(actor, files)
+    with transaction.atomic():
+        record = Record.objects.select_for_update().get(pk=record.pk)
+        before = record.snapshot()
+        record.date, record.until = form.cleaned_data["date"], form.until()
+        record.data, record.scan = form.payload(), form.cleaned_data.get("scan")
+        changes = _changes(before, record.snapshot())
+        if changes:
+            record.version += 1
+            record.updated_by = actor
+            record.save()
+            _keep_version(record, actor)
+            audit("record.update", record, actor=actor, changes=changes)
+        for item, label in checked:
+            _attach(actor, record, item, label)
+    return record
+
+
+def withdraw_record(*, actor, record: Record, reason: str) -> Record:
+    """A record is never deleted: withdrawn, it leaves the report and the dashboard and
+    stays in the history."""
+    with transaction.atomic():
+        record = Record.objects.select_for_update().get(pk=record.pk)
+        if record.withdrawn_at is None:
+            record.withdrawn_at, record.withdrawn_by = timezone.now(), actor
+            record.withdraw_reason = reason
+            record.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+            audit("record.withdraw", record, actor=actor, changes={"reason": [None, reason]})
+    return record
+
+
+def comment(*, actor, record: Record, body: str) -> RecordComment:
+    with transaction.atomic():
+        made = RecordComment.objects.create(record=record, author=actor, body=body)
+        audit("record.comment", record, actor=actor, changes={"comment": [None, body]})
+    return made
+
+
+def _check(actor, files) -> list:
+    """Every file checked and scanned before anything is kept (the malware event is
+    recorded outside the record's transaction, so a refusal cannot roll it back)."""
+    return [(check_upload(actor=actor, upload=upload), label) for upload, label in files]
+
+
+def _attach(actor, record: Record, checked, label: str) -> RecordFile:
+    evidence = keep_evidence(actor=actor, checked=checked)
+    attached = RecordFile.objects.create(record=record, evidence=evidence, label=label)
+    audit(
+        "record.file",
+        record,
+        actor=actor,
+        changes={"file": [None, evidence.filename], "label": [None, label]},
+    )
+    return attached
+
+
+def _changes(before: dict, after: dict) -> dict:
+    """Field by field, what differs ([before, after]); the kind's fields flattened."""
+    flat_before = {**{k: v for k, v in before.items() if k != "data"}, **before.get("data", {})}
+    flat_after = {**{k: v for k, v in after.items() if k != "data"}, **after.get("data", {})}
+    return {
+        key: [flat_before.get(key), flat_after.get(key)]
+        for key in {**flat_before, **flat_after}
+        if flat_before.get(key) != flat_after.get(key)
+    }

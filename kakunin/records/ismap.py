@@ -1,0 +1,278 @@
+"""The ISMAP cloud service list, as the ward downloads it (the published Excel or CSV,
+ISMAP or ISMAP-LIU), and the check of each system's cloud services against it.
+
+The list is read by its headers wherever the header row is (the published files
+start with a title), so a column moved or added does no harm. Any bad row refuses
+the whole file with its row named: the list in force is never half replaced.
+"""
+
+import datetime
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kakunin.audit.trail import record as audit
+from kakunin.core import tables, wareki
+from kakunin.core.text import Text, say
+from kakunin.records.kinds import ISMAP_NUMBER
+from kakunin.records.models import IsmapImport, IsmapService
+
+MAX_ROWS = 20_000
+HEADER_SEARCH_ROWS = 30
+
+# The published lists' headers (and the usual variants), folded; → our field.
+HEADERS = {
+    "登録番号": "number",
+    "ismap登録番号": "number",
+    "registrationnumber": "number",
+    "クラウドサービスの名称": "name",
+    "クラウドサービス名称": "name",
+    "クラウドサービス名": "name",
+    "サービス名称": "name",
+    "サービス名": "name",
+    "cloudservicename": "name",
+    "クラウドサービス事業者名": "provider",
+    "クラウドサービス事業者": "provider",
+    "事業者名": "provider",
+    "申請者": "provider",
+    "cloudserviceprovider": "provider",
+    "登録日": "registered_on",
+    "registrationdate": "registered_on",
+    "有効期限": "expires_on",
+    "登録の有効期限": "expires_on",
+    "expirationdate": "expires_on",
+}
+
+
+class ListRefused(ValueError):
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class Listed:
+    number: str
+    name: str
+    provider: str
+    registered_on: datetime.date | None
+    expires_on: datetime.date | None
+
+    @property
+    def listing(self) -> str:
+        return (
+            IsmapService.Listing.LIU if self.number.startswith("L") else IsmapService.Listing.ISMAP
+        )
+
+
+def fold(text: str) -> str:
+    """For comparing names: width, case, spaces and punctuation set aside."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in text if c.isalnum())
+
+
+def read(data: bytes, filename: str) -> list[Listed]:
+    """The services a list file names. Raises ListRefused."""
+    name = filename.lower()
+    try:
+        if name.endswith(".csv"):
+            rows = tables.csv_rows(data, filename)
+        elif name.endswith(".xlsx"):
+            rows = tables.xlsx_rows(
+                data, filename, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS, max_cols=30
+            )
+        else:
+            raise ListRefused(
+                [
+                    _(
+                        "%(file)s: ISMAP クラウドサービスリストの Excel（.xlsx）か CSV を選んでください。"
+                    )
+                    % {"file": filename}
+                ]
+            )
+    except tables.TableRefused as exc:
+        raise ListRefused([str(exc)]) from None
+    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise ListRefused(
+            [_("%(file)s: 行が多すぎます（上限 %(n)s）。") % {"file": filename, "n": MAX_ROWS}]
+        )
+    return _services(rows, filename)
+
+
+def _header(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
+    for n, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = {}
+        for i, cell in enumerate(row):
+            field = HEADERS.get(fold(cell))
+            if field and field not in columns:
+                columns[field] = i
+        if "number" in columns and "name" in columns:
+            return n, columns
+    return -1, {}
+
+
+def _services(rows: list[list[str]], filename: str) -> list[Listed]:
+    at, columns = _header(rows)
+    if at < 0:
+        raise ListRefused(
+            [
+                _(
+                    "%(file)s: 見出し「登録番号」と「クラウドサービスの名称」のある行が見つかりません。ISMAP ポータルで公開されているリストをそのまま取り込んでください。"
+                )
+                % {"file": filename}
+            ]
+        )
+    out: list[Listed] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for n, values in enumerate(rows[at + 1 :], start=at + 2):
+        cells = {f: (values[i].strip() if i < len(values) else "") for f, i in columns.items()}
+        if not any(cells.values()):
+            continue
+        where = _("%(file)s %(n)s行目") % {"file": filename, "n": n}
+        number = unicodedata.normalize("NFKC", cells["number"]).strip().upper()
+        if not ISMAP_NUMBER.match(number):
+            errors.append(
+                _("%(where)s: 登録番号「%(number)s」の形が違います（例: C21-0001-1）。")
+                % {"where": where, "number": cells["number"][:40]}
+            )
+            continue
+        if not cells["name"]:
+            errors.append(_("%(where)s: クラウドサービスの名称がありません。") % {"where": where})
+            continue
+        if number in seen:
+            errors.append(
+                _("%(where)s: 登録番号 %(number)s が %(first)s行目と重複しています。")
+                % {"where": where, "number": number, "first": seen[number]}
+            )
+            continue
+        seen[number] = n
+        days = {}
+        for field in ("registered_on", "expires_on"):
+            text = cells.get(field, "")
+            try:
+                days[field] = wareki.parse(text) if text else None
+            except wareki.DateUnreadable:
+                errors.append(
+                    _("%(where)s: 「%(text)s」は日付として読めません。")
+                    % {"where": where, "text": text[:40]}
+                )
+        if len(errors) > 50:
+            break
+        out.append(
+            Listed(
+                number,
+                cells["name"][:300],
+                cells.get("provider", "")[:300],
+                days.get("registered_on"),
+                days.get("expires_on"),
+            )
+        )
+    if errors:
+        raise ListRefused(errors[:50])
+    if not out:
+        raise ListRefused(
+            [_("%(file)s: 登録されたサービスが1件もありません。") % {"file": filename}]
+        )
+    return out
+
+
+def import_list(*, actor, data: bytes, filename: str, dry_run: bool = False) -> dict:
+    """Replace the list of the listings the file holds (ISMAP, ISMAP-LIU or both):
+    new services added, changed ones updated, those no longer listed marked removed.
+    Returns the counts. Raises ListRefused; nothing is written then."""
+    services = read(data, filename)
+    listings = {s.listing for s in services}
+    today = timezone.localdate()
+    with transaction.atomic():
+        known = {s.number: s for s in IsmapService.objects.select_for_update()}
+        counts = {"listed": len(services), "new": 0, "changed": 0, "removed": 0}
+        numbers = set()
+        for listed in services:
+            numbers.add(listed.number)
+            fields = {
+                "listing": listed.listing, "name": listed.name, "provider": listed.provider,
+                "registered_on": listed.registered_on, "expires_on": listed.expires_on, "removed_on": None,
+            }  # fmt: skip
+            current = known.get(listed.number)
+            if current is None:
+                counts["new"] += 1
+                if not dry_run:
+                    IsmapService.objects.create(number=listed.number, **fields)
+            elif any(getattr(current, k) != v for k, v in fields.items()):
+                counts["changed"] += 1
+                if not dry_run:
+                    IsmapService.objects.filter(pk=current.pk).update(**fields)
+        gone = [
+            s.pk for s in known.values()
+            if s.listing in listings and s.number not in numbers and s.removed_on is None
+        ]  # fmt: skip
+        counts["removed"] = len(gone)
+        if dry_run:
+            return counts
+        IsmapService.objects.filter(pk__in=gone).update(removed_on=today)
+        made = IsmapImport.objects.create(
+            filename=filename[:255],
+            sha256=hashlib.sha256(data).hexdigest(),
+            counts=counts,
+            by=actor,
+        )
+        audit(
+            "ismap.import",
+            made,
+            actor=actor,
+            label=filename[:200],
+            changes={k: [None, v] for k, v in counts.items()},
+        )
+    return counts
+
+
+# --- checking a system's cloud services -------------------------------------------
+
+
+def problems(data: dict, services: dict[str, IsmapService], list_known: bool) -> list[Text]:
+    """What is wrong with a cloud service record against the list (empty: nothing)."""
+    if data.get("registration") == "none":
+        return [say("ISMAP・ISMAP-LIU に登録されていないサービスです。")]
+    if not list_known:
+        return []  # the ward has not imported the list yet: nothing to check against
+    number = data.get("number", "")
+    listed = services.get(number)
+    if listed is None:
+        return [
+            say("登録番号 %(number)s は ISMAP クラウドサービスリストにありません。", number=number)
+        ]
+    out = []
+    if listed.removed_on:
+        out.append(
+            say(
+                "%(number)s はリストから外れています（%(day)s の取込みで確認）。",
+                number=number,
+                day=listed.removed_on.isoformat(),
+            )
+        )
+    elif listed.expires_on and listed.expires_on < timezone.localdate():
+        out.append(
+            say(
+                "%(number)s の登録の有効期限（%(day)s）が過ぎています。",
+                number=number,
+                day=listed.expires_on.isoformat(),
+            )
+        )
+    ours, theirs = fold(data.get("service_name", "")), fold(listed.name)
+    if ours and theirs and ours not in theirs and theirs not in ours:
+        out.append(say("サービスの名称がリストの「%(name)s」と一致しません。", name=listed.name))
+    return out
+
+
+def check(records) -> dict[int, list[Text]]:
+    """Each cloud service record's problems, reading the list once."""
+    records = list(records)
+    numbers = {r.data.get("number") for r in records if r.data.get("number")}
+    services = {s.number: s for s in IsmapService.objects.filter(number__in=numbers)}
+    list_known = IsmapImport.objects.exists()
+    return {r.pk: problems(r.data, services, list_known) for r in records}

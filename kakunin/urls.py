@@ -18,6 +18,7 @@ urlpatterns = [
     path("assessments/", include("kakunin.assessments.urls")),
     path("assessments/", include("kakunin.forms_xlsx.urls")),
     path("inventory/", include("kakunin.inventory.urls")),
+    path("records/", include("kakunin.records.urls")),
     path("assessments/", include("kakunin.reviews.urls")),
     path("assessments/", include("kakunin.evidence.urls")),
     path("audit/", include("kakunin.audit.urls")),

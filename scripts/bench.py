@@ -1,4 +1,5 @@
-"""Kakunin's benchmark: prints figures, asserts nothing (`make bench`).
+"""Kakunin's benchmark: prints figures, asserts nothing (`make bench`). BENCH_PARTS
+chooses parts (page, lists, audit, scan, annual, inventory; all by default).
 
 An assessment with all 83 items applicable and answered (about 300 characters
 each), in a fresh SQLite database under a temporary folder:
@@ -10,6 +11,9 @@ each), in a fresh SQLite database under a temporary folder:
 - the scanner: one passive scan of an HTTPS nginx on loopback (20 pages crawled),
   50 such targets through the scan job, and testssl.sh on the same nginx when
   it is installed (Debian package testssl.sh);
+- the yearly report (item 72) of a system with 200 components and a year of
+  records: its page, PDF and Excel; the ward's dashboard with 300 systems in
+  operation;
 - the software inventory: a synthetic NVD feed of BENCH_CVES CVEs (300,000, NVD's
   size) imported and imported again, 1,000 systems x 50 components matched, and
   an inventory page with 200 components and 500 findings.
@@ -488,9 +492,115 @@ def inventory_bench(world: World) -> None:
     )
 
 
+def annual_bench(world: World) -> None:
+    """The yearly report (item 72) of a system with 200 components and a year of
+    records, and the ward's dashboard with 300 systems in operation."""
+    from kakunin.assessments.actions import create_assessment
+    from kakunin.assessments.models import Assessment
+    from kakunin.inventory.models import Component
+    from kakunin.records import ismap
+    from kakunin.records.models import Kind, Record, fiscal_year_bounds
+    from kakunin.reports import annual, exports
+    from kakunin.reports.actions import start_report
+    from kakunin.systems.models import System
+
+    started = time.perf_counter()
+    for i in range(System.objects.count(), 300):
+        system = System.objects.create(
+            name=f"ベンチ用システム{i:03d}", department=world.kodomo, created_by=world.alice
+        )
+        system.vendors.set([world.alpha])
+        create_assessment(
+            actor=world.alice, system=system, template=world.assessment.template, phase="initial"
+        )
+    # Every system in operation, each with the records a year leaves.
+    Assessment.objects.filter(phase="initial").update(state="approved")
+    listed = "登録番号,クラウドサービスの名称\n" + "".join(
+        f"C21-{i:04d}-1,Cloud {i}\n" for i in range(1, 2000)
+    )
+    ismap.import_list(actor=world.rita, data=listed.encode(), filename="ismap.csv")
+    year = annual.reporting_year()
+    start, _end = fiscal_year_bounds(year)
+    day = lambda n: start + timedelta(days=n)  # noqa: E731
+    records = []
+    for system in System.objects.all():
+
+        def add(kind, n, until=None, system=system, **data):
+            records.append(Record(system=system, kind=kind, date=day(n), until=until, data=data,
+                                  entered_by=world.bob, updated_by=world.bob))  # fmt: skip
+
+        for q in range(4):
+            add(Kind.ADMIN_REVIEW, 90 * q, day(90 * q + 365), reviewer="山田 太郎", result="問題なし",
+                accounts=[{"account": f"admin{a}", "holder": f"担当者{a}号", "purpose": "運用"} for a in range(8)],
+                removed=[], shared=[], next_review=day(90 * q + 365).isoformat())  # fmt: skip
+        for m in range(12):
+            add(Kind.LOG_REVIEW, 30 * m + 29, period_start=day(30 * m).isoformat(), logs=["operation", "authentication"],
+                findings="不審なアクセスなし。" * 10, actions="", retention_place="ログサーバ", retention_months=36)  # fmt: skip
+        for n in range(2):
+            add(Kind.VULN_ASSESSMENT, 150 + 120 * n, performer_kind="third_party", performer="診断株式会社",
+                method="web_manual", tool="", scope="全画面", critical=0, high=1, medium=3, low=5,
+                remediation_status="done", remediated_on=day(160 + 120 * n).isoformat(), remediation="修正済")  # fmt: skip
+        add(Kind.BACKUP, 0, target="DB", frequency="daily", frequency_note="", generations=14, offsite="別拠点",
+            restore_tests=[{"day": day(30 * m).isoformat(), "result": "success", "note": "全件"} for m in range(12)])  # fmt: skip
+        for c in range(3):
+            add(Kind.CLOUD, 10, service_name=f"Cloud {c + 1}", provider="Cloud KK", region="東京",
+                registration="ismap", number=f"C21-{c + 1:04d}-1", usage="")  # fmt: skip
+        for c in range(3):
+            add(Kind.CERTIFICATION, 5, day(400 + 100 * c), scheme="isms", scheme_other="", number=f"IS {c}",
+                holder="アルファ", scope="全社", certifier="審査機関", valid_until=day(400 + 100 * c).isoformat())  # fmt: skip
+        for d in range(10):
+            add(Kind.DISPOSAL, 20 * d + 5, time="10:00", devices=[{"ident": f"HDD SN{d}{k}", "area": "全領域"} for k in range(5)],
+                company="廃棄株式会社", method="physical", result="破壊を確認", residual_risks="", my_number=True)  # fmt: skip
+    Record.objects.bulk_create(records)
+    system = world.system
+    Component.objects.filter(system=system).delete()
+    Component.objects.bulk_create(
+        [Component(system=system, kind="library", product=f"lib{i}", version="1.0", latest_version="1.1",
+                   not_latest_reason="検証中", location="app") for i in range(200)]
+    )  # fmt: skip
+    start_report(actor=world.bob, system=system, fiscal_year=year)
+    print(
+        f"\nyearly report: {Record.objects.filter(system=system).count()} records of FY{year} and "
+        f"{system.components.count()} components; {System.objects.in_operation().count()} systems in operation "
+        f"(made in {time.perf_counter() - started:.0f} s)"
+    )
+    path = f"/reports/annual/{system.pk}/{year}/"
+    for label, user in (("vendor", world.bob), ("reviewer", world.rita)):
+        client = Client()
+        client.force_login(user)
+        assert client.get(path).status_code == 200
+        print(f"yearly report page, {label:9s}  {summary(timed(lambda c=client: c.get(path), 50))}")
+    report = system.annual_reports.get()
+    print(
+        f"yearly report PDF              {summary(timed(lambda: exports.render(report, 'pdf'), 5))}"
+    )
+    print(
+        f"yearly report Excel            {summary(timed(lambda: exports.render(report, 'xlsx'), 10))}"
+    )
+    client = Client()
+    client.force_login(world.rita)
+    assert client.get("/dashboard/").status_code == 200
+    print(
+        f"dashboard, 300 in operation    {summary(timed(lambda: client.get('/dashboard/'), 100))}"
+    )
+    print("targets: report page p95 <= 100 ms, PDF <= 3 s, dashboard p95 <= 100 ms")
+
+
+PARTS = os.environ.get("BENCH_PARTS", "page,lists,audit,scan,inventory,annual").split(",")
+
+
 def main():
     print(f"Kakunin bench — Python {sys.version.split()[0]}, Django {django.get_version()}, SQLite")
     world = build()
+    if "page" in PARTS:
+        page_bench(world)
+    for part, bench in [("lists", lists_bench), ("audit", audit_bench), ("scan", scan_bench),
+                        ("annual", annual_bench), ("inventory", inventory_bench)]:  # fmt: skip
+        if part in PARTS:
+            bench(world)
+
+
+def page_bench(world: World) -> None:
     path = f"/assessments/{world.assessment.pk}/"
     applicable = sum(1 for a in world.assessment.applicability().values() if a.applies)
     print(f"assessment: {applicable} of 83 items applicable, all answered (~300 characters each)\n")
@@ -511,10 +621,6 @@ def main():
     print(
         "\ntargets on SQLite: page p95 <= 40 ms; export, dry run <= 100 ms; apply (78 changes) <= 300 ms"
     )
-    lists_bench(world)
-    audit_bench(world)
-    scan_bench(world)
-    inventory_bench(world)
 
 
 if __name__ == "__main__":

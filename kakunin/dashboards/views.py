@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy
 from kakunin import access
 from kakunin.accounts.models import Organisation
 from kakunin.assessments.models import WAITING_FOR_VENDOR, Answer, Assessment, State, Verdict
+from kakunin.core import jinja
 from kakunin.dashboards.charts import bar_chart
 from kakunin.inventory.details import dashboard_counts
+from kakunin.reports.status import ReportStatus, operations
 from kakunin.scans.results import conflicts
 from kakunin.systems.forms import PROFILE_FLAGS
 
@@ -115,6 +117,16 @@ def ward(request):
         "systems": latest.count(),
         "inventory": dashboard_counts(access.visible_systems(request.user)),
     }
+    year, rows = operations(access.visible_systems(request.user))
+    ctx["operations"] = {
+        "year": year,
+        "count": len(rows),
+        "attention": sum(row.needs_attention for row in rows),
+        "rows": jinja.fragment(
+            "reports/operations.html", rows=rows, year=year,
+            labels={k: str(v) for k, v in ReportStatus.choices},
+        ),
+    }  # fmt: skip
     return render(request, "dashboards/ward.html", ctx)
 
 

@@ -3,6 +3,8 @@ answer (registered in apps.py), as the automated check does for its items."""
 
 from dataclasses import dataclass
 
+from django.db.models import Count
+
 from kakunin.inventory import eol
 from kakunin.inventory.models import Component, Finding, Severity
 
@@ -67,3 +69,13 @@ def dashboard_counts(systems) -> dict[str, int]:
         .count()
     )
     return {"past_eol": len(past), "severe": severe}
+
+
+def open_finding_counts(systems) -> dict[int, int]:
+    """How many open vulnerabilities each system has (one query)."""
+    rows = (
+        Finding.objects.filter(closed_at__isnull=True, component__system__in=systems)
+        .values_list("component__system")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)

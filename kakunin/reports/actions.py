@@ -1,6 +1,16 @@
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from kakunin.accounts.models import User
+from kakunin.assessments import workflow
+from kakunin.assessments.models import Verdict
+from kakunin.assessments.workflow import TransitionRefused
 from kakunin.audit.trail import record
+from kakunin.notifications.actions import notify
+from kakunin.notifications.models import Kind
+from kakunin.reports import annual, exports
+from kakunin.reports.models import SECTIONS, AnnualReport, ReportComment, Schedule, SectionReview
 from kakunin.reports.pdf import assessment_pdf
 
 
@@ -9,3 +19,193 @@ def export_pdf(*, actor, assessment) -> bytes:
     with transaction.atomic():
         record("report.pdf", assessment, actor=actor, changes={"bytes": [None, len(data)]})
     return data
+
+
+# --- the yearly report (item 72) ---------------------------------------------------
+
+
+def _people(report: AnnualReport) -> list:
+    return [*report.system.vendor_members(), *report.system.department_staff()]
+
+
+def _context(actor, report: AnnualReport, **extra) -> dict:
+    return {
+        "actor": actor.full_name,
+        "assessment": report,
+        "url": report.get_absolute_url(),
+        **extra,
+    }
+
+
+def start_report(*, actor, system, fiscal_year: int) -> AnnualReport:
+    """The report of a system's fiscal year, as a draft (the one there is, if any)."""
+    annual.check_year(fiscal_year)
+    with transaction.atomic():
+        report, made = AnnualReport.objects.get_or_create(
+            system=system, fiscal_year=fiscal_year, defaults={"created_by": actor}
+        )
+        if made:
+            record(
+                "annual.start", report, actor=actor, changes={"fiscal_year": [None, fiscal_year]}
+            )
+    return report
+
+
+def submit_report(*, actor, report: AnnualReport) -> AnnualReport:
+    """下書き or 差戻し → 提出済 / 再提出: the content is generated now and frozen."""
+    with workflow.step(report, "submit", related=("system",)) as current:
+        before = current.state
+        current.content = annual.build(current.system, current.fiscal_year)
+        current.round += 1
+        current.state = workflow.target(before, "submit")
+        current.submitted_by, current.submitted_at = actor, timezone.now()
+        current.save()
+        record(
+            "annual.submit",
+            current,
+            actor=actor,
+            changes={"state": [before, current.state], "round": [None, current.round]},
+        )
+        notify(
+            [*User.objects.reviewers(), *current.system.department_staff()],
+            Kind.SUBMITTED,
+            _context(actor, current, round=current.round),
+            url=current.get_absolute_url(),
+        )
+    return current
+
+
+def start_report_review(*, actor, report: AnnualReport) -> AnnualReport:
+    with workflow.step(report, "start_review", related=("system",)) as current:
+        before, current.state = current.state, workflow.target(current.state, "start_review")
+        current.save(update_fields=["state", "updated_at"])
+        record(
+            "annual.start_review", current, actor=actor, changes={"state": [before, current.state]}
+        )
+    return current
+
+
+def judge_section(
+    *, actor, report: AnnualReport, section: str, verdict: str, comment: str
+) -> SectionReview:
+    """The ward's verdict on a section, while the report is 審査中."""
+    with workflow.step(report, "judge", related=("system",)) as current:
+        review = SectionReview.objects.filter(report=current, section=section).first()
+        before = [review.verdict, review.comment] if review else [None, None]
+        review = review or SectionReview(report=current, section=section)
+        review.verdict, review.comment, review.by = verdict, comment, actor
+        review.save()
+        record(
+            "annual.verdict",
+            current,
+            actor=actor,
+            changes={
+                "section": [None, section],
+                "verdict": [before[0], verdict],
+                "comment": [before[1], comment],
+            },
+        )
+    return review
+
+
+def return_report(*, actor, report: AnnualReport, note: str) -> AnnualReport:
+    """審査中 → 差戻し, with what to fix: the sections not 適合 and a cover note."""
+    with workflow.step(report, "return", related=("system",)) as current:
+        flagged = _sections_not_ok(current, judged_only=True)
+        if not flagged and not note:
+            raise TransitionRefused(
+                _("差し戻す理由（「要修正」「要確認」の節か、連絡事項）を入れてください。")
+            )
+        before, current.state = current.state, workflow.target(current.state, "return")
+        current.return_note = note
+        current.save(update_fields=["state", "return_note", "updated_at"])
+        record(
+            "annual.return",
+            current,
+            actor=actor,
+            changes={"state": [before, current.state], "note": [None, note]},
+        )
+        notify(
+            _people(current),
+            Kind.RETURNED,
+            _context(actor, current, items=", ".join(flagged) or "—", note=note),
+            url=current.get_absolute_url(),
+        )
+    return current
+
+
+def approve_report(*, actor, report: AnnualReport) -> AnnualReport:
+    """審査中 → 承認, when every section is 適合."""
+    with workflow.step(report, "approve", related=("system",)) as current:
+        not_ok = _sections_not_ok(current)
+        if not_ok:
+            raise TransitionRefused(_("「適合」でない節があるため承認できません。"), not_ok)
+        before, current.state = current.state, workflow.target(current.state, "approve")
+        current.approved_by, current.approved_at = actor, timezone.now()
+        current.save(update_fields=["state", "approved_by", "approved_at", "updated_at"])
+        record("annual.approve", current, actor=actor, changes={"state": [before, current.state]})
+        notify(
+            _people(current),
+            Kind.APPROVED,
+            _context(actor, current),
+            url=current.get_absolute_url(),
+        )
+    return current
+
+
+def comment_section(*, actor, report: AnnualReport, section: str, body: str) -> ReportComment:
+    with transaction.atomic():
+        made = ReportComment.objects.create(report=report, section=section, author=actor, body=body)
+        record(
+            "annual.comment",
+            report,
+            actor=actor,
+            changes={"section": [None, section], "comment": [None, body]},
+        )
+    people = (
+        _people(report)
+        if actor.is_ward_staff
+        else [*User.objects.reviewers(), *report.system.department_staff()]
+    )
+    items = dict((key, items) for key, items, _title in SECTIONS)[section]
+    notify(
+        [p for p in people if p.pk != actor.pk],
+        Kind.COMMENT,
+        _context(actor, report, number=items, body=body),
+        url=f"{report.get_absolute_url()}#{section}",
+    )
+    return made
+
+
+def set_schedule(*, actor, due_month: int) -> Schedule:
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().first() or Schedule()
+        before = schedule.due_month if schedule.pk else None
+        schedule.due_month = due_month
+        schedule.save()
+        record("annual.schedule", schedule, actor=actor, changes={"due_month": [before, due_month]})
+    return schedule
+
+
+def export(*, actor, report: AnnualReport, fmt: str) -> bytes:
+    """The report as PDF, Excel or JSON (audited: who took a copy of what)."""
+    data = exports.render(report, fmt)
+    with transaction.atomic():
+        record(
+            "annual.export",
+            report,
+            actor=actor,
+            changes={"format": [None, fmt], "bytes": [None, len(data)]},
+        )
+    return data
+
+
+def _sections_not_ok(report: AnnualReport, judged_only: bool = False) -> list[str]:
+    """The sections not judged 適合 ("68–69 管理者アカウントの点検"); with `judged_only`,
+    only those judged 要修正 or 要確認."""
+    verdicts = dict(report.reviews.values_list("section", "verdict"))
+    return [
+        f"{items} {title}"
+        for key, items, title in SECTIONS
+        if verdicts.get(key) != Verdict.OK and (key in verdicts or not judged_only)
+    ]

@@ -11,5 +11,29 @@ class ReportsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from kakunin.audit.words import register
+        from kakunin.reports import panels
+        from kakunin.systems.panels import register_panel
 
-        register(actions={"report.pdf": _("PDFの書き出し")})
+        register_panel(40, panels.system_panel)
+        register(
+            actions={
+                "report.pdf": _("PDFの書き出し"),
+                "annual.start": _("年次報告の作成"),
+                "annual.submit": _("年次報告の提出"),
+                "annual.start_review": _("年次報告の審査開始"),
+                "annual.verdict": _("年次報告の審査結果"),
+                "annual.return": _("年次報告の差戻し"),
+                "annual.approve": _("年次報告の承認"),
+                "annual.comment": _("年次報告へのコメント"),
+                "annual.export": _("年次報告の書き出し"),
+                "annual.schedule": _("年次報告の提出期限の変更"),
+            },
+            fields={
+                "fiscal_year": _("年度"),
+                "section": _("節"),
+                "verdict": _("審査結果"),
+                "note": _("連絡事項"),
+                "format": _("形式"),
+                "due_month": _("提出期限の月"),
+            },
+        )

@@ -1,10 +1,17 @@
-from django.http import HttpResponse
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
-from kakunin.assessments.models import State
-from kakunin.reports import actions
+from kakunin.assessments.models import State, Verdict
+from kakunin.assessments.workflow import TransitionRefused, tell_refused
+from kakunin.records.models import fiscal_year_bounds
+from kakunin.reports import actions, annual, exports
+from kakunin.reports.forms import ReturnForm, ScheduleForm, SectionCommentForm, VerdictForm
+from kakunin.reports.models import AnnualReport, Schedule
 
 
 @require_GET
@@ -16,3 +23,184 @@ def assessment_pdf(request, pk: int):
     name = f"{assessment.system.name}_{assessment.phase_label}_承認済み.pdf".replace("/", "_")
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
+
+
+# --- the yearly report (item 72) ---------------------------------------------------
+
+
+def _year(year: int) -> int:
+    try:
+        return annual.check_year(year)
+    except annual.YearRefused:
+        raise Http404 from None
+
+
+def _report_of(request, pk: int, year: int) -> AnnualReport:
+    system = access.get_system_for_user(request, pk)
+    return get_object_or_404(
+        AnnualReport.objects.select_related("system__department"),
+        system=system,
+        fiscal_year=_year(year),
+    )
+
+
+@require_GET
+def annual_list(request, pk: int):
+    """A system's yearly reports, year by year, and the one due now."""
+    system = access.get_system_for_user(request, pk)
+    reports = {r.fiscal_year: r for r in system.annual_reports.all()}
+    due_year = annual.reporting_year()
+    years = sorted({due_year, due_year + 1, *reports}, reverse=True)
+    schedule = Schedule.current()
+    ctx = {
+        "system": system,
+        "rows": [(y, reports.get(y), schedule.due_date(y)) for y in years],
+        "due_year": due_year,
+        "can_edit": access.can_keep_operations(request.user, system),
+        "ward_lists": access.can_import_ward_lists(request.user),
+    }
+    return render(request, "reports/annual_list.html", ctx)
+
+
+@require_GET
+def annual_report(request, pk: int, year: int):
+    system = access.get_system_for_user(request, pk)
+    year = _year(year)
+    report = system.annual_reports.filter(fiscal_year=year).first()
+    shown = report or AnnualReport(system=system, fiscal_year=year)
+    content = annual.content_of(report) if report else annual.build(system, year)
+    user = request.user
+    ctx = exports.page_context(shown, content) | {
+        "system": system,
+        "exists": report is not None,
+        "can_edit": access.can_keep_operations(user, system),
+        "can_submit": bool(report)
+        and access.can_keep_operations(user, system)
+        and shown.can("submit"),
+        "can_review": bool(report) and access.can_review_report(user, shown) and shown.can("judge"),
+        "can_start_review": bool(report)
+        and access.can_review_report(user, shown)
+        and shown.can("start_review"),
+        "can_decide": bool(report)
+        and access.can_decide_report(user, shown)
+        and shown.can("approve"),
+        "can_comment": bool(report) and access.can_comment_records(user, system),
+        "comments": _comments(report),
+        "verdicts": Verdict.choices,
+        "return_form": ReturnForm(),
+    }
+    return render(request, "reports/annual.html", ctx)
+
+
+def _comments(report) -> dict[str, list]:
+    out: dict[str, list] = {}
+    if report:
+        for c in report.comments.select_related("author"):
+            out.setdefault(c.section, []).append(c)
+    return out
+
+
+@require_POST
+def annual_start(request, pk: int, year: int):
+    system = access.get_operations_system_for_user(request, pk)
+    report = actions.start_report(actor=request.user, system=system, fiscal_year=_year(year))
+    messages.success(request, _("年次報告を作成しました。記録を確認して提出してください。"))
+    return redirect(report)
+
+
+@require_POST
+def annual_step(request, pk: int, year: int, step: str):
+    """submit (the vendor), start_review, return, approve (the ward)."""
+    report = _report_of(request, pk, year)
+    user = request.user
+    allowed = {
+        "submit": access.can_keep_operations(user, report.system),
+        "start_review": access.can_review_report(user, report),
+        "return": access.can_decide_report(user, report),
+        "approve": access.can_decide_report(user, report),
+    }
+    if step not in allowed:
+        raise Http404
+    access.require(allowed[step])
+    try:
+        if step == "submit":
+            actions.submit_report(actor=user, report=report)
+            messages.success(request, _("年次報告を提出しました。"))
+        elif step == "start_review":
+            actions.start_report_review(actor=user, report=report)
+        elif step == "return":
+            form = ReturnForm(request.POST)
+            note = form.cleaned_data["note"] if form.is_valid() else ""
+            if not form.is_valid():
+                messages.error(
+                    request, _("連絡事項を確認してください（4000文字まで、制御文字は使えません）。")
+                )
+                return redirect(report)
+            actions.return_report(actor=user, report=report, note=note)
+            messages.success(request, _("年次報告を差し戻しました。"))
+        else:
+            actions.approve_report(actor=user, report=report)
+            messages.success(request, _("年次報告を承認しました。"))
+    except TransitionRefused as refused:
+        tell_refused(request, refused)
+    return redirect(report)
+
+
+@require_POST
+def annual_verdict(request, pk: int, year: int):
+    report = _report_of(request, pk, year)
+    access.require(access.can_review_report(request.user, report))
+    form = VerdictForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("審査結果を選んでください。"))
+        return redirect(report)
+    section = form.cleaned_data["section"]
+    try:
+        actions.judge_section(actor=request.user, report=report, **form.cleaned_data)
+    except TransitionRefused as refused:
+        tell_refused(request, refused)
+    return redirect(f"{report.get_absolute_url()}#{section}")
+
+
+@require_POST
+def annual_comment(request, pk: int, year: int):
+    report = _report_of(request, pk, year)
+    access.require(access.can_comment_records(request.user, report.system))
+    form = SectionCommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("コメントを入れてください（4000文字まで、制御文字は使えません）。")
+        )
+        return redirect(report)
+    actions.comment_section(actor=request.user, report=report, **form.cleaned_data)
+    return redirect(f"{report.get_absolute_url()}#{form.cleaned_data['section']}")
+
+
+@require_GET
+def annual_export(request, pk: int, year: int, fmt: str):
+    report = _report_of(request, pk, year)
+    if fmt not in exports.FORMATS:
+        raise Http404
+    data = actions.export(actor=request.user, report=report, fmt=fmt)
+    response = HttpResponse(data, content_type=exports.FORMATS[fmt])
+    name = f"{report.system.name}_{report.fiscal_year}年度_年次報告.{fmt}".replace("/", "_")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+def schedule(request):
+    """The month the yearly reports are due (the security reviewers set it)."""
+    access.require(access.can_import_ward_lists(request.user))
+    form = ScheduleForm(request.POST or None, instance=Schedule.current())
+    if request.method == "POST" and form.is_valid():
+        actions.set_schedule(actor=request.user, due_month=form.cleaned_data["due_month"])
+        messages.success(request, _("年次報告の提出期限を変更しました。"))
+        return redirect("reports:schedule")
+    year = annual.reporting_year()
+    ctx = {
+        "form": form,
+        "year": year,
+        "bounds": fiscal_year_bounds(year),
+        "due": Schedule.current().due_date(year),
+    }
+    return render(request, "reports/schedule.html", ctx, status=400 if form.errors else 200)

@@ -34,6 +34,12 @@ class SystemQuerySet(models.QuerySet):
             return self.filter(vendors=user.organisation_id, memberships__user=user).distinct()
         return self.none()
 
+    def in_operation(self):
+        """Systems that have gone live: one of their assessments has been approved
+        (kakunin.assessments keeps them; the state is named here, not imported). These
+        owe the ward a yearly report (item 72)."""
+        return self.filter(assessments__state="approved").distinct()
+
     def due_for_rescan(self, since):
         """Systems with scan targets whose last scan started before `since` (or never ran).
         The automated checks (kakunin.scans) keep the targets and scans on the system."""

@@ -23,6 +23,9 @@ from kakunin.inventory.models import (
 )
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.notifications.models import Notification
+from kakunin.records.models import Record, RecordFile
+from kakunin.reports import annual
+from kakunin.reports.models import AnnualReport
 from kakunin.scans.models import Authorisation
 from kakunin.systems.models import AccessRequest
 from testsupport.fixtures import BaseTestCase, make_scan, make_user
@@ -172,6 +175,33 @@ MATRIX = {
     "inventory:vulnerabilities": [("get", [], {}, EVERYONE)],
     "inventory:respond": [("get", ["s", "finding"], {}, ANSWER)],
     "inventory:response_evidence": [("get", ["s", "vulnerability_response"], {}, SEE_SYSTEM)],
+    # The records of the operating years and the yearly report: kept like the answers,
+    # commented by whoever works on the system, judged and approved by the ward.
+    "records:system": [("get", ["s"], {}, SEE_SYSTEM)],
+    "records:add": [("get", ["s", "admin_review"], {}, ANSWER)],
+    "records:detail": [("get", ["s", "record"], {}, SEE_SYSTEM)],
+    "records:edit": [("get", ["s", "record"], {}, ANSWER)],
+    "records:withdraw": [("post", ["s", "record"], {"reason": "誤り"}, ANSWER_POST)],
+    "records:comment": [("post", ["s", "record"], {"body": "確認"}, COMMENT_POST)],
+    "records:download": [("get", ["s", "record", "record_file"], {}, SEE_SYSTEM)],
+    "records:ismap": [("get", [], {}, EOL_DATA)],
+    "reports:schedule": [("get", [], {}, EOL_DATA)],
+    "reports:annual_list": [("get", ["s"], {}, SEE_SYSTEM)],
+    "reports:annual": [("get", ["s", "year"], {}, SEE_SYSTEM)],
+    "reports:annual_start": [("post", ["s", "next_year"], {}, ANSWER_POST)],
+    "reports:annual_step": [
+        ("post", ["s", "year", "submit"], {}, ANSWER_POST),
+        ("post", ["s", "year", "start_review"], {}, REVIEW_POST),
+        ("post", ["s", "year", "return"], {"note": "x"}, DECIDE_POST),
+        ("post", ["s", "year", "approve"], {}, DECIDE_POST),
+    ],
+    "reports:annual_verdict": [
+        ("post", ["s", "year"], {"section": "software", "verdict": "ok"}, REVIEW_POST)
+    ],
+    "reports:annual_comment": [
+        ("post", ["s", "year"], {"section": "software", "body": "x"}, COMMENT_POST)
+    ],
+    "reports:annual_export": [("get", ["s", "year", "json"], {}, SEE_SYSTEM)],
 }
 
 
@@ -240,7 +270,20 @@ class AccessMatrixTestCase(BaseTestCase):
             system=self.system, uploaded_by=self.bob, filename="bom.json", sha256="0" * 64,
             plan={"origin": "sbom", "added": [], "changed": [], "removed": [], "fingerprint": ""},
         )  # fmt: skip
+        year = annual.reporting_year()
+        AnnualReport.objects.create(system=self.system, fiscal_year=year, created_by=self.bob)
+        kept = Record.objects.create(
+            system=self.system, kind="certification", date=timezone.localdate(), data={},
+            entered_by=self.bob, updated_by=self.bob,
+        )  # fmt: skip
+        record_file = RecordFile.objects.create(
+            record=kept, label="certificate",
+            evidence=add_evidence(actor=self.bob, upload=SimpleUploadedFile("cert.txt", b"ISMS")),
+        )  # fmt: skip
         self.objects = {
+            "record": kept.pk, "record_file": record_file.pk, "year": year,
+            "next_year": year + 1, "admin_review": "admin_review", "submit": "submit",
+            "start_review": "start_review", "return": "return", "approve": "approve", "json": "json",
             "a": self.assessment.pk, "s": self.system.pk, "victor": self.victor.pk,
             "bob": self.bob.pk, "bella": self.bella.pk, "evidence": evidence.pk,
             "scan": scan.pk, "target": target.pk, "authorisation": authorisation.pk,

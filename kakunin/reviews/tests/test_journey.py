@@ -2,7 +2,6 @@
 
 import io
 import re
-import time
 
 import openpyxl
 from django.core import mail
@@ -11,7 +10,6 @@ from playwright.sync_api import expect
 from kakunin.assessments.models import Assessment, State
 from kakunin.forms_xlsx.layout import column_number
 from testsupport.browser import BrowserTestCase
-from testsupport.fixtures import totp_code
 
 VENDOR_PASSWORD = "Journey-Vendor-2026"
 
@@ -24,25 +22,6 @@ class JourneyTestCase(BrowserTestCase):
     def logout(self):
         self.page.click("button:has-text('ログアウト')")
         self.page.wait_for_url("**/auth/login/**")
-
-    def login_reviewer(self):
-        self.login("rita", wait=False)
-        expect(self.page, "the password step leads to the TOTP step").to_have_url(
-            re.compile("/2fa/authenticate/"), timeout=10_000
-        )
-
-        code = totp_code(self.rita_totp)
-        # A code is accepted once (replay protection): a second login within the
-        # same 30-second window waits for the next code, as a person would.
-        while code == getattr(self, "last_code", None):
-            time.sleep(1)
-            code = totp_code(self.rita_totp)
-        self.last_code = code
-        self.page.fill("input[name=code]", code)
-        self.page.click("button[type=submit]")
-        expect(self.page, "the code is accepted").not_to_have_url(
-            re.compile("/auth/"), timeout=10_000
-        )
 
     def open(self, path):
         self.page.goto(self.url(path))

@@ -1,0 +1,155 @@
+"""The yearly report of item 72: one per system in operation and fiscal year (年度),
+generated from the system's records and inventory, and taken through the same
+workflow as an assessment (kakunin/assessments/workflow.py)."""
+
+import calendar
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kakunin.assessments.models import Verdict
+from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, State, allows
+from kakunin.systems.models import System
+
+# The sections of the report, in order: (key, items of the form, title). The keys
+# are the JSON export's top-level keys.
+SECTIONS = [
+    ("software", "66, 72", _("ソフトウェアとバージョン")),
+    ("vulnerabilities", "67, 72", _("脆弱性情報と対応")),
+    ("admin_account_reviews", "68–69", _("管理者アカウントの点検")),
+    ("log_reviews", "70–71", _("ログの点検")),
+    ("vulnerability_assessments", "82", _("脆弱性診断と是正")),
+    ("backups", "20–22", _("バックアップと復元テスト")),
+    ("cloud_services", "14, 76", _("クラウドサービスとISMAP")),
+    ("certifications", "77", _("認証・認定")),
+    ("disposals", "83", _("機器・媒体の廃棄")),
+]
+SECTION_KEYS = [key for key, _items, _title in SECTIONS]
+
+
+class AnnualReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(system__in=System.objects.visible_to(user))
+
+    def waiting_for_vendor(self):
+        return self.filter(state__in=WAITING_FOR_VENDOR)
+
+    def waiting_for_review(self):
+        return self.filter(state__in=WAITING_FOR_REVIEW)
+
+
+class AnnualReport(models.Model):
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="annual_reports")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    state = models.CharField(_("状態"), max_length=16, choices=State.choices, default=State.DRAFT)
+    round = models.PositiveSmallIntegerField(default=0)  # submissions so far
+    # What was submitted, frozen: the ward reviews and approves this, not what the
+    # records say later. Empty while the vendor prepares it (it is generated live).
+    content = models.JSONField(null=True, blank=True)
+    return_note = models.TextField(_("差戻しの連絡事項"), blank=True, max_length=4000)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AnnualReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["system", "-fiscal_year"]
+        verbose_name = _("年次報告")
+        constraints = [
+            models.UniqueConstraint(fields=["system", "fiscal_year"], name="annual_report_once"),
+            models.CheckConstraint(condition=Q(state__in=State.values), name="annual_report_state"),
+        ]
+
+    def __str__(self) -> str:
+        return str(
+            _("%(system)s / %(year)s年度 年次報告")
+            % {"system": self.system.name, "year": self.fiscal_year}
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:annual", args=[self.system_id, self.fiscal_year])
+
+    def can(self, step: str) -> bool:
+        return allows(self.state, step)
+
+
+class SectionReview(models.Model):
+    """The ward's verdict on one section of a report, with its comment."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="reviews")
+    section = models.CharField(max_length=32)
+    verdict = models.CharField(_("審査結果"), max_length=16, choices=Verdict.choices)
+    comment = models.TextField(_("コメント"), max_length=4000, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["report", "section"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "section"], name="section_review_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.section}: {self.verdict}"
+
+
+class ReportComment(models.Model):
+    """A comment on a section of a report, by anyone who works on it."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="comments")
+    section = models.CharField(max_length=32)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("コメント"), max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["report", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.section}: {self.body[:40]}"
+
+
+class Schedule(models.Model):
+    """When the ward wants the yearly reports: the month after the fiscal year ends
+    (one row; the security reviewers set it)."""
+
+    due_month = models.PositiveSmallIntegerField(
+        _("提出期限の月"), default=5, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_month__gte=1, due_month__lte=12), name="schedule_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"due month {self.due_month}"
+
+    @classmethod
+    def current(cls) -> "Schedule":
+        return cls.objects.first() or cls(due_month=5)
+
+    def due_date(self, fiscal_year: int) -> datetime.date:
+        """The last day of the due month, in the first such month after the year ends
+        (fiscal 2025 ends 2026-03-31: month 5 → 2026-05-31, month 3 → 2027-03-31)."""
+        year = fiscal_year + 1 if self.due_month >= 4 else fiscal_year + 2
+        return datetime.date(year, self.due_month, calendar.monthrange(year, self.due_month)[1])

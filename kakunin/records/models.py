@@ -102,7 +102,15 @@ class Record(models.Model):
     class Meta:
         ordering = ["system", "kind", "-date", "-pk"]
         verbose_name = _("運用記録")
-        indexes = [models.Index(fields=["system", "kind", "date"], name="record_system_kind_date")]
+        indexes = [
+            # What stands (not withdrawn), by system and kind, newest last: the dashboard's
+            # latest review per system reads this index alone.
+            models.Index(
+                fields=["system", "kind", "date"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="record_current",
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="record_kind_valid"),
         ]

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 
 import openpyxl
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
 from weasyprint import HTML
 
-from kakunin.core import xlsx
+from kakunin.core import jinja, xlsx
 from kakunin.core.text import Text
 from kakunin.records.kinds import KINDS
 from kakunin.reports import annual
@@ -48,6 +49,16 @@ class Section:
     columns: list[str] = field(default_factory=list)  # software, vulnerabilities: a table
     rows: list[list[str]] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)  # the records' sections
+
+    @property
+    def rows_html(self) -> SafeString:
+        """The table's rows as HTML (Jinja2: 200 rows of 10 cells in a few ms)."""
+        return jinja.fragment("reports/rows.html", rows=self.rows)
+
+    @property
+    def lines(self) -> list[str]:
+        """The table's rows as lines (the PDF), an empty cell as —."""
+        return ["｜".join(cell or "—" for cell in row) for row in self.rows]
 
     @property
     def empty(self) -> bool:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
+from kakunin.audit.trail import record_view
 from kakunin.core.text import form_errors
 from kakunin.evidence.actions import read_evidence
 from kakunin.evidence.detect import Refused
@@ -111,6 +112,7 @@ def _edit(request, system, form_class, record: Record | None):
 def detail(request, pk: int, record_pk: int):
     system = access.get_system_for_user(request, pk)
     record = _record_of(request, system, record_pk)
+    record_view(request.user, record, system)  # another department's record (items 28, 58④)
     form_class = KINDS[record.kind]
     ctx = {
         "system": system,

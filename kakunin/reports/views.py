@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kakunin import access
 from kakunin.assessments.models import State, Verdict
 from kakunin.assessments.workflow import TransitionRefused, tell_refused
+from kakunin.audit.trail import record_view
 from kakunin.records.models import fiscal_year_bounds
 from kakunin.reports import actions, annual, exports
 from kakunin.reports.forms import ReturnForm, ScheduleForm, SectionCommentForm, VerdictForm
@@ -67,6 +68,7 @@ def annual_report(request, pk: int, year: int):
     system = access.get_system_for_user(request, pk)
     year = _year(year)
     report = system.annual_reports.filter(fiscal_year=year).first()
+    record_view(request.user, report or system, system)  # another department's (items 28, 58④)
     shown = report or AnnualReport(system=system, fiscal_year=year)
     content = annual.content_of(report) if report else annual.build(system, year)
     user = request.user

@@ -234,6 +234,16 @@ class HistoryTestCase(RecordsTestCase):
         edit = reverse("records:edit", args=[self.system.pk, self.record.pk])
         self.assertEqual(self.client.get(edit).status_code, 403)
 
+    def test_ward_staff_of_another_department_reading_a_record_is_audited(self):
+        url = reverse("records:detail", args=[self.system.pk, self.record.pk])
+        self.client.force_login(self.alice)  # the owning department
+        self.client.get(url)
+        self.assertFalse(Event.objects.filter(action="data.view").exists())
+        self.client.force_login(self.rita)
+        self.client.get(url)
+        event = Event.objects.get(action="data.view")
+        self.assertEqual((event.object_type, event.object_id), ("records.record", str(self.record.pk)))
+
     def test_the_ward_comments_and_cannot_write(self):
         self.client.force_login(self.rita)
         url = reverse("records:comment", args=[self.system.pk, self.record.pk])

@@ -146,8 +146,15 @@ def ward(request):
         "systems": latest.count(),
         "inventory": dashboard_counts(access.visible_systems(request.user)),
     }
-    year, rows = operations(access.visible_systems(request.user))
-    ctx["operations"] = {
+    ctx["operations"] = operations_table(request.user)
+    return render(request, "dashboards/ward.html", ctx)
+
+
+def operations_table(user) -> dict:
+    """The systems in operation this person sees: the yearly report's state, reviews
+    overdue, certificates, ISMAP, open vulnerabilities (the ward's and the vendor's)."""
+    year, rows = operations(access.visible_systems(user))
+    return {
         "year": year,
         "count": len(rows),
         "attention": sum(row.needs_attention for row in rows),
@@ -156,7 +163,6 @@ def ward(request):
             labels={k: str(v) for k, v in ReportStatus.choices},
         ),
     }  # fmt: skip
-    return render(request, "dashboards/ward.html", ctx)
 
 
 def vendor(request):
@@ -177,4 +183,5 @@ def vendor(request):
         a.returned = row["returned"] if row else 0
         a.answered = row["answered"] if row else 0
     others = visible.exclude(state__in=WAITING_FOR_VENDOR).order_by("-updated_at")[:50]
-    return render(request, "dashboards/vendor.html", {"asked": asked, "others": others})
+    ctx = {"asked": asked, "others": others, "operations": operations_table(request.user)}
+    return render(request, "dashboards/vendor.html", ctx)

@@ -242,7 +242,9 @@ class HistoryTestCase(RecordsTestCase):
         self.client.force_login(self.rita)
         self.client.get(url)
         event = Event.objects.get(action="data.view")
-        self.assertEqual((event.object_type, event.object_id), ("records.record", str(self.record.pk)))
+        self.assertEqual(
+            (event.object_type, event.object_id), ("records.record", str(self.record.pk))
+        )
 
     def test_the_ward_comments_and_cannot_write(self):
         self.client.force_login(self.rita)

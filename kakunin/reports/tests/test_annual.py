@@ -444,3 +444,11 @@ class DashboardTestCase(AnnualTestCase):
         Assessment.objects.filter(pk=self.assessment.pk).update(state="draft")
         page = self.client.get(reverse("dashboards:home")).content.decode()
         self.assertFalse(f'id="operating-{self.system.pk}"' in page)
+
+    def test_a_vendor_sees_its_own_systems_in_operation_only(self):
+        self.client.force_login(self.bob)
+        page = self.client.get(reverse("dashboards:home")).content.decode()
+        self.assertIn(f'id="operating-{self.system.pk}"', page)
+        self.client.force_login(self.charlie)
+        page = self.client.get(reverse("dashboards:home")).content.decode()
+        self.assertFalse('id="operating-systems"' in page)

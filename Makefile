@@ -9,6 +9,7 @@ PORT ?= 8000
 # Defaults for a local run; anything set in the environment wins.
 setup run demo worker: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 setup run demo worker: export FIELD_ENCRYPTION_KEYS_FILE ?= $(CURDIR)/var/field_keys
+setup run demo worker: export BACKUP_KEY_FILE ?= $(CURDIR)/var/backup_key
 setup run demo worker: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
 # Links in e-mails follow the address served on (SITE_URL, when unset, is http://HOST:PORT).
 run worker: export HOST := $(HOST)
@@ -32,7 +33,12 @@ var/field_keys:
 	mkdir -p var
 	umask 077 && $(PYTHON) -c 'import base64, os, time; print(f"k{int(time.time())}:" + base64.b64encode(os.urandom(32)).decode())' > $@
 
-setup: $(BIN)/.installed var/secret_key var/field_keys
+# The key of Kakunin's own backups: keep a copy away from the backups themselves.
+var/backup_key:
+	mkdir -p var
+	umask 077 && $(PYTHON) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > $@
+
+setup: $(BIN)/.installed var/secret_key var/field_keys var/backup_key
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_catalog
 	$(BIN)/python manage.py ensure_admin

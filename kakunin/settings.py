@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "kakunin.forms_xlsx",
     "kakunin.inventory",
     "kakunin.records",
+    "kakunin.backups",
     "kakunin.scans",
 ]
 
@@ -415,6 +416,16 @@ EOL_WARNING_DAYS = env.int("EOL_WARNING_DAYS", default=180)
 # file may unpack to (a gzip bomb is refused; NVD's yearly files unpack to ~0.5 GB).
 VULN_FEED_MAX_BYTES = env.int("VULN_FEED_MAX_BYTES", default=300 * 1024 * 1024)
 VULN_FEED_MAX_UNPACKED_BYTES = env.int("VULN_FEED_MAX_UNPACKED_BYTES", default=2 * 1024**3)
+# Kakunin's own backups (items 20–22; kakunin.backups): where generations go, how many
+# are kept, the second disk or share each is copied to, and the key that encrypts them
+# (32 random bytes, base64), kept apart from the backups and from the field keys.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_GENERATIONS = env.int("BACKUP_GENERATIONS", default=7)
+BACKUP_OFFSITE_DIR = env.str("BACKUP_OFFSITE_DIR", default="")
+BACKUP_KEY = envsecret("BACKUP_KEY", local=VAR_DIR / "backup_key")
+if BACKUP_GENERATIONS < 1:
+    raise ImproperlyConfigured("BACKUP_GENERATIONS must be at least 1.")
+
 # The operating years' records (kakunin.records): a certificate shows as expiring, and
 # its holders are reminded, this many days before it ends; a review (admin accounts,
 # logs) is overdue when the last is older than REVIEW_INTERVAL_DAYS; the largest

@@ -36,9 +36,9 @@ def _line(event: Event) -> str:
     return json.dumps(row, ensure_ascii=False, sort_keys=True)
 
 
-def read_segment(segment: ArchiveSegment):
+def read_segment(segment: ArchiveSegment, directory=None):
     """The events of one archive file, as unsaved Event objects (for verify)."""
-    path = settings.AUDIT_ARCHIVE_DIR / segment.filename
+    path = (directory or settings.AUDIT_ARCHIVE_DIR) / segment.filename
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != segment.sha256:
         raise ArchiveError(f"{segment.filename}: the file was changed (SHA-256 differs)")

@@ -14,30 +14,31 @@ class Break:
     reason: str
 
 
-def verify() -> tuple[int, Break | None]:
+def verify(using: str = "default", archive_dir=None) -> tuple[int, Break | None]:
     """Walk the whole chain: the archive files in order, then the table.
-    Returns how many events held, and the first break."""
+    Returns how many events held, and the first break. `using` and `archive_dir` walk
+    another copy (a backup restored to verify it)."""
     checked, prev_hash, next_seq = 0, GENESIS_HASH, None
-    for segment in ArchiveSegment.objects.order_by("first_seq"):
+    for segment in ArchiveSegment.objects.using(using).order_by("first_seq"):
         if segment.first_prev_hash != prev_hash or (next_seq and segment.first_seq != next_seq):
             return checked, Break(
                 segment.first_seq, f"archive {segment.filename} does not follow on"
             )
         if segment.purged_at is None:
             try:
-                n, broken, _last = walk(read_segment(segment), prev_hash)
+                n, broken, _last = walk(read_segment(segment, archive_dir), prev_hash)
             except (ArchiveError, OSError, ValueError) as exc:
                 return checked, Break(segment.first_seq, f"archive unreadable: {exc}")
             checked += n
             if broken:
                 return checked, broken
         prev_hash, next_seq = segment.last_hash, segment.last_seq + 1
-    events = Event.objects.order_by("seq").iterator(chunk_size=2000)
+    events = Event.objects.using(using).order_by("seq").iterator(chunk_size=2000)
     n, broken, last = walk(events, prev_hash, next_seq)
     checked += n
     if broken:
         return checked, broken
-    head = ChainHead.objects.filter(pk=1).first()
+    head = ChainHead.objects.using(using).filter(pk=1).first()
     tail = (last.seq, last.hash) if last else ((next_seq or 1) - 1, prev_hash)
     if head and (head.seq, head.hash) != tail:
         # The newest events were removed: the head still remembers them.

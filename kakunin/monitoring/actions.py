@@ -54,10 +54,27 @@ def raise_alert(finding: Finding) -> Alert | None:
     return alert
 
 
-def mail(alert: Alert) -> None:
+def raise_failure(kind: str, key: str, message, details: dict) -> Alert | None:
+    """An alert that rests on no audit event (a backup that failed): once per key,
+    audited, mailed to the reviewers and the administrators."""
+    with transaction.atomic():
+        if Alert.objects.filter(key=key).exists():
+            return None
+        alert = Alert.objects.create(
+            kind=kind, key=key, group=kind, message=message.ja[:500],
+            details=details | {"text": message.as_json()}, last_seen_at=timezone.now(),
+        )  # fmt: skip
+        record(
+            "alert.raise", alert, changes={"kind": [None, kind], "message": [None, alert.message]}
+        )
+        mail(alert, roles=(Role.REVIEWER, Role.ADMIN))
+    return alert
+
+
+def mail(alert: Alert, roles=(Role.REVIEWER,)) -> None:
     """One e-mail per alert, through the outbox (sent once, retried until taken). The
     subject is fixed; what came from the log goes into the body only (item 56)."""
-    for reviewer in User.objects.filter(role=Role.REVIEWER, is_active=True).exclude(email=""):
+    for reviewer in User.objects.filter(role__in=roles, is_active=True).exclude(email=""):
         with override(reviewer.language):
             body = _(
                 "%(site)s でセキュリティアラートが発生しました。\n\n%(kind)s\n%(message)s\n\n確認: %(url)s/alerts/\n"

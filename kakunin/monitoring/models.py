@@ -15,6 +15,7 @@ class Alert(models.Model):
         LOCKOUT = "lockout", _("アカウントロック")
         ADDRESS_LOCKOUT = "address_lockout", _("接続元のログイン制限")
         ADMIN_NEW_ADDRESS = "admin_new_address", _("管理者の新しい接続元からのログイン")
+        BACKUP_FAILED = "backup_failed", _("バックアップ・復元確認の失敗")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     message = models.CharField(max_length=500)
@@ -48,10 +49,13 @@ class Alert(models.Model):
 
 
 class Heartbeat(models.Model):
-    """When the job worker last ran its periodic task (for /healthz)."""
+    """When a periodic job last ran, and how it went (for /healthz): the worker's
+    heartbeat, the nightly scans, the backup and its verification."""
 
     name = models.CharField(max_length=50, unique=True)
     at = models.DateTimeField()
+    ok = models.BooleanField(default=True)
+    detail = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} {local(self.at)}"

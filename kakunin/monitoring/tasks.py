@@ -14,6 +14,9 @@ from kakunin.monitoring.models import Heartbeat
 
 SCAN = "auth-log-scan"
 WORKER = "worker"
+# Written by kakunin.backups, read by /healthz.
+BACKUP = "backup"
+BACKUP_VERIFY = "backup-verify"
 
 
 def monitor_auth_log(now=None) -> int:

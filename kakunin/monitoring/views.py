@@ -15,7 +15,7 @@ from huey.contrib.djhuey import HUEY
 from kakunin import access
 from kakunin.monitoring import actions
 from kakunin.monitoring.models import Alert, Heartbeat
-from kakunin.monitoring.tasks import WORKER
+from kakunin.monitoring.tasks import BACKUP, BACKUP_VERIFY, WORKER
 
 
 def _require_reviewer(request):
@@ -25,7 +25,12 @@ def _require_reviewer(request):
 def alerts(request):
     _require_reviewer(request)
     qs = Alert.objects.select_related("acknowledged_by")[:200]
-    return render(request, "monitoring/alerts.html", {"alerts": qs})
+    beats = {b.name: b for b in Heartbeat.objects.filter(name__in=[BACKUP, BACKUP_VERIFY])}
+    jobs = [
+        (_("バックアップ"), beats.get(BACKUP)),
+        (_("バックアップの復元確認"), beats.get(BACKUP_VERIFY)),
+    ]
+    return render(request, "monitoring/alerts.html", {"alerts": qs, "jobs": jobs})
 
 
 @require_POST
@@ -44,9 +49,27 @@ def healthz(request):
     """Database, job queue and disk, for Zabbix-style monitoring. No versions, no secrets."""
     checks = {"database": _database(), "queue": _queue(), "disk": _disk()}
     healthy = all(v == "ok" for v in checks.values())
+    # The last backup and its verification are reported, not judged here: a new
+    # installation has none yet, and a failure has raised an alert already.
+    jobs = {name: _job(name) for name in (BACKUP, BACKUP_VERIFY)}
     return JsonResponse(
-        {"status": "ok" if healthy else "fail", **checks}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "fail", **checks, **jobs}, status=200 if healthy else 503
     )
+
+
+def _job(name: str) -> dict:
+    try:
+        beat = Heartbeat.objects.filter(name=name).first()
+    except Exception:  # a database that does not answer is reported above
+        return {"result": "unknown"}
+    if beat is None:
+        return {"result": "none"}
+    age = (timezone.now() - beat.at).total_seconds()
+    return {
+        "result": "ok" if beat.ok else "fail",
+        "at": beat.at.isoformat(),
+        "age_hours": round(age / 3600, 1),
+    }
 
 
 def _database() -> str:

@@ -1,0 +1,58 @@
+"""The backup and its verification as jobs: each run audited, its result kept for
+/healthz, a failure raised as an alert to the reviewers and administrators."""
+
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from kakunin.audit.trail import record
+from kakunin.backups import generation
+from kakunin.core.text import say
+from kakunin.monitoring.actions import raise_failure
+from kakunin.monitoring.models import Alert, Heartbeat
+from kakunin.monitoring.tasks import BACKUP, BACKUP_VERIFY
+
+
+def run_backup() -> Path:
+    """Write a generation. Raises what failed, after recording and alerting it."""
+    try:
+        made = generation.make()
+    except Exception as exc:  # any failure (disk, pg_dump, key) is recorded and alerted
+        _failed(BACKUP, str(exc))
+        raise
+    _done(BACKUP, True, {"generation": made.name})
+    with transaction.atomic():
+        record("backup.make", None, label=made.name, changes={"generation": [None, made.name]})
+    return made
+
+
+def run_verify(path: Path | None = None) -> generation.Verification:
+    result = generation.verify(path)
+    detail = {"generation": result.generation, "problems": result.problems[:50],
+              "tables": result.tables, "rows": result.rows, "events": result.events}  # fmt: skip
+    if result.ok:
+        _done(BACKUP_VERIFY, True, detail)
+    else:
+        _failed(BACKUP_VERIFY, "; ".join(result.problems[:5]), detail)
+    with transaction.atomic():
+        record("backup.verify", None, label=result.generation,
+               changes={"result": [None, "ok" if result.ok else "fail"], "problems": [None, len(result.problems)]})  # fmt: skip
+    return result
+
+
+def _done(name: str, ok: bool, detail: dict) -> None:
+    Heartbeat.objects.update_or_create(
+        name=name, defaults={"at": timezone.now(), "ok": ok, "detail": detail}
+    )
+
+
+def _failed(name: str, reason: str, detail: dict | None = None) -> None:
+    _done(name, False, (detail or {}) | {"error": reason[:1000]})
+    message = (
+        say("バックアップに失敗しました: %(reason)s", reason=reason[:300])
+        if name == BACKUP
+        else say("バックアップの復元確認で問題が見つかりました: %(reason)s", reason=reason[:300])
+    )
+    key = f"{name}:{timezone.localdate().isoformat()}"
+    raise_failure(Alert.Kind.BACKUP_FAILED, key, message, {"job": name})

@@ -1,0 +1,325 @@
+"""One backup generation (items 20–22 for Kakunin itself): a folder named by its UTC
+time in BACKUP_DIR, holding
+
+- the database (database.sqlite3 or database.pgdump), the evidence files
+  (evidence.tar: still sealed with the field keys) and the audit archive
+  (audit-archive.tar), each encrypted with BACKUP_KEY (stream.py);
+- manifest.json, encrypted too: the SHA-256 of every file, each table's row count,
+  each evidence file's SHA-256, the audit chain's head.
+
+The field-encryption keys are never inside: a generation restores only with them
+kept apart (README, 復旧手順). A generation is written under a temporary name and
+renamed when complete; BACKUP_GENERATIONS are kept; each is copied to
+BACKUP_OFFSITE_DIR and the copy checked.
+"""
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from kakunin.audit.models import ChainHead
+from kakunin.audit.verify import verify as verify_chain
+from kakunin.backups import database, stream
+from kakunin.crypto import keys
+from kakunin.evidence.models import Evidence
+
+NAME = re.compile(r"^\d{8}T\d{6}Z$")
+MANIFEST = "manifest.json"
+
+
+class BackupError(Exception):
+    """The generation cannot be used; the message names the file at fault."""
+
+
+def backup_key() -> bytes:
+    try:
+        key = base64.b64decode(settings.BACKUP_KEY, validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise ImproperlyConfigured(
+            "BACKUP_KEY (or BACKUP_KEY_FILE) must be 32 random bytes in base64, kept apart "
+            "from the backups and from FIELD_ENCRYPTION_KEYS."
+        )
+    return key
+
+
+def generations(directory: Path | None = None) -> list[Path]:
+    """The complete generations, oldest first."""
+    directory = directory or settings.BACKUP_DIR
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.is_dir() and NAME.match(p.name))
+
+
+def make() -> Path:
+    """Write one generation; rotate; copy it off-site when BACKUP_OFFSITE_DIR is set."""
+    key = backup_key()
+    name = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    root: Path = settings.BACKUP_DIR
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    final = root / name
+    if final.exists():
+        raise BackupError(f"{final}: a generation of this second exists already")
+    partial = root / f".{name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(mode=0o700)
+    with tempfile.TemporaryDirectory(dir=root) as tmp:
+        work = Path(tmp)
+        db_file, tables = database.dump(work)
+        head = ChainHead.objects.filter(pk=1).first()
+        plain = {
+            db_file.name: db_file,
+            "evidence.tar": _tar(settings.EVIDENCE_DIR, work / "evidence.tar"),
+            "audit-archive.tar": _tar(settings.AUDIT_ARCHIVE_DIR, work / "audit-archive.tar"),
+        }
+        files = {
+            fname: {
+                "sha256": stream.encrypt(path, partial / fname, key, f"{name}/{fname}"),
+                "plain_sha256": stream.sha256_of(path),
+            }
+            for fname, path in plain.items()
+        }
+        manifest = {
+            "format": 1,
+            "generation": name,
+            "created_at": timezone.now().isoformat(),
+            "engine": database.engine(),
+            "database": db_file.name,
+            "files": files,
+            "tables": tables,
+            "evidence": _evidence_hashes(settings.EVIDENCE_DIR),
+            "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
+        }
+        manifest_plain = work / MANIFEST
+        manifest_plain.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        stream.encrypt(manifest_plain, partial / MANIFEST, key, f"{name}/{MANIFEST}")
+    partial.rename(final)
+    rotate(root)
+    if settings.BACKUP_OFFSITE_DIR:
+        copy_offsite(final, Path(settings.BACKUP_OFFSITE_DIR))
+    return final
+
+
+def _tar(directory: Path, out: Path) -> Path:
+    with tarfile.open(out, "w") as tar:
+        if directory.is_dir():
+            for path in sorted(directory.iterdir()):
+                if path.is_file():
+                    tar.add(path, arcname=path.name)
+    return out
+
+
+def _evidence_hashes(directory: Path) -> dict[str, str]:
+    if not directory.is_dir():
+        return {}
+    return {p.name: stream.sha256_of(p) for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+def rotate(root: Path) -> list[Path]:
+    """Remove the oldest generations beyond BACKUP_GENERATIONS; returns those removed."""
+    gone = generations(root)[: -settings.BACKUP_GENERATIONS or None]
+    for path in gone:
+        shutil.rmtree(path)
+    return gone
+
+
+def copy_offsite(generation: Path, offsite: Path) -> Path:
+    """Copy a generation to the second disk or share, check every file's SHA-256 there
+    against the manifest, and rotate there too."""
+    offsite.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target, partial = offsite / generation.name, offsite / f".{generation.name}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(generation, partial)
+    manifest = read_manifest(partial, generation.name)
+    for fname, entry in manifest["files"].items():
+        if stream.sha256_of(partial / fname) != entry["sha256"]:
+            raise BackupError(f"{partial / fname}: the off-site copy differs from the original")
+    partial.rename(target)
+    rotate(offsite)
+    return target
+
+
+def read_manifest(generation: Path, name: str = "") -> dict:
+    """The manifest, decrypted; `name` is the generation's when its folder is still a
+    partial copy."""
+    name = name or generation.name
+    path = generation / MANIFEST
+    if not path.is_file():
+        raise BackupError(f"{path}: missing")
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / MANIFEST
+        try:
+            stream.decrypt(path, plain, backup_key(), f"{name}/{MANIFEST}")
+        except stream.Damaged as exc:
+            raise BackupError(f"{generation / MANIFEST}: {exc}") from None
+        return json.loads(plain.read_text(encoding="utf-8"))
+
+
+def unpack(generation: Path, into: Path) -> dict:
+    """Every file of the generation decrypted into `into`, checked against the manifest
+    first. Raises BackupError naming the first file at fault; returns the manifest."""
+    manifest = read_manifest(generation)
+    key = backup_key()
+    for fname, entry in manifest["files"].items():
+        path = generation / fname
+        if not path.is_file():
+            raise BackupError(f"{path}: missing")
+        if stream.sha256_of(path) != entry["sha256"]:
+            raise BackupError(f"{path}: altered (SHA-256 differs from the manifest)")
+        try:
+            digest = stream.decrypt(path, into / fname, key, f"{generation.name}/{fname}")
+        except stream.Damaged as exc:
+            raise BackupError(f"{path}: {exc}") from None
+        if digest != entry["plain_sha256"]:
+            raise BackupError(f"{path}: the content differs from the manifest")
+    return manifest
+
+
+@dataclass
+class Verification:
+    generation: str
+    problems: list[str] = field(default_factory=list)
+    tables: int = 0
+    rows: int = 0
+    events: int = 0
+    evidence: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(generation: Path | None = None) -> Verification:
+    """Restore a generation (the newest by default) into a scratch database and folder
+    and compare: every table's row count with the manifest, the audit chain as
+    `audit_verify` walks it, every evidence file's SHA-256 (sealed, and once opened
+    with the field keys, as recorded). Names what differs."""
+    if generation is None:
+        found = generations()
+        if not found:
+            return Verification("—", [f"{settings.BACKUP_DIR}: no generation to verify"])
+        generation = found[-1]
+    result = Verification(generation.name)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        try:
+            manifest = unpack(generation, work)
+        except BackupError as exc:
+            result.problems.append(str(exc))
+            return result
+        evidence_dir, archive_dir = _untar(work, "evidence.tar"), _untar(work, "audit-archive.tar")
+        with database.scratch(work / manifest["database"]) as alias:
+            restored = database.counts(alias)
+            for table in sorted(set(restored) | set(manifest["tables"])):
+                if restored.get(table) != manifest["tables"].get(table):
+                    result.problems.append(
+                        f"{table}: {manifest['tables'].get(table)} rows backed up, "
+                        f"{restored.get(table)} restored"
+                    )
+            result.tables, result.rows = len(restored), sum(restored.values())
+            result.events, broken = verify_chain(using=alias, archive_dir=archive_dir)
+            if broken:
+                result.problems.append(f"audit chain: event {broken.seq}: {broken.reason}")
+            result.problems += _check_evidence(alias, evidence_dir, manifest["evidence"])
+            result.evidence = len(manifest["evidence"])
+    return result
+
+
+def _untar(work: Path, name: str) -> Path:
+    out = work / name.removesuffix(".tar")
+    out.mkdir()
+    with tarfile.open(work / name) as tar:
+        tar.extractall(out, filter="data")
+    return out
+
+
+def _check_evidence(alias: str, directory: Path, expected: dict[str, str]) -> list[str]:
+    problems = []
+    for fname, digest in expected.items():
+        path = directory / fname
+        if not path.is_file():
+            problems.append(f"evidence {fname}: missing")
+        elif stream.sha256_of(path) != digest:
+            problems.append(f"evidence {fname}: SHA-256 differs")
+    rows = Evidence.objects.using(alias).filter(removed_at__isnull=True)
+    for evidence in rows.only("stored_name", "sha256", "filename"):
+        path = directory / evidence.stored_name.hex
+        if not path.is_file():
+            problems.append(f"evidence {evidence.stored_name.hex} ({evidence.filename}): no file")
+            continue
+        try:
+            plain = keys.unseal(path.read_bytes(), evidence.context)
+        except keys.DecryptionError:
+            problems.append(
+                f"evidence {evidence.stored_name.hex}: does not open with the field keys"
+            )
+            continue
+        if hashlib.sha256(plain).hexdigest() != evidence.sha256:
+            problems.append(f"evidence {evidence.stored_name.hex}: content differs from its record")
+    return problems
+
+
+@dataclass
+class Plan:
+    generation: str
+    tables: int
+    rows: int
+    evidence: int
+    archive_files: int
+
+
+def restore(generation: Path, *, dry_run: bool = False, force: bool = False) -> Plan:
+    """Restore a generation into the configured database, EVIDENCE_DIR and
+    AUDIT_ARCHIVE_DIR. Refuses a damaged or altered generation (naming the file), and a
+    target that is not empty unless `force`. With `dry_run`, checks and tells only."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        manifest = unpack(generation, work)
+        if manifest["engine"] != database.engine():
+            raise BackupError(
+                f"{generation / MANIFEST}: a {manifest['engine']} backup; the database is {database.engine()}"
+            )
+        evidence_dir, archive_dir = _untar(work, "evidence.tar"), _untar(work, "audit-archive.tar")
+        plan = Plan(
+            generation.name, len(manifest["tables"]), sum(manifest["tables"].values()),
+            len(list(evidence_dir.iterdir())), len(list(archive_dir.iterdir())),
+        )  # fmt: skip
+        occupied = [
+            str(target)
+            for target in (settings.EVIDENCE_DIR, settings.AUDIT_ARCHIVE_DIR)
+            if target.is_dir() and any(target.iterdir())
+        ]
+        if not database.is_empty():
+            occupied.insert(0, "the database")
+        if occupied and not force:
+            raise BackupError(
+                "not empty: " + ", ".join(occupied) + " (restore into an empty database and "
+                "folders, or give --force to replace what is there)"
+            )
+        if dry_run:
+            return plan
+        database.restore(work / manifest["database"], replace=force)
+        for source, target in (
+            (evidence_dir, settings.EVIDENCE_DIR),
+            (archive_dir, settings.AUDIT_ARCHIVE_DIR),
+        ):
+            target.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if force:
+                for old in target.iterdir():
+                    if old.is_file():
+                        old.unlink()
+            for path in source.iterdir():
+                shutil.copy2(path, target / path.name)
+    return plan

@@ -64,9 +64,16 @@ class PolicyTestCase(SimpleTestCase):
             r"\beval\(|\bexec\(": "eval/exec",
             r"pickle\.loads|yaml\.load\((?!.*Loader=_LineLoader)": "unsafe deserialisation",
         }
+        # The one module that speaks SQL, with fixed statements only: the backup's
+        # snapshot (SET TRANSACTION, pg_export_snapshot), every table's row count (names
+        # from the database's own catalogue, quoted) and the scratch database it verifies
+        # in. Nothing from a request or a person reaches it.
+        sql_allowed = {ROOT / "kakunin" / "backups" / "database.py"}
         for path in APP_CODE:
             text = path.read_text(encoding="utf-8")
             for pattern, what in forbidden.items():
+                if path in sql_allowed and what == "a database cursor":
+                    continue
                 with self.subTest(file=str(path.relative_to(ROOT)), rule=what):
                     self.assertIsNone(re.search(pattern, text), f"{what} in {path}")
 

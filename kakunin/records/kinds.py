@@ -142,7 +142,7 @@ class RecordForm(forms.Form):
 
     @classmethod
     def from_record(cls, record, **kwargs):
-        initial = {**record.data, "date": record.date}
+        initial = {**record.data, "date": record.date, "scan": record.scan_id}
         for name, field in cls.base_fields.items():
             if isinstance(field, forms.DateField) and isinstance(initial.get(name), str):
                 initial[name] = datetime.date.fromisoformat(initial[name])

@@ -181,7 +181,11 @@ class AddTestCase(RecordsTestCase):
         scan = make_scan(self.system, {61: "pass"})
         r = self.add(Kind.VULN_ASSESSMENT, valid(Kind.VULN_ASSESSMENT) | {"scan": scan.pk})
         self.assertEqual(r.status_code, 302)
-        self.assertEqual(Record.objects.get().scan, scan)
+        record = Record.objects.get()
+        self.assertEqual(record.scan, scan)
+        # Editing keeps the scan chosen (the form starts from it).
+        edit = self.client.get(reverse("records:edit", args=[self.system.pk, record.pk]))
+        self.assertEqual(edit.context["form"]["scan"].value(), scan.pk)
         from testsupport.fixtures import make_system
 
         other = make_system(self.zeimu, [self.beta], created_by=self.rita)

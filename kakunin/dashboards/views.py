@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from kakunin import access
 from kakunin.accounts.models import Organisation
 from kakunin.assessments.models import WAITING_FOR_VENDOR, Answer, Assessment, State, Verdict
+from kakunin.audit import stamp
 from kakunin.catalog.models import Item, Template
 from kakunin.core import jinja
 from kakunin.dashboards.charts import bar_chart
@@ -137,22 +138,35 @@ def ward(request):
     overdue = visible.overdue().select_related("system").order_by("due_date")[:20]
     chart_filter = ChartFilter(request.GET, user=request.user)
     latest = _latest_per_system(chart_filter.filter(visible))
+    # The counts over every system stand until the next change (audit/stamp.py).
+    head = stamp.current()
+    chosen = (request.GET.get("department", ""), request.GET.get("phase", ""))
     ctx = {
         "states": states,
         "queue": queue,
         "overdue": overdue,
-        "chart": bar_chart(section_rows(latest)),
+        "chart": bar_chart(
+            stamp.cached(head, ("chart", request.user.pk, chosen), lambda: section_rows(latest))
+        ),
         "chart_filter": chart_filter,
         "systems": latest.count(),
-        "inventory": dashboard_counts(access.visible_systems(request.user)),
-    }
-    ctx["operations"] = operations_table(request.user)
+        "inventory": stamp.cached(
+            head, ("inventory", request.user.pk),
+            lambda: dashboard_counts(access.visible_systems(request.user)),
+        ),
+        "operations": operations_table(request.user, head),
+    }  # fmt: skip
     return render(request, "dashboards/ward.html", ctx)
 
 
-def operations_table(user) -> dict:
+def operations_table(user, head: str) -> dict:
     """The systems in operation this person sees: the yearly report's state, reviews
-    overdue, certificates, ISMAP, open vulnerabilities (the ward's and the vendor's)."""
+    overdue, certificates, ISMAP, open vulnerabilities (the ward's and the vendor's),
+    kept until the next change."""
+    return stamp.cached(head, ("operations", user.pk), lambda: _operations_table(user))
+
+
+def _operations_table(user) -> dict:
     year, rows = operations(access.visible_systems(user))
     return {
         "year": year,
@@ -183,5 +197,9 @@ def vendor(request):
         a.returned = row["returned"] if row else 0
         a.answered = row["answered"] if row else 0
     others = visible.exclude(state__in=WAITING_FOR_VENDOR).order_by("-updated_at")[:50]
-    ctx = {"asked": asked, "others": others, "operations": operations_table(request.user)}
+    ctx = {
+        "asked": asked,
+        "others": others,
+        "operations": operations_table(request.user, stamp.current()),
+    }
     return render(request, "dashboards/vendor.html", ctx)

@@ -1,0 +1,39 @@
+"""Work that stands while nothing has changed: the dashboard's counts over hundreds
+of systems, kept in the cache under the audit chain's head.
+
+Every change in Kakunin records its event in the transaction that makes it
+(trail.py), so the head moves, in the same commit, with every answer, record,
+report, scan and import: a value kept under one head is never served after a change.
+The day and the language are part of the key too (what is overdue moves with the
+date; the words with the reader), and the entry expires after `timeout` anyway.
+"""
+
+import hashlib
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.utils import timezone, translation
+
+from kakunin.audit.models import ChainHead
+
+T = TypeVar("T")
+
+
+def current() -> str:
+    """The chain's head as one short string: its length and its hash (a restored
+    database with as many events still has another head)."""
+    head = ChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    return f"{head[0]}-{head[1][:16]}" if head else "0"
+
+
+def cached(stamp: str, parts: tuple, compute: Callable[[], T], timeout: int = 600) -> T:
+    """compute(), or what it gave under the same head, day, language and `parts`
+    (who asks, and with which filter: a user's view depends on what they may see)."""
+    key_text = repr((stamp, timezone.localdate(), translation.get_language(), parts))
+    key = "stamp:" + hashlib.sha256(key_text.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "kakunin.inventory",
     "kakunin.records",
     "kakunin.backups",
+    "kakunin.selfcheck",
     "kakunin.scans",
 ]
 
@@ -419,6 +420,11 @@ VULN_FEED_MAX_UNPACKED_BYTES = env.int("VULN_FEED_MAX_UNPACKED_BYTES", default=2
 # Kakunin's own backups (items 20–22; kakunin.backups): where generations go, how many
 # are kept, the second disk or share each is copied to, and the key that encrypts them
 # (32 random bytes, base64), kept apart from the backups and from the field keys.
+# Kakunin's answers to its own checklist (kakunin.selfcheck): the system they belong
+# to, and the department that owns it when the first run registers it.
+SELF_ASSESSMENT_SYSTEM = env.str("SELF_ASSESSMENT_SYSTEM", default="Kakunin")
+SELF_ASSESSMENT_DEPARTMENT = env.str("SELF_ASSESSMENT_DEPARTMENT", default="情報政策課")
+
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 BACKUP_GENERATIONS = env.int("BACKUP_GENERATIONS", default=7)
 BACKUP_OFFSITE_DIR = env.str("BACKUP_OFFSITE_DIR", default="")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("kakunin.notifications.urls")),
     path("dashboard/", include("kakunin.dashboards.urls")),
     path("reports/", include("kakunin.reports.urls")),
+    path("users/self-assessment/", include("kakunin.selfcheck.urls")),
     path("", include("kakunin.accounts.urls")),
     path("systems/", include("kakunin.systems.urls")),
     path("", include("kakunin.systems.invitation_urls")),

@@ -274,6 +274,7 @@ class AnswerRevision(models.Model):
         COPY = "copy", _("関連項目から複写")
         CARRYOVER = "carryover", _("前回の承認済み回答")
         CONFIRM = "confirm", _("引き継いだ回答を確認")
+        SELF_ASSESSMENT = "self", _("自己診断（稼働中の設定から）")
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()

@@ -94,6 +94,8 @@ MATRIX = {
     "accounts:lockouts": [("get", [], {}, ADMIN_ONLY)],
     "accounts:unlock": [("post", [], {}, ADMIN_ONLY_POST)],
     "accounts:settings": [("get", [], {}, ADMIN_ONLY)],
+    "selfcheck:page": [("get", [], {}, ADMIN_ONLY)],
+    "selfcheck:run": [("post", [], {}, ADMIN_ONLY_POST)],
     "accounts:sessions": [("get", [], {}, EVERYONE)],
     "accounts:end_session": [("post", ["alices_session"], {}, OWN_SESSION_POST)],
     "accounts:end_other_sessions": [("post", [], {}, EVERYONE_POST)],

@@ -256,10 +256,11 @@ ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
 
 # --- Sessions and HTTP (items 46–50, 54–57, 59) -------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 60 * 60  # 60-minute idle timeout: renewed on every request
+SESSION_COOKIE_AGE = 60 * 60  # 60-minute idle timeout: renewed by the requests, at most
+# once a minute (accounts/logins.py keep_alive), not with a write on every request
 # However active, a login lasts at most this long (hours); then the person logs in again.
 SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env.int("SESSION_ABSOLUTE_HOURS", default=12))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

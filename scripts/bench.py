@@ -1,5 +1,5 @@
 """Kakunin's benchmark: prints figures, asserts nothing (`make bench`). BENCH_PARTS
-chooses parts (page, lists, audit, scan, annual, inventory; all by default).
+chooses parts (page, vendor, lists, audit, scan, annual, inventory; all by default).
 
 An assessment with all 83 items applicable and answered (about 300 characters
 each), in a fresh SQLite database under a temporary folder:
@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,49 +123,90 @@ def page_via_client(world: World, path: str) -> list[float]:
     return timed(lambda: client.get(path), 200)
 
 
-def page_via_server(world: World, path: str) -> list[float]:
-    import httpx
-
+def session_for(user) -> str:
+    """A logged-in session for `user`, as the login would leave it."""
     session = SessionStore()
-    session["_auth_user_id"] = str(world.rita.pk)
-    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[
-        -1
-    ]  # not axes (it only refuses)
-    session["_auth_user_hash"] = world.rita.get_session_auth_hash()
+    session["_auth_user_id"] = str(user.pk)
+    # Not axes' backend (it only refuses).
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
+    session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
+    return session.session_key
+
+
+@contextmanager
+def gunicorn(workers: int):
+    """Kakunin under gunicorn on loopback (`make run` starts 2 workers): its port."""
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "kakunin.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        ],
-        cwd=ROOT,
-        env=os.environ | ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+        [str(Path(sys.executable).parent / "gunicorn"), "kakunin.wsgi",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        cwd=ROOT, env=os.environ | ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     try:
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", cookies={"sessionid": session.session_key}
-        ) as http:
-            for _ in range(100):
-                try:
-                    status = http.get(path).status_code
-                    if status == 200:
-                        break
-                    raise RuntimeError(f"gunicorn answered {status}")
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            else:
-                raise RuntimeError("gunicorn did not answer")
-            return timed(lambda: http.get(path), 200)
+        yield port
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def ready(http, path: str) -> None:
+    import httpx
+
+    for _ in range(100):
+        try:
+            status = http.get(path).status_code
+            if status == 200:
+                return
+            raise RuntimeError(f"gunicorn answered {status}")
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not answer")
+
+
+def page_via_server(world: World, path: str, user=None, workers: int = 1) -> list[float]:
+    import httpx
+
+    cookies = {"sessionid": session_for(user or world.rita)}
+    with gunicorn(workers) as port:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", cookies=cookies) as http:
+            ready(http, path)
+            return timed(lambda: http.get(path), 200)
+
+
+def concurrently(port: int, path: str, sessions: list[str], seconds: float = 15.0):
+    """Each session its own client, all asking for `path` again and again for
+    `seconds`: (latencies, errors, requests per second)."""
+    import threading
+
+    import httpx
+
+    samples: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client(key: str):
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", cookies={"sessionid": key}, timeout=30
+        ) as http:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                try:
+                    ok = http.get(path).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                with lock:
+                    samples.append(time.perf_counter() - started)
+                    errors[0] += not ok
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(key,)) for key in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return samples, errors[0], len(samples) / (time.perf_counter() - started)
 
 
 def filled_form(world: World) -> bytes:
@@ -596,7 +638,30 @@ def annual_bench(world: World) -> None:
     print("targets: report page p95 <= 100 ms, PDF <= 3 s, dashboard p95 <= 100 ms")
 
 
-PARTS = os.environ.get("BENCH_PARTS", "page,lists,audit,scan,inventory,annual").split(",")
+def vendor_bench(world: World) -> None:
+    """The vendor's editable page (issue 14): what vendors wait on, one client and
+    twenty at once, through gunicorn as `make run` starts it (2 workers)."""
+    import httpx
+
+    path = f"/assessments/{world.assessment.pk}/"
+    client = Client()
+    client.force_login(world.bob)
+    page = client.get(path)
+    assert page.status_code == 200 and b'-status" id=' in page.content, "not the editable page"
+    print(f"\nvendor's editable page: {len(page.content) / 1024:.0f} KB of HTML (target <= 150 KB)")
+    with gunicorn(2) as port:
+        key = session_for(world.bob)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", cookies={"sessionid": key}) as http:
+            ready(http, path)
+            single = timed(lambda: http.get(path), 200)
+        sessions = [session_for(world.bob) for _ in range(20)]
+        samples, errors, rate = concurrently(port, path, sessions)
+    print(f"  1 client, gunicorn 2 workers   {summary(single)}   {len(single) / sum(single):5.1f} req/s")
+    print(f"  20 clients, gunicorn 2 workers {summary(samples)}   {rate:5.1f} req/s, {errors} errors")
+    print("targets: 1 client p95 <= 40 ms; 20 clients >= 150 req/s, p95 <= 200 ms, no errors")
+
+
+PARTS = os.environ.get("BENCH_PARTS", "page,vendor,lists,audit,scan,inventory,annual").split(",")
 
 
 def main():
@@ -604,7 +669,7 @@ def main():
     world = build()
     if "page" in PARTS:
         page_bench(world)
-    for part, bench in [("lists", lists_bench), ("audit", audit_bench), ("scan", scan_bench),
+    for part, bench in [("vendor", vendor_bench), ("lists", lists_bench), ("audit", audit_bench), ("scan", scan_bench),
                         ("annual", annual_bench), ("inventory", inventory_bench)]:  # fmt: skip
         if part in PARTS:
             bench(world)

@@ -118,4 +118,5 @@ class SessionLifetimeMiddleware:
                 if request.headers.get("HX-Request"):
                     return HttpResponse(status=401)
                 return redirect("account_login")
+            logins.keep_alive(request)
         return self.get_response(request)

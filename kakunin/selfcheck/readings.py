@@ -169,8 +169,7 @@ def _session_lines() -> list[str]:
     hours = int(settings.SESSION_ABSOLUTE_LIFETIME.total_seconds() // 3600)
     return [
         f"設定: 無操作{settings.SESSION_COOKIE_AGE // 60}分でセッションを破棄"
-        f"（SESSION_COOKIE_AGE={settings.SESSION_COOKIE_AGE}、"
-        f"SESSION_SAVE_EVERY_REQUEST={settings.SESSION_SAVE_EVERY_REQUEST}）、"
+        f"（SESSION_COOKIE_AGE={settings.SESSION_COOKIE_AGE}、操作のたびに延長、書込みは最長1分ごと）、"
         f"ログイン後最長{hours}時間、ログアウトでサーバ側のセッションを削除",
     ]
 
@@ -210,7 +209,7 @@ def answers(ctx: Context) -> dict[str, Callable[[], Answer]]:
         return judged(settings.AXES_FAILURE_LIMIT <= 10 and minutes >= 30, _axes_line())
 
     def sessions():
-        ok = settings.SESSION_COOKIE_AGE <= 60 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+        ok = settings.SESSION_COOKIE_AGE <= 60 * 60
         return judged(ok, *_session_lines())
 
     def cookie_secure():

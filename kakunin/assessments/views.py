@@ -1,9 +1,13 @@
+from dataclasses import dataclass, replace
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,8 +21,12 @@ from kakunin.assessments.forms import (
 )
 from kakunin.assessments.models import AnswerRevision, State, Status, Verdict
 from kakunin.assessments.sheet import totals
+from kakunin.audit import stamp
 from kakunin.audit.trail import record_view
 from kakunin.core.text import form_errors
+
+# Where the CSRF token goes in item blocks kept between requests (not a token's alphabet).
+CSRF_SLOT = "{csrf-slot}"
 
 
 def _page(request, assessment) -> page.Page:
@@ -42,43 +50,92 @@ def detail(request, pk: int):
     return _detail_page(request, assessment)
 
 
-def _detail_page(request, assessment, bound: AnswerForm | None = None, status=200):
-    sections = _rows(request, assessment, bound)
-    page.render(_page(request, assessment), [row for section in sections for row in section.rows])
+@dataclass
+class Link:
+    """An item named in a notice above the sheet (returned, no status, scan conflict)."""
+
+    dom_id: str
+    number: int
+
+
+@dataclass
+class Body:
+    """The sheet of one person's page, rendered, and what the notices above it count."""
+
+    html: str
+    answered: int
+    applicable: int
+    can_answer: bool
+    carried: int
+    unjudged: int
+    returned: list[Link]
+    needs_status: list[Link]
+    scan_conflicts: list[Link]
+
+
+def _build_body(assessment, scope, for_page: page.Page, bound) -> Body:
+    sections = page.rows(assessment, scope, bound)
+    rows = [row for section in sections for row in section.rows]
+    page.render(for_page, rows)
     answered, applicable = totals(sections)
+
+    def links(condition) -> list[Link]:
+        return [Link(r.dom_id, r.item.number) for r in rows if condition(r)]
+
+    return Body(
+        html=render_to_string("assessments/_sections.html", {"sections": sections}),
+        answered=answered,
+        applicable=applicable,
+        can_answer=any(r.editable for r in rows),
+        carried=sum(1 for r in rows if r.answer.carried),
+        unjudged=sum(1 for r in rows if r.applies and not r.answer.verdict),
+        returned=links(lambda r: r.answer.verdict in (Verdict.FIX, Verdict.QUESTION)),
+        # Written (an imported ward's form has no status column) but not yet given a status.
+        needs_status=links(lambda r: r.applies and r.answer.text.strip() and not r.answer.status),
+        # Answered 対応済, found 不適合 by the latest automated check.
+        scan_conflicts=links(
+            lambda r: r.scan and r.scan.verdict == "fail" and r.answer.status == Status.DONE
+        ),
+    )
+
+
+def _body(request, assessment, bound: AnswerForm | None) -> Body:
+    """The sheet of this person's page. Without a failed form to show, it stands
+    until the next change anywhere (audit/stamp.py): kept per person, with a slot
+    for the CSRF token, which is this request's own."""
+    decided = _page(request, assessment)
+    scope = access.answer_scope(request.user, assessment)
+    if bound is not None:
+        return _build_body(assessment, scope, decided, bound)
+    parts = ("assessment-page", assessment.pk, request.user.pk, scope.value,
+             decided.can_review, decided.can_comment)  # fmt: skip
+    body = stamp.cached(
+        stamp.current(),
+        parts,
+        lambda: _build_body(assessment, scope, replace(decided, csrf_token=CSRF_SLOT), None),
+    )
+    body.html = mark_safe(body.html.replace(CSRF_SLOT, decided.csrf_token))  # noqa: S308 (our own rendering)
+    return body
+
+
+def _detail_page(request, assessment, bound: AnswerForm | None = None, status=200):
+    body = _body(request, assessment, bound)
     ctx = {
         "assessment": assessment,
-        "sections": sections,
-        "answered": answered,
-        "applicable": applicable,
-        "can_answer": any(row.editable for s in sections for row in s.rows),
+        "body": body,
+        "answered": body.answered,
+        "applicable": body.applicable,
+        "can_answer": body.can_answer,
         "can_submit": access.can_submit(request.user, assessment),
         "can_review": access.can_review(request.user, assessment),
         "can_decide": access.can_decide(request.user, assessment),
         "can_manage": access.can_edit_system(request.user, assessment.system),
         "due_form": DueDateForm(initial={"due_date": assessment.due_date}),
-        "carried": sum(1 for s in sections for r in s.rows if r.answer.carried),
-        "unjudged": sum(1 for s in sections for r in s.rows if r.applies and not r.answer.verdict),
-        "returned": [
-            r
-            for s in sections
-            for r in s.rows
-            if r.answer.verdict in (Verdict.FIX, Verdict.QUESTION)
-        ],
-        # Written (an imported ward's form has no status column) but not yet given a status.
-        "needs_status": [
-            r
-            for s in sections
-            for r in s.rows
-            if r.applies and r.answer.text.strip() and not r.answer.status
-        ],
-        # Answered 対応済, found 不適合 by the latest automated check.
-        "scan_conflicts": [
-            r
-            for s in sections
-            for r in s.rows
-            if r.scan and r.scan.verdict == "fail" and r.answer.status == Status.DONE
-        ],
+        "carried": body.carried,
+        "unjudged": body.unjudged,
+        "returned": body.returned,
+        "needs_status": body.needs_status,
+        "scan_conflicts": body.scan_conflicts,
     }
     return render(request, "assessments/detail.html", ctx, status=status)
 

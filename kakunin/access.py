@@ -88,10 +88,10 @@ def editable_systems(user):
 
 def is_member(user, system: System) -> bool:
     """A vendor person granted the system, whose company still serves it."""
+    # One query: the membership, and the company among the system's vendors.
     return (
         user.has_role(Role.VENDOR)
-        and system.vendors.filter(pk=user.organisation_id).exists()
-        and system.memberships.filter(user=user).exists()
+        and system.memberships.filter(user=user, system__vendors=user.organisation_id).exists()
     )
 
 

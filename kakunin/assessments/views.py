@@ -73,10 +73,13 @@ class Body:
     scan_conflicts: list[Link]
 
 
-def _build_body(assessment, scope, for_page: page.Page, bound) -> Body:
+def _build_body(assessment, scope, for_page: page.Page, bound, forms_for: str = "") -> Body:
+    """`forms_for`: the item whose evidence and comment forms show (the page without
+    JavaScript, from the item's link); the others show the link."""
     sections = page.rows(assessment, scope, bound)
     rows = [row for section in sections for row in section.rows]
-    page.render(for_page, rows)
+    page.render(for_page, [row for row in rows if row.item.key != forms_for])
+    page.render(for_page, [row for row in rows if row.item.key == forms_for], forms="open")
     answered, applicable = totals(sections)
 
     def links(condition) -> list[Link]:
@@ -105,8 +108,9 @@ def _body(request, assessment, bound: AnswerForm | None) -> Body:
     for the CSRF token, which is this request's own."""
     decided = _page(request, assessment)
     scope = access.answer_scope(request.user, assessment)
-    if bound is not None:
-        return _build_body(assessment, scope, decided, bound)
+    forms_for = request.GET.get("forms", "")
+    if bound is not None or forms_for:
+        return _build_body(assessment, scope, decided, bound, forms_for)
     parts = ("assessment-page", assessment.pk, request.user.pk, scope.value,
              decided.can_review, decided.can_comment)  # fmt: skip
     body = stamp.cached(
@@ -160,7 +164,7 @@ def back_to_item(request, answer, **state):
     """After an action on one item (evidence, comment, verdict): the item again for
     htmx, or the page at the item for a plain form post."""
     if request.htmx:
-        return item_response(request, answer.assessment, answer.item.key, **state)
+        return item_response(request, answer.assessment, answer.item.key, forms=True, **state)
     return redirect(
         reverse("assessments:detail", args=[answer.assessment_id]) + f"#item-{answer.item.key}"
     )
@@ -249,7 +253,8 @@ def item(request, pk: int, key: str):
     assessment = access.get_assessment_for_user(request, pk)
     if not request.htmx:
         return redirect(reverse("assessments:detail", args=[assessment.pk]) + f"#item-{key}")
-    return item_response(request, assessment, key)
+    # From the item's link: the item with its evidence and comment forms.
+    return item_response(request, assessment, key, forms="open")
 
 
 @require_GET

@@ -9,6 +9,7 @@ _("literal") words translated when they are compiled: the 1,400 lookups a page's
 blocks would make (17 words a block) cost nothing while they render."""
 
 import functools
+import re
 from urllib.parse import quote
 
 from django.conf import settings
@@ -71,6 +72,16 @@ class TranslatedLiterals(Extension):
         yield from pending
 
 
+class Dedented(Extension):
+    """The item blocks without their source's indentation: 83 blocks a page carried
+    40 KB of it. Only the leading spaces of template lines go (a newline stays, so
+    the HTML reads the same); what the values hold, such as a textarea's text, is
+    never touched."""
+
+    def preprocess(self, source, name, filename=None):
+        return re.sub(r"(?m)^[ \t]+", "", source)
+
+
 _by_language: dict[str, Environment] = {}
 
 
@@ -78,7 +89,7 @@ def for_language(language: str | None = None) -> Environment:
     """The item blocks' environment for this language (the active one by default)."""
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     if language not in _by_language:
-        env = engines["jinja2"].env.overlay(extensions=[TranslatedLiterals])  # type: ignore[attr-defined]
+        env = engines["jinja2"].env.overlay(extensions=[TranslatedLiterals, Dedented])  # type: ignore[attr-defined]
         env.language = language
         _by_language[language] = env
     return _by_language[language]

@@ -60,7 +60,8 @@ function stateOf(form) {
 function show(form, kind) {
   var state = stateOf(form);
   if (!state) { return; }
-  state.textContent = state.getAttribute("data-" + kind) || "";
+  var words = document.getElementById("save-words");  // once on the page
+  state.textContent = (words && words.getAttribute("data-" + kind)) || "";
   state.className = "save-state " + kind;
 }
 

@@ -75,6 +75,9 @@ class JourneyTestCase(BrowserTestCase):
             "#id_pw-composition-text", "12文字以上、英大文字・英小文字・数字を必須とする"
         )
         self.page.locator("#state-pw-composition.saved").wait_for()
+        # The evidence form comes with the item's link (not on every item of the page).
+        self.page.click("#item-pw-composition .more-forms a")
+        expect(self.page.locator("#file-pw-composition")).to_be_focused()
         self.page.set_input_files(
             "#file-pw-composition",
             files=[

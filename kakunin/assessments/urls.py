@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/due-date/", views.due_date, name="due_date"),
+    path("<int:pk>/sections/<int:index>/", views.section, name="section"),
     path("<int:pk>/items/<slug:key>/", views.item, name="item"),
     path("<int:pk>/items/<slug:key>/save/", views.save_item, name="save_item"),
     path("<int:pk>/items/<slug:key>/copy/", views.copy, name="copy"),

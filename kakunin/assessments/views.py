@@ -3,11 +3,10 @@ from dataclasses import dataclass, replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +22,7 @@ from kakunin.assessments.models import AnswerRevision, State, Status, Verdict
 from kakunin.assessments.sheet import totals
 from kakunin.audit import stamp
 from kakunin.audit.trail import record_view
+from kakunin.core import jinja
 from kakunin.core.text import form_errors
 
 # Where the CSRF token goes in item blocks kept between requests (not a token's alphabet).
@@ -59,10 +59,30 @@ class Link:
 
 
 @dataclass
+class Part:
+    """One section of the sheet, rendered: its heading (with progress) and its items."""
+
+    dom_id: str
+    head: str
+    rows: str
+    keys: list[str]
+    count: int
+    deferred: str = ""  # what stands for the items until they come
+
+
+# The page carries the items of its first sections up to this many; each later
+# section is asked for (htmx, the trigger "near" of static/js/kakunin.js) when it
+# comes within a screen of the window, and all come at once with ?all=1. All 83
+# items with 300-character answers were 357 KB of HTML on every visit.
+INLINE_ITEMS = 24
+
+
+@dataclass
 class Body:
     """The sheet of one person's page, rendered, and what the notices above it count."""
 
-    html: str
+    toc: str
+    parts: list[Part]
     answered: int
     applicable: int
     can_answer: bool
@@ -71,6 +91,20 @@ class Body:
     returned: list[Link]
     needs_status: list[Link]
     scan_conflicts: list[Link]
+
+
+def _part(assessment, index: int, section) -> Part:
+    part = Part(
+        dom_id=section.dom_id,
+        head=render_to_string("assessments/_section_head.html", {"section": section}),
+        rows="".join(row.html for row in section.rows),
+        keys=[row.item.key for row in section.rows],
+        count=len(section.rows),
+    )
+    part.deferred = render_to_string(
+        "assessments/_deferred.html", {"assessment": assessment, "index": index, "part": part}
+    )
+    return part
 
 
 def _build_body(assessment, scope, for_page: page.Page, bound, forms_for: str = "") -> Body:
@@ -86,7 +120,8 @@ def _build_body(assessment, scope, for_page: page.Page, bound, forms_for: str = 
         return [Link(r.dom_id, r.item.number) for r in rows if condition(r)]
 
     return Body(
-        html=render_to_string("assessments/_sections.html", {"sections": sections}),
+        toc=render_to_string("assessments/_sections.html", {"sections": sections}),
+        parts=[_part(assessment, index, section) for index, section in enumerate(sections)],
         answered=answered,
         applicable=applicable,
         can_answer=any(r.editable for r in rows),
@@ -118,15 +153,36 @@ def _body(request, assessment, bound: AnswerForm | None) -> Body:
         parts,
         lambda: _build_body(assessment, scope, replace(decided, csrf_token=CSRF_SLOT), None),
     )
-    body.html = mark_safe(body.html.replace(CSRF_SLOT, decided.csrf_token))  # noqa: S308 (our own rendering)
+    for part in body.parts:
+        part.rows = part.rows.replace(CSRF_SLOT, decided.csrf_token)
     return body
+
+
+def _sheet(assessment, body: Body, everything: bool) -> str:
+    """The sections of the page: the first ones whole, the later ones as a link that
+    htmx follows when it comes near the window (and when an anchor points into it)."""
+    out, shown = [body.toc], 0
+    for index, part in enumerate(body.parts):
+        out.append(
+            f'<section class="section" id="{part.dom_id}" aria-labelledby="{part.dom_id}-title">'
+        )
+        out.append(part.head)
+        if everything or index == 0 or shown + part.count <= INLINE_ITEMS:
+            out.append(part.rows)
+            shown += part.count
+        else:
+            out.append(part.deferred)
+        out.append("</section>")
+    # Every piece was rendered, escaped, by our templates (Django's and Jinja2's).
+    return jinja.safe("".join(out))
 
 
 def _detail_page(request, assessment, bound: AnswerForm | None = None, status=200):
     body = _body(request, assessment, bound)
+    everything = bound is not None or "all" in request.GET or "forms" in request.GET
     ctx = {
         "assessment": assessment,
-        "body": body,
+        "sheet": _sheet(assessment, body, everything),
         "answered": body.answered,
         "applicable": body.applicable,
         "can_answer": body.can_answer,
@@ -255,6 +311,21 @@ def item(request, pk: int, key: str):
         return redirect(reverse("assessments:detail", args=[assessment.pk]) + f"#item-{key}")
     # From the item's link: the item with its evidence and comment forms.
     return item_response(request, assessment, key, forms="open")
+
+
+@require_GET
+def section(request, pk: int, index: int):
+    """A later section's items, for the page as it scrolls (htmx); without htmx, the
+    whole page at that section."""
+    assessment = access.get_assessment_for_user(request, pk)
+    record_view(request.user, assessment, assessment.system)
+    parts = _body(request, assessment, None).parts
+    if not 0 <= index < len(parts):
+        raise Http404
+    if not request.htmx:
+        url = reverse("assessments:detail", args=[assessment.pk])
+        return redirect(f"{url}?all=1#{parts[index].dom_id}")
+    return HttpResponse(parts[index].rows)
 
 
 @require_GET

@@ -205,6 +205,68 @@ if (window.htmx) {
   window.htmx.onLoad(function (elt) { if (elt.querySelectorAll) { restoreDrafts(elt); } });
 }
 
+// --- Later sections of the assessment page come as they scroll into view --------
+// (hx-trigger="revealed"). A link or an address to an item of a section not yet
+// there (the notices above the sheet, the scan page's 「確認票で回答と並べて見る」)
+// brings that section first, then goes to the item.
+function holderOf(key) {
+  var holders = document.querySelectorAll(".deferred[data-items]");
+  for (var i = 0; i < holders.length; i++) {
+    if ((" " + holders[i].getAttribute("data-items") + " ").indexOf(" " + key + " ") >= 0) {
+      return holders[i];
+    }
+  }
+  return null;
+}
+
+function bringItem(hash) {
+  if (!window.htmx || hash.indexOf("#item-") !== 0 || document.getElementById(hash.slice(1))) {
+    return false;
+  }
+  var holder = holderOf(decodeURIComponent(hash.slice("#item-".length)));
+  if (!holder) { return false; }
+  window.htmx.ajax("GET", holder.getAttribute("hx-get"), { target: holder, swap: "outerHTML" })
+    .then(function () {
+      var item = document.getElementById(decodeURIComponent(hash.slice(1)));
+      if (item) { item.scrollIntoView(); }
+    });
+  return true;
+}
+
+document.addEventListener("click", function (event) {
+  var link = event.target.closest ? event.target.closest('a[href^="#item-"]') : null;
+  if (link && bringItem(link.getAttribute("href"))) {
+    event.preventDefault();
+    window.history.pushState(null, "", link.getAttribute("href"));
+  }
+});
+
+document.addEventListener("DOMContentLoaded", function () { bringItem(window.location.hash); });
+
+// A later section is asked for ("near") once it is less than a screen below the
+// window, and so is every one above it: a fast scroll or a jump to the foot of the
+// page never leaves a section behind. Looked at on scroll, and again when a section
+// has arrived (it may leave the next ones in view with no scroll to follow).
+var nearPending = false;
+function askNearSections() {
+  nearPending = false;
+  if (!window.htmx) { return; }
+  var reach = window.innerHeight * 2;
+  document.querySelectorAll(".deferred:not([data-asked])").forEach(function (holder) {
+    if (holder.getBoundingClientRect().top < reach) {
+      holder.setAttribute("data-asked", "yes");
+      window.htmx.trigger(holder, "near");
+    }
+  });
+}
+function askSoon() {
+  if (!nearPending) { nearPending = true; window.requestAnimationFrame(askNearSections); }
+}
+window.addEventListener("scroll", askSoon, { passive: true });
+window.addEventListener("resize", askSoon);
+document.addEventListener("DOMContentLoaded", askSoon);
+document.addEventListener("htmx:afterSettle", askSoon);
+
 // A request that failed outright (network down) says so on the form.
 document.addEventListener("htmx:sendError", function (event) {
   var form = answerForm(event.detail.elt);

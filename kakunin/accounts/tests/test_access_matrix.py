@@ -52,6 +52,7 @@ MEMBER_POST = row(302, 403, 302, 404, 404, 404, 403, 403, 403)
 # The vendor and the owning department write answers; reviewers never do.
 ANSWER = row(302, 200, 200, 404, 404, 404, 403, 403, 403)
 ANSWER_POST = row(302, 302, 302, 404, 404, 404, 403, 403, 403)
+SEE_SYSTEM_HX = row(401, 200, 200, 404, 404, 404, 200, 200, 200)
 ANSWER_HX = row(401, 200, 200, 404, 404, 404, 403, 403, 403)
 ANSWER_FORM_ERROR = row(302, 400, 400, 404, 404, 404, 403, 403, 403)
 WARD_ITEM_HX = row(401, 200, 403, 404, 404, 404, 403, 403, 403)
@@ -136,6 +137,10 @@ MATRIX = {
     "reviews:approve": [("post", ["a"], {}, DECIDE_POST)],
     "reviews:new_revision": [("post", ["a"], {}, EDIT_SYSTEM_POST)],
     "assessments:item": [("get", ["a", "vendor_item"], {}, SEE_SYSTEM_REDIRECT)],
+    "assessments:section": [
+        ("get", ["a", "section"], {}, SEE_SYSTEM_REDIRECT),
+        ("hx-get", ["a", "section"], {}, SEE_SYSTEM_HX),
+    ],
     "assessments:save_item": [
         ("hx-post", ["a", "vendor_item"], "vendor_answer", ANSWER_HX),
         ("hx-post", ["a", "ward_item"], "ward_answer", WARD_ITEM_HX),
@@ -293,7 +298,7 @@ class AccessMatrixTestCase(BaseTestCase):
             "alices_session": session.pk, "alert": alert.pk, "component": component.pk,
             "inventory_import": inventory_import.pk, "finding": finding.pk,
             "vulnerability_response": vulnerability_response.pk,
-            "vendor_item": "pw-composition", "ward_item": "terminal-physical-lock",
+            "vendor_item": "pw-composition", "section": 5, "ward_item": "terminal-physical-lock",
         }  # fmt: skip
         self.data = {
             "vendor_answer": {
@@ -320,6 +325,8 @@ class AccessMatrixTestCase(BaseTestCase):
         try:
             if method == "hx-post":
                 return self.client.post(url, data, headers={"HX-Request": "true"})
+            if method == "hx-get":
+                return self.client.get(url, data, headers={"HX-Request": "true"})
             return getattr(self.client, method)(url, data)
         finally:
             transaction.savepoint_rollback(savepoint)

@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from kakunin.assessments import views
 from kakunin.assessments.models import AnswerRevision
 from kakunin.audit.models import Event
 from testsupport.fixtures import BaseTestCase
@@ -130,7 +131,7 @@ class SaveAnswerTestCase(BaseTestCase):
         r = self.post("web-account-lockout", "not_done", "", headers=HX)
         self.assertEqual(r.status_code, 403)
         self.assertEqual(self.answer("web-account-lockout").text, "10回で30分")
-        page = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        page = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]) + "?all=1")
         self.assertContains(page, "10回で30分")
 
     def test_an_unknown_item_key_is_404(self):
@@ -159,3 +160,78 @@ class AssessmentPageTestCase(BaseTestCase):
         self.assertIn("千代田区の全庁LAN端末のセキュリティ対策にて対応", block)
         self.assertNotIn('name="terminal-physical-lock-text"', block)
         self.assertIn("区で対応", block)
+
+
+class LaterSectionsTestCase(BaseTestCase):
+    """The page carries its first sections; the later ones come as they scroll into
+    view, from the sheet kept for the person until the next change."""
+
+    def setUp(self):
+        super().setUp()
+        self.client.force_login(self.bob)
+        self.page_url = reverse("assessments:detail", args=[self.assessment.pk])
+
+    def page(self, query="") -> str:
+        return self.client.get(self.page_url + query).content.decode()
+
+    def section(self, index: int, **kw):
+        url = reverse("assessments:section", args=[self.assessment.pk, index])
+        return self.client.get(url, headers={"HX-Request": "true"}, **kw)
+
+    def test_the_page_holds_the_first_sections_and_links_to_the_rest(self):
+        html = self.page()
+        items = html.count('<article class="item')
+        self.assertLessEqual(items, views.INLINE_ITEMS)
+        self.assertIn('id="item-backup-offsite"', html)  # No.22, within the first sections
+        self.assertNotIn('id="item-web-tls-version"', html)  # No.61, later
+        holder = html[html.index('class="deferred"') :]
+        self.assertIn('hx-trigger="near"', holder[:400])
+        # Every section is named and counted, loaded or not.
+        self.assertEqual(html.count('<section class="section"'), html.count('class="section-head"'))
+        self.assertIn('id="progress-section-', holder)
+        # Without JavaScript: the whole page.
+        self.assertEqual(self.page("?all=1").count('<article class="item'), 83)
+
+    def test_a_later_section_comes_whole_with_this_requests_token(self):
+        html = self.page()
+        first_deferred = html.count('<section class="section"') - html.count('class="deferred"')
+        r = self.section(first_deferred)
+        self.assertEqual(r.status_code, 200)
+        body = r.content.decode()
+        self.assertIn('<article class="item', body)
+        self.assertNotIn(views.CSRF_SLOT, body)
+        self.assertRegex(body, r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"')
+        self.assertEqual(self.section(99).status_code, 404)
+        plain = self.client.get(reverse("assessments:section", args=[self.assessment.pk, 3]))
+        self.assertRedirects(
+            plain, self.page_url + "?all=1#section-4", fetch_redirect_response=False
+        )
+
+    def test_what_was_just_saved_shows_at_once(self):
+        self.page("?x")  # the sheet is now kept
+        before = self.page()
+        self.assertNotIn("新しい回答の本文", before)
+        key = "pw-composition"
+        answer = self.answer(key)
+        self.client.post(
+            reverse("assessments:save_item", args=[self.assessment.pk, key]),
+            {
+                f"{key}-status": "done",
+                f"{key}-text": "新しい回答の本文",
+                f"{key}-version": answer.version,
+            },
+            headers=HX,
+        )
+        self.assertIn("新しい回答の本文", self.page())
+        # …and on another person's page too (the department's).
+        self.client.force_login(self.alice)
+        self.assertIn("新しい回答の本文", self.page())
+
+    def test_the_kept_sheet_is_the_persons_own(self):
+        vendor = self.page()
+        self.client.force_login(self.alice)  # the department: the ward's items too
+        department = self.page("?all=1")
+        self.assertIn('name="terminal-physical-lock-text"', department)
+        self.assertNotIn('name="terminal-physical-lock-text"', vendor)
+        self.client.force_login(self.rita)  # the reviewer: nothing to edit
+        self.assertNotIn('name="pw-composition-text"', self.page())

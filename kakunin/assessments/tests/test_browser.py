@@ -167,3 +167,34 @@ class AssessmentPageBrowserTestCase(BrowserTestCase):
         download = info.value
         self.assertTrue(download.suggested_filename.endswith(".xlsx"))
         self.assertIn("子ども発達支援システム", download.suggested_filename)
+
+
+class LaterSectionsBrowserTestCase(BrowserTestCase):
+    """The page carries its first sections; the others come as they scroll into view."""
+
+    def test_scrolling_brings_the_later_sections_and_they_save_as_the_first(self):
+        self.login("bob")
+        self.page.goto(self.url(f"/assessments/{self.assessment.pk}/"))
+        last = self.page.locator("#item-data-disposal")  # No.83, the last section
+        expect(last).to_have_count(0)
+        deferred = self.page.locator(".deferred")
+        self.assertGreater(deferred.count(), 3)
+        for _ in range(200):  # down the page, as a person scrolls
+            if not deferred.count():
+                break
+            self.page.mouse.wheel(0, 500)
+            self.page.wait_for_timeout(50)
+        expect(deferred).to_have_count(0)
+        last.scroll_into_view_if_needed()
+        expect(last).to_be_visible()
+        self.page.fill("#id_data-disposal-text", "物理破壊のうえ廃棄証明書を受領")
+        self.page.locator("#state-data-disposal.saved").wait_for()
+        answer = self.assessment.answers.get(item__key="data-disposal")
+        self.assertEqual(answer.text, "物理破壊のうえ廃棄証明書を受領")
+
+    def test_an_address_to_a_later_item_brings_its_section(self):
+        self.login("bob")
+        self.page.goto(self.url(f"/assessments/{self.assessment.pk}/#item-web-tls-version"))
+        item = self.page.locator("#item-web-tls-version")
+        expect(item).to_be_visible()
+        expect(item).to_be_in_viewport()

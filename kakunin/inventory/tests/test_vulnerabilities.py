@@ -383,7 +383,7 @@ class WhereItShowsTestCase(VulnerabilityTestCase):
         self.import_feeds(self.write("feed.json", FEED))
         self.client.force_login(self.rita)
         html = self.client.get(
-            reverse("assessments:detail", args=[self.assessment.pk])
+            reverse("assessments:detail", args=[self.assessment.pk]) + "?all=1"
         ).content.decode()
         for key in ("ops-software-inventory", "ops-vulnerability-info", "security-status-report"):
             with self.subTest(key=key):

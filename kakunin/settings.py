@@ -370,12 +370,17 @@ HUEY = {
     },
 }
 # SQLite by default; Redis (HUEY_URL=redis://host:6379/0) to scale out across machines.
+# kakunin.core.queue: huey's classes, with each periodic job enqueued once per time
+# it is due across every worker (claimed in the cache: CACHE_URL must be shared).
 if HUEY_URL.startswith("redis://"):
-    HUEY |= {"huey_class": "huey.RedisHuey", "url": HUEY_URL}
+    HUEY |= {"huey_class": "kakunin.core.queue.RedisHuey", "url": HUEY_URL}
 elif not HUEY_URL.startswith("sqlite:///"):
     raise ImproperlyConfigured("HUEY_URL must be sqlite:///PATH or redis://HOST:PORT/DB.")
 else:
-    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": HUEY_URL.removeprefix("sqlite:///")}
+    HUEY |= {
+        "huey_class": "kakunin.core.queue.SqliteHuey",
+        "filename": HUEY_URL.removeprefix("sqlite:///"),
+    }
     Path(HUEY["filename"]).parent.mkdir(parents=True, exist_ok=True)
 
 # --- Auth-log monitoring (items 23–24, 71) ----------------------------------------
@@ -421,6 +426,12 @@ VULN_FEED_MAX_UNPACKED_BYTES = env.int("VULN_FEED_MAX_UNPACKED_BYTES", default=2
 # Kakunin's own backups (items 20–22; kakunin.backups): where generations go, how many
 # are kept, the second disk or share each is copied to, and the key that encrypts them
 # (32 random bytes, base64), kept apart from the backups and from the field keys.
+# The cache: rate limits, used TOTP codes, the periodic jobs' claims, and pages kept
+# until the next change. In-process by default; with several app nodes or workers,
+# one shared Redis (CACHE_URL=redis://host:6379/1), so that a limit or a claim
+# holds across all of them.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # Kakunin's answers to its own checklist (kakunin.selfcheck): the system they belong
 # to, and the department that owns it when the first run registers it.
 SELF_ASSESSMENT_SYSTEM = env.str("SELF_ASSESSMENT_SYSTEM", default="Kakunin")

@@ -661,8 +661,12 @@ def vendor_bench(world: World) -> None:
             section_kb = len(http.get(later, headers=hx).content) / 1024
         sessions = [session_for(world.bob) for _ in range(20)]
         samples, errors, rate = concurrently(port, path, sessions)
-    print(f"  1 client, gunicorn 2 workers   {summary(single)}   {len(single) / sum(single):5.1f} req/s")
-    print(f"  20 clients, gunicorn 2 workers {summary(samples)}   {rate:5.1f} req/s, {errors} errors")
+    print(
+        f"  1 client, gunicorn 2 workers   {summary(single)}   {len(single) / sum(single):5.1f} req/s"
+    )
+    print(
+        f"  20 clients, gunicorn 2 workers {summary(samples)}   {rate:5.1f} req/s, {errors} errors"
+    )
     print(f"  a later section ({section_kb:.0f} KB, htmx) {summary(section)}")
     print("targets: 1 client p95 <= 40 ms; 20 clients >= 150 req/s, p95 <= 200 ms, no errors")
 

@@ -15,7 +15,7 @@ setup run demo worker: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
 run worker: export HOST := $(HOST)
 run worker: export PORT := $(PORT)
 
-.PHONY: setup run worker test test-fast bench lint format demo messages check clean
+.PHONY: setup run worker test test-fast bench loadtest lint format demo messages check clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ test-fast: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python scripts/bench.py
+
+# Two app nodes and two workers on PostgreSQL and Redis behind nginx, driven by locust
+# (LOADTEST_USERS, LOADTEST_SECONDS): prints throughput, latency percentiles, errors.
+loadtest: $(BIN)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[load]'
+	$(BIN)/python scripts/loadtest.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@ from dataclasses import dataclass, replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Max, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -146,10 +147,15 @@ def _body(request, assessment, bound: AnswerForm | None) -> Body:
     forms_for = request.GET.get("forms", "")
     if bound is not None or forms_for:
         return _build_body(assessment, scope, decided, bound, forms_for)
+    # Kept under the newest change other than an answer edit, and this assessment's
+    # answers as they are now: one vendor typing leaves every other page kept.
+    answers = assessment.answers.aggregate(
+        edits=Sum("version"), last=Max("updated_at"), n=Count("pk")
+    )
     parts = ("assessment-page", assessment.pk, request.user.pk, scope.value,
-             decided.can_review, decided.can_comment)  # fmt: skip
+             decided.can_review, decided.can_comment, tuple(answers.values()))  # fmt: skip
     body = stamp.cached(
-        stamp.current(),
+        stamp.others(),
         parts,
         lambda: _build_body(assessment, scope, replace(decided, csrf_token=CSRF_SLOT), None),
     )

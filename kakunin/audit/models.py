@@ -96,6 +96,9 @@ class ChainHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # The hash after the newest events other than answer edits and reads (trail.QUIET):
+    # what pages that check their answers themselves are kept under (stamp.py).
+    others_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash[:12]}"

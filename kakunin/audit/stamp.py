@@ -27,6 +27,14 @@ def current() -> str:
     return f"{head[0]}-{head[1][:16]}" if head else "0"
 
 
+def others() -> str:
+    """The chain's head as of the newest change other than an answer edit or a read
+    (trail.QUIET): for a page that adds its own answers' state to the key, so that
+    one vendor typing does not throw away every other page kept."""
+    head = ChainHead.objects.filter(pk=1).values_list("others_hash", flat=True).first()
+    return head[:16] if head else "0"
+
+
 def cached(stamp: str, parts: tuple, compute: Callable[[], T], timeout: int = 600) -> T:
     """compute(), or what it gave under the same head, day, language and `parts`
     (who asks, and with which filter: a user's view depends on what they may see)."""

@@ -20,6 +20,11 @@ def _jsonable(value):
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
+# Events that change nothing but an answer (which the assessment page checks for
+# itself), or nothing at all: they leave ChainHead.others_hash where it is.
+QUIET = frozenset({"answer.update", "data.view", "evidence.download"})
+
+
 def record(action: str, obj=None, *, actor=None, changes=None, label: str = "") -> Event:
     """Append one event to the chain. `changes` maps a field to [before, after]."""
     return record_many([(action, obj, changes or {})], actor=actor, label=label)[0]
@@ -51,7 +56,9 @@ def record_many(entries: Sequence[tuple[str, Any, dict]], *, actor=None, label: 
             events.append(event)
         Event.objects.bulk_create(events)
         head.seq, head.hash = seq, prev
-        head.save(update_fields=["seq", "hash"])
+        if any(action not in QUIET for action, _obj, _changes in entries):
+            head.others_hash = prev
+        head.save(update_fields=["seq", "hash", "others_hash"])
     return events
 
 

@@ -227,6 +227,14 @@ class LaterSectionsTestCase(BaseTestCase):
         self.client.force_login(self.alice)
         self.assertIn("新しい回答の本文", self.page())
 
+    def test_a_comment_shows_at_once(self):
+        self.page()  # the sheet is now kept
+        key = "pw-composition"
+        self.client.post(
+            reverse("reviews:comment", args=[self.assessment.pk, key]), {"body": "記号の扱いは？"}
+        )
+        self.assertIn("記号の扱いは？", self.page())
+
     def test_the_kept_sheet_is_the_persons_own(self):
         vendor = self.page()
         self.client.force_login(self.alice)  # the department: the ward's items too

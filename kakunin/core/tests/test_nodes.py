@@ -4,29 +4,17 @@ through nginx while one node and one worker are killed: nothing it did is lost, 
 scan runs once, and the audit chain holds."""
 
 import io
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import httpx
 import openpyxl
-import psycopg
-import redis
 from django.conf import settings
 from django.test import SimpleTestCase
 
-from testsupport.servers import Nginx, free_ports, temporary_directory, wait_for
+from testsupport.nodes import Deployment
 
-ROOT = Path(settings.BASE_DIR)
 PASSWORD = "Nodes-Test-Pass-2026"
-POSTGRES = os.environ.get("NODES_POSTGRES", "postgres://postgres:postgres@127.0.0.1:5432")
-REDIS = "redis://127.0.0.1:6379"
-QUEUE_DB, CACHE_DB = 11, 12
 KEYS = ["pw-composition", "pw-rotation", "access-separation", "access-review",
         "backup-frequency", "backup-recovery", "backup-offsite", "log-retention"]  # fmt: skip
 
@@ -50,93 +38,14 @@ class TwoNodesTestCase(SimpleTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.tmp = temporary_directory("kakunin-nodes-")
-        cls.database = f"kakunin_nodes_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as db:
-            db.execute(f'CREATE DATABASE "{cls.database}"')
-        cls.addClassCleanup(cls.drop_database)
-        for number in (QUEUE_DB, CACHE_DB):
-            redis.Redis.from_url(f"{REDIS}/{number}").flushdb()
-        cls.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "SECRET_KEY": "nodes-test-" + "k" * 50,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS,
-            "DATABASE_URL": f"{POSTGRES}/{cls.database}",
-            "HUEY_URL": f"{REDIS}/{QUEUE_DB}",
-            "CACHE_URL": f"{REDIS}/{CACHE_DB}",
-            "HUEY_WORKERS": "2",
-            "VAR_DIR": str(cls.tmp),  # the shared directory: evidence, archive
-            "SCAN_ALLOW_LOOPBACK": "true",
-            "SCAN_BUDGET": "10",
-            "EMAIL_URL": "dummymail://",
-        }
-        cls.manage("migrate", "-v0")
-        cls.manage("load_catalog")
-        cls.manage("collectstatic", "--no-input", "-v0")
-        out = cls.manage("shell", "-c", SETUP)
+        cls.deployment = Deployment(settings.FIELD_ENCRYPTION_KEYS)
+        cls.addClassCleanup(cls.deployment.stop)
+        out = cls.deployment.prepare(SETUP)
         cls.assessment, cls.system = (int(n) for n in out.split()[-2:])
-        cls.procs: dict[str, subprocess.Popen] = {}
-        web_a, web_b, cls.port = free_ports(3)
-        for name, port in (("node-a", web_a), ("node-b", web_b)):
-            cls.start(name, [str(Path(sys.executable).parent / "gunicorn"), "kakunin.wsgi",
-                             "--bind", f"127.0.0.1:{port}", "--workers", "2"])  # fmt: skip
-        for name in ("worker-1", "worker-2"):
-            cls.start(name, [sys.executable, "manage.py", "run_huey", "--quiet"])
-        cls.nginx = Nginx(
-            cls.tmp,
-            f"""
-  upstream kakunin {{ server 127.0.0.1:{web_a} max_fails=1 fail_timeout=30s;
-                      server 127.0.0.1:{web_b} max_fails=1 fail_timeout=30s; }}
-  server {{
-    listen 127.0.0.1:{cls.port};
-    client_max_body_size 25m;
-    location / {{
-      proxy_pass http://kakunin;
-      proxy_set_header Host $http_host;
-      proxy_next_upstream error timeout http_502;
-    }}
-  }}""",
-        )
-        cls.addClassCleanup(cls.nginx.stop)
-        for port in (web_a, web_b, cls.port):
-            wait_for(port, seconds=60)
-
-    @classmethod
-    def manage(cls, *args) -> str:
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args], env=cls.env, cwd=ROOT,
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if done.returncode:
-            raise AssertionError(f"manage.py {args[0]}: {done.stdout}{done.stderr}")
-        return done.stdout
-
-    @classmethod
-    def start(cls, name: str, command: list[str]) -> None:
-        log = open(cls.tmp / f"{name}.log", "w")
-        cls.procs[name] = subprocess.Popen(
-            command, env=cls.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-        cls.addClassCleanup(cls.stop, name)
-        cls.addClassCleanup(log.close)
-
-    @classmethod
-    def stop(cls, name: str, sig=signal.SIGTERM) -> None:
-        proc = cls.procs[name]
-        if proc.poll() is None:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=30)
-
-    @classmethod
-    def drop_database(cls):
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as db:
-            db.execute(f'DROP DATABASE IF EXISTS "{cls.database}" WITH (FORCE)')
+        cls.deployment.start()
 
     def sql(self, query: str, *params):
-        with psycopg.connect(f"{POSTGRES}/{self.database}") as db:
-            return db.execute(query, params).fetchall()
+        return self.deployment.sql(query, *params)
 
     # --- through nginx, as a browser: a failed request is tried again once ------
 
@@ -176,7 +85,7 @@ class TwoNodesTestCase(SimpleTestCase):
         self.assertEqual(r.status_code, 200, r.text[:500])
 
     def test_the_vendor_journey_survives_a_node_and_a_worker_killed(self):
-        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=60)
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.deployment.port}", timeout=60)
         self.addCleanup(self.http.close)
         self.login("bob")
         page = self.request("GET", f"/assessments/{self.assessment}/")
@@ -185,8 +94,8 @@ class TwoNodesTestCase(SimpleTestCase):
             self.answer(key, f"{key} の回答（前半）")
 
         # One app node and one worker die, without a word.
-        self.stop("node-a", signal.SIGKILL)
-        self.stop("worker-1", signal.SIGKILL)
+        self.deployment.kill("node-1")
+        self.deployment.kill("worker-1")
 
         for key in KEYS[4:]:
             self.answer(key, f"{key} の回答（後半）")
@@ -216,7 +125,7 @@ class TwoNodesTestCase(SimpleTestCase):
             if state in ("done", "failed"):
                 break
             time.sleep(0.5)
-        self.assertEqual(state, "done", (self.tmp / "worker-2.log").read_text()[-2000:])
+        self.assertEqual(state, "done", self.deployment.log("worker-2")[-2000:])
 
         # Nothing lost, nothing twice, the chain whole.
         answers = dict(self.sql(
@@ -233,4 +142,4 @@ class TwoNodesTestCase(SimpleTestCase):
             str(scan),
         )[0][0]
         self.assertEqual(finished, 1)
-        self.assertIn("監査証跡は正常です", self.manage("audit_verify"))
+        self.assertIn("監査証跡は正常です", self.deployment.manage("audit_verify"))

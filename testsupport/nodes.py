@@ -62,7 +62,7 @@ class Deployment:
         for index, port in enumerate(self.node_ports):
             self.launch(f"node-{index + 1}", [
                 str(Path(sys.executable).parent / "gunicorn"), "kakunin.wsgi",
-                "--bind", f"127.0.0.1:{port}", "--workers", "2"])  # fmt: skip
+                "--bind", f"127.0.0.1:{port}", "--workers", "2", "--access-logfile", "-"])  # fmt: skip
         for index in range(self.workers):
             self.launch(f"worker-{index + 1}", [sys.executable, "manage.py", "run_huey", "--quiet"])
         servers = "".join(

@@ -27,6 +27,7 @@ ward = Organisation.objects.create(name="子ども支援課", kind="ward")
 vendor = Organisation.objects.create(name="株式会社アルファ", kind="vendor")
 alice = make_user("alice", Role.DEPARTMENT, ward, password={PASSWORD!r})
 bob = make_user("bob", Role.VENDOR, vendor, password={PASSWORD!r})
+make_user("carol", Role.VENDOR, vendor, password={PASSWORD!r})
 system = make_system(ward, [vendor], created_by=alice, members=[bob], serves_web=True)
 system.scan_targets.create(url="http://127.0.0.1:9/", created_by=alice)
 a = create_assessment(actor=alice, system=system, template=Template.current(), phase="initial")
@@ -83,6 +84,27 @@ class TwoNodesTestCase(SimpleTestCase):
             headers={"HX-Request": "true"},
         )
         self.assertEqual(r.status_code, 200, r.text[:500])
+
+    def test_a_lockout_and_a_session_hold_on_every_node(self):
+        """Ten wrong passwords, shared out between the nodes by nginx, lock the account
+        on both; a login made on one node is good on the other."""
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.deployment.port}", timeout=60)
+        self.addCleanup(self.http.close)
+        self.request("GET", "/auth/login/")
+        for attempt in range(1, 11):
+            r = self.post("/auth/login/", {"login": "carol", "password": "Wrong-Password-1"})
+            self.assertEqual(r.status_code, 429 if attempt == 10 else 200)
+        for _ in range(2):  # whichever node answers
+            r = self.post("/auth/login/", {"login": "carol", "password": PASSWORD})
+            self.assertEqual(r.status_code, 429)
+        self.login("bob")
+        for _ in range(6):
+            r = self.request("GET", "/dashboard/")
+            self.assertEqual(r.status_code, 200)
+        nodes = {
+            name for name in ("node-1", "node-2") if "GET /dashboard/" in self.deployment.log(name)
+        }
+        self.assertEqual(nodes, {"node-1", "node-2"})
 
     def test_the_vendor_journey_survives_a_node_and_a_worker_killed(self):
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.deployment.port}", timeout=60)

@@ -22,7 +22,6 @@ each), in a fresh SQLite database under a temporary folder:
 import base64
 import io
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,6 +63,7 @@ from kakunin.forms_xlsx.actions import apply_plan, export_assessment  # noqa: E4
 from kakunin.forms_xlsx.importer import read_plan  # noqa: E402
 from kakunin.forms_xlsx.layout import column_number  # noqa: E402
 from testsupport.fixtures import create_world  # noqa: E402
+from testsupport.load import concurrently, summary, timed  # noqa: E402
 from testsupport.servers import free_port  # noqa: E402
 
 ANSWER = (
@@ -99,21 +99,6 @@ def build() -> World:
             source="web",
         )
     return world
-
-
-def summary(samples: list[float]) -> str:
-    ms = sorted(s * 1000 for s in samples)
-    p95 = ms[max(0, int(len(ms) * 0.95) - 1)]
-    return f"median {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   (n={len(ms)})"
-
-
-def timed(fn, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def page_via_client(world: World, path: str) -> list[float]:
@@ -172,41 +157,6 @@ def page_via_server(world: World, path: str, user=None, workers: int = 1) -> lis
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", cookies=cookies) as http:
             ready(http, path)
             return timed(lambda: http.get(path), 200)
-
-
-def concurrently(port: int, path: str, sessions: list[str], seconds: float = 15.0):
-    """Each session its own client, all asking for `path` again and again for
-    `seconds`: (latencies, errors, requests per second)."""
-    import threading
-
-    import httpx
-
-    samples: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.perf_counter() + seconds
-
-    def client(key: str):
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", cookies={"sessionid": key}, timeout=30
-        ) as http:
-            while time.perf_counter() < stop:
-                started = time.perf_counter()
-                try:
-                    ok = http.get(path).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                with lock:
-                    samples.append(time.perf_counter() - started)
-                    errors[0] += not ok
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(key,)) for key in sessions]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return samples, errors[0], len(samples) / (time.perf_counter() - started)
 
 
 def filled_form(world: World) -> bytes:
@@ -659,8 +609,8 @@ def vendor_bench(world: World) -> None:
             hx = {"HX-Request": "true"}
             section = timed(lambda: http.get(later, headers=hx), 200)
             section_kb = len(http.get(later, headers=hx).content) / 1024
-        sessions = [session_for(world.bob) for _ in range(20)]
-        samples, errors, rate = concurrently(port, path, sessions)
+        cookies = [{"sessionid": session_for(world.bob)} for _ in range(20)]
+        samples, errors, rate = concurrently(f"http://127.0.0.1:{port}", path, cookies)
     print(
         f"  1 client, gunicorn 2 workers   {summary(single)}   {len(single) / sum(single):5.1f} req/s"
     )

@@ -8,6 +8,7 @@ LOADTEST_USERS (20), LOADTEST_SECONDS (60), LOADTEST_NODES (2), LOADTEST_WORKERS
 """
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
+
+from testsupport.load import concurrently, summary, timed  # noqa: E402
 from testsupport.nodes import Deployment  # noqa: E402
 
 USERS = int(os.environ.get("LOADTEST_USERS", "20"))
@@ -64,6 +68,38 @@ print(json.dumps({{"vendors": vendors, "all_vendors": vendors, "reviewers": revi
 """
 
 
+def log_in(base_url: str, username: str) -> dict:
+    """The cookies of a person logged in through the login page."""
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        http.get("/auth/login/")
+        http.post(
+            "/auth/login/", data={"login": username, "password": PASSWORD},
+            headers={"X-CSRFToken": http.cookies["csrftoken"]},
+        )  # fmt: skip
+        return dict(http.cookies)
+
+
+def page_figures(base_url: str, people: dict) -> None:
+    """The vendor's editable page on this deployment, one client and twenty at once
+    with no pause between requests (as `make bench` measures it on SQLite)."""
+    vendor = people["vendors"][0]
+    path = f"/assessments/{vendor['assessment']}/"
+    cookies = [log_in(base_url, vendor["username"]) for _ in range(20)]
+    with httpx.Client(base_url=base_url, cookies=cookies[0], timeout=60) as http:
+        page = http.get(path)
+        single = timed(lambda: http.get(path), 200)
+    samples, errors, rate = concurrently(base_url, path, cookies)
+    print(f"vendor's editable page through nginx: {len(page.content) / 1024:.0f} KB")
+    print(
+        f"  1 client                     {summary(single)}   {len(single) / sum(single):5.1f} req/s"
+    )
+    print(f"  20 clients                   {summary(samples)}   {rate:5.1f} req/s, {errors} errors")
+    print(
+        "targets: 1 client p95 <= 40 ms; 20 clients >= 150 req/s, p95 <= 200 ms, no errors\n",
+        flush=True,
+    )
+
+
 def main() -> int:
     keys = "load:" + base64.b64encode(os.urandom(32)).decode()
     deployment = Deployment(keys, nodes=NODES, workers=WORKERS)
@@ -71,6 +107,7 @@ def main() -> int:
         people = deployment.prepare(SETUP).strip().splitlines()[-1]
         (deployment.tmp / "people.json").write_text(people, encoding="utf-8")
         deployment.start()
+        page_figures(f"http://127.0.0.1:{deployment.port}", json.loads(people))
         print(
             f"Kakunin load test: {NODES} app nodes (gunicorn, 2 workers each) and {WORKERS} "
             f"job workers on PostgreSQL and Redis, nginx in front; {USERS} users "

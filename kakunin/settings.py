@@ -335,6 +335,16 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Evidence files and the audit archive: folders (EVIDENCE_DIR, AUDIT_ARCHIVE_DIR, shared
+    # between app nodes), reached only through Django's storage API (kakunin/core/storage.py).
+    "evidence": {
+        "BACKEND": "kakunin.core.storage.FolderStorage",
+        "OPTIONS": {"setting": "EVIDENCE_DIR"},
+    },
+    "audit_archive": {
+        "BACKEND": "kakunin.core.storage.FolderStorage",
+        "OPTIONS": {"setting": "AUDIT_ARCHIVE_DIR", "allow_overwrite": True},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -8,18 +8,19 @@ files in order and then the table, so the chain verifies across both.
 import gzip
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from kakunin.audit.models import ArchiveSegment, Event
 from kakunin.audit.trail import record
+from kakunin.core import storage
 
 FIELDS = ["seq", "at", "actor_id", "actor_label", "ip", "action", "object_type", "object_id",
           "object_label", "changes", "prev_hash", "hash"]  # fmt: skip
@@ -36,10 +37,11 @@ def _line(event: Event) -> str:
     return json.dumps(row, ensure_ascii=False, sort_keys=True)
 
 
-def read_segment(segment: ArchiveSegment, directory=None):
-    """The events of one archive file, as unsaved Event objects (for verify)."""
-    path = (directory or settings.AUDIT_ARCHIVE_DIR) / segment.filename
-    data = path.read_bytes()
+def read_segment(segment: ArchiveSegment, files: Storage | None = None):
+    """The events of one archive file, as unsaved Event objects (for verify). `files` reads
+    another copy of the archive (a backup being verified)."""
+    with (files or storage.audit_archive()).open(segment.filename) as f:
+        data = f.read()
     if hashlib.sha256(data).hexdigest() != segment.sha256:
         raise ArchiveError(f"{segment.filename}: the file was changed (SHA-256 differs)")
     for line in gzip.decompress(data).decode().splitlines():
@@ -110,16 +112,10 @@ def archive(older_than_days: int) -> list[ArchiveSegment]:
 
 def _write_segment(batch: list[Event]) -> ArchiveSegment:
     first, last = batch[0], batch[-1]
-    directory = Path(settings.AUDIT_ARCHIVE_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    name = segment_name(first.seq, last.seq)
     data = gzip.compress(("\n".join(_line(e) for e in batch) + "\n").encode(), mtime=0)
-    tmp = directory / (name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(directory / name)
+    # Durable before the events leave the table: written whole (temporary file, fsync,
+    # rename) by the folder storage; a file left by a run that died here is replaced.
+    name = storage.audit_archive().save(segment_name(first.seq, last.seq), ContentFile(data))
     with transaction.atomic():
         segment = ArchiveSegment.objects.create(
             first_seq=first.seq,
@@ -147,7 +143,7 @@ def purge_expired() -> list[ArchiveSegment]:
     The segment keeps its hashes, so the chain still verifies from the next one."""
     purged = []
     for segment in expired():
-        (Path(settings.AUDIT_ARCHIVE_DIR) / segment.filename).unlink(missing_ok=True)
+        storage.audit_archive().delete(segment.filename)
         segment.purged_at = timezone.now()
         segment.save(update_fields=["purged_at"])
         purged.append(segment)

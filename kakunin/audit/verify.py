@@ -4,6 +4,8 @@ archive itself records events through the trail."""
 
 from dataclasses import dataclass
 
+from django.core.files.storage import Storage
+
 from kakunin.audit.archive import ArchiveError, read_segment
 from kakunin.audit.models import GENESIS_HASH, ArchiveSegment, ChainHead, Event
 
@@ -14,9 +16,9 @@ class Break:
     reason: str
 
 
-def verify(using: str = "default", archive_dir=None) -> tuple[int, Break | None]:
+def verify(using: str = "default", archive: Storage | None = None) -> tuple[int, Break | None]:
     """Walk the whole chain: the archive files in order, then the table.
-    Returns how many events held, and the first break. `using` and `archive_dir` walk
+    Returns how many events held, and the first break. `using` and `archive` walk
     another copy (a backup restored to verify it)."""
     checked, prev_hash, next_seq = 0, GENESIS_HASH, None
     for segment in ArchiveSegment.objects.using(using).order_by("first_seq"):
@@ -26,7 +28,7 @@ def verify(using: str = "default", archive_dir=None) -> tuple[int, Break | None]
             )
         if segment.purged_at is None:
             try:
-                n, broken, _last = walk(read_segment(segment, archive_dir), prev_hash)
+                n, broken, _last = walk(read_segment(segment, archive), prev_hash)
             except (ArchiveError, OSError, ValueError) as exc:
                 return checked, Break(segment.first_seq, f"archive unreadable: {exc}")
             checked += n

@@ -26,11 +26,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files import File
+from django.core.files.storage import Storage
 from django.utils import timezone
 
 from kakunin.audit.models import ChainHead
 from kakunin.audit.verify import verify as verify_chain
 from kakunin.backups import database, stream
+from kakunin.core import storage
 from kakunin.crypto import keys
 from kakunin.evidence.models import Evidence
 
@@ -81,8 +84,8 @@ def make() -> Path:
         head = ChainHead.objects.filter(pk=1).first()
         plain = {
             db_file.name: db_file,
-            "evidence.tar": _tar(settings.EVIDENCE_DIR, work / "evidence.tar"),
-            "audit-archive.tar": _tar(settings.AUDIT_ARCHIVE_DIR, work / "audit-archive.tar"),
+            "evidence.tar": _tar(storage.evidence(), work / "evidence.tar"),
+            "audit-archive.tar": _tar(storage.audit_archive(), work / "audit-archive.tar"),
         }
         files = {
             fname: {
@@ -99,7 +102,7 @@ def make() -> Path:
             "database": db_file.name,
             "files": files,
             "tables": tables,
-            "evidence": _evidence_hashes(settings.EVIDENCE_DIR),
+            "evidence": _hashes(storage.evidence()),
             "audit_head": {"seq": head.seq, "hash": head.hash} if head else None,
         }
         manifest_plain = work / MANIFEST
@@ -112,19 +115,25 @@ def make() -> Path:
     return final
 
 
-def _tar(directory: Path, out: Path) -> Path:
+def _tar(files: Storage, out: Path) -> Path:
+    """Every file of a storage (the evidence, the audit archive), read through the storage
+    API, into one tar file."""
     with tarfile.open(out, "w") as tar:
-        if directory.is_dir():
-            for path in sorted(directory.iterdir()):
-                if path.is_file():
-                    tar.add(path, arcname=path.name)
+        for name in storage.names(files):
+            with files.open(name) as f:
+                info = tarfile.TarInfo(name)
+                info.size, info.mode = f.size, 0o600
+                info.mtime = int(files.get_modified_time(name).timestamp())
+                tar.addfile(info, f)
     return out
 
 
-def _evidence_hashes(directory: Path) -> dict[str, str]:
-    if not directory.is_dir():
-        return {}
-    return {p.name: stream.sha256_of(p) for p in sorted(directory.iterdir()) if p.is_file()}
+def _hashes(files: Storage) -> dict[str, str]:
+    hashes = {}
+    for name in storage.names(files):
+        with files.open(name) as f:
+            hashes[name] = stream.sha256_of_file(f)
+    return hashes
 
 
 def rotate(root: Path) -> list[Path]:
@@ -229,7 +238,9 @@ def verify(generation: Path | None = None) -> Verification:
                         f"{restored.get(table)} restored"
                     )
             result.tables, result.rows = len(restored), sum(restored.values())
-            result.events, broken = verify_chain(using=alias, archive_dir=archive_dir)
+            result.events, broken = verify_chain(
+                using=alias, archive=storage.FolderStorage(location=archive_dir)
+            )
             if broken:
                 result.problems.append(f"audit chain: event {broken.seq}: {broken.reason}")
             result.problems += _check_evidence(alias, evidence_dir, manifest["evidence"])
@@ -296,11 +307,8 @@ def restore(generation: Path, *, dry_run: bool = False, force: bool = False) -> 
             generation.name, len(manifest["tables"]), sum(manifest["tables"].values()),
             len(list(evidence_dir.iterdir())), len(list(archive_dir.iterdir())),
         )  # fmt: skip
-        occupied = [
-            str(target)
-            for target in (settings.EVIDENCE_DIR, settings.AUDIT_ARCHIVE_DIR)
-            if target.is_dir() and any(target.iterdir())
-        ]
+        targets = (storage.evidence(), storage.audit_archive())
+        occupied = [_where(target) for target in targets if storage.names(target)]
         if not database.is_empty():
             occupied.insert(0, "the database")
         if occupied and not force:
@@ -311,15 +319,17 @@ def restore(generation: Path, *, dry_run: bool = False, force: bool = False) -> 
         if dry_run:
             return plan
         database.restore(work / manifest["database"], replace=force)
-        for source, target in (
-            (evidence_dir, settings.EVIDENCE_DIR),
-            (archive_dir, settings.AUDIT_ARCHIVE_DIR),
-        ):
-            target.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for source, target in zip((evidence_dir, archive_dir), targets, strict=True):
             if force:
-                for old in target.iterdir():
-                    if old.is_file():
-                        old.unlink()
-            for path in source.iterdir():
-                shutil.copy2(path, target / path.name)
+                for old in storage.names(target):
+                    target.delete(old)
+            for path in sorted(source.iterdir()):
+                with open(path, "rb") as f:
+                    if target.save(path.name, File(f, path.name)) != path.name:
+                        raise BackupError(f"{_where(target)}: {path.name} could not be restored")
     return plan
+
+
+def _where(files: Storage) -> str:
+    """A storage as the administrator knows it: its folder, where it has one."""
+    return getattr(files, "location", "") or repr(files)

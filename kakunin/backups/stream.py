@@ -77,8 +77,13 @@ def _aad(name: str, index: int, final: bool) -> bytes:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            digest.update(block)
+        return sha256_of_file(f)
+
+
+def sha256_of_file(f) -> str:
+    """The SHA-256 of an open file, read from where it stands to its end."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: f.read(CHUNK), b""):
+        digest.update(block)
     return digest.hexdigest()

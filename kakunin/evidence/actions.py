@@ -5,19 +5,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kakunin.audit.trail import record
+from kakunin.core import storage
 from kakunin.crypto import keys
 from kakunin.evidence import clamav
 from kakunin.evidence.detect import Refused, detect
 from kakunin.evidence.models import Evidence
 
 
-def _path(evidence: Evidence) -> Path:
-    return Path(settings.EVIDENCE_DIR) / evidence.stored_name.hex
+def _name(evidence: Evidence) -> str:
+    return evidence.stored_name.hex
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,8 @@ def keep_evidence(*, actor, checked: Checked, answer=None) -> Evidence:
         sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,
     )
-    path = _path(evidence)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_bytes(keys.seal(data, evidence.context))
+    files = storage.evidence()
+    name = files.save(_name(evidence), ContentFile(keys.seal(data, evidence.context)))
     try:
         with transaction.atomic():
             evidence.save()
@@ -108,14 +109,15 @@ def keep_evidence(*, actor, checked: Checked, answer=None) -> Evidence:
                 },
             )
     except Exception:
-        path.unlink(missing_ok=True)
+        files.delete(name)
         raise
     return evidence
 
 
 def read_evidence(*, actor, evidence: Evidence) -> bytes:
     """The file's content, for a download (audited)."""
-    data = keys.unseal(_path(evidence).read_bytes(), evidence.context)
+    with storage.evidence().open(_name(evidence)) as f:
+        data = keys.unseal(f.read(), evidence.context)
     with transaction.atomic():
         record(
             "evidence.download", evidence, actor=actor, changes={"sha256": [None, evidence.sha256]}
@@ -129,4 +131,4 @@ def remove_evidence(*, actor, evidence: Evidence) -> None:
     evidence.removed_at, evidence.removed_by = timezone.now(), actor
     evidence.save(update_fields=["removed_at", "removed_by"])
     record("evidence.remove", evidence, actor=actor, changes={"file": [evidence.filename, None]})
-    transaction.on_commit(lambda: _path(evidence).unlink(missing_ok=True))
+    transaction.on_commit(lambda: storage.evidence().delete(_name(evidence)))

@@ -1,7 +1,6 @@
 """Kakunin answers its own checklist: one assessment of the system 「Kakunin」,
 created on the first run and brought up to date by the later ones."""
 
-import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,8 +18,6 @@ from kakunin.scans import actions as scans
 from kakunin.selfcheck import readings
 from kakunin.systems.actions import create_system
 from kakunin.systems.models import System
-
-log = logging.getLogger(__name__)
 
 # Kakunin as the form sees it: a web system on the ward's servers, no cloud service,
 # no My Number data; what it holds (every vendor's security posture) is confidential.

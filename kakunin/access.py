@@ -64,6 +64,19 @@ def visible_assessments(user):
     return Assessment.objects.visible_to(user)
 
 
+def can_see_system(user, system: System) -> bool:
+    """For one system already loaded: the rule of System.objects.visible_to, asked in
+    Python (with at most the one membership query that is_member keeps). The access
+    tests hold the two to the same answer for every role."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role in (Role.ADMIN, Role.REVIEWER, Role.AUDITOR):
+        return True
+    if user.role == Role.DEPARTMENT:
+        return bool(user.organisation_id) and system.department_id == user.organisation_id
+    return bool(user.organisation_id) and is_member(user, system)
+
+
 def can_create_system(user) -> bool:
     return user.has_role(Role.REVIEWER, Role.DEPARTMENT)
 
@@ -88,11 +101,16 @@ def editable_systems(user):
 
 def is_member(user, system: System) -> bool:
     """A vendor person granted the system, whose company still serves it."""
-    # One query: the membership, and the company among the system's vendors.
-    return (
-        user.has_role(Role.VENDOR)
-        and system.memberships.filter(user=user, system__vendors=user.organisation_id).exists()
-    )
+    if not user.has_role(Role.VENDOR):
+        return False
+    # One query (the membership, and the company among the system's vendors), asked once
+    # per person for this copy of the system: a page asks several rules that rest on it.
+    known = system.__dict__.setdefault("_members_known", {})
+    if user.pk not in known:
+        known[user.pk] = system.memberships.filter(
+            user=user, system__vendors=user.organisation_id
+        ).exists()
+    return known[user.pk]
 
 
 def answer_scope(user, assessment: Assessment) -> AnswerScope:
@@ -290,8 +308,11 @@ def get_operations_system_for_user(request, pk: int) -> System:
 
 
 def get_assessment_for_user(request, pk: int) -> Assessment:
-    qs = visible_assessments(request.user).select_related("system", "template")
-    return get_object_or_404(qs, pk=pk)
+    qs = Assessment.objects.select_related("system", "template")
+    assessment = qs.filter(pk=pk).first()
+    if assessment is None or not can_see_system(request.user, assessment.system):
+        raise Http404
+    return assessment
 
 
 def get_rw_assessment_for_user(request, pk: int) -> Assessment:

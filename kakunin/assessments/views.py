@@ -92,6 +92,7 @@ class Body:
     returned: list[Link]
     needs_status: list[Link]
     scan_conflicts: list[Link]
+    main: str = ""  # the page above the sheet: notices, progress, the actions
 
 
 def _part(assessment, index: int, section) -> Part:
@@ -108,7 +109,19 @@ def _part(assessment, index: int, section) -> Part:
     return part
 
 
-def _build_body(assessment, scope, for_page: page.Page, bound, forms_for: str = "") -> Body:
+def _flags(user, assessment) -> dict[str, bool]:
+    """What this person may do with the assessment as a whole (the buttons)."""
+    return {
+        "can_submit": access.can_submit(user, assessment),
+        "can_review": access.can_review(user, assessment),
+        "can_decide": access.can_decide(user, assessment),
+        "can_manage": access.can_edit_system(user, assessment.system),
+    }
+
+
+def _build_body(
+    assessment, scope, for_page: page.Page, bound, flags: dict, forms_for: str = ""
+) -> Body:
     """`forms_for`: the item whose evidence and comment forms show (the page without
     JavaScript, from the item's link); the others show the link."""
     sections = page.rows(assessment, scope, bound)
@@ -120,7 +133,7 @@ def _build_body(assessment, scope, for_page: page.Page, bound, forms_for: str = 
     def links(condition) -> list[Link]:
         return [Link(r.dom_id, r.item.number) for r in rows if condition(r)]
 
-    return Body(
+    body = Body(
         toc=render_to_string("assessments/_sections.html", {"sections": sections}),
         parts=[_part(assessment, index, section) for index, section in enumerate(sections)],
         answered=answered,
@@ -136,6 +149,16 @@ def _build_body(assessment, scope, for_page: page.Page, bound, forms_for: str = 
             lambda r: r.scan and r.scan.verdict == "fail" and r.answer.status == Status.DONE
         ),
     )
+    ctx = {
+        **flags,
+        **{f: getattr(body, f) for f in ("answered", "applicable", "can_answer", "carried",
+                                         "unjudged", "returned", "needs_status", "scan_conflicts")},
+        "assessment": assessment,
+        "due_form": DueDateForm(initial={"due_date": assessment.due_date}),
+        "csrf_token": for_page.csrf_token,
+    }  # fmt: skip
+    body.main = render_to_string("assessments/_detail_main.html", ctx)
+    return body
 
 
 def _body(request, assessment, bound: AnswerForm | None) -> Body:
@@ -144,21 +167,23 @@ def _body(request, assessment, bound: AnswerForm | None) -> Body:
     for the CSRF token, which is this request's own."""
     decided = _page(request, assessment)
     scope = access.answer_scope(request.user, assessment)
+    flags = _flags(request.user, assessment)
     forms_for = request.GET.get("forms", "")
     if bound is not None or forms_for:
-        return _build_body(assessment, scope, decided, bound, forms_for)
+        return _build_body(assessment, scope, decided, bound, flags, forms_for)
     # Kept under the newest change other than an answer edit, and this assessment's
     # answers as they are now: one vendor typing leaves every other page kept.
     answers = assessment.answers.aggregate(
         edits=Sum("version"), last=Max("updated_at"), n=Count("pk")
     )
-    parts = ("assessment-page", assessment.pk, request.user.pk, scope.value,
-             decided.can_review, decided.can_comment, tuple(answers.values()))  # fmt: skip
+    parts = ("assessment-page", assessment.pk, request.user.pk, scope.value, decided.can_review,
+             decided.can_comment, tuple(flags.values()), tuple(answers.values()))  # fmt: skip
     body = stamp.cached(
         stamp.others(),
         parts,
-        lambda: _build_body(assessment, scope, replace(decided, csrf_token=CSRF_SLOT), None),
+        lambda: _build_body(assessment, scope, replace(decided, csrf_token=CSRF_SLOT), None, flags),
     )
+    body.main = body.main.replace(CSRF_SLOT, decided.csrf_token)
     for part in body.parts:
         part.rows = part.rows.replace(CSRF_SLOT, decided.csrf_token)
     return body
@@ -188,20 +213,9 @@ def _detail_page(request, assessment, bound: AnswerForm | None = None, status=20
     everything = bound is not None or "all" in request.GET or "forms" in request.GET
     ctx = {
         "assessment": assessment,
+        # Rendered, escaped, by our own templates (_build_body).
+        "main": jinja.safe(body.main),
         "sheet": _sheet(assessment, body, everything),
-        "answered": body.answered,
-        "applicable": body.applicable,
-        "can_answer": body.can_answer,
-        "can_submit": access.can_submit(request.user, assessment),
-        "can_review": access.can_review(request.user, assessment),
-        "can_decide": access.can_decide(request.user, assessment),
-        "can_manage": access.can_edit_system(request.user, assessment.system),
-        "due_form": DueDateForm(initial={"due_date": assessment.due_date}),
-        "carried": body.carried,
-        "unjudged": body.unjudged,
-        "returned": body.returned,
-        "needs_status": body.needs_status,
-        "scan_conflicts": body.scan_conflicts,
     }
     return render(request, "assessments/detail.html", ctx, status=status)
 

@@ -28,7 +28,7 @@ from kakunin.reports import annual
 from kakunin.reports.models import AnnualReport
 from kakunin.scans.models import Authorisation
 from kakunin.systems.models import AccessRequest
-from testsupport.fixtures import BaseTestCase, make_scan, make_user
+from testsupport.fixtures import BaseTestCase, make_scan, make_system, make_user
 
 # bella works for Alpha, the system's vendor, but was never given the system.
 PERSONAS = ["anonymous", "alice", "bob", "bella", "charlie", "dave", "rita", "adam", "audrey"]
@@ -376,6 +376,34 @@ class AccessMatrixTestCase(BaseTestCase):
                 for url in [reverse("systems:index"), reverse("assessments:list")]:
                     r = self.client.get(url)
                     self.assertEqual(self.system.name in r.content.decode(), sees, url)
+
+    def test_the_rule_for_one_system_agrees_with_the_list_rule(self):
+        """access.can_see_system (one loaded system, the detail pages) and
+        System.objects.visible_to (lists, querysets) are the same rule."""
+        from django.contrib.auth.models import AnonymousUser
+
+        from kakunin import access
+        from kakunin.systems.models import System
+
+        other = make_system(self.zeimu, [self.beta], created_by=self.dave, name="税務システム")
+        former = make_system(self.kodomo, [self.alpha], created_by=self.alice, name="旧システム")
+        former.vendors.clear()  # bob's company no longer serves it; his membership stays
+        gone = make_user("gone", "vendor", self.alpha)
+        self.system.memberships.create(user=gone)
+        gone.is_active = False
+        gone.save()
+        homeless = make_user("homeless", "vendor", None)
+        people = [AnonymousUser(), gone, homeless] + [getattr(self, p) for p in PERSONAS[1:]]
+        seen = 0
+        for user in people:
+            for pk in (self.system.pk, other.pk, former.pk):
+                with self.subTest(user=str(user), system=pk):
+                    expected = access.visible_systems(user).filter(pk=pk).exists()
+                    self.assertEqual(
+                        access.can_see_system(user, System.objects.get(pk=pk)), expected
+                    )
+                    seen += expected
+        self.assertGreater(seen, 5)
 
     def test_an_access_request_of_another_department_is_not_revealed(self):
         """It answered 403 (so it exists) before; now as if there were none."""

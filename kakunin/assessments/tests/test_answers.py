@@ -3,6 +3,7 @@ from django.urls import reverse
 from kakunin.assessments import views
 from kakunin.assessments.models import AnswerRevision
 from kakunin.audit.models import Event
+from kakunin.notifications.models import Notification
 from testsupport.fixtures import BaseTestCase
 
 HX = {"HX-Request": "true"}
@@ -234,6 +235,25 @@ class LaterSectionsTestCase(BaseTestCase):
             reverse("reviews:comment", args=[self.assessment.pk, key]), {"body": "記号の扱いは？"}
         )
         self.assertIn("記号の扱いは？", self.page())
+
+    def test_the_kept_top_of_the_page_follows_changes_and_the_header_stays_live(self):
+        """What stands above the sheet is kept with it (a due date, the buttons, this
+        request's CSRF token in their forms); the header (notifications) never is."""
+        self.client.force_login(self.alice)
+        self.page()  # kept now
+        self.assertNotIn("2031-03-31", self.page())
+        r = self.client.post(
+            reverse("assessments:due_date", args=[self.assessment.pk]), {"due_date": "2031-03-31"}
+        )
+        self.assertEqual(r.status_code, 302)
+        html = self.page()
+        self.assertIn("2031-03-31", html)
+        self.assertNotIn(views.CSRF_SLOT, html)
+        submit = html[html.index(reverse("assessments:submit", args=[self.assessment.pk])) :]
+        self.assertRegex(submit[:300], r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"')
+        self.assertNotIn('class="badge count"', html)
+        Notification.objects.create(user=self.alice, kind="approved", subject="x", body="x")
+        self.assertIn('<span class="badge count">1</span>', self.page())
 
     def test_the_kept_sheet_is_the_persons_own(self):
         vendor = self.page()

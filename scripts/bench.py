@@ -22,6 +22,8 @@ each), in a fresh SQLite database under a temporary folder:
 import base64
 import io
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,6 +135,35 @@ def gunicorn(workers: int):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def control() -> str:
+    """A fixed piece of pure-Python work, timed: what the machine gives at the moment.
+    Compare runs by it (the 2-core machine here is shared; one run was 1.8x slower)."""
+    best = min(timed(lambda: sum(i * i for i in range(300_000)), 5))
+    return f"a fixed Python loop {best * 1000:.1f} ms"
+
+
+def wrk(url: str, session: str, clients: int, seconds: int = 15) -> str:
+    """The same load from wrk (Debian's package), when it is installed: a client in C
+    that takes a few per cent of a core, where the twenty Python clients above take a
+    quarter of one of the machine's two cores away from the server."""
+    if not shutil.which("wrk"):
+        return "(wrk is not installed: apt install wrk)"
+    out = subprocess.run(  # noqa: S603 (fixed arguments)
+        [shutil.which("wrk") or "wrk", f"-c{clients}", "-t2", f"-d{seconds}s", "--latency",
+         "-H", f"Cookie: sessionid={session}", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    figures = dict(
+        re.findall(r"^\s*(50%|95%|99%|Requests/sec:|Non-2xx or 3xx responses:)\s+(\S+)", out, re.M)
+    )
+    latency = {k: figures.get(k, "?") for k in ("50%", "99%")}
+    errors = figures.get("Non-2xx or 3xx responses:", "0")
+    return (
+        f"median {latency['50%']:>8}   p99 {latency['99%']:>8}            "
+        f"{float(figures.get('Requests/sec:', 0)):5.1f} req/s, {errors} errors"
+    )
 
 
 def ready(http, path: str) -> None:
@@ -599,6 +630,13 @@ def vendor_bench(world: World) -> None:
     page = client.get(path)
     assert page.status_code == 200 and b'-status" id=' in page.content, "not the editable page"
     print(f"\nvendor's editable page: {len(page.content) / 1024:.0f} KB of HTML (target <= 150 KB)")
+    print(f"  control: {control()} (this machine's speed moves by up to 2x between runs)")
+    for _ in range(20):
+        client.get(path)
+    cpu = time.process_time()
+    for _ in range(100):
+        client.get(path)
+    print(f"  one request's CPU time, in process: {(time.process_time() - cpu) * 10:.1f} ms")
     with gunicorn(2) as port:
         key = session_for(world.bob)
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", cookies={"sessionid": key}) as http:
@@ -611,12 +649,15 @@ def vendor_bench(world: World) -> None:
             section_kb = len(http.get(later, headers=hx).content) / 1024
         cookies = [{"sessionid": session_for(world.bob)} for _ in range(20)]
         samples, errors, rate = concurrently(f"http://127.0.0.1:{port}", path, cookies)
+        light = wrk(f"http://127.0.0.1:{port}{path}", session_for(world.bob), clients=20)
+    print("  (gunicorn as `make run` starts it: 2 workers)")
     print(
-        f"  1 client, gunicorn 2 workers   {summary(single)}   {len(single) / sum(single):5.1f} req/s"
+        f"  1 client                       {summary(single)}   {len(single) / sum(single):5.1f} req/s"
     )
     print(
-        f"  20 clients, gunicorn 2 workers {summary(samples)}   {rate:5.1f} req/s, {errors} errors"
+        f"  20 clients                     {summary(samples)}   {rate:5.1f} req/s, {errors} errors"
     )
+    print(f"  20 clients, wrk                {light}")
     print(f"  a later section ({section_kb:.0f} KB, htmx) {summary(section)}")
     print("targets: 1 client p95 <= 40 ms; 20 clients >= 150 req/s, p95 <= 200 ms, no errors")
 

@@ -92,6 +92,10 @@ INSTALLED_APPS = [
     "kakunin.backups",
     "kakunin.selfcheck",
     "kakunin.scans",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "kakunin.api",
 ]
 
 
@@ -354,6 +358,39 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --- REST API (/api/v1/; kakunin/api) -------------------------------------------
+API_RATE = env.str("API_RATE", default="600/min")
+REST_FRAMEWORK = {
+    # A personal token (Authorization: Bearer), or the web session with its CSRF token.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "kakunin.api.authentication.BearerAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "kakunin.api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["kakunin.api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": API_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kakunin.api.problems.problem_details",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kakunin API",
+    "DESCRIPTION": "システム導入に係るセキュリティ要件確認 — REST API",
+    "VERSION": "1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI and Redoc from our own static files: LGWAN has no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # --- E-mail (fixed headers through Django's mail API only: item 56) -------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("audit/", include("kakunin.audit.urls")),
     path("", include("kakunin.monitoring.urls")),
     path("healthz", monitoring_views.healthz, name="healthz"),
+    path("api/", include("kakunin.api.urls")),
 ]
 
 handler400 = "kakunin.core.views.bad_request"

@@ -275,6 +275,7 @@ class AnswerRevision(models.Model):
         CARRYOVER = "carryover", _("前回の承認済み回答")
         CONFIRM = "confirm", _("引き継いだ回答を確認")
         SELF_ASSESSMENT = "self", _("自己診断（稼働中の設定から）")
+        API = "api", _("API")
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()

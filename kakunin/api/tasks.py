@@ -1,0 +1,10 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from kakunin.api import actions
+
+
+@db_periodic_task(crontab(hour="3", minute="41"))
+def record_expired_tokens():
+    """Each token's expiry, in the audit trail once."""
+    actions.record_expired()

@@ -1,0 +1,289 @@
+"""The REST API: personal tokens (issue, scope, expiry, revocation, TOTP roles), the
+same access gate as the web for every persona and every endpoint (generated from the
+URL patterns), optimistic concurrency on answers (ETag / If-Match), problem details,
+rate limits, CSRF for session callers, the schema and its offline documentation."""
+
+import io
+from datetime import timedelta
+
+from django.core.management import CommandError, call_command
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from kakunin.api import actions
+from kakunin.api.models import Token, digest
+from kakunin.audit.models import Event
+from testsupport.fixtures import BaseTestCase, make_user
+
+PERSONAS = ["anonymous", "alice", "bob", "bella", "charlie", "dave", "rita", "adam", "audrey"]
+
+
+def row(*codes):
+    return dict(zip(PERSONAS, codes, strict=True))
+
+
+#                 anon alice bob bella charlie dave rita adam audrey
+ANY_USER = row(401, 200, 200, 200, 200, 200, 200, 200, 200)
+SEE_SYSTEM = row(401, 200, 200, 404, 404, 404, 200, 200, 200)
+ANSWER = row(401, 200, 200, 404, 404, 404, 403, 403, 403)
+DOCS = row(401, 200, 200, 200, 200, 200, 200, 200, 200)
+
+# Every API endpoint: (method, URL arguments, expected by persona).
+MATRIX = {
+    "api:schema": [("get", [], DOCS)],
+    "api:docs": [("get", [], DOCS)],
+    "api:redoc": [("get", [], DOCS)],
+    "api:systems": [("get", [], ANY_USER)],
+    "api:system": [("get", ["s"], SEE_SYSTEM)],
+    "api:assessments": [("get", [], ANY_USER)],
+    "api:assessment": [("get", ["a"], SEE_SYSTEM)],
+    "api:answer": [("get", ["a", "item"], SEE_SYSTEM), ("patch", ["a", "item"], ANSWER)],
+}
+
+
+def api_url_names() -> set[str]:
+    def walk(patterns, namespace):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, ":".join(filter(None, [namespace, p.namespace])))
+            elif isinstance(p, URLPattern):
+                yield ":".join(filter(None, [namespace, p.name]))
+
+    return {n for n in walk(get_resolver().url_patterns, "") if n.startswith("api:")}
+
+
+class ApiTestCase(BaseTestCase):
+    def setUp(self):
+        super().setUp()
+        self.bella = make_user("bella", "vendor", self.alpha)
+        self.secrets = {}
+        for persona in PERSONAS[1:]:
+            user = getattr(self, persona)
+            _token, secret = actions.issue_token(
+                actor=user, user=user, name="test", days=30, read_only=False, with_totp=True
+            )
+            self.secrets[persona] = secret
+
+    def call(self, persona, method, url, data=None, **headers):
+        if persona != "anonymous":
+            headers["Authorization"] = f"Bearer {self.secrets.get(persona, persona)}"
+        client = Client(enforce_csrf_checks=True)
+        return getattr(client, method)(url, data, content_type="application/json", headers=headers)
+
+    def answer_url(self, key="pw-composition"):
+        return reverse("api:answer", args=[self.assessment.pk, key])
+
+    def etag(self, key="pw-composition"):
+        return f'"{self.answer(key).pk}-{self.answer(key).version}"'
+
+
+class MatrixTestCase(ApiTestCase):
+    def test_every_endpoint_is_in_the_matrix(self):
+        self.assertEqual(api_url_names() - set(MATRIX), set(), "endpoints without a row")
+        self.assertEqual(set(MATRIX) - api_url_names(), set(), "rows of endpoints that are gone")
+
+    def test_it_gates_every_endpoint_for_every_persona(self):
+        objects = {"s": self.system.pk, "a": self.assessment.pk, "item": "pw-composition"}
+        for name, cases in MATRIX.items():
+            for method, args, expected in cases:
+                url = reverse(name, args=[objects[a] for a in args])
+                for persona in PERSONAS:
+                    with self.subTest(endpoint=name, method=method, persona=persona):
+                        headers = {"If-Match": self.etag()} if method == "patch" else {}
+                        data = {"text": f"{persona} の回答"} if method == "patch" else None
+                        r = self.call(persona, method, url, data, **headers)
+                        self.assertEqual(r.status_code, expected[persona], r.content[:300])
+
+    def test_lists_hold_only_what_the_person_may_see(self):
+        other = make_user("otto", "vendor", self.beta)
+        _t, secret = actions.issue_token(
+            actor=other, user=other, name="t", days=1, read_only=True, with_totp=False
+        )
+        self.secrets["otto"] = secret
+        for persona, sees in [("bob", True), ("bella", False), ("otto", False), ("audrey", True)]:
+            with self.subTest(persona=persona):
+                systems = self.call(persona, "get", reverse("api:systems")).json()["results"]
+                self.assertEqual([s["id"] for s in systems] == [self.system.pk], sees)
+                listed = self.call(persona, "get", reverse("api:assessments")).json()["results"]
+                self.assertEqual(bool(listed), sees)
+
+
+class TokenTestCase(ApiTestCase):
+    def test_the_command_prints_the_token_once_and_keeps_only_its_hash(self):
+        out = io.StringIO()
+        call_command("issue_token", "bob", "--days", "7", "--read-only", stdout=out)
+        secret = out.getvalue().strip().splitlines()[-1]
+        token = Token.objects.get(digest=digest(secret))
+        self.assertTrue(token.read_only)
+        self.assertFalse(Token.objects.filter(digest=secret).exists())
+        self.assertNotIn(secret, str(list(Token.objects.values_list())))
+        self.assertAlmostEqual(
+            token.expires_at, timezone.now() + timedelta(days=7), delta=timedelta(minutes=1)
+        )
+        created = Event.objects.get(action="api_token.create", object_id=str(token.pk))
+        self.assertEqual(created.changes["scope"], [None, "read"])
+        self.assertNotIn(secret, str(Event.objects.values_list("changes", flat=True)))
+        self.secrets["bob"] = secret
+        self.assertEqual(self.call("bob", "get", reverse("api:systems")).status_code, 200)
+
+    def test_the_command_refuses_what_it_must(self):
+        for args, message in [
+            (["nobody"], "いません"),
+            (["bob", "--days", "366"], "1〜365"),
+            (["bob", "--days", "0"], "1〜365"),
+            (["rita"], "二要素認証"),  # a reviewer's token only after a TOTP login
+        ]:
+            with self.subTest(args=args), self.assertRaisesMessage(CommandError, message):
+                call_command("issue_token", *args, stdout=io.StringIO())
+
+    def test_a_read_only_token_reads_and_changes_nothing(self):
+        _token, secret = actions.issue_token(
+            actor=self.bob, user=self.bob, name="ci", days=1, read_only=True, with_totp=False
+        )
+        self.secrets["bob"] = secret
+        self.assertEqual(self.call("bob", "get", self.answer_url()).status_code, 200)
+        r = self.call("bob", "patch", self.answer_url(), {"text": "x"}, **{"If-Match": self.etag()})
+        self.assertEqual(r.status_code, 403)
+        self.assertIn("読み取り専用", r.json()["detail"])
+        self.assertEqual(self.answer("pw-composition").text, "")
+
+    def test_revoked_expired_and_disabled_stop_at_once(self):
+        url = reverse("api:systems")
+        self.assertEqual(self.call("bob", "get", url).status_code, 200)
+        token = Token.objects.get(digest=digest(self.secrets["bob"]))
+        actions.revoke_token(actor=self.bob, token=token)
+        r = self.call("bob", "get", url)
+        self.assertEqual(r.status_code, 401)
+        self.assertEqual(r["Content-Type"], "application/problem+json")
+        self.assertIn("取り消され", r.json()["detail"])
+
+        Token.objects.filter(digest=digest(self.secrets["alice"])).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        self.assertEqual(self.call("alice", "get", url).status_code, 401)
+        self.assertEqual(actions.record_expired(), 1)
+        self.assertEqual(actions.record_expired(), 0)  # once
+
+        self.assertEqual(self.call("audrey", "get", url).status_code, 200)
+        self.audrey.is_active = False
+        self.audrey.save()
+        self.assertEqual(self.call("audrey", "get", url).status_code, 401)
+        actions_seen = set(Event.objects.values_list("action", flat=True))
+        self.assertLessEqual(
+            {"api_token.create", "api_token.first_use", "api_token.revoke", "api_token.expire"},
+            actions_seen,
+        )
+
+    def test_a_totp_role_needs_a_token_issued_after_a_totp_login(self):
+        token = Token.objects.get(digest=digest(self.secrets["rita"]))
+        self.assertEqual(self.call("rita", "get", reverse("api:systems")).status_code, 200)
+        token.with_totp = False
+        token.save()
+        self.assertEqual(self.call("rita", "get", reverse("api:systems")).status_code, 401)
+
+    def test_the_first_use_is_audited_once_with_its_address(self):
+        for _ in range(3):
+            self.call("bob", "get", reverse("api:systems"))
+        token = Token.objects.get(digest=digest(self.secrets["bob"]))
+        self.assertEqual(token.last_used_ip, "127.0.0.1")
+        first = Event.objects.filter(action="api_token.first_use", object_id=str(token.pk))
+        self.assertEqual(first.count(), 1)
+
+    def test_a_token_is_never_taken_from_the_url_and_a_bad_header_is_401(self):
+        secret = self.secrets["bob"]
+        url = reverse("api:systems")
+        for query in [f"?token={secret}", f"?access_token={secret}", f"?auth={secret}"]:
+            with self.subTest(query=query):
+                self.assertEqual(self.call("anonymous", "get", url + query).status_code, 401)
+        for header in ["Bearer", f"Bearer {secret} extra", "Bearer ｋｋｎ", "Bearer kkn_wrong"]:
+            with self.subTest(header=header):
+                r = Client().get(url, headers={"Authorization": header})
+                self.assertEqual(r.status_code, 401)
+                self.assertEqual(r["Content-Type"], "application/problem+json")
+
+
+class AnswerTestCase(ApiTestCase):
+    def test_an_update_needs_the_etag_it_read(self):
+        r = self.call("bob", "get", self.answer_url())
+        etag = r["ETag"]
+        r = self.call("bob", "patch", self.answer_url(), {"status": "done", "text": "12桁"})
+        self.assertEqual(r.status_code, 428)
+        self.assertEqual(r.json()["status"], 428)
+        r = self.call("bob", "patch", self.answer_url(), {"status": "done", "text": "12桁"},
+                      **{"If-Match": etag})  # fmt: skip
+        self.assertEqual(r.status_code, 200, r.content)
+        self.assertNotEqual(r["ETag"], etag)
+        answer = self.answer("pw-composition")
+        self.assertEqual((answer.status, answer.text), ("done", "12桁"))
+        self.assertEqual(answer.revisions.first().source, "api")
+        # Someone else's edit in between: the old ETag no longer fits.
+        r = self.call("alice", "patch", self.answer_url(), {"text": "上書き"}, **{"If-Match": etag})
+        self.assertEqual(r.status_code, 412)
+        self.assertIn("読み直して", r.json()["detail"])
+        self.assertEqual(self.answer("pw-composition").text, "12桁")
+
+    def test_bad_input_is_a_clear_problem_and_changes_nothing(self):
+        cases = [
+            ({"status": "maybe"}, "status"),
+            ({"target_date": "tomorrow"}, "target_date"),
+            ({"status": "na", "text": ""}, ""),  # 該当なし needs a reason
+            ({"text": "x" * 10_001}, ""),
+        ]
+        for data, field in cases:
+            with self.subTest(data=str(data)[:40]):
+                r = self.call("bob", "patch", self.answer_url(), data, **{"If-Match": self.etag()})
+                self.assertEqual(r.status_code, 400, r.content)
+                body = r.json()
+                self.assertEqual(r["Content-Type"], "application/problem+json")
+                self.assertTrue(body["detail"])
+                if field:
+                    self.assertIn(field, body["errors"])
+        self.assertEqual(self.answer("pw-composition").version, 0)
+        r = Client().patch(
+            self.answer_url(), "{not json", content_type="application/json",
+            headers={"Authorization": f"Bearer {self.secrets['bob']}", "If-Match": self.etag()},
+        )  # fmt: skip
+        self.assertEqual(r.status_code, 400)
+
+    def test_a_session_needs_the_csrf_token_as_the_web_does(self):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.bob)
+        self.assertEqual(client.get(self.answer_url()).status_code, 200)
+        r = client.patch(self.answer_url(), {"text": "x"}, content_type="application/json",
+                         headers={"If-Match": self.etag()})  # fmt: skip
+        self.assertEqual(r.status_code, 403)
+        self.assertIn("CSRF", r.json()["detail"])
+        client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        token = client.cookies["csrftoken"].value
+        r = client.patch(self.answer_url(), {"text": "x"}, content_type="application/json",
+                         headers={"If-Match": self.etag(), "X-CSRFToken": token})  # fmt: skip
+        self.assertEqual(r.status_code, 200, r.content)
+
+
+class RateLimitTestCase(ApiTestCase):
+    @override_settings(API_RATE="3/min")
+    def test_each_token_has_its_own_limit_with_retry_after(self):
+        url = reverse("api:systems")
+        codes = [self.call("bob", "get", url).status_code for _ in range(4)]
+        self.assertEqual(codes, [200, 200, 200, 429])
+        r = self.call("bob", "get", url)
+        self.assertEqual(r.status_code, 429)
+        self.assertGreater(int(r["Retry-After"]), 0)
+        self.assertEqual(r["Content-Type"], "application/problem+json")
+        self.assertEqual(self.call("alice", "get", url).status_code, 200)  # another token
+
+
+class SchemaTestCase(ApiTestCase):
+    def test_the_schema_and_its_pages_come_from_kakunin_itself(self):
+        r = self.call("bob", "get", reverse("api:schema") + "?format=json")
+        self.assertEqual(r.status_code, 200)
+        schema = r.json()
+        self.assertIn("/api/v1/assessments/{id}/answers/{key}/", schema["paths"])
+        client = Client()
+        client.force_login(self.bob)
+        for name in ("api:docs", "api:redoc"):
+            html = client.get(reverse(name)).content.decode()
+            self.assertNotIn("cdn.", html)
+            self.assertNotIn("https://", html)
+            self.assertIn("/static/drf_spectacular_sidecar/", html)

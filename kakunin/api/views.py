@@ -1,0 +1,159 @@
+"""The REST API, version 1. Every read and write goes through kakunin/access.py (an
+object the caller may not see is a 404, one they may see but not change a 403) and
+every write through the same actions as the web."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kakunin import access
+from kakunin.api import serializers
+from kakunin.assessments import actions
+from kakunin.assessments.models import Answer, AnswerRevision
+
+# The API needs no web login: its own authentication classes decide (settings.REST_FRAMEWORK).
+api_view = method_decorator(login_not_required, name="dispatch")
+
+
+@api_view
+class SystemList(generics.ListAPIView):
+    serializer_class = serializers.SystemSerializer
+
+    def get_queryset(self):
+        return access.visible_systems(self.request.user).select_related("department").order_by("pk")
+
+
+@api_view
+class SystemDetail(generics.RetrieveAPIView):
+    serializer_class = serializers.SystemSerializer
+
+    def get_object(self):
+        return access.get_system_for_user(self.request, self.kwargs["pk"])
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("state", str, description="確認票の状態で絞り込む"),
+        OpenApiParameter("system", int, description="システムの ID で絞り込む"),
+        OpenApiParameter(
+            "updated_since", str, description="この日時以降に更新されたもの（ISO 8601）"
+        ),
+    ]
+)
+@api_view
+class AssessmentList(generics.ListAPIView):
+    serializer_class = serializers.AssessmentSerializer
+
+    def get_queryset(self):
+        qs = access.visible_assessments(self.request.user).order_by("pk")
+        params = self.request.query_params
+        if params.get("state"):
+            qs = qs.filter(state=params["state"])
+        if params.get("system"):
+            qs = qs.filter(system_id=_number(params["system"], "system"))
+        if params.get("updated_since"):
+            qs = qs.filter(updated_at__gte=_when(params["updated_since"]))
+        return qs
+
+
+@api_view
+class AssessmentDetail(generics.RetrieveAPIView):
+    serializer_class = serializers.AssessmentDetailSerializer
+
+    def get_object(self):
+        assessment = access.get_assessment_for_user(self.request, self.kwargs["pk"])
+        answers = Answer.objects.select_related("item").order_by("item__number")
+        prefetch_related_objects([assessment], Prefetch("answers", queryset=answers))
+        return assessment
+
+
+def _etag(answer) -> str:
+    return f'"{answer.pk}-{answer.version}"'
+
+
+@api_view
+class AnswerDetail(APIView):
+    """One answer. Its ETag names its version; a change must send it back in If-Match
+    (428 without it, 412 when someone saved in between), so that no edit overwrites
+    another unseen."""
+
+    @extend_schema(responses=serializers.AnswerSerializer)
+    def get(self, request, pk: int, key: str):
+        answer = access.get_answer_for_user(request, pk, key)
+        response = Response(serializers.AnswerSerializer(answer).data)
+        response["ETag"] = _etag(answer)
+        return response
+
+    @extend_schema(
+        request=serializers.AnswerUpdateSerializer,
+        responses=serializers.AnswerSerializer,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+    )
+    def patch(self, request, pk: int, key: str):
+        answer = access.get_rw_answer_for_user(request, pk, key)
+        expected = request.headers.get("If-Match", "")
+        if not expected:
+            raise PreconditionRequired()
+        if expected != _etag(answer):
+            raise PreconditionFailed()
+        form = serializers.AnswerUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            actions.update_answer(
+                actor=request.user, answer=answer, values=form.validated_data,
+                expected_version=answer.version, source=AnswerRevision.Source.API,
+            )  # fmt: skip
+        except actions.StaleAnswer:
+            raise PreconditionFailed() from None
+        except actions.AnswerLocked:
+            raise exceptions.PermissionDenied(
+                _("この確認票の状態では回答を変更できません。")
+            ) from None
+        except ValidationError as exc:
+            raise exceptions.ValidationError(exc.messages) from None
+        response = Response(serializers.AnswerSerializer(answer).data)
+        response["ETag"] = _etag(answer)
+        return response
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = gettext_lazy("If-Match ヘッダーに、読んだときの ETag を付けてください。")
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = gettext_lazy(
+        "読んだ後に別の人が回答を変更しました。読み直してから変更してください。"
+    )
+
+
+def _number(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise exceptions.ValidationError({name: [_("数値で指定してください。")]}) from None
+
+
+def _when(value: str):
+    try:
+        when = parse_datetime(value) or parse_date(value)
+    except ValueError:
+        when = None
+    if when is None:
+        raise exceptions.ValidationError(
+            {
+                "updated_since": [
+                    _("ISO 8601 の日時（例: 2026-04-01T09:00:00+09:00）で指定してください。")
+                ]
+            }
+        )
+    return when

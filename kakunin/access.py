@@ -343,6 +343,14 @@ def get_rw_answer_for_user(request, pk: int, key: str):
     return answer
 
 
+def get_own_token(request, pk: int):
+    """One of the person's own API tokens; anyone else's is a 404."""
+    token = request.user.api_tokens.filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    return token
+
+
 def get_access_request_for_user(request, pk: int) -> AccessRequest:
     """An access request of a system the user may edit: others are a 404."""
     return get_object_or_404(

@@ -92,7 +92,9 @@ INSTALLED_APPS = [
     "kakunin.backups",
     "kakunin.selfcheck",
     "kakunin.scans",
-    "rest_framework",
+    # Not "rest_framework": its Japanese catalogue would replace Django's wording on
+    # every form ("このフィールドは必須です" became "この項目は必須です"); the JSON API
+    # needs neither its templates nor its static files.
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "kakunin.api",

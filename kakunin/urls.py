@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("kakunin.monitoring.urls")),
     path("healthz", monitoring_views.healthz, name="healthz"),
     path("api/", include("kakunin.api.urls")),
+    path("api-tokens/", include("kakunin.api.token_urls")),
 ]
 
 handler400 = "kakunin.core.views.bad_request"

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from kakunin.accounts.models import UserSession
+from kakunin.api.actions import issue_token
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.models import FormImport
 from kakunin.inventory.models import (
@@ -71,6 +72,8 @@ AUDIT = row(302, 404, 404, 404, 404, 404, 200, 200, 200)
 ALERTS = row(302, 404, 404, 404, 404, 404, 200, 200, 404)
 ALERTS_POST = row(302, 404, 404, 404, 404, 404, 302, 302, 404)
 OWN_SESSION_POST = row(302, 302, 404, 404, 404, 404, 404, 404, 404)
+# Reviewers and administrators need TOTP: force_login passed none, so no token.
+ISSUE_TOKEN = row(302, 200, 200, 200, 200, 200, 400, 400, 200)
 EOL_DATA = row(302, 403, 403, 403, 403, 403, 200, 403, 403)
 GONE = row(410, 410, 410, 410, 410, 410, 410, 410, 410)
 
@@ -99,6 +102,9 @@ MATRIX = {
     "selfcheck:run": [("post", [], {}, ADMIN_ONLY_POST)],
     "accounts:sessions": [("get", [], {}, EVERYONE)],
     "accounts:end_session": [("post", ["alices_session"], {}, OWN_SESSION_POST)],
+    "tokens:index": [("get", [], {}, EVERYONE)],
+    "tokens:issue": [("post", [], {"name": "CI", "days": "30", "read_only": "on"}, ISSUE_TOKEN)],
+    "tokens:revoke": [("post", ["alices_token"], {}, OWN_SESSION_POST)],
     "accounts:end_other_sessions": [("post", [], {}, EVERYONE_POST)],
     "systems:invite": [("post", ["s"], {}, EDIT_SYSTEM_POST)],
     "systems:request_access": [("post", ["s"], {}, MEMBER_POST)],
@@ -256,6 +262,9 @@ class AccessMatrixTestCase(BaseTestCase):
         notification = Notification.objects.create(
             user=self.alice, kind="approved", subject="x", body="x"
         )
+        alices_token, _secret = issue_token(
+            actor=self.alice, user=self.alice, name="CI", days=30, read_only=True, with_totp=False
+        )
         session = UserSession.objects.create(
             user=self.alice, session_key="x" * 32, created_at=now, last_seen_at=now
         )
@@ -296,7 +305,7 @@ class AccessMatrixTestCase(BaseTestCase):
             "bob": self.bob.pk, "bella": self.bella.pk, "evidence": evidence.pk,
             "scan": scan.pk, "target": target.pk, "authorisation": authorisation.pk,
             "staged": staged.pk, "access_request": request.pk, "notification": notification.pk,
-            "alices_session": session.pk, "alert": alert.pk, "component": component.pk,
+            "alices_session": session.pk, "alices_token": alices_token.pk, "alert": alert.pk, "component": component.pk,
             "inventory_import": inventory_import.pk, "finding": finding.pk,
             "vulnerability_response": vulnerability_response.pk,
             "vendor_item": "pw-composition", "section": 5, "ward_item": "terminal-physical-lock",

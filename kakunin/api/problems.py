@@ -29,7 +29,9 @@ def problem_details(exc, context):
         "status": response.status_code,
         "detail": _first(data),
     }
-    if isinstance(data, dict) and not set(data) <= {"detail"}:
+    if isinstance(data, dict) and "problems" in data:
+        body["problems"] = data["problems"]  # a refused step: what stands in the way
+    elif isinstance(data, dict) and not set(data) <= {"detail"}:
         body["errors"] = data
     response.data = body
     response.content_type = PROBLEM

@@ -51,3 +51,9 @@ class AnswerUpdateSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     plan = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     target_date = serializers.DateField(required=False, allow_null=True)
+
+
+class ReturnSerializer(serializers.Serializer):
+    """For a return: what the vendor should fix (optional). The other steps take no body."""
+
+    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)

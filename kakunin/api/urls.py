@@ -31,4 +31,24 @@ urlpatterns = [
     path(
         "v1/assessments/<int:pk>/answers/<slug:key>/", views.AnswerDetail.as_view(), name="answer"
     ),
+    path(
+        "v1/assessments/<int:pk>/submit/",
+        views.AssessmentStep.as_view(step="submit"),
+        name="submit",
+    ),
+    path(
+        "v1/assessments/<int:pk>/start-review/",
+        views.AssessmentStep.as_view(step="start_review"),
+        name="start_review",
+    ),
+    path(
+        "v1/assessments/<int:pk>/return/",
+        views.AssessmentStep.as_view(step="return"),
+        name="return",
+    ),
+    path(
+        "v1/assessments/<int:pk>/approve/",
+        views.AssessmentStep.as_view(step="approve"),
+        name="approve",
+    ),
 ]

@@ -16,8 +16,11 @@ from rest_framework.views import APIView
 
 from kakunin import access
 from kakunin.api import serializers
-from kakunin.assessments import actions
+from kakunin.assessments import actions as assessment_actions
 from kakunin.assessments.models import Answer, AnswerRevision
+from kakunin.assessments.workflow import TransitionRefused
+from kakunin.reviews import actions as review_actions
+from kakunin.reviews.forms import ReturnForm
 
 # The API needs no web login: its own authentication classes decide (settings.REST_FRAMEWORK).
 api_view = method_decorator(login_not_required, name="dispatch")
@@ -107,13 +110,13 @@ class AnswerDetail(APIView):
         form = serializers.AnswerUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            actions.update_answer(
+            assessment_actions.update_answer(
                 actor=request.user, answer=answer, values=form.validated_data,
                 expected_version=answer.version, source=AnswerRevision.Source.API,
             )  # fmt: skip
-        except actions.StaleAnswer:
+        except assessment_actions.StaleAnswer:
             raise PreconditionFailed() from None
-        except actions.AnswerLocked:
+        except assessment_actions.AnswerLocked:
             raise exceptions.PermissionDenied(
                 _("この確認票の状態では回答を変更できません。")
             ) from None
@@ -122,6 +125,64 @@ class AnswerDetail(APIView):
         response = Response(serializers.AnswerSerializer(answer).data)
         response["ETag"] = _etag(answer)
         return response
+
+
+class StepRefused(exceptions.APIException):
+    """The assessment's state (or its unfinished answers) does not allow the step."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+def _submit(actor, assessment, data):
+    return assessment_actions.submit(actor=actor, assessment=assessment)
+
+
+def _start_review(actor, assessment, data):
+    return review_actions.start_review(actor=actor, assessment=assessment)
+
+
+def _return(actor, assessment, data):
+    form = ReturnForm(data)
+    if not form.is_valid():
+        raise exceptions.ValidationError(form.errors)
+    return review_actions.return_assessment(
+        actor=actor, assessment=assessment, note=form.cleaned_data["note"]
+    )
+
+
+def _approve(actor, assessment, data):
+    return review_actions.approve(actor=actor, assessment=assessment)
+
+
+# Each step: who may take it (kakunin/access.py), and the action the web calls too.
+STEPS = {
+    "submit": (access.can_submit, _submit),
+    "start_review": (access.can_review, _start_review),
+    "return": (access.can_decide, _return),
+    "approve": (access.can_decide, _approve),
+}
+
+
+@extend_schema(request=serializers.ReturnSerializer, responses=serializers.AssessmentSerializer)
+@api_view
+class AssessmentStep(APIView):
+    """A step of the assessment: submit (the vendor or the owning department), and for
+    the ward, start review, return (with an optional note) and approve. 409 with the
+    reasons, item by item, when the state or the answers do not allow it."""
+
+    step = ""
+
+    def post(self, request, pk: int):
+        allowed, run = STEPS[self.step]
+        assessment = access.get_assessment_for_user(request, pk)
+        access.require(allowed(request.user, assessment))
+        try:
+            moved = run(request.user, assessment, request.data)
+        except TransitionRefused as exc:
+            refused = StepRefused(str(exc))
+            refused.detail = {"detail": str(exc), "problems": exc.problems}
+            raise refused from None
+        return Response(serializers.AssessmentSerializer(moved).data)
 
 
 class PreconditionRequired(exceptions.APIException):

@@ -16,6 +16,7 @@ from kakunin.assessments.views import back_to_item
 from kakunin.assessments.workflow import TransitionRefused, tell_refused
 from kakunin.core.text import BIDI_MESSAGE, form_errors, plain_text_fields
 from kakunin.reviews import actions
+from kakunin.reviews.forms import ReturnForm
 from kakunin.reviews.models import COMMENT_MAX_LENGTH
 
 
@@ -103,19 +104,6 @@ def mark_ok(request, pk: int):
         actions.mark_remaining_ok,
         _("審査結果のない項目を「適合」にしました。"),
     )
-
-
-class ReturnForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("事業者への連絡事項（任意）"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        plain_text_fields(self)
 
 
 @require_POST

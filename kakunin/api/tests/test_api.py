@@ -7,14 +7,17 @@ import io
 from datetime import timedelta
 
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from kakunin.api import actions
 from kakunin.api.models import Token, digest
+from kakunin.assessments.models import Verdict
 from kakunin.audit.models import Event
-from testsupport.fixtures import BaseTestCase, make_user
+from kakunin.reviews.actions import set_verdict
+from testsupport.fixtures import BaseTestCase, fill_everything, make_user
 
 PERSONAS = ["anonymous", "alice", "bob", "bella", "charlie", "dave", "rita", "adam", "audrey"]
 
@@ -28,6 +31,10 @@ ANY_USER = row(401, 200, 200, 200, 200, 200, 200, 200, 200)
 SEE_SYSTEM = row(401, 200, 200, 404, 404, 404, 200, 200, 200)
 ANSWER = row(401, 200, 200, 404, 404, 404, 403, 403, 403)
 DOCS = row(401, 200, 200, 200, 200, 200, 200, 200, 200)
+# The assessment is a draft with items unanswered: who may take the step gets 409.
+SUBMIT = row(401, 409, 409, 404, 404, 404, 403, 403, 403)
+START_REVIEW = row(401, 409, 403, 404, 404, 404, 409, 403, 403)  # DEPARTMENT_REVIEWS
+DECIDE = row(401, 403, 403, 404, 404, 404, 409, 403, 403)
 
 # Every API endpoint: (method, URL arguments, expected by persona).
 MATRIX = {
@@ -39,6 +46,10 @@ MATRIX = {
     "api:assessments": [("get", [], ANY_USER)],
     "api:assessment": [("get", ["a"], SEE_SYSTEM)],
     "api:answer": [("get", ["a", "item"], SEE_SYSTEM), ("patch", ["a", "item"], ANSWER)],
+    "api:submit": [("post", ["a"], SUBMIT)],
+    "api:start_review": [("post", ["a"], START_REVIEW)],
+    "api:return": [("post", ["a"], DECIDE)],
+    "api:approve": [("post", ["a"], DECIDE)],
 }
 
 
@@ -92,7 +103,11 @@ class MatrixTestCase(ApiTestCase):
                     with self.subTest(endpoint=name, method=method, persona=persona):
                         headers = {"If-Match": self.etag()} if method == "patch" else {}
                         data = {"text": f"{persona} の回答"} if method == "patch" else None
-                        r = self.call(persona, method, url, data, **headers)
+                        savepoint = transaction.savepoint()
+                        try:
+                            r = self.call(persona, method, url, data, **headers)
+                        finally:
+                            transaction.savepoint_rollback(savepoint)
                         self.assertEqual(r.status_code, expected[persona], r.content[:300])
 
     def test_lists_hold_only_what_the_person_may_see(self):
@@ -287,3 +302,41 @@ class SchemaTestCase(ApiTestCase):
             self.assertNotIn("cdn.", html)
             self.assertNotIn("https://", html)
             self.assertIn("/static/drf_spectacular_sidecar/", html)
+
+
+class StepTestCase(ApiTestCase):
+    def step(self, persona, name, data=None):
+        return self.call(persona, "post", reverse(f"api:{name}", args=[self.assessment.pk]), data)
+
+    def test_an_assessment_goes_through_its_steps_as_on_the_web(self):
+        r = self.step("bob", "submit")
+        self.assertEqual(r.status_code, 409)
+        body = r.json()
+        self.assertEqual(r["Content-Type"], "application/problem+json")
+        self.assertIn("未完了", body["detail"])
+        self.assertTrue(body["problems"])  # item by item
+        fill_everything(self.assessment, self.bob)
+        r = self.step("bob", "submit")
+        self.assertEqual((r.status_code, r.json()["state"]), (200, "submitted"), r.content)
+        self.assertEqual(self.step("bob", "submit").status_code, 403)  # not twice
+        self.assertEqual(self.step("rita", "start_review").json()["state"], "in_review")
+        r = self.step("rita", "approve")
+        self.assertEqual(r.status_code, 409)
+        self.assertIn("No.", r.json()["problems"][0])
+        self.assertEqual(self.step("rita", "return", {"note": "x"}).status_code, 409)  # none to fix
+        set_verdict(
+            actor=self.rita,
+            answer=self.answer("pw-composition"),
+            verdict=Verdict.FIX,
+            comment="桁数は？",
+        )
+        r = self.step("rita", "return", {"note": "\u202e逆"})
+        self.assertEqual(r.status_code, 400)  # the web's rule: no bidi controls
+        r = self.step("rita", "return", {"note": "No.5 の桁数を確認してください"})
+        self.assertEqual((r.status_code, r.json()["state"]), (200, "returned"), r.content)
+        self.assessment.refresh_from_db()
+        self.assertEqual(self.assessment.return_note, "No.5 の桁数を確認してください")
+        actions_recorded = list(
+            Event.objects.filter(action__startswith="assessment.").values_list("action", flat=True)
+        )
+        self.assertIn("assessment.return", actions_recorded)

@@ -392,6 +392,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kakunin.api.schema.add_problems",
+    ],
 }
 
 # --- E-mail (fixed headers through Django's mail API only: item 56) -------------

@@ -1,6 +1,7 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from kakunin.assessments.models import Answer, Assessment, Status
+from kakunin.assessments.models import Answer, Assessment, State, Status, Verdict
 from kakunin.systems.models import System
 
 
@@ -28,6 +29,9 @@ class AssessmentSerializer(serializers.ModelSerializer):
 class AnswerSerializer(serializers.ModelSerializer):
     item = serializers.CharField(source="item.key", read_only=True)
     number = serializers.IntegerField(source="item.number", read_only=True)
+    # "" is no status yet / no verdict yet.
+    status = serializers.ChoiceField(choices=["", *Status.values], read_only=True)
+    verdict = serializers.ChoiceField(choices=["", *Verdict.values], read_only=True)
 
     class Meta:
         model = Answer
@@ -57,3 +61,22 @@ class ReturnSerializer(serializers.Serializer):
     """For a return: what the vendor should fix (optional). The other steps take no body."""
 
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class AssessmentFilter(serializers.Serializer):
+    """The list's filters (query parameters)."""
+
+    state = serializers.ChoiceField(
+        choices=State.values, required=False,
+        error_messages={"invalid_choice": _("状態は %(choices)s のいずれかで指定してください。")},
+    )  # fmt: skip
+    system = serializers.IntegerField(
+        required=False, error_messages={"invalid": _("数値で指定してください。")}
+    )
+    updated_since = serializers.DateTimeField(
+        required=False,
+        help_text="この日時以降に更新されたもの（RFC 3339、例: 2026-04-01T09:00:00+09:00）",
+        error_messages={
+            "invalid": _("RFC 3339 の日時（例: 2026-04-01T09:00:00+09:00）で指定してください。")
+        },
+    )

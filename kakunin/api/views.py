@@ -5,7 +5,6 @@ every write through the same actions as the web."""
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,28 +41,22 @@ class SystemDetail(generics.RetrieveAPIView):
         return access.get_system_for_user(self.request, self.kwargs["pk"])
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("state", str, description="確認票の状態で絞り込む"),
-        OpenApiParameter("system", int, description="システムの ID で絞り込む"),
-        OpenApiParameter(
-            "updated_since", str, description="この日時以降に更新されたもの（ISO 8601）"
-        ),
-    ]
-)
+@extend_schema(parameters=[serializers.AssessmentFilter])
 @api_view
 class AssessmentList(generics.ListAPIView):
     serializer_class = serializers.AssessmentSerializer
 
     def get_queryset(self):
+        filters = serializers.AssessmentFilter(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        wanted = filters.validated_data
         qs = access.visible_assessments(self.request.user).order_by("pk")
-        params = self.request.query_params
-        if params.get("state"):
-            qs = qs.filter(state=params["state"])
-        if params.get("system"):
-            qs = qs.filter(system_id=_number(params["system"], "system"))
-        if params.get("updated_since"):
-            qs = qs.filter(updated_at__gte=_when(params["updated_since"]))
+        if "state" in wanted:
+            qs = qs.filter(state=wanted["state"])
+        if "system" in wanted:
+            qs = qs.filter(system_id=wanted["system"])
+        if "updated_since" in wanted:
+            qs = qs.filter(updated_at__gte=wanted["updated_since"])
         return qs
 
 
@@ -195,26 +188,3 @@ class PreconditionFailed(exceptions.APIException):
     default_detail = gettext_lazy(
         "読んだ後に別の人が回答を変更しました。読み直してから変更してください。"
     )
-
-
-def _number(value: str, name: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise exceptions.ValidationError({name: [_("数値で指定してください。")]}) from None
-
-
-def _when(value: str):
-    try:
-        when = parse_datetime(value) or parse_date(value)
-    except ValueError:
-        when = None
-    if when is None:
-        raise exceptions.ValidationError(
-            {
-                "updated_since": [
-                    _("ISO 8601 の日時（例: 2026-04-01T09:00:00+09:00）で指定してください。")
-                ]
-            }
-        )
-    return when

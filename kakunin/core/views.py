@@ -1,6 +1,10 @@
+from http import HTTPStatus
+
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 
 def home(request):
@@ -18,16 +22,30 @@ def csrf_failure(request, reason=""):
     return response
 
 
+def _for_api(request, status: int, detail: str) -> HttpResponse | None:
+    """Under /api/, an error Django answers itself (no such URL, say) is a problem
+    (RFC 9457) as the API's own are, never an HTML page."""
+    if not request.path.startswith("/api/"):
+        return None
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
+            "detail": detail}  # fmt: skip
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
 @login_not_required
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    return _for_api(request, 400, _("リクエストを読めません。")) or render(
+        request, "400.html", status=400
+    )
 
 
 @login_not_required
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    return _for_api(request, 403, _("この操作の権限がありません。")) or render(
+        request, "403.html", status=403
+    )
 
 
 @login_not_required
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    return _for_api(request, 404, _("見つかりません。")) or render(request, "404.html", status=404)

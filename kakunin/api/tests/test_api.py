@@ -340,3 +340,27 @@ class StepTestCase(ApiTestCase):
             Event.objects.filter(action__startswith="assessment.").values_list("action", flat=True)
         )
         self.assertIn("assessment.return", actions_recorded)
+
+
+class ProblemTestCase(ApiTestCase):
+    def test_filters_refuse_bad_values_with_a_message_for_each(self):
+        url = reverse("api:assessments")
+        r = self.call("bob", "get", url + "?state=lost&system=x&updated_since=yesterday")
+        self.assertEqual(r.status_code, 400)
+        errors = r.json()["errors"]
+        self.assertEqual(set(errors), {"state", "system", "updated_since"})
+        self.assertIn("RFC 3339", errors["updated_since"][0])
+        r = self.call("bob", "get", url + "?state=draft&updated_since=2020-01-01T00:00:00%2B09:00")
+        self.assertEqual([a["id"] for a in r.json()["results"]], [self.assessment.pk])
+        r = self.call("bob", "get", url + "?updated_since=2999-01-01T00:00:00Z")
+        self.assertEqual(r.json()["results"], [])
+
+    def test_an_unknown_api_url_is_a_problem_and_a_page_stays_a_page(self):
+        r = self.call("bob", "get", "/api/v1/nothing/")
+        self.assertEqual(r.status_code, 404)
+        self.assertEqual(r["Content-Type"], "application/problem+json")
+        self.assertEqual(r.json()["status"], 404)
+        self.client.force_login(self.bob)
+        page = self.client.get("/nothing/")
+        self.assertEqual(page.status_code, 404)
+        self.assertIn("text/html", page["Content-Type"])

@@ -1,5 +1,5 @@
 """Kakunin's benchmark: prints figures, asserts nothing (`make bench`). BENCH_PARTS
-chooses parts (page, vendor, lists, audit, scan, annual, inventory; all by default).
+chooses parts (page, vendor, lists, audit, scan, annual, inventory, api; all by default).
 
 An assessment with all 83 items applicable and answered (about 300 characters
 each), in a fresh SQLite database under a temporary folder:
@@ -56,7 +56,7 @@ from django.conf import settings  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from kakunin.assessments.actions import update_answer  # noqa: E402
@@ -662,7 +662,50 @@ def vendor_bench(world: World) -> None:
     print("targets: 1 client p95 <= 40 ms; 20 clients >= 150 req/s, p95 <= 200 ms, no errors")
 
 
-PARTS = os.environ.get("BENCH_PARTS", "page,vendor,lists,audit,scan,inventory,annual").split(",")
+def api_bench(world: World) -> None:
+    """The REST API (issue 15): 300 systems listed, a whole assessment read, one answer
+    changed (with its ETag), each through a personal token, in process."""
+    from kakunin.api.actions import issue_token
+    from kakunin.systems.models import System
+
+    for i in range(System.objects.count(), 300):
+        System.objects.create(
+            name=f"API用システム{i:03d}", department=world.kodomo, created_by=world.alice
+        )
+    _token, reviewer = issue_token(actor=world.rita, user=world.rita, name="bench", days=1,
+                                   read_only=True, with_totp=True)  # fmt: skip
+    _token, vendor = issue_token(actor=world.bob, user=world.bob, name="bench", days=1,
+                                 read_only=False, with_totp=False)  # fmt: skip
+    client = Client()
+    systems = client.get(
+        "/api/v1/systems/?page_size=300", headers={"Authorization": f"Bearer {reviewer}"}
+    )
+    assert len(systems.json()["results"]) == 300, systems.content[:200]
+    print(f"\nREST API ({len(systems.content) / 1024:.0f} KB for 300 systems)")
+    with override_settings(API_RATE="1000000/min"):
+        listing = timed(lambda: client.get("/api/v1/systems/?page_size=300",
+                                           headers={"Authorization": f"Bearer {reviewer}"}), 100)  # fmt: skip
+        print(f"300 systems listed             {summary(listing)}")
+        path = f"/api/v1/assessments/{world.assessment.pk}/"
+        whole = timed(lambda: client.get(path, headers={"Authorization": f"Bearer {vendor}"}), 100)
+        print(f"a whole assessment (83 answers) {summary(whole)}")
+        answer = f"{path}answers/pw-composition/"
+        etag = [client.get(answer, headers={"Authorization": f"Bearer {vendor}"})["ETag"]]
+
+        def change(n=[0]):  # noqa: B006 (a counter kept between calls)
+            n[0] += 1
+            r = client.patch(answer, {"text": f"{ANSWER[:200]} 第{n[0]}版"}, content_type="application/json",
+                             headers={"Authorization": f"Bearer {vendor}", "If-Match": etag[0]})  # fmt: skip
+            assert r.status_code == 200, r.content[:200]
+            etag[0] = r["ETag"]
+
+        print(f"one answer changed (If-Match) {summary(timed(change, 100))}")
+    print("targets: list p95 <= 50 ms, whole assessment p95 <= 50 ms, one change p95 <= 30 ms")
+
+
+PARTS = os.environ.get("BENCH_PARTS", "page,vendor,lists,audit,scan,inventory,annual,api").split(
+    ","
+)
 
 
 def main():
@@ -671,7 +714,7 @@ def main():
     if "page" in PARTS:
         page_bench(world)
     for part, bench in [("vendor", vendor_bench), ("lists", lists_bench), ("audit", audit_bench), ("scan", scan_bench),
-                        ("annual", annual_bench), ("inventory", inventory_bench)]:  # fmt: skip
+                        ("annual", annual_bench), ("inventory", inventory_bench), ("api", api_bench)]:  # fmt: skip
         if part in PARTS:
             bench(world)
 

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kakunin.assessments.models import Answer, Assessment, State, Status, Verdict
+from kakunin.audit.models import Event
 from kakunin.systems.models import System
 
 
@@ -76,6 +77,38 @@ class AssessmentFilter(serializers.Serializer):
     updated_since = serializers.DateTimeField(
         required=False,
         help_text="この日時以降に更新されたもの（RFC 3339、例: 2026-04-01T09:00:00+09:00）",
+        error_messages={
+            "invalid": _("RFC 3339 の日時（例: 2026-04-01T09:00:00+09:00）で指定してください。")
+        },
+    )
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """One event of the audit trail, with the hashes that chain it to the one before."""
+
+    actor = serializers.CharField(source="actor.username", read_only=True, default=None)
+
+    class Meta:
+        model = Event
+        fields = ["seq", "at", "actor", "actor_label", "ip", "action", "object_type",
+                  "object_id", "object_label", "changes", "prev_hash", "hash"]  # fmt: skip
+        read_only_fields = fields
+
+
+class EventFilter(serializers.Serializer):
+    """The audit trail's filters (query parameters); every one an indexed lookup."""
+
+    action = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    object_type = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    object_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    since = serializers.DateTimeField(
+        required=False,
+        error_messages={
+            "invalid": _("RFC 3339 の日時（例: 2026-04-01T09:00:00+09:00）で指定してください。")
+        },
+    )
+    until = serializers.DateTimeField(
+        required=False,
         error_messages={
             "invalid": _("RFC 3339 の日時（例: 2026-04-01T09:00:00+09:00）で指定してください。")
         },

@@ -51,4 +51,5 @@ urlpatterns = [
         views.AssessmentStep.as_view(step="approve"),
         name="approve",
     ),
+    path("v1/audit/events/", views.EventList.as_view(), name="events"),
 ]

@@ -15,9 +15,11 @@ from rest_framework.views import APIView
 
 from kakunin import access
 from kakunin.api import serializers
+from kakunin.api.pagination import NewestFirst
 from kakunin.assessments import actions as assessment_actions
 from kakunin.assessments.models import Answer, AnswerRevision
 from kakunin.assessments.workflow import TransitionRefused
+from kakunin.audit.models import Event
 from kakunin.reviews import actions as review_actions
 from kakunin.reviews.forms import ReturnForm
 
@@ -69,6 +71,30 @@ class AssessmentDetail(generics.RetrieveAPIView):
         answers = Answer.objects.select_related("item").order_by("item__number")
         prefetch_related_objects([assessment], Prefetch("answers", queryset=answers))
         return assessment
+
+
+@extend_schema(parameters=[serializers.EventFilter])
+@api_view
+class EventList(generics.ListAPIView):
+    """The audit trail, read-only: for auditors, reviewers and administrators."""
+
+    serializer_class = serializers.EventSerializer
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        access.require_visible(access.can_read_audit(self.request.user))
+        filters = serializers.EventFilter(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        wanted = filters.validated_data
+        qs = Event.objects.select_related("actor")
+        for field in ("action", "object_type", "object_id"):
+            if wanted.get(field):
+                qs = qs.filter(**{field: wanted[field]})
+        if "since" in wanted:
+            qs = qs.filter(at__gte=wanted["since"])
+        if "until" in wanted:
+            qs = qs.filter(at__lte=wanted["until"])
+        return qs
 
 
 def _etag(answer) -> str:

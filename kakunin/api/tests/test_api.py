@@ -35,6 +35,7 @@ DOCS = row(401, 200, 200, 200, 200, 200, 200, 200, 200)
 SUBMIT = row(401, 409, 409, 404, 404, 404, 403, 403, 403)
 START_REVIEW = row(401, 409, 403, 404, 404, 404, 409, 403, 403)  # DEPARTMENT_REVIEWS
 DECIDE = row(401, 403, 403, 404, 404, 404, 409, 403, 403)
+AUDIT = row(401, 404, 404, 404, 404, 404, 200, 200, 200)
 
 # Every API endpoint: (method, URL arguments, expected by persona).
 MATRIX = {
@@ -50,6 +51,7 @@ MATRIX = {
     "api:start_review": [("post", ["a"], START_REVIEW)],
     "api:return": [("post", ["a"], DECIDE)],
     "api:approve": [("post", ["a"], DECIDE)],
+    "api:events": [("get", [], AUDIT)],
 }
 
 
@@ -364,3 +366,24 @@ class ProblemTestCase(ApiTestCase):
         page = self.client.get("/nothing/")
         self.assertEqual(page.status_code, 404)
         self.assertIn("text/html", page["Content-Type"])
+
+
+class AuditTrailTestCase(ApiTestCase):
+    def test_auditors_page_through_the_trail_newest_first_with_its_hashes(self):
+        url = reverse("api:events")
+        r = self.call("audrey", "get", url)
+        self.assertEqual(r.status_code, 200)
+        events = r.json()["results"]
+        seqs = [e["seq"] for e in events]
+        self.assertEqual(seqs, sorted(seqs, reverse=True))
+        newest = Event.objects.order_by("-seq").first()
+        self.assertEqual(
+            (events[0]["hash"], events[0]["prev_hash"]), (newest.hash, newest.prev_hash)
+        )
+        r = self.call("audrey", "get", url + "?action=api_token.create")
+        self.assertEqual({e["action"] for e in r.json()["results"]}, {"api_token.create"})
+        self.assertEqual(len(r.json()["results"]), len(PERSONAS) - 1)
+        r = self.call("audrey", "get", url + "?since=tomorrow")
+        self.assertEqual(r.status_code, 400)
+        self.assertIn("since", r.json()["errors"])
+        self.assertEqual(self.call("audrey", "post", url, {}).status_code, 405)

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from kakunin.assessments.models import Answer, Assessment, State, Status, Verdict
 from kakunin.audit.models import Event
+from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
 from kakunin.systems.models import System
 
 
@@ -112,4 +113,26 @@ class EventFilter(serializers.Serializer):
         error_messages={
             "invalid": _("RFC 3339 の日時（例: 2026-04-01T09:00:00+09:00）で指定してください。")
         },
+    )
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "round", "created_at"]
+        read_only_fields = fields
+
+
+class CommentInput(serializers.Serializer):
+    body = serializers.CharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
+
+
+class VerdictInput(serializers.Serializer):
+    """適合 (ok), 要修正 (fix) or 要確認 (question): the last two with a comment; "" clears."""
+
+    verdict = serializers.ChoiceField(choices=["", *Verdict.values])
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, trim_whitespace=False
     )

@@ -52,4 +52,14 @@ urlpatterns = [
         name="approve",
     ),
     path("v1/audit/events/", views.EventList.as_view(), name="events"),
+    path(
+        "v1/assessments/<int:pk>/answers/<slug:key>/comments/",
+        views.AnswerComments.as_view(),
+        name="comments",
+    ),
+    path(
+        "v1/assessments/<int:pk>/answers/<slug:key>/verdict/",
+        views.AnswerVerdict.as_view(),
+        name="verdict",
+    ),
 ]

@@ -21,7 +21,7 @@ from kakunin.assessments.models import Answer, AnswerRevision
 from kakunin.assessments.workflow import TransitionRefused
 from kakunin.audit.models import Event
 from kakunin.reviews import actions as review_actions
-from kakunin.reviews.forms import ReturnForm
+from kakunin.reviews.forms import CommentForm, ReturnForm
 
 # The API needs no web login: its own authentication classes decide (settings.REST_FRAMEWORK).
 api_view = method_decorator(login_not_required, name="dispatch")
@@ -198,10 +198,69 @@ class AssessmentStep(APIView):
         try:
             moved = run(request.user, assessment, request.data)
         except TransitionRefused as exc:
-            refused = StepRefused(str(exc))
-            refused.detail = {"detail": str(exc), "problems": exc.problems}
-            raise refused from None
+            raise refused(exc) from None
         return Response(serializers.AssessmentSerializer(moved).data)
+
+
+def refused(exc: TransitionRefused) -> StepRefused:
+    """A step the web would refuse with a message: 409, the reasons item by item."""
+    conflict = StepRefused(str(exc))
+    conflict.detail = {"detail": str(exc), "problems": exc.problems}
+    return conflict
+
+
+def _checked(form_class, data):
+    """The web's own form (its rules: lengths, no control or bidi characters) over
+    data whose types the API's serializer has already checked."""
+    form = form_class(data)
+    if not form.is_valid():
+        raise exceptions.ValidationError(form.errors)
+    return form.cleaned_data
+
+
+@api_view
+class AnswerComments(APIView):
+    """The thread between vendor and ward about one answer."""
+
+    @extend_schema(responses=serializers.CommentSerializer(many=True))
+    def get(self, request, pk: int, key: str):
+        answer = access.get_answer_for_user(request, pk, key)
+        comments = answer.comments.select_related("author")
+        return Response(serializers.CommentSerializer(comments, many=True).data)
+
+    @extend_schema(request=serializers.CommentInput, responses={201: serializers.CommentSerializer})
+    def post(self, request, pk: int, key: str):
+        answer = access.get_answer_for_user(request, pk, key, access.can_comment)
+        given = serializers.CommentInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        body = _checked(CommentForm, given.validated_data)["body"]
+        try:
+            comment = review_actions.add_comment(actor=request.user, answer=answer, body=body)
+        except TransitionRefused as exc:
+            raise refused(exc) from None
+        return Response(serializers.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+@api_view
+class AnswerVerdict(APIView):
+    """The ward's verdict on one answer, while the assessment is under review."""
+
+    @extend_schema(request=serializers.VerdictInput, responses=serializers.AnswerSerializer)
+    def put(self, request, pk: int, key: str):
+        answer = access.get_answer_for_user(request, pk, key, access.can_review)
+        given = serializers.VerdictInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        comment = (
+            _checked(CommentForm, {"body": data["comment"]})["body"] if data.get("comment") else ""
+        )
+        try:
+            review_actions.set_verdict(
+                actor=request.user, answer=answer, verdict=data["verdict"], comment=comment
+            )
+        except TransitionRefused as exc:
+            raise refused(exc) from None
+        return Response(serializers.AnswerSerializer(answer).data)
 
 
 class PreconditionRequired(exceptions.APIException):

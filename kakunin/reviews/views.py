@@ -1,42 +1,21 @@
 from functools import partial
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kakunin import access
-from kakunin.assessments.models import State, Verdict
+from kakunin.assessments.models import State
 from kakunin.assessments.page import attach_details
 from kakunin.assessments.sheet import build_sheet
 from kakunin.assessments.views import back_to_item
 from kakunin.assessments.workflow import TransitionRefused, tell_refused
-from kakunin.core.text import BIDI_MESSAGE, form_errors, plain_text_fields
+from kakunin.core.text import BIDI_MESSAGE, form_errors
 from kakunin.reviews import actions
-from kakunin.reviews.forms import ReturnForm
+from kakunin.reviews.forms import CommentForm, ReturnForm, VerdictForm
 from kakunin.reviews.models import COMMENT_MAX_LENGTH
-
-
-class CommentForm(forms.Form):
-    body = forms.CharField(label=gettext_lazy("コメント"), max_length=COMMENT_MAX_LENGTH)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        plain_text_fields(self)
-
-
-class VerdictForm(forms.Form):
-    verdict = forms.ChoiceField(label=gettext_lazy("審査結果"), choices=Verdict.choices)
-    comment = forms.CharField(
-        label=gettext_lazy("コメント"), max_length=COMMENT_MAX_LENGTH, required=False
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        plain_text_fields(self)
 
 
 def _answer(request, pk: int, key: str, allowed):

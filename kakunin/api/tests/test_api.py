@@ -36,6 +36,8 @@ SUBMIT = row(401, 409, 409, 404, 404, 404, 403, 403, 403)
 START_REVIEW = row(401, 409, 403, 404, 404, 404, 409, 403, 403)  # DEPARTMENT_REVIEWS
 DECIDE = row(401, 403, 403, 404, 404, 404, 409, 403, 403)
 AUDIT = row(401, 404, 404, 404, 404, 404, 200, 200, 200)
+COMMENT = row(401, 201, 201, 404, 404, 404, 201, 403, 403)
+VERDICT = row(401, 409, 403, 404, 404, 404, 409, 403, 403)  # not under review yet
 
 # Every API endpoint: (method, URL arguments, expected by persona).
 MATRIX = {
@@ -52,6 +54,16 @@ MATRIX = {
     "api:return": [("post", ["a"], DECIDE)],
     "api:approve": [("post", ["a"], DECIDE)],
     "api:events": [("get", [], AUDIT)],
+    "api:comments": [("get", ["a", "item"], SEE_SYSTEM), ("post", ["a", "item"], COMMENT)],
+    "api:verdict": [("put", ["a", "item"], VERDICT)],
+}
+
+
+# What each write sends in the matrix.
+BODIES = {
+    ("api:answer", "patch"): {"text": "12桁以上"},
+    ("api:comments", "post"): {"body": "記号は使えますか？"},
+    ("api:verdict", "put"): {"verdict": "ok"},
 }
 
 
@@ -104,7 +116,7 @@ class MatrixTestCase(ApiTestCase):
                 for persona in PERSONAS:
                     with self.subTest(endpoint=name, method=method, persona=persona):
                         headers = {"If-Match": self.etag()} if method == "patch" else {}
-                        data = {"text": f"{persona} の回答"} if method == "patch" else None
+                        data = BODIES.get((name, method))
                         savepoint = transaction.savepoint()
                         try:
                             r = self.call(persona, method, url, data, **headers)
@@ -387,3 +399,47 @@ class AuditTrailTestCase(ApiTestCase):
         self.assertEqual(r.status_code, 400)
         self.assertIn("since", r.json()["errors"])
         self.assertEqual(self.call("audrey", "post", url, {}).status_code, 405)
+
+
+class CommentAndVerdictTestCase(ApiTestCase):
+    def comments_url(self):
+        return reverse("api:comments", args=[self.assessment.pk, "pw-composition"])
+
+    def verdict_url(self):
+        return reverse("api:verdict", args=[self.assessment.pk, "pw-composition"])
+
+    def test_the_thread_and_the_verdict_follow_the_web_rules(self):
+        r = self.call("bob", "post", self.comments_url(), {"body": "記号は使えますか？"})
+        self.assertEqual(r.status_code, 201, r.content)
+        for bad in [{"body": ""}, {"body": "x" * 4001}, {"body": "\u202e逆"}, {}, {"body": ["x"]}]:
+            with self.subTest(bad=str(bad)[:30]):
+                r = self.call("bob", "post", self.comments_url(), bad)
+                self.assertEqual(r.status_code, 400, r.content)
+                self.assertEqual(r["Content-Type"], "application/problem+json")
+        thread = self.call("rita", "get", self.comments_url()).json()
+        self.assertEqual(
+            [(c["author"], c["body"]) for c in thread], [("bob", "記号は使えますか？")]
+        )
+
+        self.assertEqual(
+            self.call("rita", "put", self.verdict_url(), {"verdict": "ok"}).status_code, 409
+        )
+        fill_everything(self.assessment, self.bob)
+        self.assertEqual(
+            self.call("bob", "post", reverse("api:submit", args=[self.assessment.pk])).status_code,
+            200,
+        )
+        self.call("rita", "post", reverse("api:start_review", args=[self.assessment.pk]))
+        r = self.call("rita", "put", self.verdict_url(), {"verdict": "fix"})
+        self.assertEqual(r.status_code, 409)  # 要修正 needs a comment
+        self.assertIn("コメント", r.json()["detail"])
+        r = self.call(
+            "rita", "put", self.verdict_url(), {"verdict": "fix", "comment": "12桁にしてください"}
+        )
+        self.assertEqual((r.status_code, r.json()["verdict"]), (200, "fix"), r.content)
+        self.assertEqual(
+            self.call("rita", "put", self.verdict_url(), {"verdict": "maybe"}).status_code, 400
+        )
+        thread = self.call("bob", "get", self.comments_url()).json()
+        self.assertEqual(thread[-1]["body"], "12桁にしてください")
+        self.assertTrue(Event.objects.filter(action="answer.verdict").exists())

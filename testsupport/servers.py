@@ -5,6 +5,7 @@ nginx is installed by .ci/run; a missing nginx is an error, never a skip.
 """
 
 import datetime
+import hashlib
 import os
 import shutil
 import socket
@@ -245,3 +246,40 @@ class Silent:
 
 def temporary_directory(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+class Clamd:
+    """A real clamd (Debian's clamav-daemon) on a socket of its own, with a signature
+    database of one line made here: the machine has no internet, so the official
+    databases cannot be fetched, and EICAR is all the tests need."""
+
+    def __init__(self):
+        binary = shutil.which("clamd") or "/usr/sbin/clamd"
+        if not Path(binary).exists():
+            raise RuntimeError("clamd is missing: install Debian's clamav-daemon (see .ci/run)")
+        self.tmp = Path(tempfile.mkdtemp(prefix="kakunin-clamd-"))
+        (self.tmp / "db").mkdir()
+        md5 = hashlib.md5(EICAR).hexdigest()  # noqa: S324 (ClamAV's .hdb format is MD5)
+        (self.tmp / "db" / "eicar.hdb").write_text(f"{md5}:{len(EICAR)}:Eicar-Test-Signature\n")
+        self.socket = self.tmp / "clamd.sock"
+        (self.tmp / "clamd.conf").write_text(
+            f"LocalSocket {self.socket}\nDatabaseDirectory {self.tmp / 'db'}\nForeground yes\n"
+            f"TemporaryDirectory {self.tmp}\nLogFile {self.tmp / 'clamd.log'}\n"
+        )
+        self.process = subprocess.Popen([binary, "--config-file", str(self.tmp / "clamd.conf")])
+        deadline = time.monotonic() + 60
+        while not self.socket.exists():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                log = self.tmp / "clamd.log"
+                raise RuntimeError(
+                    f"clamd did not start: {log.read_text()[-2000:] if log.exists() else ''}"
+                )
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+        shutil.rmtree(self.tmp, ignore_errors=True)

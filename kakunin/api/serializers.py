@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from kakunin.assessments.models import Answer, Assessment, State, Status, Verdict
 from kakunin.audit.models import Event
+from kakunin.evidence.models import Evidence
 from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
 from kakunin.systems.models import System
 
@@ -136,3 +137,16 @@ class VerdictInput(serializers.Serializer):
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, trim_whitespace=False
     )
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "filename", "kind", "size", "sha256", "uploaded_by", "uploaded_at"]
+        read_only_fields = fields
+
+
+class EvidenceUpload(serializers.Serializer):
+    file = serializers.FileField()

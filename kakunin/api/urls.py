@@ -62,4 +62,14 @@ urlpatterns = [
         views.AnswerVerdict.as_view(),
         name="verdict",
     ),
+    path(
+        "v1/assessments/<int:pk>/answers/<slug:key>/evidence/",
+        views.AnswerEvidence.as_view(),
+        name="evidence",
+    ),
+    path(
+        "v1/assessments/<int:pk>/evidence/<int:evidence_pk>/",
+        views.EvidenceDownload.as_view(),
+        name="evidence_file",
+    ),
 ]

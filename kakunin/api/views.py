@@ -8,8 +8,10 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +22,10 @@ from kakunin.assessments import actions as assessment_actions
 from kakunin.assessments.models import Answer, AnswerRevision
 from kakunin.assessments.workflow import TransitionRefused
 from kakunin.audit.models import Event
+from kakunin.evidence import actions as evidence_actions
+from kakunin.evidence.detect import Refused
+from kakunin.evidence.models import Evidence
+from kakunin.evidence.responses import attachment
 from kakunin.reviews import actions as review_actions
 from kakunin.reviews.forms import CommentForm, ReturnForm
 
@@ -273,3 +279,50 @@ class PreconditionFailed(exceptions.APIException):
     default_detail = gettext_lazy(
         "読んだ後に別の人が回答を変更しました。読み直してから変更してください。"
     )
+
+
+@api_view
+class AnswerEvidence(APIView):
+    """An answer's evidence files: listed, and added with the web's checks (size, the
+    kind read from the content, the malware scan)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses=serializers.EvidenceSerializer(many=True))
+    def get(self, request, pk: int, key: str):
+        answer = access.get_answer_for_user(request, pk, key)
+        files = answer.evidence.filter(removed_at__isnull=True).select_related("uploaded_by")
+        return Response(serializers.EvidenceSerializer(files, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.EvidenceUpload},
+        responses={201: serializers.EvidenceSerializer},
+    )
+    def post(self, request, pk: int, key: str):
+        answer = access.get_rw_answer_for_user(request, pk, key)
+        given = serializers.EvidenceUpload(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            evidence = evidence_actions.add_evidence(
+                actor=request.user, answer=answer, upload=given.validated_data["file"]
+            )
+        except Refused as exc:
+            raise exceptions.ValidationError({"file": [str(exc)]}) from None
+        return Response(
+            serializers.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED
+        )
+
+
+@api_view
+class EvidenceDownload(APIView):
+    """One evidence file, as an attachment (audited, as on the web)."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int, evidence_pk: int):
+        assessment = access.get_assessment_for_user(request, pk)
+        evidence = Evidence.objects.of(assessment).filter(pk=evidence_pk).first()
+        if evidence is None:
+            raise exceptions.NotFound()
+        return attachment(
+            evidence, evidence_actions.read_evidence(actor=request.user, evidence=evidence)
+        )

@@ -9,6 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.assessments.models import Answer
 
 
+class EvidenceQuerySet(models.QuerySet):
+    def of(self, assessment):
+        """The files kept for the answers of one assessment (not those removed)."""
+        return self.select_related("answer__item", "answer__assessment").filter(
+            answer__assessment=assessment, removed_at__isnull=True
+        )
+
+
 class Evidence(models.Model):
     # The answer it supports; none for a file another app keeps (the response to a
     # vulnerability in kakunin.inventory points at its evidence).
@@ -29,6 +37,8 @@ class Evidence(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["answer", "uploaded_at"]

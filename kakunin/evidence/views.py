@@ -43,12 +43,7 @@ def add(request, pk: int, key: str):
 
 def _evidence(request, pk: int, evidence_pk: int) -> Evidence:
     assessment = access.get_assessment_for_user(request, pk)
-    return get_object_or_404(
-        Evidence.objects.select_related("answer__item", "answer__assessment"),
-        pk=evidence_pk,
-        answer__assessment=assessment,
-        removed_at__isnull=True,
-    )
+    return get_object_or_404(Evidence.objects.of(assessment), pk=evidence_pk)
 
 
 @require_GET

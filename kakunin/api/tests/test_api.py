@@ -6,6 +6,7 @@ rate limits, CSRF for session callers, the schema and its offline documentation.
 import io
 from datetime import timedelta
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client, override_settings
@@ -16,8 +17,11 @@ from kakunin.api import actions
 from kakunin.api.models import Token, digest
 from kakunin.assessments.models import Verdict
 from kakunin.audit.models import Event
+from kakunin.evidence.actions import add_evidence
+from kakunin.evidence.models import Evidence
 from kakunin.reviews.actions import set_verdict
 from testsupport.fixtures import BaseTestCase, fill_everything, make_user
+from testsupport.servers import EICAR, Clamd
 
 PERSONAS = ["anonymous", "alice", "bob", "bella", "charlie", "dave", "rita", "adam", "audrey"]
 
@@ -38,6 +42,7 @@ DECIDE = row(401, 403, 403, 404, 404, 404, 409, 403, 403)
 AUDIT = row(401, 404, 404, 404, 404, 404, 200, 200, 200)
 COMMENT = row(401, 201, 201, 404, 404, 404, 201, 403, 403)
 VERDICT = row(401, 409, 403, 404, 404, 404, 409, 403, 403)  # not under review yet
+UPLOAD = row(401, 201, 201, 404, 404, 404, 403, 403, 403)
 
 # Every API endpoint: (method, URL arguments, expected by persona).
 MATRIX = {
@@ -56,6 +61,8 @@ MATRIX = {
     "api:events": [("get", [], AUDIT)],
     "api:comments": [("get", ["a", "item"], SEE_SYSTEM), ("post", ["a", "item"], COMMENT)],
     "api:verdict": [("put", ["a", "item"], VERDICT)],
+    "api:evidence": [("get", ["a", "item"], SEE_SYSTEM), ("post", ["a", "item"], UPLOAD)],
+    "api:evidence_file": [("get", ["a", "evidence"], SEE_SYSTEM)],
 }
 
 
@@ -94,6 +101,8 @@ class ApiTestCase(BaseTestCase):
         if persona != "anonymous":
             headers["Authorization"] = f"Bearer {self.secrets.get(persona, persona)}"
         client = Client(enforce_csrf_checks=True)
+        if isinstance(data, dict) and "file" in data:  # an upload: multipart/form-data
+            return getattr(client, method)(url, data, headers=headers)
         return getattr(client, method)(url, data, content_type="application/json", headers=headers)
 
     def answer_url(self, key="pw-composition"):
@@ -109,7 +118,12 @@ class MatrixTestCase(ApiTestCase):
         self.assertEqual(set(MATRIX) - api_url_names(), set(), "rows of endpoints that are gone")
 
     def test_it_gates_every_endpoint_for_every_persona(self):
-        objects = {"s": self.system.pk, "a": self.assessment.pk, "item": "pw-composition"}
+        evidence = add_evidence(
+            actor=self.bob, answer=self.answer("pw-composition"),
+            upload=SimpleUploadedFile("規程.txt", "パスワード規程".encode()),
+        )  # fmt: skip
+        objects = {"s": self.system.pk, "a": self.assessment.pk, "item": "pw-composition",
+                   "evidence": evidence.pk}  # fmt: skip
         for name, cases in MATRIX.items():
             for method, args, expected in cases:
                 url = reverse(name, args=[objects[a] for a in args])
@@ -117,6 +131,8 @@ class MatrixTestCase(ApiTestCase):
                     with self.subTest(endpoint=name, method=method, persona=persona):
                         headers = {"If-Match": self.etag()} if method == "patch" else {}
                         data = BODIES.get((name, method))
+                        if (name, method) == ("api:evidence", "post"):
+                            data = {"file": SimpleUploadedFile("規程.txt", b"policy")}
                         savepoint = transaction.savepoint()
                         try:
                             r = self.call(persona, method, url, data, **headers)
@@ -443,3 +459,66 @@ class CommentAndVerdictTestCase(ApiTestCase):
         thread = self.call("bob", "get", self.comments_url()).json()
         self.assertEqual(thread[-1]["body"], "12桁にしてください")
         self.assertTrue(Event.objects.filter(action="answer.verdict").exists())
+
+
+class EvidenceTestCase(ApiTestCase):
+    def url(self):
+        return reverse("api:evidence", args=[self.assessment.pk, "pw-composition"])
+
+    def upload(self, name, data, persona="bob"):
+        return self.call(persona, "post", self.url(), {"file": SimpleUploadedFile(name, data)})
+
+    def test_an_upload_is_kept_listed_and_downloaded_as_on_the_web(self):
+        r = self.upload("規程.pdf", b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+        self.assertEqual(r.status_code, 201, r.content)
+        kept = r.json()
+        self.assertEqual((kept["filename"], kept["kind"]), ("規程.pdf", "pdf"))
+        listed = self.call("rita", "get", self.url()).json()
+        self.assertEqual([f["id"] for f in listed], [kept["id"]])
+        url = reverse("api:evidence_file", args=[self.assessment.pk, kept["id"]])
+        r = self.call("audrey", "get", url)
+        self.assertEqual(r.status_code, 200)
+        self.assertTrue(r.content.startswith(b"%PDF"))
+        self.assertIn("attachment", r["Content-Disposition"])
+        self.assertTrue(Event.objects.filter(action="evidence.download").exists())
+        self.assertEqual(self.call("charlie", "get", url).status_code, 404)
+
+    @override_settings(EVIDENCE_MAX_BYTES=1000)
+    def test_each_bad_upload_is_refused_with_the_webs_message_and_nothing_kept(self):
+        for name, data, message in [
+            ("big.txt", b"x" * 1001, "大きすぎます"),
+            ("empty.txt", b"", "空"),
+            ("tool.exe", b"MZ\x90\x00" + b"\0" * 60, "だけを添付できます"),
+            ("report.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "一致しません"),
+        ]:
+            with self.subTest(name=name):
+                r = self.upload(name, data)
+                self.assertEqual(r.status_code, 400, r.content)
+                self.assertEqual(r["Content-Type"], "application/problem+json")
+                self.assertIn(message, r.json()["detail"])
+        r = self.call("bob", "post", self.url(), {"text": "no file"})
+        self.assertEqual(r.status_code, 415)  # not multipart
+        self.assertFalse(Evidence.objects.exists())
+
+
+class MalwareTestCase(ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clamd = Clamd()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.clamd.stop()
+        super().tearDownClass()
+
+    def test_an_infected_upload_is_refused_and_recorded(self):
+        url = reverse("api:evidence", args=[self.assessment.pk, "pw-composition"])
+        with override_settings(CLAMAV_SOCKET=str(self.clamd.socket)):
+            r = self.call("bob", "post", url, {"file": SimpleUploadedFile("eicar.txt", EICAR)})
+            self.assertEqual(r.status_code, 400)
+            self.assertIn("ウイルスが検出された", r.json()["detail"])
+            clean = self.call("bob", "post", url, {"file": SimpleUploadedFile("ok.txt", b"policy")})
+            self.assertEqual(clean.status_code, 201)
+        self.assertEqual(Evidence.objects.count(), 1)
+        self.assertTrue(Event.objects.filter(action="evidence.malware").exists())

@@ -5,6 +5,7 @@ from kakunin.assessments.models import Answer, Assessment, State, Status, Verdic
 from kakunin.audit.models import Event
 from kakunin.evidence.models import Evidence
 from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
+from kakunin.scans.models import Scan, ScanResult
 from kakunin.systems.models import System
 
 
@@ -150,3 +151,22 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 class EvidenceUpload(serializers.Serializer):
     file = serializers.FileField()
+
+
+class ScanResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ScanResult
+        fields = ["item_number", "item_key", "url", "verdict", "summary", "findings"]
+        read_only_fields = fields
+
+
+class ScanSerializer(serializers.ModelSerializer):
+    """A scan of the system's sites (kakunin.scans) and what it found, item by item."""
+
+    results = ScanResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Scan
+        fields = ["id", "state", "progress", "created_at", "started_at", "finished_at", "error",
+                  "results"]  # fmt: skip
+        read_only_fields = fields

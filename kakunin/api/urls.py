@@ -72,4 +72,5 @@ urlpatterns = [
         views.EvidenceDownload.as_view(),
         name="evidence_file",
     ),
+    path("v1/systems/<int:pk>/scans/", views.SystemScans.as_view(), name="system_scans"),
 ]

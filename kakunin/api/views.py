@@ -22,6 +22,7 @@ from kakunin.assessments import actions as assessment_actions
 from kakunin.assessments.models import Answer, AnswerRevision
 from kakunin.assessments.workflow import TransitionRefused
 from kakunin.audit.models import Event
+from kakunin.audit.trail import record_view
 from kakunin.evidence import actions as evidence_actions
 from kakunin.evidence.detect import Refused
 from kakunin.evidence.models import Evidence
@@ -46,7 +47,20 @@ class SystemDetail(generics.RetrieveAPIView):
     serializer_class = serializers.SystemSerializer
 
     def get_object(self):
-        return access.get_system_for_user(self.request, self.kwargs["pk"])
+        system = access.get_system_for_user(self.request, self.kwargs["pk"])
+        record_view(self.request.user, system, system)  # as on the web (items 28, 58④)
+        return system
+
+
+@api_view
+class SystemScans(generics.ListAPIView):
+    """The scans of one system's sites, newest first, with their results."""
+
+    serializer_class = serializers.ScanSerializer
+
+    def get_queryset(self):
+        system = access.get_system_for_user(self.request, self.kwargs["pk"])
+        return system.scans.prefetch_related("results").order_by("-created_at", "-pk")
 
 
 @extend_schema(parameters=[serializers.AssessmentFilter])
@@ -74,6 +88,7 @@ class AssessmentDetail(generics.RetrieveAPIView):
 
     def get_object(self):
         assessment = access.get_assessment_for_user(self.request, self.kwargs["pk"])
+        record_view(self.request.user, assessment, assessment.system)
         answers = Answer.objects.select_related("item").order_by("item__number")
         prefetch_related_objects([assessment], Prefetch("answers", queryset=answers))
         return assessment

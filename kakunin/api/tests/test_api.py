@@ -20,7 +20,7 @@ from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
 from kakunin.evidence.models import Evidence
 from kakunin.reviews.actions import set_verdict
-from testsupport.fixtures import BaseTestCase, fill_everything, make_user
+from testsupport.fixtures import BaseTestCase, fill_everything, make_scan, make_user
 from testsupport.servers import EICAR, Clamd
 
 PERSONAS = ["anonymous", "alice", "bob", "bella", "charlie", "dave", "rita", "adam", "audrey"]
@@ -51,6 +51,7 @@ MATRIX = {
     "api:redoc": [("get", [], DOCS)],
     "api:systems": [("get", [], ANY_USER)],
     "api:system": [("get", ["s"], SEE_SYSTEM)],
+    "api:system_scans": [("get", ["s"], SEE_SYSTEM)],
     "api:assessments": [("get", [], ANY_USER)],
     "api:assessment": [("get", ["a"], SEE_SYSTEM)],
     "api:answer": [("get", ["a", "item"], SEE_SYSTEM), ("patch", ["a", "item"], ANSWER)],
@@ -522,3 +523,31 @@ class MalwareTestCase(ApiTestCase):
             self.assertEqual(clean.status_code, 201)
         self.assertEqual(Evidence.objects.count(), 1)
         self.assertTrue(Event.objects.filter(action="evidence.malware").exists())
+
+
+class DataViewTestCase(ApiTestCase):
+    def test_ward_staff_reading_another_departments_data_is_recorded_as_on_the_web(self):
+        for name, args in [
+            ("api:system", [self.system.pk]),
+            ("api:assessment", [self.assessment.pk]),
+        ]:
+            with self.subTest(endpoint=name):
+                before = Event.objects.filter(action="data.view").count()
+                self.call("alice", "get", reverse(name, args=args))  # her own department's
+                self.call("bob", "get", reverse(name, args=args))  # the vendor's own
+                self.assertEqual(Event.objects.filter(action="data.view").count(), before)
+                self.call("rita", "get", reverse(name, args=args))
+                views = Event.objects.filter(action="data.view")
+                self.assertEqual(views.count(), before + 1)
+                self.assertEqual(views.latest("seq").actor, self.rita)
+
+
+class ScanTestCase(ApiTestCase):
+    def test_a_systems_scans_come_with_their_results(self):
+        scan = make_scan(self.system, {61: "fail", 59: "pass"})
+        r = self.call("bob", "get", reverse("api:system_scans", args=[self.system.pk]))
+        self.assertEqual(r.status_code, 200)
+        scans = r.json()["results"]
+        self.assertEqual([s["id"] for s in scans], [scan.pk])
+        verdicts = {(x["item_number"], x["verdict"]) for x in scans[0]["results"]}
+        self.assertEqual(verdicts, {(61, "fail"), (59, "pass")})

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from kakunin.assessments.models import Answer, Assessment, State, Status, Verdict
 from kakunin.audit.models import Event
 from kakunin.evidence.models import Evidence
+from kakunin.inventory.models import Component
 from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
 from kakunin.scans.models import Scan, ScanResult
 from kakunin.systems.models import System
@@ -170,3 +171,29 @@ class ScanSerializer(serializers.ModelSerializer):
         fields = ["id", "state", "progress", "created_at", "started_at", "finished_at", "error",
                   "results"]  # fmt: skip
         read_only_fields = fields
+
+
+class ComponentSerializer(serializers.ModelSerializer):
+    """One piece of the system's software inventory (item 72)."""
+
+    class Meta:
+        model = Component
+        fields = ["id", "kind", "maker", "product", "version", "location", "cpe", "purl",
+                  "support_end", "latest_version", "planned_update", "origin", "updated_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class InventoryUpload(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CycloneDX (JSON/XML 1.4–1.6)、SPDX 2.3 JSON、または構成一覧（xlsx/csv）"
+    )
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class InventoryChanges(serializers.Serializer):
+    """What an upload changed (or, with dry_run, would change)."""
+
+    added = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    applied = serializers.BooleanField()

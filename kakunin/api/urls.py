@@ -73,4 +73,6 @@ urlpatterns = [
         name="evidence_file",
     ),
     path("v1/systems/<int:pk>/scans/", views.SystemScans.as_view(), name="system_scans"),
+    path("v1/systems/<int:pk>/components/", views.SystemComponents.as_view(), name="components"),
+    path("v1/systems/<int:pk>/inventory/", views.SystemInventoryUpload.as_view(), name="inventory"),
 ]

@@ -27,6 +27,8 @@ from kakunin.evidence import actions as evidence_actions
 from kakunin.evidence.detect import Refused
 from kakunin.evidence.models import Evidence
 from kakunin.evidence.responses import attachment
+from kakunin.inventory import actions as inventory_actions
+from kakunin.inventory import sources as inventory_sources
 from kakunin.reviews import actions as review_actions
 from kakunin.reviews.forms import CommentForm, ReturnForm
 
@@ -341,3 +343,54 @@ class EvidenceDownload(APIView):
         return attachment(
             evidence, evidence_actions.read_evidence(actor=request.user, evidence=evidence)
         )
+
+
+@api_view
+class SystemComponents(generics.ListAPIView):
+    """The system's software inventory."""
+
+    serializer_class = serializers.ComponentSerializer
+
+    def get_queryset(self):
+        system = access.get_system_for_user(self.request, self.kwargs["pk"])
+        return system.components.order_by("kind", "product", "version", "pk")
+
+
+@api_view
+class SystemInventoryUpload(APIView):
+    """An SBOM or inventory list, for the vendor's pipeline at each release: read with the
+    web's readers and applied at once (dry_run: only say what would change). A file
+    replaces the rows of its own kind, as on the web; every change is audited."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.InventoryUpload},
+        responses={200: serializers.InventoryChanges, 201: serializers.InventoryChanges},
+    )
+    def post(self, request, pk: int):
+        system = access.get_operations_system_for_user(request, pk)
+        given = serializers.InventoryUpload(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            upload = inventory_sources.read_upload(given.validated_data["file"])
+        except inventory_sources.InventoryRefused as exc:
+            raise exceptions.ValidationError({"file": exc.errors}) from None
+        plan = inventory_actions.plan_import(system, upload.rows)
+        counts = {k: len(plan[k]) for k in ("added", "changed", "removed")}
+        if given.validated_data["dry_run"]:
+            return Response(counts | {"applied": False})
+        staged = inventory_actions.stage_import(
+            actor=request.user,
+            system=system,
+            plan=plan,
+            filename=upload.filename,
+            sha256=upload.sha256,
+        )
+        try:
+            inventory_actions.confirm_import(actor=request.user, staged=staged)
+        except inventory_actions.InventoryChanged:
+            raise StepRefused(
+                _("取り込みの間に構成一覧が変わりました。もう一度送ってください。")
+            ) from None
+        return Response(counts | {"applied": True}, status=status.HTTP_201_CREATED)

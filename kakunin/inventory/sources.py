@@ -4,14 +4,17 @@ libraries (cyclonedx-python-lib, spdx-tools); XML goes through defusedxml first.
 Any problem refuses the whole file, naming the row or the record.
 """
 
+import hashlib
 import json
 import unicodedata
 from dataclasses import asdict, dataclass
+from pathlib import PurePath
 
 import defusedxml.ElementTree
 import openpyxl
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import ComponentType
+from django.conf import settings
 from django.utils.translation import gettext as _
 from packageurl import PackageURL
 from spdx_tools.spdx.parser.error import SPDXParsingError
@@ -69,6 +72,25 @@ TEMPLATE = [
 KIND_WORDS = {str(label).casefold(): code for code, label in Kind.choices} | {
     code: code for code in Kind.values
 }
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded list or SBOM, read: its rows, and its name and hash for the record."""
+
+    rows: list
+    filename: str
+    sha256: str
+
+
+def read_upload(upload) -> Upload:
+    """An uploaded file (the web's form, the API), read within
+    INVENTORY_IMPORT_MAX_BYTES. Raises InventoryRefused with the reasons."""
+    name = PurePath(upload.name or "upload").name
+    data = upload.read(settings.INVENTORY_IMPORT_MAX_BYTES + 1)
+    if len(data) > settings.INVENTORY_IMPORT_MAX_BYTES:
+        raise InventoryRefused([_("%(file)s: ファイルが大きすぎます。") % {"file": name}])
+    return Upload(read(data, name), name, hashlib.sha256(data).hexdigest())
 
 
 def read(data: bytes, filename: str) -> list[Row]:

@@ -1,4 +1,3 @@
-import hashlib
 import tempfile
 from pathlib import PurePath
 
@@ -176,15 +175,9 @@ def upload(request, pk: int):
     form = UploadForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        name = PurePath(upload.name).name
-        data = upload.read(settings.INVENTORY_IMPORT_MAX_BYTES + 1)
         try:
-            if len(data) > settings.INVENTORY_IMPORT_MAX_BYTES:
-                raise sources.InventoryRefused(
-                    [_("%(file)s: ファイルが大きすぎます。") % {"file": name}]
-                )
-            plan = actions.plan_import(system, sources.read(data, name))
+            upload = sources.read_upload(form.cleaned_data["file"])
+            plan = actions.plan_import(system, upload.rows)
         except sources.InventoryRefused as exc:
             errors = exc.errors
         else:
@@ -192,8 +185,8 @@ def upload(request, pk: int):
                 actor=request.user,
                 system=system,
                 plan=plan,
-                filename=name,
-                sha256=hashlib.sha256(data).hexdigest(),
+                filename=upload.filename,
+                sha256=upload.sha256,
             )
             return redirect("inventory:preview", system.pk, staged.pk)
     status = 400 if errors or form.errors else 200

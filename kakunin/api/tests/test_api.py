@@ -6,6 +6,7 @@ rate limits, CSRF for session callers, the schema and its offline documentation.
 import io
 from datetime import timedelta
 
+from cyclonedx.model.component import ComponentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -19,6 +20,8 @@ from kakunin.assessments.models import Verdict
 from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
 from kakunin.evidence.models import Evidence
+from kakunin.inventory.models import Component
+from kakunin.inventory.tests.test_inventory import CSV, cyclonedx
 from kakunin.reviews.actions import set_verdict
 from testsupport.fixtures import BaseTestCase, fill_everything, make_scan, make_user
 from testsupport.servers import EICAR, Clamd
@@ -43,6 +46,7 @@ AUDIT = row(401, 404, 404, 404, 404, 404, 200, 200, 200)
 COMMENT = row(401, 201, 201, 404, 404, 404, 201, 403, 403)
 VERDICT = row(401, 409, 403, 404, 404, 404, 409, 403, 403)  # not under review yet
 UPLOAD = row(401, 201, 201, 404, 404, 404, 403, 403, 403)
+OPERATIONS = row(401, 200, 200, 404, 404, 404, 403, 403, 403)  # dry_run: nothing applied
 
 # Every API endpoint: (method, URL arguments, expected by persona).
 MATRIX = {
@@ -52,6 +56,8 @@ MATRIX = {
     "api:systems": [("get", [], ANY_USER)],
     "api:system": [("get", ["s"], SEE_SYSTEM)],
     "api:system_scans": [("get", ["s"], SEE_SYSTEM)],
+    "api:components": [("get", ["s"], SEE_SYSTEM)],
+    "api:inventory": [("post", ["s"], OPERATIONS)],
     "api:assessments": [("get", [], ANY_USER)],
     "api:assessment": [("get", ["a"], SEE_SYSTEM)],
     "api:answer": [("get", ["a", "item"], SEE_SYSTEM), ("patch", ["a", "item"], ANSWER)],
@@ -134,6 +140,11 @@ class MatrixTestCase(ApiTestCase):
                         data = BODIES.get((name, method))
                         if (name, method) == ("api:evidence", "post"):
                             data = {"file": SimpleUploadedFile("規程.txt", b"policy")}
+                        if (name, method) == ("api:inventory", "post"):
+                            data = {
+                                "file": SimpleUploadedFile("bom.csv", CSV.encode()),
+                                "dry_run": "true",
+                            }
                         savepoint = transaction.savepoint()
                         try:
                             r = self.call(persona, method, url, data, **headers)
@@ -551,3 +562,47 @@ class ScanTestCase(ApiTestCase):
         self.assertEqual([s["id"] for s in scans], [scan.pk])
         verdicts = {(x["item_number"], x["verdict"]) for x in scans[0]["results"]}
         self.assertEqual(verdicts, {(61, "fail"), (59, "pass")})
+
+
+class InventoryTestCase(ApiTestCase):
+    def test_a_pipeline_sends_its_sbom_at_each_release(self):
+        url = reverse("api:inventory", args=[self.system.pk])
+        bom = cyclonedx(
+            [("openssl", "3.0.13", ComponentType.LIBRARY), ("zlib", "1.3", ComponentType.LIBRARY)]
+        )
+        r = self.call(
+            "bob", "post", url, {"file": SimpleUploadedFile("bom.json", bom), "dry_run": "true"}
+        )
+        self.assertEqual(r.json(), {"added": 2, "changed": 0, "removed": 0, "applied": False})
+        self.assertFalse(Component.objects.exists())
+        r = self.call("bob", "post", url, {"file": SimpleUploadedFile("bom.json", bom)})
+        self.assertEqual((r.status_code, r.json()["applied"]), (201, True), r.content)
+        listed = self.call("rita", "get", reverse("api:components", args=[self.system.pk])).json()[
+            "results"
+        ]
+        self.assertEqual(
+            sorted((c["product"], c["version"]) for c in listed),
+            [("openssl", "3.0.13"), ("zlib", "1.3")],
+        )
+        newer = cyclonedx([("openssl", "3.0.14", ComponentType.LIBRARY)])
+        r = self.call("bob", "post", url, {"file": SimpleUploadedFile("bom.json", newer)})
+        self.assertEqual(r.json(), {"added": 1, "changed": 0, "removed": 2, "applied": True})
+        self.assertTrue(Event.objects.filter(action="inventory.import").exists())
+
+    def test_a_bad_file_is_refused_with_the_webs_reasons_and_nothing_changes(self):
+        url = reverse("api:inventory", args=[self.system.pk])
+        for name, data, message in [
+            ("bom.json", b'{"bomFormat": "Nope"}', "CycloneDX"),
+            ("bom.json", b"{not json", "JSON"),
+            ("list.txt", b"hello", "txt"),
+        ]:
+            with self.subTest(data=data[:20]):
+                r = self.call("bob", "post", url, {"file": SimpleUploadedFile(name, data)})
+                self.assertEqual(r.status_code, 400, r.content)
+                self.assertIn(message, str(r.json()["errors"]))
+        with override_settings(INVENTORY_IMPORT_MAX_BYTES=100):
+            r = self.call(
+                "bob", "post", url, {"file": SimpleUploadedFile("list.csv", CSV.encode())}
+            )
+            self.assertIn("大きすぎます", r.json()["detail"])
+        self.assertFalse(Component.objects.exists())

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from kakunin.assessments.models import Answer, Assessment, State, Status, Verdict
 from kakunin.audit.models import Event
 from kakunin.evidence.models import Evidence
-from kakunin.inventory.models import Component
+from kakunin.inventory.models import Component, Finding, Response
 from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
 from kakunin.scans.models import Scan, ScanResult
 from kakunin.systems.models import System
@@ -197,3 +197,45 @@ class InventoryChanges(serializers.Serializer):
     changed = serializers.IntegerField()
     removed = serializers.IntegerField()
     applied = serializers.BooleanField()
+
+
+class ResponseSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", read_only=True)
+
+    class Meta:
+        model = Response
+        fields = ["id", "kind", "date", "fixed_version", "reason", "by", "at"]
+        read_only_fields = fields
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    """A known vulnerability of one component, with the vendor's answers to it."""
+
+    vulnerability = serializers.CharField(source="vulnerability.ident", read_only=True)
+    title = serializers.CharField(source="vulnerability.title", read_only=True)
+    severity = serializers.CharField(source="vulnerability.severity", read_only=True)
+    cvss_score = serializers.DecimalField(
+        source="vulnerability.cvss_score",
+        max_digits=3,
+        decimal_places=1,
+        read_only=True,
+        allow_null=True,
+    )
+    component = serializers.CharField(source="component.__str__", read_only=True)
+    responses = ResponseSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = ["id", "vulnerability", "title", "severity", "cvss_score", "component",
+                  "first_seen", "closed_at", "responses"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ResponseInput(serializers.Serializer):
+    """Fixed (date and version), planned (date) or not affected (why); a file if any."""
+
+    kind = serializers.ChoiceField(choices=Response.Kind.values)
+    date = serializers.DateField(required=False, allow_null=True)
+    fixed_version = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    file = serializers.FileField(required=False)

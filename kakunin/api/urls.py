@@ -75,4 +75,10 @@ urlpatterns = [
     path("v1/systems/<int:pk>/scans/", views.SystemScans.as_view(), name="system_scans"),
     path("v1/systems/<int:pk>/components/", views.SystemComponents.as_view(), name="components"),
     path("v1/systems/<int:pk>/inventory/", views.SystemInventoryUpload.as_view(), name="inventory"),
+    path("v1/systems/<int:pk>/findings/", views.SystemFindings.as_view(), name="findings"),
+    path(
+        "v1/systems/<int:pk>/findings/<int:finding_pk>/responses/",
+        views.FindingResponse.as_view(),
+        name="finding_response",
+    ),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,6 +29,8 @@ from kakunin.evidence.models import Evidence
 from kakunin.evidence.responses import attachment
 from kakunin.inventory import actions as inventory_actions
 from kakunin.inventory import sources as inventory_sources
+from kakunin.inventory.forms import ResponseForm
+from kakunin.inventory.models import Finding
 from kakunin.reviews import actions as review_actions
 from kakunin.reviews.forms import CommentForm, ReturnForm
 
@@ -394,3 +396,60 @@ class SystemInventoryUpload(APIView):
                 _("取り込みの間に構成一覧が変わりました。もう一度送ってください。")
             ) from None
         return Response(counts | {"applied": True}, status=status.HTTP_201_CREATED)
+
+
+@api_view
+class SystemFindings(generics.ListAPIView):
+    """The known vulnerabilities of the system's components, with the answers to each."""
+
+    serializer_class = serializers.FindingSerializer
+
+    def get_queryset(self):
+        system = access.get_system_for_user(self.request, self.kwargs["pk"])
+        findings = Finding.objects.filter(component__system=system)
+        return (
+            findings.select_related("vulnerability", "component")
+            .prefetch_related("responses__by")
+            .order_by("-first_seen", "pk")
+        )
+
+
+@api_view
+class FindingResponse(APIView):
+    """The vendor's answer to one finding, with the web's rules (ResponseForm) and the
+    evidence file's checks."""
+
+    parser_classes = [MultiPartParser, JSONParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": serializers.ResponseInput,
+            "application/json": serializers.ResponseInput,
+        },
+        responses={201: serializers.ResponseSerializer},
+    )
+    def post(self, request, pk: int, finding_pk: int):
+        system = access.get_operations_system_for_user(request, pk)
+        finding = (
+            Finding.objects.filter(pk=finding_pk, component__system=system)
+            .select_related("vulnerability", "component")
+            .first()
+        )
+        if finding is None:
+            raise exceptions.NotFound()
+        given = serializers.ResponseInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        values = given.validated_data
+        fields = {k: v for k, v in values.items() if k != "file" and v is not None}
+        form = ResponseForm(fields, {"file": values["file"]} if values.get("file") else {})
+        if not form.is_valid():
+            raise exceptions.ValidationError(form.errors)
+        try:
+            response = inventory_actions.respond(
+                actor=request.user, finding=finding, **form.cleaned_data
+            )
+        except Refused as exc:
+            raise exceptions.ValidationError({"file": [str(exc)]}) from None
+        return Response(
+            serializers.ResponseSerializer(response).data, status=status.HTTP_201_CREATED
+        )

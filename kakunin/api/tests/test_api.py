@@ -20,7 +20,7 @@ from kakunin.assessments.models import Verdict
 from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
 from kakunin.evidence.models import Evidence
-from kakunin.inventory.models import Component
+from kakunin.inventory.models import Component, Finding, Vulnerability
 from kakunin.inventory.tests.test_inventory import CSV, cyclonedx
 from kakunin.reviews.actions import set_verdict
 from testsupport.fixtures import BaseTestCase, fill_everything, make_scan, make_user
@@ -57,6 +57,8 @@ MATRIX = {
     "api:system": [("get", ["s"], SEE_SYSTEM)],
     "api:system_scans": [("get", ["s"], SEE_SYSTEM)],
     "api:components": [("get", ["s"], SEE_SYSTEM)],
+    "api:findings": [("get", ["s"], SEE_SYSTEM)],
+    "api:finding_response": [("post", ["s", "finding"], UPLOAD)],
     "api:inventory": [("post", ["s"], OPERATIONS)],
     "api:assessments": [("get", [], ANY_USER)],
     "api:assessment": [("get", ["a"], SEE_SYSTEM)],
@@ -78,7 +80,18 @@ BODIES = {
     ("api:answer", "patch"): {"text": "12桁以上"},
     ("api:comments", "post"): {"body": "記号は使えますか？"},
     ("api:verdict", "put"): {"verdict": "ok"},
+    ("api:finding_response", "post"): {"kind": "planned", "date": "2027-03-31"},
 }
+
+
+def make_finding(system, ident="CVE-2024-0001"):
+    component = Component.objects.create(system=system, kind="os", product="RHEL", version="9.4")
+    vulnerability = Vulnerability.objects.create(
+        ident=ident, source="nvd", digest="x", severity="high"
+    )
+    return Finding.objects.create(
+        component=component, vulnerability=vulnerability, first_seen=timezone.now()
+    )
 
 
 def api_url_names() -> set[str]:
@@ -130,7 +143,7 @@ class MatrixTestCase(ApiTestCase):
             upload=SimpleUploadedFile("規程.txt", "パスワード規程".encode()),
         )  # fmt: skip
         objects = {"s": self.system.pk, "a": self.assessment.pk, "item": "pw-composition",
-                   "evidence": evidence.pk}  # fmt: skip
+                   "evidence": evidence.pk, "finding": make_finding(self.system).pk}  # fmt: skip
         for name, cases in MATRIX.items():
             for method, args, expected in cases:
                 url = reverse(name, args=[objects[a] for a in args])
@@ -606,3 +619,30 @@ class InventoryTestCase(ApiTestCase):
             )
             self.assertIn("大きすぎます", r.json()["detail"])
         self.assertFalse(Component.objects.exists())
+
+
+class VulnerabilityTestCase(ApiTestCase):
+    def test_the_vendor_answers_a_finding_with_the_webs_rules(self):
+        finding = make_finding(self.system)
+        url = reverse("api:finding_response", args=[self.system.pk, finding.pk])
+        for data, field in [
+            ({"kind": "fixed"}, "date"),
+            ({"kind": "fixed", "date": "2026-12-01"}, "fixed_version"),
+            ({"kind": "not_affected"}, "reason"),
+            ({"kind": "maybe"}, "kind"),
+            ({"kind": "planned", "date": "someday"}, "date"),
+        ]:
+            with self.subTest(data=data):
+                r = self.call("bob", "post", url, data)
+                self.assertEqual(r.status_code, 400, r.content)
+                self.assertIn(field, r.json()["errors"])
+        r = self.call("bob", "post", url, {"kind": "fixed", "date": "2026-12-01", "fixed_version": "9.5",
+                                           "file": SimpleUploadedFile("changelog.txt", b"updated to 9.5")})  # fmt: skip
+        self.assertEqual(r.status_code, 201, r.content)
+        listed = self.call("rita", "get", reverse("api:findings", args=[self.system.pk])).json()[
+            "results"
+        ]
+        self.assertEqual(listed[0]["vulnerability"], "CVE-2024-0001")
+        self.assertEqual([x["kind"] for x in listed[0]["responses"]], ["fixed"])
+        self.assertTrue(Event.objects.filter(action="vulnerability.respond").exists())
+        self.assertEqual(Evidence.objects.count(), 1)

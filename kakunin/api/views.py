@@ -5,6 +5,7 @@ every write through the same actions as the web."""
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
+from django.utils.datastructures import MultiValueDict
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -441,7 +442,8 @@ class FindingResponse(APIView):
         given.is_valid(raise_exception=True)
         values = given.validated_data
         fields = {k: v for k, v in values.items() if k != "file" and v is not None}
-        form = ResponseForm(fields, {"file": values["file"]} if values.get("file") else {})
+        files = MultiValueDict({"file": [values["file"]]} if values.get("file") else {})
+        form = ResponseForm(fields, files)
         if not form.is_valid():
             raise exceptions.ValidationError(form.errors)
         try:

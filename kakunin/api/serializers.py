@@ -5,6 +5,7 @@ from kakunin.assessments.models import Answer, Assessment, State, Status, Verdic
 from kakunin.audit.models import Event
 from kakunin.evidence.models import Evidence
 from kakunin.inventory.models import Component, Finding, Response
+from kakunin.records.models import Record
 from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
 from kakunin.scans.models import Scan, ScanResult
 from kakunin.systems.models import System
@@ -239,3 +240,17 @@ class ResponseInput(serializers.Serializer):
     fixed_version = serializers.CharField(required=False, allow_blank=True, max_length=100)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     file = serializers.FileField(required=False)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """A record of the operating years (item 72): what was done, when, by whom; `data`
+    holds the kind's own fields, as the web's form for that kind has them."""
+
+    entered_by = serializers.CharField(source="entered_by.username", read_only=True)
+    data = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = Record
+        fields = ["id", "kind", "date", "until", "data", "version", "entered_by", "entered_at",
+                  "updated_at", "withdrawn_at"]  # fmt: skip
+        read_only_fields = fields

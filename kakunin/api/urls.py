@@ -81,4 +81,5 @@ urlpatterns = [
         views.FindingResponse.as_view(),
         name="finding_response",
     ),
+    path("v1/systems/<int:pk>/records/", views.SystemRecords.as_view(), name="records"),
 ]

@@ -455,3 +455,15 @@ class FindingResponse(APIView):
         return Response(
             serializers.ResponseSerializer(response).data, status=status.HTTP_201_CREATED
         )
+
+
+@api_view
+class SystemRecords(generics.ListAPIView):
+    """The records of the system's operating years, newest first (withdrawn ones too,
+    marked)."""
+
+    serializer_class = serializers.RecordSerializer
+
+    def get_queryset(self):
+        system = access.get_system_for_user(self.request, self.kwargs["pk"])
+        return system.records.select_related("entered_by").order_by("-date", "-pk")

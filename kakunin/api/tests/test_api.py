@@ -58,6 +58,7 @@ MATRIX = {
     "api:system_scans": [("get", ["s"], SEE_SYSTEM)],
     "api:components": [("get", ["s"], SEE_SYSTEM)],
     "api:findings": [("get", ["s"], SEE_SYSTEM)],
+    "api:records": [("get", ["s"], SEE_SYSTEM)],
     "api:finding_response": [("post", ["s", "finding"], UPLOAD)],
     "api:inventory": [("post", ["s"], OPERATIONS)],
     "api:assessments": [("get", [], ANY_USER)],
@@ -646,3 +647,17 @@ class VulnerabilityTestCase(ApiTestCase):
         self.assertEqual([x["kind"] for x in listed[0]["responses"]], ["fixed"])
         self.assertTrue(Event.objects.filter(action="vulnerability.respond").exists())
         self.assertEqual(Evidence.objects.count(), 1)
+
+
+class RecordsTestCase(ApiTestCase):
+    def test_the_records_of_the_operating_years_are_listed(self):
+        from kakunin.records.models import Record
+
+        kept = Record.objects.create(
+            system=self.system, kind="certification", date=timezone.localdate(),
+            data={"name": "ISMS"}, entered_by=self.bob, updated_by=self.bob,
+        )  # fmt: skip
+        r = self.call("audrey", "get", reverse("api:records", args=[self.system.pk]))
+        self.assertEqual(r.status_code, 200)
+        self.assertEqual([(x["id"], x["kind"], x["data"]) for x in r.json()["results"]],
+                         [(kept.pk, "certification", {"name": "ISMS"})])  # fmt: skip

@@ -395,6 +395,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kakunin.api.schema.add_problems",
+        "kakunin.api.schema.add_links",
+        "kakunin.api.schema.close_request_bodies",
     ],
 }
 

@@ -1,6 +1,8 @@
 """What the OpenAPI schema says beyond what drf-spectacular reads from the views: every
 operation may answer with a problem (RFC 9457), so those answers are in the schema and a
-client (or schemathesis) can hold the API to them."""
+client (or schemathesis) can hold the API to them; and the links from one answer to the
+next call (a listed assessment to its page, an answer's ETag to its change), which
+schemathesis' stateful tests follow."""
 
 PROBLEM_STATUSES = {
     "400": "入力の誤り（errors に項目ごとの理由）",
@@ -45,4 +47,78 @@ def add_problems(result, generator, request, public):
                         "content": {"application/problem+json": {"schema": ref}},
                     },
                 )
+    return result
+
+
+# (operation, status) -> {link name: (target operation, {parameter: runtime expression})}
+LINKS = {
+    "v1_systems_list": {
+        "System": ("v1_systems_retrieve", {"id": "$response.body#/results/0/id"}),
+        "Scans": ("v1_systems_scans_list", {"id": "$response.body#/results/0/id"}),
+        "Components": ("v1_systems_components_list", {"id": "$response.body#/results/0/id"}),
+        "Findings": ("v1_systems_findings_list", {"id": "$response.body#/results/0/id"}),
+        "Records": ("v1_systems_records_list", {"id": "$response.body#/results/0/id"}),
+    },
+    "v1_assessments_list": {
+        "Assessment": ("v1_assessments_retrieve", {"id": "$response.body#/results/0/id"}),
+    },
+    "v1_assessments_retrieve": {
+        "Answer": (
+            "v1_assessments_answers_retrieve",
+            {"id": "$request.path.id", "key": "$response.body#/answers/0/item"},
+        ),
+        "Comments": (
+            "v1_assessments_answers_comments_list",
+            {"id": "$request.path.id", "key": "$response.body#/answers/0/item"},
+        ),
+        "Submit": ("v1_assessments_submit_create", {"id": "$request.path.id"}),
+    },
+    "v1_assessments_answers_retrieve": {
+        "Change": (
+            "v1_assessments_answers_partial_update",
+            {
+                "id": "$request.path.id",
+                "key": "$request.path.key",
+                "header.If-Match": "$response.header.ETag",
+            },
+        ),
+    },
+}
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular's postprocessing hook: LINKS on each operation's 200 answer."""
+    operations = {
+        op["operationId"]: op
+        for path_item in result.get("paths", {}).values()
+        for op in path_item.values()
+        if isinstance(op, dict) and "operationId" in op
+    }
+    for source, links in LINKS.items():
+        if source not in operations:
+            continue
+        answer = operations[source].get("responses", {}).get("200")
+        if answer is None:
+            continue
+        answer["links"] = {
+            name: {"operationId": target, "parameters": parameters}
+            for name, (target, parameters) in links.items()
+            if target in operations
+        }
+    return result
+
+
+def close_request_bodies(result, generator, request, public):
+    """drf-spectacular's postprocessing hook: every request body accepts only the fields
+    it names (serializers.Strict refuses the others)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                ref = content.get("schema", {}).get("$ref", "")
+                name = ref.rsplit("/", 1)[-1]
+                if name in schemas:
+                    schemas[name]["additionalProperties"] = False
     return result

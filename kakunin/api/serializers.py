@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -9,6 +10,32 @@ from kakunin.records.models import Record
 from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
 from kakunin.scans.models import Scan, ScanResult
 from kakunin.systems.models import System
+
+# What the web refuses in text, said in the schema too (a pattern), so that a client
+# knows before sending: control characters other than tab and line breaks (not allowed
+# in an xlsx either), and the bidi controls of kakunin.core.text.
+TEXT = RegexValidator(
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$",
+    _("制御文字（表示順を入れ替える文字を含む）は使えません。"),
+)
+# A filter's value: one line, no control characters at all.
+LINE = RegexValidator(
+    r"^[^\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$",
+    _("制御文字は使えません。"),
+)
+
+
+class Strict(serializers.Serializer):
+    """Input that names only the fields it has: anything else is refused (a misspelt
+    field would otherwise be dropped without a word). The schema says so too
+    (additionalProperties: false, kakunin/api/schema.py)."""
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(getattr(data, "keys", dict)()) - set(self.fields))
+        if unknown:
+            message = _("この項目は受け付けません。")
+            raise serializers.ValidationError({name[:64]: [message] for name in unknown})
+        return super().to_internal_value(data)
 
 
 class SystemSerializer(serializers.ModelSerializer):
@@ -54,19 +81,25 @@ class AssessmentDetailSerializer(AssessmentSerializer):
         read_only_fields = fields
 
 
-class AnswerUpdateSerializer(serializers.Serializer):
+class AnswerUpdateSerializer(Strict):
     """The fields a person writes; those left out keep their value."""
 
     status = serializers.ChoiceField(choices=["", *Status.values], required=False)
-    text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    plan = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    text = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, validators=[TEXT]
+    )
+    plan = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, validators=[TEXT]
+    )
     target_date = serializers.DateField(required=False, allow_null=True)
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(Strict):
     """For a return: what the vendor should fix (optional). The other steps take no body."""
 
-    note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, validators=[TEXT]
+    )
 
 
 class AssessmentFilter(serializers.Serializer):
@@ -77,8 +110,9 @@ class AssessmentFilter(serializers.Serializer):
         error_messages={"invalid_choice": _("状態は %(choices)s のいずれかで指定してください。")},
     )  # fmt: skip
     system = serializers.IntegerField(
-        required=False, error_messages={"invalid": _("数値で指定してください。")}
-    )
+        required=False, min_value=1, max_value=2**63 - 1,  # a database key's range
+        error_messages={"invalid": _("数値で指定してください。")},
+    )  # fmt: skip
     updated_since = serializers.DateTimeField(
         required=False,
         help_text="この日時以降に更新されたもの（RFC 3339、例: 2026-04-01T09:00:00+09:00）",
@@ -103,9 +137,15 @@ class EventSerializer(serializers.ModelSerializer):
 class EventFilter(serializers.Serializer):
     """The audit trail's filters (query parameters); every one an indexed lookup."""
 
-    action = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    object_type = serializers.CharField(required=False, allow_blank=True, max_length=64)
-    object_id = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    action = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, validators=[LINE]
+    )
+    object_type = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, validators=[LINE]
+    )
+    object_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=64, validators=[LINE]
+    )
     since = serializers.DateTimeField(
         required=False,
         error_messages={
@@ -129,17 +169,20 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CommentInput(serializers.Serializer):
-    body = serializers.CharField(max_length=COMMENT_MAX_LENGTH, trim_whitespace=False)
+class CommentInput(Strict):
+    body = serializers.CharField(
+        max_length=COMMENT_MAX_LENGTH, trim_whitespace=False, validators=[TEXT]
+    )
 
 
-class VerdictInput(serializers.Serializer):
+class VerdictInput(Strict):
     """適合 (ok), 要修正 (fix) or 要確認 (question): the last two with a comment; "" clears."""
 
     verdict = serializers.ChoiceField(choices=["", *Verdict.values])
     comment = serializers.CharField(
-        required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, trim_whitespace=False
-    )
+        required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, trim_whitespace=False,
+        validators=[TEXT],
+    )  # fmt: skip
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -151,7 +194,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EvidenceUpload(serializers.Serializer):
+class EvidenceUpload(Strict):
     file = serializers.FileField()
 
 
@@ -184,7 +227,7 @@ class ComponentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InventoryUpload(serializers.Serializer):
+class InventoryUpload(Strict):
     file = serializers.FileField(
         help_text="CycloneDX (JSON/XML 1.4–1.6)、SPDX 2.3 JSON、または構成一覧（xlsx/csv）"
     )
@@ -232,13 +275,17 @@ class FindingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ResponseInput(serializers.Serializer):
+class ResponseInput(Strict):
     """Fixed (date and version), planned (date) or not affected (why); a file if any."""
 
     kind = serializers.ChoiceField(choices=Response.Kind.values)
     date = serializers.DateField(required=False, allow_null=True)
-    fixed_version = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    fixed_version = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, validators=[LINE]
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, validators=[TEXT]
+    )
     file = serializers.FileField(required=False)
 
 

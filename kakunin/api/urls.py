@@ -43,7 +43,7 @@ urlpatterns = [
     ),
     path(
         "v1/assessments/<int:pk>/return/",
-        views.AssessmentStep.as_view(step="return"),
+        views.ReturnStep.as_view(),
         name="return",
     ),
     path(

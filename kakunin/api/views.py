@@ -187,7 +187,9 @@ def _start_review(actor, assessment, data):
 
 
 def _return(actor, assessment, data):
-    form = ReturnForm(data)
+    given = serializers.ReturnSerializer(data=data)
+    given.is_valid(raise_exception=True)
+    form = ReturnForm(given.validated_data)
     if not form.is_valid():
         raise exceptions.ValidationError(form.errors)
     return review_actions.return_assessment(
@@ -208,7 +210,7 @@ STEPS = {
 }
 
 
-@extend_schema(request=serializers.ReturnSerializer, responses=serializers.AssessmentSerializer)
+@extend_schema(request=None, responses=serializers.AssessmentSerializer)
 @api_view
 class AssessmentStep(APIView):
     """A step of the assessment: submit (the vendor or the owning department), and for
@@ -226,6 +228,14 @@ class AssessmentStep(APIView):
         except TransitionRefused as exc:
             raise refused(exc) from None
         return Response(serializers.AssessmentSerializer(moved).data)
+
+
+@extend_schema(request=serializers.ReturnSerializer, responses=serializers.AssessmentSerializer)
+@api_view
+class ReturnStep(AssessmentStep):
+    """Return to the vendor, with an optional note on what to fix."""
+
+    step = "return"
 
 
 def refused(exc: TransitionRefused) -> StepRefused:

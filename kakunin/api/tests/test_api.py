@@ -300,6 +300,8 @@ class AnswerTestCase(ApiTestCase):
             ({"target_date": "tomorrow"}, "target_date"),
             ({"status": "na", "text": ""}, ""),  # 該当なし needs a reason
             ({"text": "x" * 10_001}, ""),
+            ({"txet": "a misspelt field is not dropped without a word"}, "txet"),
+            ({"text": "\x00"}, "text"),
         ]
         for data, field in cases:
             with self.subTest(data=str(data)[:40]):
@@ -406,6 +408,9 @@ class ProblemTestCase(ApiTestCase):
         errors = r.json()["errors"]
         self.assertEqual(set(errors), {"state", "system", "updated_since"})
         self.assertIn("RFC 3339", errors["updated_since"][0])
+        r = self.call("bob", "get", url + "?system=10561731886047775634345351329087488")
+        self.assertEqual(r.status_code, 400)  # was a 500 (found by schemathesis)
+        self.assertIn("system", r.json()["errors"])
         r = self.call("bob", "get", url + "?state=draft&updated_since=2020-01-01T00:00:00%2B09:00")
         self.assertEqual([a["id"] for a in r.json()["results"]], [self.assessment.pk])
         r = self.call("bob", "get", url + "?updated_since=2999-01-01T00:00:00Z")

@@ -113,6 +113,13 @@ class AssessmentFilter(serializers.Serializer):
         required=False, min_value=1, max_value=2**63 - 1,  # a database key's range
         error_messages={"invalid": _("数値で指定してください。")},
     )  # fmt: skip
+    department = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="所管課（組織）の ID",
+        error_messages={"invalid": _("数値で指定してください。")},
+    )  # fmt: skip
+    overdue = serializers.BooleanField(
+        required=False, default=False, help_text="提出期限を過ぎて未承認のものだけ"
+    )
     updated_since = serializers.DateTimeField(
         required=False,
         help_text="この日時以降に更新されたもの（RFC 3339、例: 2026-04-01T09:00:00+09:00）",

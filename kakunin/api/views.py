@@ -82,6 +82,10 @@ class AssessmentList(generics.ListAPIView):
             qs = qs.filter(state=wanted["state"])
         if "system" in wanted:
             qs = qs.filter(system_id=wanted["system"])
+        if "department" in wanted:
+            qs = qs.filter(system__department_id=wanted["department"])
+        if wanted["overdue"]:
+            qs = qs.overdue()
         if "updated_since" in wanted:
             qs = qs.filter(updated_at__gte=wanted["updated_since"])
         return qs

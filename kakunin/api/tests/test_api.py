@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from kakunin.api import actions
 from kakunin.api.models import Token, digest
-from kakunin.assessments.models import Verdict
+from kakunin.assessments.models import Assessment, Verdict
 from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
 from kakunin.evidence.models import Evidence
@@ -415,6 +415,17 @@ class ProblemTestCase(ApiTestCase):
         self.assertEqual([a["id"] for a in r.json()["results"]], [self.assessment.pk])
         r = self.call("bob", "get", url + "?updated_since=2999-01-01T00:00:00Z")
         self.assertEqual(r.json()["results"], [])
+
+    def test_the_ward_lists_overdue_assessments_by_department(self):
+        url = reverse("api:assessments")
+        self.assertEqual(self.call("rita", "get", url + "?overdue=true").json()["results"], [])
+        Assessment.objects.filter(pk=self.assessment.pk).update(
+            due_date=timezone.localdate() - timedelta(days=1)
+        )
+        listed = self.call("rita", "get", url + f"?overdue=true&department={self.kodomo.pk}")
+        self.assertEqual([a["id"] for a in listed.json()["results"]], [self.assessment.pk])
+        other = self.call("rita", "get", url + f"?overdue=true&department={self.zeimu.pk}")
+        self.assertEqual(other.json()["results"], [])
 
     def test_an_unknown_api_url_is_a_problem_and_a_page_stays_a_page(self):
         r = self.call("bob", "get", "/api/v1/nothing/")

@@ -1,9 +1,11 @@
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kakunin.assessments.models import Answer, Assessment, State, Status, Verdict
 from kakunin.audit.models import Event
+from kakunin.catalog.models import Template
 from kakunin.evidence.models import Evidence
 from kakunin.inventory.models import Component, Finding, Response
 from kakunin.records.models import Record
@@ -46,6 +48,37 @@ class SystemSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "department", "confidentiality", "integrity",
                   "uses_servers", "serves_web", "uses_external_services"]  # fmt: skip
         read_only_fields = fields
+
+
+class ApplicabilitySerializer(serializers.Serializer):
+    """Whether one item of the checklist in force applies to the system, and why."""
+
+    item = serializers.CharField()
+    number = serializers.IntegerField()
+    applies = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class SystemDetailSerializer(SystemSerializer):
+    """The system's profile, and which items of the checklist in force apply to it."""
+
+    applicability = serializers.SerializerMethodField()
+
+    class Meta(SystemSerializer.Meta):
+        fields = [*SystemSerializer.Meta.fields, "applicability"]
+        read_only_fields = fields
+
+    @extend_schema_field(ApplicabilitySerializer(many=True))
+    def get_applicability(self, system) -> list[dict]:
+        template = Template.current()
+        if template is None:
+            return []
+        rows = []
+        for item in template.items.order_by("number"):
+            found = template.evaluate(item, system)
+            rows.append({"item": item.key, "number": item.number, "applies": found.applies,
+                         "reasons": [str(r) for r in found.reasons]})  # fmt: skip
+        return rows
 
 
 class AssessmentSerializer(serializers.ModelSerializer):

@@ -49,7 +49,7 @@ class SystemList(generics.ListAPIView):
 
 @api_view
 class SystemDetail(generics.RetrieveAPIView):
-    serializer_class = serializers.SystemSerializer
+    serializer_class = serializers.SystemDetailSerializer
 
     def get_object(self):
         system = access.get_system_for_user(self.request, self.kwargs["pk"])

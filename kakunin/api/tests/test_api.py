@@ -677,3 +677,16 @@ class RecordsTestCase(ApiTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertEqual([(x["id"], x["kind"], x["data"]) for x in r.json()["results"]],
                          [(kept.pk, "certification", {"name": "ISMS"})])  # fmt: skip
+
+
+class SystemTestCase(ApiTestCase):
+    def test_a_system_comes_with_its_profile_and_which_items_apply(self):
+        r = self.call("bob", "get", reverse("api:system", args=[self.system.pk]))
+        body = r.json()
+        self.assertEqual((body["name"], body["serves_web"]), (self.system.name, True))
+        rows = {row["item"]: row for row in body["applicability"]}
+        self.assertEqual(len(rows), 83)
+        applies = self.assessment.applicability()
+        for answer in self.assessment.answers.select_related("item"):
+            self.assertEqual(rows[answer.item.key]["applies"], applies[answer.item.pk].applies)
+        self.assertTrue(all(row["reasons"] for row in rows.values()))

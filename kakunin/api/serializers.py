@@ -97,7 +97,7 @@ class AnswerSerializer(serializers.ModelSerializer):
     number = serializers.IntegerField(source="item.number", read_only=True)
     # "" is no status yet / no verdict yet.
     status = serializers.ChoiceField(choices=["", *Status.values], read_only=True)
-    verdict = serializers.ChoiceField(choices=["", *Verdict.values], read_only=True)
+    verdict = serializers.ChoiceField(choices=[("", ""), *Verdict.choices], read_only=True)
 
     class Meta:
         model = Answer
@@ -218,7 +218,7 @@ class CommentInput(Strict):
 class VerdictInput(Strict):
     """適合 (ok), 要修正 (fix) or 要確認 (question): the last two with a comment; "" clears."""
 
-    verdict = serializers.ChoiceField(choices=["", *Verdict.values])
+    verdict = serializers.ChoiceField(choices=[("", ""), *Verdict.choices])
     comment = serializers.CharField(
         required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, trim_whitespace=False,
         validators=[TEXT],

@@ -8,6 +8,8 @@ refused; a call with invalid credentials refused."""
 import os
 
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -31,6 +33,12 @@ def bounded(**extra):
 class SchemathesisTestCase(ApiTestCase):
     def setUp(self):
         super().setUp()
+        # schemathesis calls the WSGI application itself, not through Django's test
+        # client: like the test client, keep Django from closing the connection at each
+        # request's start and end (on PostgreSQL that would end the test's transaction).
+        for signal in (request_started, request_finished):
+            signal.disconnect(close_old_connections)
+            self.addCleanup(signal.connect, close_old_connections)
         bearer = {"Authorization": f"Bearer {self.secrets['bob']}"}
         self.schema = schemathesis.openapi.from_wsgi(
             "/api/schema/?format=json", application, headers=bearer

@@ -399,6 +399,7 @@ SPECTACULAR_SETTINGS = {
         "VerdictEnum": "kakunin.assessments.models.Verdict",
         "ScanStateEnum": "kakunin.scans.models.Scan.State",
         "ScanVerdictEnum": "kakunin.scans.policy.Outcome",
+        "RecordKindEnum": "kakunin.records.models.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

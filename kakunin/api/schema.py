@@ -4,6 +4,8 @@ client (or schemathesis) can hold the API to them; and the links from one answer
 next call (a listed assessment to its page, an answer's ETag to its change), which
 schemathesis' stateful tests follow."""
 
+from kakunin.records.models import Kind
+
 PROBLEM_STATUSES = {
     "400": "入力の誤り（errors に項目ごとの理由）",
     "401": "トークンがない・無効・期限切れ・取り消し済み",
@@ -84,10 +86,33 @@ LINKS = {
         ),
     },
 }
+# A record added, to its page; its page's ETag, to its correction.
+for _kind in Kind.values:
+    _page = {"id": "$request.path.id", "record_pk": "$response.body#/id"}
+    LINKS[f"v1_systems_records_{_kind}_create"] = {
+        "Record": (f"v1_systems_records_{_kind}_retrieve", _page),
+        "Files": ("v1_systems_records_files_create", _page),
+        "Comments": ("v1_systems_records_comments_list", _page),
+    }
+    LINKS[f"v1_systems_records_{_kind}_retrieve"] = {
+        "Correct": (
+            f"v1_systems_records_{_kind}_partial_update",
+            {
+                "id": "$request.path.id",
+                "record_pk": "$request.path.record_pk",
+                "header.If-Match": "$response.header.ETag",
+            },
+        ),
+        "Withdraw": (
+            "v1_systems_records_withdraw_create",
+            {"id": "$request.path.id", "record_pk": "$request.path.record_pk"},
+        ),
+    }
 
 
 def add_links(result, generator, request, public):
-    """drf-spectacular's postprocessing hook: LINKS on each operation's 200 answer."""
+    """drf-spectacular's postprocessing hook: LINKS on each operation's 200 (or 201)
+    answer."""
     operations = {
         op["operationId"]: op
         for path_item in result.get("paths", {}).values()
@@ -97,7 +122,8 @@ def add_links(result, generator, request, public):
     for source, links in LINKS.items():
         if source not in operations:
             continue
-        answer = operations[source].get("responses", {}).get("200")
+        responses = operations[source].get("responses", {})
+        answer = responses.get("200") or responses.get("201")
         if answer is None:
             continue
         answer["links"] = {
@@ -109,16 +135,29 @@ def add_links(result, generator, request, public):
 
 
 def close_request_bodies(result, generator, request, public):
-    """drf-spectacular's postprocessing hook: every request body accepts only the fields
-    it names (serializers.Strict refuses the others)."""
+    """drf-spectacular's postprocessing hook: every request body, and every object
+    inside one (a record's list entries), accepts only the fields it names
+    (serializers.Strict refuses the others)."""
     schemas = result.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+
+    def close(node) -> None:
+        if isinstance(node, list):
+            for value in node:
+                close(value)
+        elif isinstance(node, dict):
+            name = node.get("$ref", "").rsplit("/", 1)[-1]
+            if name in schemas and name not in seen:
+                seen.add(name)
+                if schemas[name].get("type") == "object":
+                    schemas[name]["additionalProperties"] = False
+                close(schemas[name])
+            for key, value in node.items():
+                if key != "$ref":
+                    close(value)
+
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
-            if not isinstance(operation, dict):
-                continue
-            for content in operation.get("requestBody", {}).get("content", {}).values():
-                ref = content.get("schema", {}).get("$ref", "")
-                name = ref.rsplit("/", 1)[-1]
-                if name in schemas:
-                    schemas[name]["additionalProperties"] = False
+            if isinstance(operation, dict):
+                close(operation.get("requestBody", {}))
     return result

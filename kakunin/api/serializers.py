@@ -1,3 +1,4 @@
+from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -8,7 +9,8 @@ from kakunin.audit.models import Event
 from kakunin.catalog.models import Template
 from kakunin.evidence.models import Evidence
 from kakunin.inventory.models import Component, Finding, Response
-from kakunin.records.models import Record
+from kakunin.records.kinds import KINDS, MAX_LINES, LinesField, RecordForm
+from kakunin.records.models import ITEMS, Kind, Record, RecordComment, RecordFile
 from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
 from kakunin.scans.models import Scan, ScanResult
 from kakunin.systems.models import System
@@ -341,3 +343,130 @@ class RecordSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "date", "until", "data", "version", "entered_by", "entered_at",
                   "updated_at", "withdrawn_at"]  # fmt: skip
         read_only_fields = fields
+
+
+class RecordFilter(serializers.Serializer):
+    """The list's filters (query parameters)."""
+
+    kind = serializers.ChoiceField(choices=Kind.choices, required=False)
+    withdrawn = serializers.BooleanField(
+        required=False, default=True, help_text="false: 取り下げた記録を除く"
+    )
+
+
+class RecordFileSerializer(serializers.ModelSerializer):
+    filename = serializers.CharField(source="evidence.filename", read_only=True)
+    size = serializers.IntegerField(source="evidence.size", read_only=True)
+    sha256 = serializers.CharField(source="evidence.sha256", read_only=True)
+    uploaded_at = serializers.DateTimeField(source="evidence.uploaded_at", read_only=True)
+
+    class Meta:
+        model = RecordFile
+        fields = ["id", "label", "filename", "size", "sha256", "uploaded_at"]
+        read_only_fields = fields
+
+
+class RecordDetailSerializer(RecordSerializer):
+    """One record, with the scan it cites, its files and why it was withdrawn."""
+
+    updated_by = serializers.CharField(source="updated_by.username", read_only=True)
+    scan = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    files = serializers.SerializerMethodField()
+
+    class Meta(RecordSerializer.Meta):
+        fields = [*RecordSerializer.Meta.fields, "scan", "updated_by", "withdraw_reason", "files"]
+        read_only_fields = fields
+
+    @extend_schema_field(RecordFileSerializer(many=True))
+    def get_files(self, record) -> list[dict]:
+        files = record.files.select_related("evidence").filter(evidence__removed_at__isnull=True)
+        return RecordFileSerializer(files, many=True).data
+
+
+class RecordCommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = RecordComment
+        fields = ["id", "author", "body", "created_at"]
+        read_only_fields = fields
+
+
+class WithdrawInput(Strict):
+    reason = serializers.CharField(max_length=500, validators=[LINE])
+
+
+class RecordFileUpload(Strict):
+    """A file with its label; which labels a record takes depends on its kind."""
+
+    label = serializers.ChoiceField(choices=RecordFile.Label.choices)
+    file = serializers.FileField()
+
+
+def _record_field(form_field: forms.Field, prefix: str, name: str) -> serializers.Field:
+    """The API's field for one field of a record kind's web form (kakunin.records.kinds):
+    its type, limits and choices, so that the schema says them; the form still decides."""
+    common: dict = {"required": form_field.required, "label": str(form_field.label)}
+    if form_field.help_text:
+        common["help_text"] = str(form_field.help_text)
+    if isinstance(form_field, LinesField):
+        parts = {
+            key: serializers.CharField(
+                label=str(label),
+                max_length=500,
+                validators=[LINE],
+                required=n < form_field.needed,
+                allow_blank=n >= form_field.needed,
+            )
+            for n, (key, label) in enumerate(form_field.parts)
+        }
+        entry_name = f"{prefix}{name.title().replace('_', '')}Entry"
+        entry = type(entry_name, (Strict,), {**parts, "__doc__": str(form_field.label)})
+        return serializers.ListField(
+            child=entry(),
+            max_length=MAX_LINES,
+            min_length=1 if form_field.required else None,
+            allow_empty=not form_field.required,
+            **common,
+        )
+    if isinstance(form_field, forms.ModelChoiceField):  # the scan the record cites
+        return serializers.IntegerField(min_value=1, max_value=2**63 - 1, allow_null=True, **common)
+    if isinstance(form_field, forms.ChoiceField):
+        choices = list(form_field.choices)  # type: ignore[arg-type]  # (pairs, never groups here)
+        if isinstance(form_field, forms.MultipleChoiceField):
+            return serializers.ListField(
+                child=serializers.ChoiceField(choices=choices),
+                min_length=1 if form_field.required else None,
+                allow_empty=not form_field.required, **common,
+            )  # fmt: skip
+        return serializers.ChoiceField(choices=choices, **common)
+    if isinstance(form_field, forms.BooleanField):
+        return serializers.BooleanField(**common)
+    if isinstance(form_field, forms.IntegerField):
+        return serializers.IntegerField(
+            min_value=form_field.min_value, max_value=form_field.max_value, **common
+        )
+    if isinstance(form_field, forms.DateField):
+        return serializers.DateField(allow_null=not form_field.required, **common)
+    if isinstance(form_field, forms.TimeField):
+        return serializers.TimeField(**common)
+    assert isinstance(form_field, forms.CharField), form_field
+    return serializers.CharField(
+        max_length=form_field.max_length, allow_blank=not form_field.required,
+        trim_whitespace=False,
+        validators=[TEXT if isinstance(form_field.widget, forms.Textarea) else LINE], **common,
+    )  # fmt: skip
+
+
+def record_input(form_class: type[RecordForm]) -> type[Strict]:
+    """One kind's fields, as the API takes them: a list the web types one entry a line
+    is a list of objects here."""
+    prefix = "".join(part.title() for part in form_class.kind.split("_"))
+    fields = {
+        name: _record_field(field, prefix, name) for name, field in form_class.base_fields.items()
+    }
+    doc = f"{Kind(form_class.kind).label}（No.{ITEMS[Kind(form_class.kind)]}）"
+    return type(f"{prefix}Record", (Strict,), {**fields, "__doc__": doc})
+
+
+RECORD_INPUTS = {kind: record_input(form_class) for kind, form_class in KINDS.items()}

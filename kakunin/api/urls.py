@@ -82,4 +82,36 @@ urlpatterns = [
         name="finding_response",
     ),
     path("v1/systems/<int:pk>/records/", views.SystemRecords.as_view(), name="records"),
+    path(
+        "v1/systems/<int:pk>/records/<int:record_pk>/withdraw/",
+        views.RecordWithdraw.as_view(),
+        name="record_withdraw",
+    ),
+    path(
+        "v1/systems/<int:pk>/records/<int:record_pk>/files/",
+        views.RecordFiles.as_view(),
+        name="record_files",
+    ),
+    path(
+        "v1/systems/<int:pk>/records/<int:record_pk>/files/<int:file_pk>/",
+        views.RecordFileDownload.as_view(),
+        name="record_file",
+    ),
+    path(
+        "v1/systems/<int:pk>/records/<int:record_pk>/comments/",
+        views.RecordComments.as_view(),
+        name="record_comments",
+    ),
 ]
+
+# Each kind of record at its own address, with its own fields in the schema.
+for kind, (create, detail) in views.RECORD_VIEWS.items():
+    slug = kind.replace("_", "-")
+    urlpatterns += [
+        path(f"v1/systems/<int:pk>/records/{slug}/", create.as_view(), name=f"record_add_{kind}"),
+        path(
+            f"v1/systems/<int:pk>/records/{slug}/<int:record_pk>/",
+            detail.as_view(),
+            name=f"record_{kind}",
+        ),
+    ]

@@ -38,10 +38,20 @@ def add_record(*, actor, system, form: RecordForm, files=()) -> Record:
     return record
 
 
-def update_record(*, actor, record: Record, form: RecordForm, files=()) -> Record:
+class StaleRecord(Exception):
+    """Someone saved the record after the caller read it (expected_version)."""
+
+
+def update_record(
+    *, actor, record: Record, form: RecordForm, files=(), expected_version: int | None = None
+) -> Record:
+    """A correction (a new version, audited field by field). With expected_version, a
+    record saved by someone else since it was read is refused (StaleRecord)."""
     checked = _check(actor, files)
     with transaction.atomic():
         record = Record.objects.select_for_update().get(pk=record.pk)
+        if expected_version is not None and record.version != expected_version:
+            raise StaleRecord
         before = record.snapshot()
         record.date, record.until = form.cleaned_data["date"], form.until()
         record.data, record.scan = form.payload(), form.cleaned_data.get("scan")
@@ -55,6 +65,14 @@ def update_record(*, actor, record: Record, form: RecordForm, files=()) -> Recor
         for item, label in checked:
             _attach(actor, record, item, label)
     return record
+
+
+def add_files(*, actor, record: Record, files) -> list[RecordFile]:
+    """Files added to a record ((upload, label) pairs), every one checked and scanned
+    before any is kept."""
+    checked = _check(actor, files)
+    with transaction.atomic():
+        return [_attach(actor, record, item, label) for item, label in checked]
 
 
 def withdraw_record(*, actor, record: Record, reason: str) -> Record:

@@ -25,6 +25,8 @@ from kakunin.records.models import Kind, RecordFile
 from kakunin.scans.models import Scan
 
 MAX_LINES = 200
+# Control characters other than the tab (a part's separator): never in a list's entry.
+CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 # ISMAP: C + the year of registration + serial + revision (C21-0001-1); ISMAP-LIU: L….
 ISMAP_NUMBER = re.compile(r"^[CL]\d{2}-\d{4}-\d{1,2}$")
@@ -71,28 +73,58 @@ class LinesField(forms.Field):
 
     def to_python(self, value) -> list[dict]:
         if isinstance(value, list):
-            return value
+            return self._from_objects(value)
         text = value or ""
         if BIDI_CONTROLS.search(text):
             raise ValidationError(BIDI_MESSAGE)
         lines = [
             (n, line.strip()) for n, line in enumerate(text.splitlines(), start=1) if line.strip()
         ]
-        if len(lines) > MAX_LINES:
+        return self._checked(
+            [(n, lambda line=line: self._split(line)) for n, line in lines],
+            _("%(n)d行目: %(why)s"),
+        )
+
+    def _from_objects(self, items: list) -> list[dict]:
+        """The entries as objects ({part: text}), as the API sends them: each checked
+        as a typed line is, a fault naming its place in the list."""
+        return self._checked(
+            [(n, lambda item=item: self._values(item)) for n, item in enumerate(items, start=1)],
+            _("%(n)d件目: %(why)s"),
+        )
+
+    def _checked(self, entries, where) -> list[dict]:
+        if len(entries) > MAX_LINES:
             raise ValidationError(_("%(n)d 行までにしてください。") % {"n": MAX_LINES})
-        entries, errors = [], []
-        for n, line in lines:
+        out, errors = [], []
+        for n, values in entries:
             try:
-                entries.append(self._entry(line))
+                out.append(self._entry(values()))
             except ValidationError as exc:
-                errors.append(_("%(n)d行目: %(why)s") % {"n": n, "why": exc.messages[0]})
+                errors.append(where % {"n": n, "why": exc.messages[0]})
         if errors:
             raise ValidationError(errors)
-        return entries
+        return out
 
-    def _entry(self, line: str) -> dict:
+    def _split(self, line: str) -> list[str]:
         values = [v.strip() for v in re.split(r"[,，\t]", line, maxsplit=len(self.parts) - 1)]
-        values += [""] * (len(self.parts) - len(values))
+        return values + [""] * (len(self.parts) - len(values))
+
+    def _values(self, item) -> list[str]:
+        keys = [key for key, _label in self.parts]
+        if (
+            not isinstance(item, dict)
+            or set(item) - set(keys)
+            or not all(isinstance(v, str) for v in item.values())
+        ):
+            raise ValidationError(
+                _("%(keys)s を文字列で持つオブジェクトにしてください。") % {"keys": "、".join(keys)}
+            )
+        return [item.get(key, "").strip() for key in keys]
+
+    def _entry(self, values: list[str]) -> dict:
+        if any(CONTROLS.search(v) or BIDI_CONTROLS.search(v) for v in values):
+            raise ValidationError(_("制御文字（表示順を入れ替える文字を含む）は使えません。"))
         if not all(values[: self.needed]):
             names = "、".join(str(label) for _key, label in self.parts[: self.needed])
             raise ValidationError(

@@ -133,6 +133,7 @@ class AddTestCase(RecordsTestCase):
             (Kind.CERTIFICATION, {"scheme": "other"}, "制度の名称を入れてください"),
             (Kind.DISPOSAL, {"devices": ""}, "このフィールドは必須です"),
             (Kind.DISPOSAL, {"company": "廃棄\u202e株式会社"}, "制御文字"),
+            (Kind.DISPOSAL, {"devices": "HDD\x00SN123, 全領域"}, "1行目: 制御文字"),  # JSONB refuses NUL
         ]  # fmt: skip
         for kind, change, message in cases:
             with self.subTest(kind=kind, change=change):

@@ -47,13 +47,14 @@ import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kakunin.accounts.models import Organisation, Role, User
 from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.audit.middleware import client_ip
-from kakunin.systems.models import AccessRequest, System
+from kakunin.systems.models import AccessRequest, Membership, System
 
 
 def visible_systems(user):
@@ -107,10 +108,12 @@ def is_member(user, system: System) -> bool:
     # per person for this copy of the system: a page asks several rules that rest on it.
     known = system.__dict__.setdefault("_members_known", {})
     if user.pk not in known:
-        known[user.pk] = system.memberships.filter(
-            user=user, system__vendors=user.organisation_id
-        ).exists()
+        known[user.pk] = _memberships(user).filter(system=system).exists()
     return known[user.pk]
+
+
+def _memberships(user):
+    return Membership.objects.filter(user=user, system__vendors=user.organisation_id)
 
 
 def answer_scope(user, assessment: Assessment) -> AnswerScope:
@@ -308,9 +311,15 @@ def get_operations_system_for_user(request, pk: int) -> System:
 
 
 def get_assessment_for_user(request, pk: int) -> Assessment:
+    user = request.user
     qs = Assessment.objects.select_related("system", "template")
+    vendor = user.is_authenticated and user.has_role(Role.VENDOR)
+    if vendor:  # is_member's answer in the same query (one round trip less a page)
+        qs = qs.annotate(member=Exists(_memberships(user).filter(system=OuterRef("system"))))
     assessment = qs.filter(pk=pk).first()
-    if assessment is None or not can_see_system(request.user, assessment.system):
+    if assessment is not None and vendor:
+        assessment.system.__dict__.setdefault("_members_known", {})[user.pk] = assessment.member  # type: ignore[attr-defined]  # (the annotation)
+    if assessment is None or not can_see_system(user, assessment.system):
         raise Http404
     return assessment
 

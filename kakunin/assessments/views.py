@@ -174,12 +174,14 @@ def _body(request, assessment, bound: AnswerForm | None) -> Body:
     # Kept under the newest change other than an answer edit, and this assessment's
     # answers as they are now: one vendor typing leaves every other page kept.
     answers = assessment.answers.aggregate(
-        edits=Sum("version"), last=Max("updated_at"), n=Count("pk")
+        edits=Sum("version"), last=Max("updated_at"), n=Count("pk"), head=stamp.OTHERS
     )
+    head = answers.pop("head")
+    head = stamp.short(head) if answers["n"] else stamp.others()  # (no rows: no head either)
     parts = ("assessment-page", assessment.pk, request.user.pk, scope.value, decided.can_review,
              decided.can_comment, tuple(flags.values()), tuple(answers.values()))  # fmt: skip
     body = stamp.cached(
-        stamp.others(),
+        head,
         parts,
         lambda: _build_body(assessment, scope, replace(decided, csrf_token=CSRF_SLOT), None, flags),
     )

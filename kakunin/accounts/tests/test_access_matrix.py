@@ -6,13 +6,17 @@ Each request runs in a savepoint that is rolled back, so that one persona's
 change (a target removed, a transition) does not decide the next one's answer.
 """
 
+from types import SimpleNamespace
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.http import Http404
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from kakunin.accounts.models import UserSession
 from kakunin.api.actions import issue_token
+from kakunin.assessments.actions import create_assessment
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.models import FormImport
 from kakunin.inventory.models import (
@@ -404,6 +408,11 @@ class AccessMatrixTestCase(BaseTestCase):
         gone.save()
         homeless = make_user("homeless", "vendor", None)
         people = [AnonymousUser(), gone, homeless] + [getattr(self, p) for p in PERSONAS[1:]]
+        assessments = {self.system.pk: self.assessment.pk}
+        for system in (other, former):
+            assessments[system.pk] = create_assessment(
+                actor=self.rita, system=system, template=self.template, phase="initial"
+            ).pk
         seen = 0
         for user in people:
             for pk in (self.system.pk, other.pk, former.pk):
@@ -412,6 +421,15 @@ class AccessMatrixTestCase(BaseTestCase):
                     self.assertEqual(
                         access.can_see_system(user, System.objects.get(pk=pk)), expected
                     )
+                    # An assessment's page asks it inside its own query (the membership).
+                    asked = SimpleNamespace(user=user)
+                    try:
+                        access.get_assessment_for_user(asked, assessments[pk])
+                    except Http404:
+                        found = False
+                    else:
+                        found = True
+                    self.assertEqual(found, expected)
                     seen += expected
         self.assertGreater(seen, 5)
 

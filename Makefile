@@ -92,6 +92,8 @@ check: $(BIN)/.installed
 messages: $(BIN)/.installed
 	DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete
 	msgfmt --check -o kakunin/locale/en/LC_MESSAGES/django.mo kakunin/locale/en/LC_MESSAGES/django.po
+	$(BIN)/python scripts/drf_messages.py
+	msgfmt --check -o kakunin/locale/ja/LC_MESSAGES/django.mo kakunin/locale/ja/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) test-artifacts

@@ -486,6 +486,26 @@ class ProblemTestCase(ApiTestCase):
         r = self.call("bob", "get", url + "?updated_since=2999-01-01T00:00:00Z")
         self.assertEqual(r.json()["results"], [])
 
+    def test_the_frameworks_own_messages_come_in_the_users_language(self):
+        url = reverse("api:record_add_log_review", args=[self.system.pk])
+        body = record_body("log_review") | {"logs": [], "retention_months": "many"}
+        for language, empty, number, login in [
+            ("ja", "リストは空ではいけません。", "有効な整数を入力してください。",
+             "認証情報が含まれていません。"),
+            ("en", "This list may not be empty.", "A valid integer is required.",
+             "Authentication credentials were not provided."),
+        ]:  # fmt: skip
+            with self.subTest(language=language):
+                r = self.call("bob", "post", url, body, **{"Accept-Language": language})
+                errors = r.json()["errors"]
+                self.assertEqual((errors["logs"], errors["retention_months"]), ([empty], [number]))
+                r = self.call("anonymous", "get", url, **{"Accept-Language": language})
+                self.assertEqual(r.json()["detail"], login)
+        # Django's own words on the web's forms stay Django's (not DRF's 「この項目は必須です」).
+        self.client.force_login(self.bob)
+        r = self.client.post(reverse("records:add", args=[self.system.pk, "log_review"]), {})
+        self.assertIn("このフィールドは必須です", r.content.decode())
+
     def test_the_ward_lists_overdue_assessments_by_department(self):
         url = reverse("api:assessments")
         self.assertEqual(self.call("rita", "get", url + "?overdue=true").json()["results"], [])

@@ -60,6 +60,10 @@ LINKS = {
         "Components": ("v1_systems_components_list", {"id": "$response.body#/results/0/id"}),
         "Findings": ("v1_systems_findings_list", {"id": "$response.body#/results/0/id"}),
         "Records": ("v1_systems_records_list", {"id": "$response.body#/results/0/id"}),
+        "AnnualReports": (
+            "v1_systems_annual_reports_list",
+            {"id": "$response.body#/results/0/id"},
+        ),
     },
     "v1_assessments_list": {
         "Assessment": ("v1_assessments_retrieve", {"id": "$response.body#/results/0/id"}),

@@ -11,6 +11,7 @@ from kakunin.evidence.models import Evidence
 from kakunin.inventory.models import Component, Finding, Response
 from kakunin.records.kinds import KINDS, MAX_LINES, LinesField, RecordForm
 from kakunin.records.models import ITEMS, Kind, Record, RecordComment, RecordFile
+from kakunin.reports.models import AnnualReport, SectionReview
 from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
 from kakunin.scans.models import Scan, ScanResult
 from kakunin.systems.models import System
@@ -470,3 +471,26 @@ def record_input(form_class: type[RecordForm]) -> type[Strict]:
 
 
 RECORD_INPUTS = {kind: record_input(form_class) for kind, form_class in KINDS.items()}
+
+
+class SectionReviewSerializer(serializers.ModelSerializer):
+    by = serializers.CharField(source="by.username", read_only=True)
+
+    class Meta:
+        model = SectionReview
+        fields = ["section", "verdict", "comment", "by", "at"]
+        read_only_fields = fields
+
+
+class AnnualReportSerializer(serializers.ModelSerializer):
+    """The yearly report of item 72 for one fiscal year: where it stands in its
+    workflow, and the ward's verdict on each section."""
+
+    state = serializers.ChoiceField(choices=State.choices, read_only=True)
+    reviews = SectionReviewSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AnnualReport
+        fields = ["id", "fiscal_year", "state", "round", "submitted_at", "approved_at",
+                  "return_note", "updated_at", "reviews"]  # fmt: skip
+        read_only_fields = fields

@@ -83,6 +83,11 @@ urlpatterns = [
     ),
     path("v1/systems/<int:pk>/records/", views.SystemRecords.as_view(), name="records"),
     path(
+        "v1/systems/<int:pk>/annual-reports/",
+        views.SystemAnnualReports.as_view(),
+        name="annual_reports",
+    ),
+    path(
         "v1/systems/<int:pk>/records/<int:record_pk>/withdraw/",
         views.RecordWithdraw.as_view(),
         name="record_withdraw",

@@ -708,3 +708,15 @@ class RecordComments(APIView):
         return Response(
             serializers.RecordCommentSerializer(made).data, status=status.HTTP_201_CREATED
         )
+
+
+@api_view
+class SystemAnnualReports(generics.ListAPIView):
+    """The system's yearly reports (item 72), newest year first: their state and the
+    ward's verdict on each section."""
+
+    serializer_class = serializers.AnnualReportSerializer
+
+    def get_queryset(self):
+        system = access.get_system_for_user(self.request, self.kwargs["pk"])
+        return system.annual_reports.prefetch_related("reviews__by").order_by("-fiscal_year")

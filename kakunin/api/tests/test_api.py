@@ -70,6 +70,7 @@ MATRIX = {
     "api:components": [("get", ["s"], SEE_SYSTEM)],
     "api:findings": [("get", ["s"], SEE_SYSTEM)],
     "api:records": [("get", ["s"], SEE_SYSTEM)],
+    "api:annual_reports": [("get", ["s"], SEE_SYSTEM)],
     "api:finding_response": [("post", ["s", "finding"], UPLOAD)],
     "api:inventory": [("post", ["s"], OPERATIONS)],
     "api:assessments": [("get", [], ANY_USER)],
@@ -933,6 +934,20 @@ class RecordsTestCase(ApiTestCase):
         self.assertEqual(r.status_code, 200)
         self.assertEqual([(x["id"], x["kind"], x["data"]) for x in r.json()["results"]],
                          [(kept.pk, "certification", {"name": "ISMS"})])  # fmt: skip
+
+
+class AnnualReportTestCase(ApiTestCase):
+    def test_the_register_pulls_each_yearly_reports_state(self):
+        from kakunin.reports import actions as report_actions
+        from kakunin.reports.annual import reporting_year
+
+        year = reporting_year()
+        report = report_actions.start_report(actor=self.bob, system=self.system, fiscal_year=year)
+        url = reverse("api:annual_reports", args=[self.system.pk])
+        listed = self.call("audrey", "get", url).json()["results"]
+        self.assertEqual([(r["id"], r["fiscal_year"], r["state"]) for r in listed],
+                         [(report.pk, year, "draft")])  # fmt: skip
+        self.assertEqual(self.call("charlie", "get", url).status_code, 404)
 
 
 class SystemTestCase(ApiTestCase):

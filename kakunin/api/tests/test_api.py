@@ -821,7 +821,7 @@ class RecordsTestCase(ApiTestCase):
             ({"accounts": []}, "accounts", ""),
             ({"accounts": [*accounts, {"account": "root", "holder": "管理者"}]}, "accounts",
              "3件目: 「管理者」は人の名前ではありません"),
-            ({"accounts": [{"account": "root"}]}, "accounts", ""),
+            ({"accounts": [{"account": "root"}]}, "accounts", "holder"),  # entry 0 names it
             ({"accounts": [{"account": "a", "holder": "佐藤", "role": "x"}]}, "accounts", ""),
             ({"accounts": [{"account": "a\x00", "holder": "佐藤"}]}, "accounts", ""),
             ({"accounts": [{"account": "a", "holder": "佐藤"}] * 201}, "accounts", ""),

@@ -147,8 +147,10 @@ class TlsDeploymentTestCase(SimpleTestCase):
 
     def https_client(self, **kwargs) -> httpx.Client:
         ctx = ssl.create_default_context(cafile=str(self.cert))
+        # A slow machine's first request (gunicorn's workers still importing) can take
+        # longer than httpx's 5 s default: a timeout here says nothing about TLS.
         return httpx.Client(
-            base_url=f"https://localhost:{self.ports['https']}", verify=ctx, **kwargs
+            base_url=f"https://localhost:{self.ports['https']}", verify=ctx, timeout=60, **kwargs
         )
 
     def test_plain_http_is_redirected_to_https(self):

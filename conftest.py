@@ -35,3 +35,12 @@ def _japanese_to_start_with():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_from_the_last_test():
+    """What the last test's pages kept in this process (core/kept.py) goes with its
+    database: a test that starts afresh (cache.clear()) starts with nothing kept."""
+    from kakunin.core import kept
+
+    kept.forget()

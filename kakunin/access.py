@@ -316,10 +316,13 @@ def get_assessment_for_user(request, pk: int) -> Assessment:
     vendor = user.is_authenticated and user.has_role(Role.VENDOR)
     if vendor:  # is_member's answer in the same query (one round trip less a page)
         qs = qs.annotate(member=Exists(_memberships(user).filter(system=OuterRef("system"))))
-    assessment = qs.filter(pk=pk).first()
-    if assessment is not None and vendor:
+    try:  # get(): no ORDER BY to build, where first() adds one
+        assessment = qs.get(pk=pk)
+    except Assessment.DoesNotExist:
+        raise Http404 from None
+    if vendor:
         assessment.system.__dict__.setdefault("_members_known", {})[user.pk] = assessment.member  # type: ignore[attr-defined]  # (the annotation)
-    if assessment is None or not can_see_system(user, assessment.system):
+    if not can_see_system(user, assessment.system):
         raise Http404
     return assessment
 

@@ -71,7 +71,7 @@ class Deployment:
         self.nginx = Nginx(
             self.tmp,
             f"""
-  upstream kakunin {{ {servers}}}
+  upstream kakunin {{ least_conn; {servers}}}
   server {{
     listen 127.0.0.1:{self.port};
     client_max_body_size 25m;

@@ -1,7 +1,49 @@
+from django.conf import settings
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
 from kakunin import access
+from kakunin.core.kept import kept
+from kakunin.notifications.models import Notification
+
+# The slots of what differs from one request to the next in a kept header.
+CSRF_SLOT, NEXT_SLOT = "{header-csrf}", "{header-next}"
+_headers = kept(512)
 
 
-def menu(request):
-    """What the header offers this user, decided by the access gate."""
+def header(request):
+    """The site header of base.html, rendered when a page shows it (an htmx fragment
+    asks for nothing) and kept in the process for each distinct content: its template
+    sees only the values below, which are also its key."""
+    return {"site_header": lambda: site_header(request)}
+
+
+def site_header(request) -> SafeString:
+    values: dict = {
+        "site_name": settings.SITE_NAME,
+        "language_code": get_language(),
+        "authenticated": False,
+    }
     user = getattr(request, "user", None)
-    return {"menu": access.menu(user) if user is not None else {}}
+    if user is not None and user.is_authenticated:
+        values |= {
+            "authenticated": True,
+            # What the header offers this user, decided by the access gate.
+            "menu": access.menu(user),
+            "name": user.full_name or user.username,
+            "role": user.get_role_display(),
+            "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
+        }
+    key = repr(sorted(values.items()))
+    html = _headers.get(key)
+    if html is None:
+        html = render_to_string(
+            "_header.html", {**values, "csrf_token": CSRF_SLOT, "next": NEXT_SLOT}
+        )
+        _headers.put(key, html)
+    # The token is letters and digits; the address is escaped as the template would.
+    html = html.replace(CSRF_SLOT, get_token(request))
+    return mark_safe(html.replace(NEXT_SLOT, escape(request.get_full_path())))  # noqa: S308

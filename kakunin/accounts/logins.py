@@ -41,7 +41,11 @@ def started(request, user) -> UserSession:
 
 def current(request) -> UserSession | None:
     pk = request.session.get(ROW)
-    return UserSession.objects.filter(pk=pk, user=request.user).first() if pk else None
+    if not pk:
+        return None
+    # [:1] rather than first(): no ORDER BY to build on every request.
+    rows = list(UserSession.objects.filter(pk=pk, user=request.user)[:1])
+    return rows[0] if rows else None
 
 
 def expired(request) -> str:

@@ -185,10 +185,13 @@ def _body(request, assessment, bound: AnswerForm | None) -> Body:
         parts,
         lambda: _build_body(assessment, scope, replace(decided, csrf_token=CSRF_SLOT), None, flags),
     )
-    body.main = body.main.replace(CSRF_SLOT, decided.csrf_token)
-    for part in body.parts:
-        part.rows = part.rows.replace(CSRF_SLOT, decided.csrf_token)
-    return body
+    # A copy with this request's token: the kept body is shared (stamp.cached).
+    token = decided.csrf_token
+    return replace(
+        body,
+        main=body.main.replace(CSRF_SLOT, token),
+        parts=[replace(part, rows=part.rows.replace(CSRF_SLOT, token)) for part in body.parts],
+    )
 
 
 def _sheet(assessment, body: Body, everything: bool) -> str:

@@ -17,6 +17,7 @@ from django.db.models import Max, Subquery
 from django.utils import timezone, translation
 
 from kakunin.audit.models import ChainHead
+from kakunin.core.kept import kept
 
 T = TypeVar("T")
 
@@ -44,13 +45,23 @@ def short(others_hash: str | None) -> str:
     return others_hash[:16] if others_hash else "0"
 
 
+# What this process kept last, in front of the shared cache: a key names one state
+# of the data, so a value kept here is never out of date either, and a page read
+# again skips the shared cache's round trip and the unpickling of its ~120 KB.
+_local = kept(64)
+
+
 def cached(stamp: str, parts: tuple, compute: Callable[[], T], timeout: int = 600) -> T:
     """compute(), or what it gave under the same head, day, language and `parts`
     (who asks, and with which filter: a user's view depends on what they may see)."""
     key_text = repr((stamp, timezone.localdate(), translation.get_language(), parts))
     key = "stamp:" + hashlib.sha256(key_text.encode()).hexdigest()
+    value = _local.get(key)
+    if value is not None:
+        return value
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, timeout)
+    _local.put(key, value, timeout)
     return value

@@ -1,3 +1,5 @@
+import re
+
 from django.urls import reverse
 
 from kakunin.assessments import views
@@ -207,6 +209,15 @@ class LaterSectionsTestCase(BaseTestCase):
         self.assertRedirects(
             plain, self.page_url + "?all=1#section-4", fetch_redirect_response=False
         )
+
+    def test_every_visit_of_the_kept_sheet_carries_its_own_token(self):
+        """The kept sheet is shared by the visits: each fills its own copy's slots."""
+        tokens = [
+            re.findall(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"', self.page())
+            for _ in range(3)
+        ]
+        self.assertTrue(all(tokens))
+        self.assertEqual(len({t[-1] for t in tokens}), 3)
 
     def test_what_was_just_saved_shows_at_once(self):
         self.page("?x")  # the sheet is now kept

@@ -44,6 +44,6 @@ def site_header(request) -> SafeString:
             "_header.html", {**values, "csrf_token": CSRF_SLOT, "next": NEXT_SLOT}
         )
         _headers.put(key, html)
-    # The token is letters and digits; the address is escaped as the template would.
-    html = html.replace(CSRF_SLOT, get_token(request))
+    html = html.replace(CSRF_SLOT, escape(get_token(request)))
+    # Rendered by a Django template (autoescape on); what fills the slots is escaped.
     return mark_safe(html.replace(NEXT_SLOT, escape(request.get_full_path())))  # noqa: S308

@@ -108,7 +108,11 @@ class PolicyTestCase(SimpleTestCase):
         self.assertTrue(engines["jinja2"].env.autoescape)
 
     def test_mark_safe_only_where_the_html_was_escaped_by_us(self):
-        allowed = {"kakunin/core/jinja.py"}  # the Jinja2 fragments, autoescaped
+        allowed = {
+            "kakunin/core/jinja.py",  # the Jinja2 fragments, autoescaped
+            # The kept header: a Django template's output, its slots filled with escape().
+            "kakunin/accounts/context_processors.py",
+        }
         for path in APP_CODE:
             rel = str(path.relative_to(ROOT))
             if "mark_safe(" in path.read_text(encoding="utf-8"):

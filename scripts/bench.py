@@ -22,8 +22,6 @@ each), in a fresh SQLite database under a temporary folder:
 import base64
 import io
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,7 +63,7 @@ from kakunin.forms_xlsx.actions import apply_plan, export_assessment  # noqa: E4
 from kakunin.forms_xlsx.importer import read_plan  # noqa: E402
 from kakunin.forms_xlsx.layout import column_number  # noqa: E402
 from testsupport.fixtures import create_world  # noqa: E402
-from testsupport.load import concurrently, summary, timed  # noqa: E402
+from testsupport.load import concurrently, control, summary, timed, wrk  # noqa: E402
 from testsupport.servers import free_port  # noqa: E402
 
 ANSWER = (
@@ -135,35 +133,6 @@ def gunicorn(workers: int):
     finally:
         server.terminate()
         server.wait(timeout=10)
-
-
-def control() -> str:
-    """A fixed piece of pure-Python work, timed: what the machine gives at the moment.
-    Compare runs by it (the 2-core machine here is shared; one run was 1.8x slower)."""
-    best = min(timed(lambda: sum(i * i for i in range(300_000)), 5))
-    return f"a fixed Python loop {best * 1000:.1f} ms"
-
-
-def wrk(url: str, session: str, clients: int, seconds: int = 15) -> str:
-    """The same load from wrk (Debian's package), when it is installed: a client in C
-    that takes a few per cent of a core, where the twenty Python clients above take a
-    quarter of one of the machine's two cores away from the server."""
-    if not shutil.which("wrk"):
-        return "(wrk is not installed: apt install wrk)"
-    out = subprocess.run(  # noqa: S603 (fixed arguments)
-        [shutil.which("wrk") or "wrk", f"-c{clients}", "-t2", f"-d{seconds}s", "--latency",
-         "-H", f"Cookie: sessionid={session}", url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    figures = dict(
-        re.findall(r"^\s*(50%|95%|99%|Requests/sec:|Non-2xx or 3xx responses:)\s+(\S+)", out, re.M)
-    )
-    latency = {k: figures.get(k, "?") for k in ("50%", "99%")}
-    errors = figures.get("Non-2xx or 3xx responses:", "0")
-    return (
-        f"median {latency['50%']:>8}   p99 {latency['99%']:>8}            "
-        f"{float(figures.get('Requests/sec:', 0)):5.1f} req/s, {errors} errors"
-    )
 
 
 def ready(http, path: str) -> None:
@@ -649,7 +618,9 @@ def vendor_bench(world: World) -> None:
             section_kb = len(http.get(later, headers=hx).content) / 1024
         cookies = [{"sessionid": session_for(world.bob)} for _ in range(20)]
         samples, errors, rate = concurrently(f"http://127.0.0.1:{port}", path, cookies)
-        light = wrk(f"http://127.0.0.1:{port}{path}", session_for(world.bob), clients=20)
+        light = wrk(
+            f"http://127.0.0.1:{port}{path}", f"sessionid={session_for(world.bob)}", clients=20
+        )
     print("  (gunicorn as `make run` starts it: 2 workers)")
     print(
         f"  1 client                       {summary(single)}   {len(single) / sum(single):5.1f} req/s"

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from testsupport.load import concurrently, summary, timed  # noqa: E402
+from testsupport.load import concurrently, control, summary, timed, wrk  # noqa: E402
 from testsupport.nodes import Deployment  # noqa: E402
 
 USERS = int(os.environ.get("LOADTEST_USERS", "20"))
@@ -89,11 +89,14 @@ def page_figures(base_url: str, people: dict) -> None:
         page = http.get(path)
         single = timed(lambda: http.get(path), 200)
     samples, errors, rate = concurrently(base_url, path, cookies)
+    light = wrk(base_url + path, f"sessionid={cookies[0]['sessionid']}", clients=20)
     print(f"vendor's editable page through nginx: {len(page.content) / 1024:.0f} KB")
+    print(f"  control: {control()} (this machine's speed moves by up to 2x between runs)")
     print(
         f"  1 client                     {summary(single)}   {len(single) / sum(single):5.1f} req/s"
     )
     print(f"  20 clients                   {summary(samples)}   {rate:5.1f} req/s, {errors} errors")
+    print(f"  20 clients, wrk              {light}")
     print(
         "targets: 1 client p95 <= 40 ms; 20 clients >= 150 req/s, p95 <= 200 ms, no errors\n",
         flush=True,

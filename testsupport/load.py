@@ -1,7 +1,10 @@
 """Timing helpers shared by `make bench` (scripts/bench.py) and `make loadtest`
 (scripts/loadtest.py): they print figures and assert nothing."""
 
+import re
+import shutil
 import statistics
+import subprocess
 import threading
 import time
 
@@ -21,6 +24,13 @@ def timed(fn, n: int) -> list[float]:
         fn()
         out.append(time.perf_counter() - start)
     return out
+
+
+def control() -> str:
+    """A fixed piece of pure-Python work, timed: what the machine gives at the moment.
+    Compare runs by it (the 2-core machine here is shared; one run was 1.8x slower)."""
+    best = min(timed(lambda: sum(i * i for i in range(300_000)), 5))
+    return f"a fixed Python loop {best * 1000:.1f} ms"
 
 
 def concurrently(base_url: str, path: str, cookies: list[dict], seconds: float = 15.0):
@@ -50,3 +60,25 @@ def concurrently(base_url: str, path: str, cookies: list[dict], seconds: float =
     for t in threads:
         t.join()
     return samples, errors[0], len(samples) / (time.perf_counter() - started)
+
+
+def wrk(url: str, cookie: str, clients: int, seconds: int = 15) -> str:
+    """The same load from wrk (Debian's package), when it is installed: a client in C
+    that takes a few per cent of a core, where the twenty Python clients above take a
+    quarter of one of the machine's two cores away from the server."""
+    if not shutil.which("wrk"):
+        return "(wrk is not installed: apt install wrk)"
+    out = subprocess.run(  # noqa: S603 (fixed arguments)
+        [shutil.which("wrk") or "wrk", f"-c{clients}", "-t2", f"-d{seconds}s", "--latency",
+         "-H", f"Cookie: {cookie}", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    figures = dict(
+        re.findall(r"^\s*(50%|95%|99%|Requests/sec:|Non-2xx or 3xx responses:)\s+(\S+)", out, re.M)
+    )
+    latency = {k: figures.get(k, "?") for k in ("50%", "99%")}
+    errors = figures.get("Non-2xx or 3xx responses:", "0")
+    return (
+        f"median {latency['50%']:>8}   p99 {latency['99%']:>8}            "
+        f"{float(figures.get('Requests/sec:', 0)):5.1f} req/s, {errors} errors"
+    )

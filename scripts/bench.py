@@ -45,9 +45,13 @@ os.environ.update(ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kakunin.settings")
 sys.path.insert(0, str(ROOT))
 
+import gc  # noqa: E402
+
 import django  # noqa: E402
 
 django.setup()
+# As kakunin/wsgi.py leaves a server process: what is loaded at start is frozen.
+gc.freeze()
 
 import openpyxl  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -420,7 +424,6 @@ def synthetic_feed(path: Path, n: int, products: int = 5000) -> None:
 def inventory_bench(world: World) -> None:
     """A feed of NVD's size imported and imported again; 1,000 systems x 50 components
     matched; a system's inventory page with 200 components and 500 findings."""
-    import gc
     import resource
 
     from kakunin.inventory import matching

@@ -69,6 +69,14 @@ class SettingsTestCase(BaseTestCase):
         explicit = start_django(code, PORT="8101", SITE_URL="https://kakunin.example.lg.jp", **ours)
         self.assertEqual(explicit.stdout.strip(), "https://kakunin.example.lg.jp")
 
+    def test_a_server_process_freezes_what_it_loaded_at_start(self):
+        """kakunin/wsgi.py (gunicorn's entry): the garbage collector's full passes skip
+        Django and the apps, loaded once for the life of the process."""
+        code = "import gc, kakunin.wsgi; print(gc.get_freeze_count())"
+        result = start_django(code, SECRET_KEY="k" * 50, ALLOWED_HOSTS="example.org")
+        self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+        self.assertGreater(int(result.stdout), 10_000)
+
     def test_it_starts_with_both_and_reads_the_key_from_a_file(self):
         key_file = settings.VAR_DIR / "test-secret-key"
         key_file.parent.mkdir(exist_ok=True)

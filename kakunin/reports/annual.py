@@ -8,6 +8,7 @@ read. Its top-level keys: `system`, `fiscal_year` and one per section (SECTIONS)
 
 import datetime
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -127,7 +128,9 @@ def _vulnerabilities(system, start: datetime.date, end: datetime.date) -> list[d
         Finding.objects.filter(component__system=system, first_seen__date__lte=end)
         .exclude(closed_at__date__lt=start)
         .select_related("vulnerability", "component")
-        .prefetch_related(Prefetch("responses", Response.objects.select_related("by")))
+        .prefetch_related(
+            Prefetch("responses", Response.objects.select_related("by", "evidence"))
+        )
         .order_by("vulnerability__ident")
     )
     out = []
@@ -138,16 +141,26 @@ def _vulnerabilities(system, start: datetime.date, end: datetime.date) -> list[d
                 "ident": f.vulnerability.ident,
                 "title": f.vulnerability.title,
                 "severity": f.vulnerability.get_severity_display(),
-                "cvss": f.vulnerability.cvss_score,
+                # A JSON number, as NVD gives it (the model keeps a Decimal).
+                "cvss": _number(f.vulnerability.cvss_score),
                 "component": f"{f.component.product} {f.component.version}",
                 "first_seen": f.first_seen.date().isoformat(),
                 "closed": f.closed_at.date().isoformat() if f.closed_at else None,
                 "response": latest.get_kind_display() if latest else None,
                 "response_date": latest.date.isoformat() if latest and latest.date else None,
                 "response_note": (latest.reason or latest.fixed_version) if latest else "",
+                "response_file": _file(latest.evidence) if latest and latest.evidence else None,
             }
         )
     return out
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _file(evidence) -> dict:
+    return {"name": evidence.filename, "sha256": evidence.sha256, "size": evidence.size}
 
 
 def _record(record: Record, problems: list[Text], start, end, today) -> dict:
@@ -174,10 +187,7 @@ def _record(record: Record, problems: list[Text], start, end, today) -> dict:
         }
         if record.scan
         else None,
-        "files": [
-            {"name": f.evidence.filename, "label": f.label, "sha256": f.evidence.sha256}
-            for f in record.files.all()
-        ],
+        "files": [{**_file(f.evidence), "label": f.label} for f in record.files.all()],
         "comments": [
             {
                 "by": c.author.full_name or c.author.username,

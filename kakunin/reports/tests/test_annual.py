@@ -2,12 +2,14 @@ import datetime
 import io
 import json
 import zipfile
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import openpyxl
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +17,9 @@ from django.utils import timezone
 from kakunin.assessments.models import Assessment
 from kakunin.audit.models import Event
 from kakunin.core import kept
-from kakunin.inventory.models import Component
+from kakunin.inventory.models import Component, Finding, Vulnerability
 from kakunin.notifications.models import Notification
-from kakunin.records.models import Kind, Record
+from kakunin.records.models import Kind, Record, fiscal_year_of
 from kakunin.records.tests.test_records import valid
 from kakunin.reports import annual, exports
 from kakunin.reports.models import SECTION_KEYS, AnnualReport, Schedule
@@ -481,3 +483,71 @@ class DashboardTestCase(AnnualTestCase):
         self.client.force_login(self.charlie)
         page = self.client.get(reverse("dashboards:home")).content.decode()
         self.assertFalse('id="operating-systems"' in page)
+
+
+class JsonTypesTestCase(AnnualTestCase):
+    """Issue 23.1: a report with a vulnerability matched to the inventory (a CVSS score
+    is a Decimal in the database) and a record of every kind, with a file, reaches JSON
+    with its types: submitted (saved as JSON), exported, and printed by the command."""
+
+    def setUp(self):
+        super().setUp()
+        self.year = fiscal_year_of(timezone.localdate())
+        self.client.force_login(self.bob)
+        for kind in Kind.values:
+            files = {}
+            if kind == Kind.DISPOSAL:
+                files = {"file_certificate": SimpleUploadedFile("cert.pdf", b"%PDF-1.4\n%%EOF\n")}
+            r = self.client.post(
+                reverse("records:add", args=[self.system.pk, kind]), {**valid(kind), **files}
+            )
+            self.assertEqual(r.status_code, 302, kind)
+        component = Component.objects.create(
+            system=self.system, kind="middleware", product="openssl", version="3.0.13"
+        )
+        cve = Vulnerability.objects.create(
+            ident="CVE-2024-0001", source="nvd", cvss_score=Decimal("9.8"), severity="critical",
+            digest="x",
+        )  # fmt: skip
+        Finding.objects.create(component=component, vulnerability=cve, first_seen=timezone.now())
+
+    def check_types(self, content: dict):
+        self.assertEqual(content["vulnerabilities"][0]["cvss"], 9.8)
+        self.assertIsInstance(content["vulnerabilities"][0]["cvss"], float)
+        log = content["log_reviews"][0]["data"]
+        self.assertEqual(log["retention_months"], 36)  # an integer stays one
+        assessment = content["vulnerability_assessments"][0]["data"]
+        self.assertEqual([assessment[k] for k in ("critical", "high")], [0, 1])
+        self.assertEqual(content["backups"][0]["data"]["generations"], 7)
+        day = content["disposals"][0]["date"]
+        self.assertEqual(datetime.date.fromisoformat(day), timezone.localdate() - datetime.timedelta(days=1))
+        (attached,) = content["disposals"][0]["files"]
+        self.assertEqual((attached["name"], attached["label"]), ("cert.pdf", "certificate"))
+        self.assertEqual(len(attached["sha256"]), 64)
+
+    def test_submitting_exporting_and_the_command_keep_every_type(self):
+        self.client.post(reverse("reports:annual_start", args=[self.system.pk, self.year]))
+        r = self.client.post(
+            reverse("reports:annual_step", args=[self.system.pk, self.year, "submit"])
+        )
+        self.assertEqual(r.status_code, 302)
+        report = AnnualReport.objects.get()
+        self.assertEqual(report.state, "submitted")
+        report.refresh_from_db()  # what the database gave back, not what was built
+        self.check_types(report.content)
+        exported = self.client.get(
+            reverse("reports:annual_export", args=[self.system.pk, self.year, "json"])
+        )
+        self.assertEqual(exported.status_code, 200)
+        self.check_types(json.loads(exported.content))
+        out = StringIO()
+        call_command("annual_report", str(self.system.pk), "--year", str(self.year), stdout=out)
+        self.check_types(json.loads(out.getvalue()))
+
+    def test_a_draft_report_renders_as_json_too(self):
+        self.client.post(reverse("reports:annual_start", args=[self.system.pk, self.year]))
+        r = self.client.get(
+            reverse("reports:annual_export", args=[self.system.pk, self.year, "json"])
+        )
+        self.assertEqual(r.status_code, 200)
+        self.check_types(json.loads(r.content))

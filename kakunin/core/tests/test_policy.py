@@ -107,6 +107,25 @@ class PolicyTestCase(SimpleTestCase):
 
         self.assertTrue(engines["jinja2"].env.autoescape)
 
+    def test_django_template_comments_end_on_their_line(self):
+        """A {# #} comment spanning lines is not a comment in Django's language: it is
+        printed (the yearly report's PDF showed one under every heading)."""
+        from django.template.base import Lexer, TokenType
+
+        django_templates = [
+            *(ROOT / "templates").rglob("*.html"),
+            *(ROOT / "templates").rglob("*.txt"),
+            *(ROOT / "kakunin").rglob("templates/**/*.*"),
+        ]
+        self.assertGreater(len(django_templates), 50)
+        for path in django_templates:
+            tokens = Lexer(path.read_text(encoding="utf-8")).tokenize()
+            printed = [t for t in tokens if t.token_type == TokenType.TEXT and "{#" in t.contents]
+            with self.subTest(template=str(path.relative_to(ROOT))):
+                self.assertEqual(
+                    [t.lineno for t in printed], [], "use {% comment %} for several lines"
+                )
+
     def test_mark_safe_only_where_the_html_was_escaped_by_us(self):
         allowed = {
             "kakunin/core/jinja.py",  # the Jinja2 fragments, autoescaped

@@ -335,6 +335,7 @@ class ExportTestCase(AnnualTestCase):
         self.assertIn("/FontFile", inside)
         report = AnnualReport.objects.get()
         html = exports.pdf_html(report, annual.content_of(report))
+        self.assertNotIn("{#", html)  # a template comment printed under each heading
         for word in (
             "決裁欄",
             "課長",

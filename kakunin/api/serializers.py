@@ -63,12 +63,15 @@ class ApplicabilitySerializer(serializers.Serializer):
 
 
 class SystemDetailSerializer(SystemSerializer):
-    """The system's profile, and which items of the checklist in force apply to it."""
+    """The system's profile, since when it is in operation (the recorded day of going
+    live, else its first approval; null before), and which items of the checklist in
+    force apply to it."""
 
+    operation_start = serializers.DateField(read_only=True, allow_null=True)
     applicability = serializers.SerializerMethodField()
 
     class Meta(SystemSerializer.Meta):
-        fields = [*SystemSerializer.Meta.fields, "applicability"]
+        fields = [*SystemSerializer.Meta.fields, "live_on", "operation_start", "applicability"]
         read_only_fields = fields
 
     @extend_schema_field(ApplicabilitySerializer(many=True))

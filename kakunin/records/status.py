@@ -12,6 +12,7 @@ from kakunin.core.text import Text
 from kakunin.records import ismap
 from kakunin.records.kinds import record_problems
 from kakunin.records.models import Kind, Record
+from kakunin.systems.models import System
 
 
 def problems_of(records) -> dict[int, list[Text]]:
@@ -30,6 +31,9 @@ def problems_of(records) -> dict[int, list[Text]]:
 class Overview:
     # A review before this day is overdue (today less REVIEW_INTERVAL_DAYS).
     limit: datetime.date = field(default_factory=lambda: review_limit())
+    # The day the system went into operation (System.operation_start): the reviews are
+    # owed from then on, the first one REVIEW_INTERVAL_DAYS after it. None: not yet.
+    since: datetime.date | None = None
     last_admin_review: datetime.date | None = None
     last_log_review: datetime.date | None = None
     certificates_expiring: int = 0
@@ -37,12 +41,21 @@ class Overview:
     ismap_problems: list[Text] = field(default_factory=list)
 
     @property
+    def reviews_owed(self) -> bool:
+        """In operation for longer than the interval between two reviews."""
+        return self.since is not None and self.since < self.limit
+
+    @property
     def admin_review_overdue(self) -> bool:
-        return self.last_admin_review is None or self.last_admin_review < self.limit
+        return self.reviews_owed and (
+            self.last_admin_review is None or self.last_admin_review < self.limit
+        )
 
     @property
     def log_review_overdue(self) -> bool:
-        return self.last_log_review is None or self.last_log_review < self.limit
+        return self.reviews_owed and (
+            self.last_log_review is None or self.last_log_review < self.limit
+        )
 
 
 def review_limit() -> datetime.date:
@@ -50,10 +63,11 @@ def review_limit() -> datetime.date:
 
 
 def overview(systems) -> dict[int, Overview]:
-    """Per system, in four queries whatever the number of systems."""
+    """Per system, in five queries whatever the number of systems."""
     ids = [s.pk for s in systems]
     limit = review_limit()
-    out = {pk: Overview(limit=limit) for pk in ids}
+    starts = System.objects.filter(pk__in=ids).operation_starts()
+    out = {pk: Overview(limit=limit, since=starts.get(pk)) for pk in ids}
     current = Record.objects.current().filter(system__in=ids)
     latest = (
         current.filter(kind__in=[Kind.ADMIN_REVIEW, Kind.LOG_REVIEW])

@@ -38,8 +38,11 @@ def _context(actor, report: AnnualReport, **extra) -> dict:
 
 
 def start_report(*, actor, system, fiscal_year: int) -> AnnualReport:
-    """The report of a system's fiscal year, as a draft (the one there is, if any)."""
+    """The report of a system's fiscal year, as a draft (the one there is, if any).
+    Raises annual.NotOwed for a year before the system went into operation."""
     annual.check_year(fiscal_year)
+    if not AnnualReport.objects.filter(system=system, fiscal_year=fiscal_year).exists():
+        annual.check_owed(system, fiscal_year)
     with transaction.atomic():
         report, made = AnnualReport.objects.get_or_create(
             system=system, fiscal_year=fiscal_year, defaults={"created_by": actor}

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kakunin.core.text import Text
 from kakunin.inventory import eol
@@ -49,6 +50,30 @@ def check_year(year: int, today: datetime.date | None = None) -> int:
 def reporting_year(today: datetime.date | None = None) -> int:
     """The fiscal year whose report is asked for now: the last one that has ended."""
     return fiscal_year_of(today or timezone.localdate()) - 1
+
+
+def owes_report(start: datetime.date | None, year: int) -> bool:
+    """A system owes the report of a fiscal year once it was in operation during it
+    (System.operation_start: going live, or the first approval)."""
+    return start is not None and start <= fiscal_year_bounds(year)[1]
+
+
+class NotOwed(ValueError):
+    """The system was not in operation in that year; the message says since when."""
+
+
+def check_owed(system, year: int) -> None:
+    start = system.operation_start
+    if owes_report(start, year):
+        return
+    if start is None:
+        raise NotOwed(_("このシステムはまだ運用開始前のため、年次報告の対象ではありません。"))
+    raise NotOwed(
+        _(
+            "%(year)s年度はこのシステムの運用開始（%(day)s）より前のため、年次報告の対象ではありません。最初の報告は%(first)s年度分です。"
+        )
+        % {"year": year, "day": start.isoformat(), "first": fiscal_year_of(start)}
+    )
 
 
 def content_of(report: AnnualReport) -> dict:
@@ -128,9 +153,7 @@ def _vulnerabilities(system, start: datetime.date, end: datetime.date) -> list[d
         Finding.objects.filter(component__system=system, first_seen__date__lte=end)
         .exclude(closed_at__date__lt=start)
         .select_related("vulnerability", "component")
-        .prefetch_related(
-            Prefetch("responses", Response.objects.select_related("by", "evidence"))
-        )
+        .prefetch_related(Prefetch("responses", Response.objects.select_related("by", "evidence")))
         .order_by("vulnerability__ident")
     )
     out = []

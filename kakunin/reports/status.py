@@ -17,6 +17,8 @@ from kakunin.systems.models import System
 
 
 class ReportStatus(models.TextChoices):
+    # The system was not in operation during the year: no report is owed for it.
+    NOT_DUE = "not_due", _("対象外（運用開始前）")
     NOT_STARTED = "not_started", _("未着手")
     DRAFT = "draft", _("作成中")
     SUBMITTED = "submitted", _("提出済・審査中")
@@ -35,14 +37,20 @@ def status_of(report: AnnualReport | None, due: datetime.date, today: datetime.d
 
 
 def statuses(systems, year: int, today: datetime.date | None = None) -> dict[int, str]:
-    """The status of each system's report of `year`."""
+    """The status of each system's report of `year` (対象外 before it went into operation)."""
     today = today or timezone.localdate()
     due = Schedule.current().due_date(year)
     ids = [s.pk for s in systems]
+    starts = System.objects.filter(pk__in=ids).operation_starts()
     reports = {
         r.system_id: r for r in AnnualReport.objects.filter(system__in=ids, fiscal_year=year)
     }
-    return {pk: status_of(reports.get(pk), due, today) for pk in ids}
+    return {
+        pk: status_of(reports.get(pk), due, today)
+        if annual.owes_report(starts[pk], year) or pk in reports
+        else ReportStatus.NOT_DUE
+        for pk in ids
+    }
 
 
 @dataclass
@@ -69,7 +77,7 @@ class OperationsRow:
 def operations(systems, today: datetime.date | None = None) -> tuple[int, list[OperationsRow]]:
     """(the reporting year, a row for each of these systems in operation), by name."""
     year = annual.reporting_year(today)
-    operating = list(systems.in_operation().order_by("name", "pk"))
+    operating = list(systems.in_operation(today).order_by("name", "pk"))
     reports = statuses(operating, year, today)
     records = overview(operating)
     vulnerabilities = open_finding_counts(operating)

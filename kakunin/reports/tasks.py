@@ -26,13 +26,13 @@ def remind_reports(today: datetime.date | None = None) -> int:
     due = Schedule.current().due_date(year)
     if today <= due and today != due - datetime.timedelta(days=settings.REMINDER_DAYS_BEFORE_DUE):
         return 0
-    systems = list(System.objects.in_operation().prefetch_related("vendors"))
+    systems = list(System.objects.in_operation(today).prefetch_related("vendors"))
     reports = {
         r.system_id: r for r in AnnualReport.objects.filter(system__in=systems, fiscal_year=year)
     }
     sent = 0
     for system, status in zip(systems, statuses(systems, year, today).values(), strict=True):
-        if status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+        if status in (ReportStatus.NOT_DUE, ReportStatus.SUBMITTED, ReportStatus.APPROVED):
             continue
         late = status == ReportStatus.OVERDUE
         people = [*system.vendor_members(), *system.department_staff()]

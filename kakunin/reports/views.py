@@ -51,12 +51,15 @@ def annual_list(request, pk: int):
     system = access.get_system_for_user(request, pk)
     reports = {r.fiscal_year: r for r in system.annual_reports.all()}
     due_year = annual.reporting_year()
-    years = sorted({due_year, due_year + 1, *reports}, reverse=True)
+    start = system.operation_start
+    owed = [y for y in (due_year, due_year + 1) if annual.owes_report(start, y)]
+    years = sorted({*owed, *reports}, reverse=True)
     schedule = Schedule.current()
     ctx = {
         "system": system,
         "rows": [(y, reports.get(y), schedule.due_date(y)) for y in years],
         "due_year": due_year,
+        "start": start,
         "can_edit": access.can_keep_operations(request.user, system),
         "ward_lists": access.can_import_ward_lists(request.user),
     }
@@ -72,9 +75,16 @@ def annual_report(request, pk: int, year: int):
     shown = report or AnnualReport(system=system, fiscal_year=year)
     content = annual.content_of(report) if report else annual.build(system, year)
     user = request.user
+    not_owed = ""
+    if report is None:
+        try:
+            annual.check_owed(system, year)
+        except annual.NotOwed as why:
+            not_owed = str(why)
     ctx = exports.page_context(shown, content) | {
         "system": system,
         "exists": report is not None,
+        "not_owed": not_owed,
         "can_edit": access.can_keep_operations(user, system),
         "can_submit": bool(report)
         and access.can_keep_operations(user, system)
@@ -105,7 +115,11 @@ def _comments(report) -> dict[str, list]:
 @require_POST
 def annual_start(request, pk: int, year: int):
     system = access.get_operations_system_for_user(request, pk)
-    report = actions.start_report(actor=request.user, system=system, fiscal_year=_year(year))
+    try:
+        report = actions.start_report(actor=request.user, system=system, fiscal_year=_year(year))
+    except annual.NotOwed as refused:
+        messages.error(request, str(refused))
+        return redirect("reports:annual", system.pk, year)
     messages.success(request, _("年次報告を作成しました。記録を確認して提出してください。"))
     return redirect(report)
 

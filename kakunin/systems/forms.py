@@ -33,6 +33,7 @@ PROFILE_FIELDS = [
     "serves_web",
     "uses_external_services",
     "my_number_domain",
+    "live_on",
 ]
 
 
@@ -65,6 +66,7 @@ class SystemForm(forms.ModelForm):
             "availability": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
             "asset_notes": forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
+            "live_on": forms.DateInput(attrs={"type": "date"}),
         }
         help_texts = {
             "confidentiality": _("総務省ガイドラインの分類。3が最も高い。"),

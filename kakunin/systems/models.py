@@ -1,7 +1,12 @@
 """The systems being introduced at the ward, and the profile that decides what applies."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -34,11 +39,30 @@ class SystemQuerySet(models.QuerySet):
             return self.filter(vendors=user.organisation_id, memberships__user=user).distinct()
         return self.none()
 
-    def in_operation(self):
-        """Systems that have gone live: one of their assessments has been approved
-        (kakunin.assessments keeps them; the state is named here, not imported). These
-        owe the ward a yearly report (item 72)."""
-        return self.filter(assessments__state="approved").distinct()
+    def _approved(self):
+        """The approved assessments of each system (kakunin.assessments keeps them; the
+        model is reached through the relation and the state named, never imported)."""
+        assessment = self.model._meta.get_field("assessments").related_model
+        return assessment.objects.filter(system=OuterRef("pk"), state="approved")
+
+    def with_operation_start(self):
+        """Each system with `first_approved_at`: when an assessment of it was first
+        approved (System.operation_start reads it)."""
+        first = self._approved().annotate(at=Coalesce("approved_at", "updated_at"))
+        return self.annotate(first_approved_at=Subquery(first.order_by("at").values("at")[:1]))
+
+    def in_operation(self, today=None):
+        """Systems that have gone into operation by `today`: on the day of going live when
+        it is recorded, else on the first approval of an assessment. From then on they owe
+        the ward the records of the operating years and a yearly report (item 72)."""
+        today = today or timezone.localdate()
+        return self.alias(approved=Exists(self._approved())).filter(
+            models.Q(live_on__lte=today) | models.Q(live_on__isnull=True, approved=True)
+        )
+
+    def operation_starts(self) -> dict[int, datetime.date | None]:
+        """{system id: the day it went (or goes) into operation, or None}, in one query."""
+        return {s.pk: s.operation_start for s in self.with_operation_start().only("live_on")}
 
     def due_for_rescan(self, since):
         """Systems with scan targets whose last scan started before `since` (or never ran).
@@ -86,6 +110,17 @@ class System(models.Model):
         _("外部サービス（クラウド・SaaS）を利用する"), default=False
     )
     my_number_domain = models.BooleanField(_("個人番号利用事務系に属する"), default=False)
+    # The day the system went live (本番稼働日), when the department records it: a system
+    # already running when it is registered owes the yearly duties from that day, one
+    # that goes live later than its approval from the later day.
+    live_on = models.DateField(
+        _("本番稼働日"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "空欄の場合は、確認票が初めて承認された日から運用中として扱います（運用記録と年次報告の対象）。"
+        ),
+    )
     # Vendor people who work on the system (each granted; see Membership).
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -102,6 +137,8 @@ class System(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SystemQuerySet.as_manager()
+    # Set by SystemQuerySet.with_operation_start() (or by operation_start when not).
+    first_approved_at: datetime.datetime | None
 
     class Meta:
         ordering = ["name", "pk"]
@@ -140,6 +177,24 @@ class System(models.Model):
             role="vendor", is_active=True, organisation__in=self.vendors.all()
         ).select_related("organisation")
 
+    @cached_property
+    def operation_start(self) -> datetime.date | None:
+        """The day the system went (or goes) into operation: the recorded day of going
+        live, else the day an assessment of it was first approved; None before either."""
+        if self.live_on:
+            return self.live_on
+        if not hasattr(self, "first_approved_at"):
+            self.first_approved_at = (
+                System.objects.filter(pk=self.pk)
+                .with_operation_start()
+                .values_list("first_approved_at", flat=True)
+                .first()
+            )
+        return timezone.localdate(self.first_approved_at) if self.first_approved_at else None
+
+    def in_operation_on(self, day: datetime.date) -> bool:
+        return self.operation_start is not None and self.operation_start <= day
+
     def profile_snapshot(self) -> dict:
         """The fields an audit event records as before/after."""
         return {
@@ -156,6 +211,7 @@ class System(models.Model):
             "serves_web": self.serves_web,
             "uses_external_services": self.uses_external_services,
             "my_number_domain": self.my_number_domain,
+            "live_on": self.live_on.isoformat() if self.live_on else None,
         }
 
 

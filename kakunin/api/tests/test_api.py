@@ -30,6 +30,7 @@ from kakunin.records.tests.test_records import NEXT_YEAR, TOMORROW, YESTERDAY, v
 from kakunin.reviews.actions import set_verdict
 from testsupport.fixtures import (
     BaseTestCase,
+    approve_on,
     fill_everything,
     make_scan,
     make_system,
@@ -942,6 +943,7 @@ class AnnualReportTestCase(ApiTestCase):
         from kakunin.reports.annual import reporting_year
 
         year = reporting_year()
+        approve_on(self.assessment)  # in operation, so the year's report is owed
         report = report_actions.start_report(actor=self.bob, system=self.system, fiscal_year=year)
         url = reverse("api:annual_reports", args=[self.system.pk])
         listed = self.call("audrey", "get", url).json()["results"]
@@ -955,6 +957,7 @@ class SystemTestCase(ApiTestCase):
         r = self.call("bob", "get", reverse("api:system", args=[self.system.pk]))
         body = r.json()
         self.assertEqual((body["name"], body["serves_web"]), (self.system.name, True))
+        self.assertEqual((body["live_on"], body["operation_start"]), (None, None))
         rows = {row["item"]: row for row in body["applicability"]}
         self.assertEqual(len(rows), 83)
         applies = self.assessment.applicability()

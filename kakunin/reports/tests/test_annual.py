@@ -25,7 +25,7 @@ from kakunin.reports import annual, exports
 from kakunin.reports.models import SECTION_KEYS, AnnualReport, Schedule
 from kakunin.reports.tasks import remind_reports
 from kakunin.reports.tests.test_pdf import pdf_text
-from testsupport.fixtures import BaseTestCase
+from testsupport.fixtures import BaseTestCase, approve_on
 
 YEAR = 2024  # 2024-04-01 … 2025-03-31, long past whatever day the suite runs
 KEYS = ["system", "fiscal_year", *SECTION_KEYS]
@@ -46,7 +46,7 @@ def record(system, kind, day, actor, until=None, **data):
 class AnnualTestCase(BaseTestCase):
     def setUp(self):
         super().setUp()
-        Assessment.objects.filter(pk=self.assessment.pk).update(state="approved")  # in operation
+        approve_on(self.assessment)  # in operation since 2024-01-01
         self.url = reverse("reports:annual", args=[self.system.pk, YEAR])
 
     def fill_year(self):
@@ -521,7 +521,9 @@ class JsonTypesTestCase(AnnualTestCase):
         self.assertEqual([assessment[k] for k in ("critical", "high")], [0, 1])
         self.assertEqual(content["backups"][0]["data"]["generations"], 7)
         day = content["disposals"][0]["date"]
-        self.assertEqual(datetime.date.fromisoformat(day), timezone.localdate() - datetime.timedelta(days=1))
+        self.assertEqual(
+            datetime.date.fromisoformat(day), timezone.localdate() - datetime.timedelta(days=1)
+        )
         (attached,) = content["disposals"][0]["files"]
         self.assertEqual((attached["name"], attached["label"]), ("cert.pdf", "certificate"))
         self.assertEqual(len(attached["sha256"]), 64)

@@ -10,12 +10,13 @@ from kakunin.assessments.models import Assessment
 from kakunin.reports import annual
 from kakunin.reports.models import AnnualReport
 from testsupport.browser import BrowserTestCase
+from testsupport.fixtures import approve_on
 
 
 class AnnualReportBrowserTestCase(BrowserTestCase):
     def setUp(self):
         super().setUp()
-        Assessment.objects.filter(pk=self.assessment.pk).update(state="approved")  # in operation
+        approve_on(self.assessment)  # in operation since 2024-01-01
         self.year = annual.reporting_year()
 
     def test_the_vendor_submits_and_the_ward_approves(self):

@@ -3,10 +3,10 @@ apps.py)."""
 
 from django.utils import timezone
 
+from kakunin.records.models import fiscal_year_of
 from kakunin.records.status import overview
 from kakunin.reports import annual
 from kakunin.reports.models import Schedule
-from kakunin.records.models import fiscal_year_of
 from kakunin.reports.status import ReportStatus, statuses
 
 

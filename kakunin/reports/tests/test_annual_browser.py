@@ -6,7 +6,6 @@ import re
 
 from playwright.sync_api import expect
 
-from kakunin.assessments.models import Assessment
 from kakunin.reports import annual
 from kakunin.reports.models import AnnualReport
 from testsupport.browser import BrowserTestCase

@@ -5,17 +5,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Kakunin's own files (database, keys, evidence…); the settings read the same VAR_DIR.
+VAR_DIR ?= $(CURDIR)/var
+export VAR_DIR
 
 # Defaults for a local run; anything set in the environment wins.
-setup run demo worker: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
-setup run demo worker: export FIELD_ENCRYPTION_KEYS_FILE ?= $(CURDIR)/var/field_keys
-setup run demo worker: export BACKUP_KEY_FILE ?= $(CURDIR)/var/backup_key
+setup run demo worker: export SECRET_KEY_FILE ?= $(VAR_DIR)/secret_key
+setup run demo worker: export FIELD_ENCRYPTION_KEYS_FILE ?= $(VAR_DIR)/field_keys
+setup run demo worker: export BACKUP_KEY_FILE ?= $(VAR_DIR)/backup_key
 setup run demo worker: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
-# Links in e-mails follow the address served on (SITE_URL, when unset, is http://HOST:PORT).
-run worker: export HOST := $(HOST)
-run worker: export PORT := $(PORT)
+# Links in e-mails follow the address served on (SITE_URL, when unset, is http://HOST:PORT,
+# kept in VAR_DIR/site_url for the worker and for commands run later in a plain shell).
+run served: export HOST := $(HOST)
+run served: export PORT := $(PORT)
 
-.PHONY: setup run worker test test-fast bench loadtest lint format demo messages check clean
+.PHONY: setup served run worker test test-fast bench loadtest lint format demo messages check clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -25,27 +29,33 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 # Random keys, made once and kept: sessions and encrypted data survive restarts.
 # Never a fixed default. Back up var/field_keys: without it encrypted fields are lost.
-var/secret_key:
-	mkdir -p var
+$(VAR_DIR)/secret_key:
+	mkdir -p -m 700 $(VAR_DIR)
 	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-var/field_keys:
-	mkdir -p var
+$(VAR_DIR)/field_keys:
+	mkdir -p -m 700 $(VAR_DIR)
 	umask 077 && $(PYTHON) -c 'import base64, os, time; print(f"k{int(time.time())}:" + base64.b64encode(os.urandom(32)).decode())' > $@
 
 # The key of Kakunin's own backups: keep a copy away from the backups themselves.
-var/backup_key:
-	mkdir -p var
+$(VAR_DIR)/backup_key:
+	mkdir -p -m 700 $(VAR_DIR)
 	umask 077 && $(PYTHON) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' > $@
 
-setup: $(BIN)/.installed var/secret_key var/field_keys var/backup_key
+# Where this run serves (SITE_URL, else http://HOST:PORT), kept for what runs later in a
+# plain shell: a command's e-mails link here, not to the default port.
+served:
+	mkdir -p -m 700 $(VAR_DIR)
+	umask 077 && printf '%s\n' "$${SITE_URL:-http://$(HOST):$(PORT)}" > $(VAR_DIR)/site_url
+
+setup: $(BIN)/.installed $(VAR_DIR)/secret_key $(VAR_DIR)/field_keys $(VAR_DIR)/backup_key
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_catalog
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 
 # The web server and, beside it, the job worker (auth-log monitoring, sessions clean-up).
-run: setup
+run: setup served
 	@echo "Kakunin: http://$(HOST):$(PORT)/"
 	$(BIN)/python manage.py run_huey --quiet & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

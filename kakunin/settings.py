@@ -54,7 +54,15 @@ elif not ALLOWED_HOSTS:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_NAME = env.str("SITE_NAME", default="Kakunin")
-SITE_URL = env.str("SITE_URL", default=f"http://{HOST}:{PORT}")
+# Where Kakunin is served, for the links in e-mails: SITE_URL; else, on the installation
+# `make run` made, the address it last served on (it writes VAR_DIR/site_url), so that a
+# mail queued by a command in a plain shell links there; else http://HOST:PORT.
+LOCAL_SITE_URL_FILE = VAR_DIR / "site_url"
+SITE_URL = env.str("SITE_URL", default="") or (
+    LOCAL_SITE_URL_FILE.read_text(encoding="utf-8").strip()
+    if LOCAL_RUN and LOCAL_SITE_URL_FILE.is_file()
+    else f"http://{HOST}:{PORT}"
+)
 
 INSTALLED_APPS = [
     # First: its createsuperuser replaces django.contrib.auth's (an administrator with

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
+from kakunin.inventory.tests.test_vulnerabilities import FEED
 from kakunin.systems.models import System
 from testsupport.fixtures import BaseTestCase
 
@@ -59,6 +61,40 @@ class SettingsTestCase(BaseTestCase):
         )
         self.assertIn("http://0.0.0.0:8101", moved.stdout)
         self.assertIn("'0.0.0.0'", moved.stdout)
+
+    def test_mail_queued_by_a_command_in_a_plain_shell_links_where_make_run_serves(self):
+        """Issue 23.4: `make run PORT=8311` serves on 8311; a command run afterwards in a
+        plain shell (import_vulnerabilities here; the reminders alike) links there."""
+        var = tempfile.mkdtemp(prefix="kakunin-var-")
+        served = subprocess.run(
+            ["make", "--no-print-directory", "served", f"VAR_DIR={var}", "PORT=8311"],
+            cwd=settings.BASE_DIR, capture_output=True, text=True, check=False,
+            env={k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES},
+        )  # fmt: skip
+        self.assertEqual(served.returncode, 0, served.stderr)
+        (Path(var) / "secret_key").write_text("made-by-make-run-" + "k" * 40 + "\n")
+        feed = Path(var) / "nvdcve-2.0-modified.json"
+        feed.write_text(json.dumps(FEED), encoding="utf-8")
+        code = (
+            "import django; django.setup()\n"
+            "from types import SimpleNamespace\n"
+            "from django.core.management import call_command\n"
+            "call_command('migrate', verbosity=0)\n"
+            "from testsupport.fixtures import create_world\n"
+            "from kakunin.inventory.models import Component\n"
+            "from kakunin.notifications.models import OutgoingMail\n"
+            "world = SimpleNamespace(); create_world(world)\n"
+            "Component.objects.create(system=world.system, kind='library', product='openssl',"
+            " version='3.0.13', cpe='cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*')\n"
+            f"call_command('import_vulnerabilities', {str(feed)!r})\n"
+            "print('\\n'.join(m.body for m in OutgoingMail.objects.all()))\n"
+        )
+        result = start_django(
+            code, VAR_DIR=var, FIELD_ENCRYPTION_KEYS=settings.FIELD_ENCRYPTION_KEYS
+        )
+        self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+        self.assertIn("http://127.0.0.1:8311/", result.stdout)
+        self.assertNotIn(":8000", result.stdout)
 
     def test_site_url_follows_port_and_host_unless_set(self):
         code = "import django; django.setup(); from django.conf import settings as s; print(s.SITE_URL)"

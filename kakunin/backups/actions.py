@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from kakunin.audit.trail import record
 from kakunin.backups import generation
-from kakunin.core.text import say
+from kakunin.core.text import Text, say
 from kakunin.monitoring.actions import raise_failure
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.monitoring.tasks import BACKUP, BACKUP_VERIFY
@@ -19,7 +19,7 @@ def run_backup() -> Path:
     try:
         made = generation.make()
     except Exception as exc:  # any failure (disk, pg_dump, key) is recorded and alerted
-        _failed(BACKUP, str(exc))
+        _failed(BACKUP, exc.text if isinstance(exc, generation.BackupError) else Text.of(exc))
         raise
     _done(BACKUP, True, {"generation": made.name})
     with transaction.atomic():
@@ -29,12 +29,12 @@ def run_backup() -> Path:
 
 def run_verify(path: Path | None = None) -> generation.Verification:
     result = generation.verify(path)
-    detail = {"generation": result.generation, "problems": result.problems[:50],
+    detail = {"generation": result.generation, "problems": [p.ja for p in result.problems[:50]],
               "tables": result.tables, "rows": result.rows, "events": result.events}  # fmt: skip
     if result.ok:
         _done(BACKUP_VERIFY, True, detail)
     else:
-        _failed(BACKUP_VERIFY, "; ".join(result.problems[:5]), detail)
+        _failed(BACKUP_VERIFY, Text.of("; ").join(result.problems[:5]), detail)
     with transaction.atomic():
         record("backup.verify", None, label=result.generation,
                changes={"result": [None, "ok" if result.ok else "fail"], "problems": [None, len(result.problems)]})  # fmt: skip
@@ -47,12 +47,14 @@ def _done(name: str, ok: bool, detail: dict) -> None:
     )
 
 
-def _failed(name: str, reason: str, detail: dict | None = None) -> None:
-    _done(name, False, (detail or {}) | {"error": reason[:1000]})
+def _failed(name: str, reason: Text, detail: dict | None = None) -> None:
+    """Recorded for /healthz and the alerts page (the reason in Japanese, and as words
+    each reader sees in their language), and raised as an alert."""
+    error = {"error": reason.ja[:1000], "error_text": reason.as_json()}
+    _done(name, False, (detail or {}) | error)
     message = (
-        say("バックアップに失敗しました: %(reason)s", reason=reason[:300])
-        if name == BACKUP
-        else say("バックアップの復元確認で問題が見つかりました: %(reason)s", reason=reason[:300])
-    )
+        say("バックアップに失敗しました: ") if name == BACKUP
+        else say("バックアップの復元確認で問題が見つかりました: ")
+    ) + reason  # fmt: skip
     key = f"{name}:{timezone.localdate().isoformat()}"
     raise_failure(Alert.Kind.BACKUP_FAILED, key, message, {"job": name})

@@ -29,11 +29,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from kakunin.audit.models import ChainHead
 from kakunin.audit.verify import verify as verify_chain
 from kakunin.backups import database, stream
 from kakunin.core import storage
+from kakunin.core.text import Text, say
 from kakunin.crypto import keys
 from kakunin.evidence.models import Evidence
 
@@ -42,7 +44,12 @@ MANIFEST = "manifest.json"
 
 
 class BackupError(Exception):
-    """The generation cannot be used; the message names the file at fault."""
+    """The generation cannot be used; `text` names the file at fault and what is wrong
+    (str() is the fixed Japanese, for the logs)."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.ja)
+        self.text = text
 
 
 def backup_key() -> bytes:
@@ -74,7 +81,7 @@ def make() -> Path:
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     final = root / name
     if final.exists():
-        raise BackupError(f"{final}: a generation of this second exists already")
+        raise BackupError(say("%(path)s: この秒の世代はすでにあります。", path=str(final)))
     partial = root / f".{name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(mode=0o700)
@@ -154,26 +161,43 @@ def copy_offsite(generation: Path, offsite: Path) -> Path:
     manifest = read_manifest(partial, generation.name)
     for fname, entry in manifest["files"].items():
         if stream.sha256_of(partial / fname) != entry["sha256"]:
-            raise BackupError(f"{partial / fname}: the off-site copy differs from the original")
+            raise BackupError(
+                say("%(file)s: 遠隔地の複製が元と異なります。", file=str(partial / fname))
+            )
     partial.rename(target)
     rotate(offsite)
     return target
 
 
+def _missing(path: Path) -> BackupError:
+    return BackupError(say("%(file)s: ありません。", file=str(path)))
+
+
 def read_manifest(generation: Path, name: str = "") -> dict:
-    """The manifest, decrypted; `name` is the generation's when its folder is still a
-    partial copy."""
-    name = name or generation.name
+    """The manifest, decrypted. It names its generation itself, whatever the folder is
+    called; `name` (else the folder's name) serves only the first format, whose files
+    were sealed under their folder's name."""
     path = generation / MANIFEST
     if not path.is_file():
-        raise BackupError(f"{path}: missing")
+        raise _missing(path)
+    try:
+        label = stream.label_of(path) or f"{name or generation.name}/{MANIFEST}"
+    except stream.Damaged as exc:
+        raise BackupError(exc.text) from None
+    if not label.endswith(f"/{MANIFEST}"):
+        raise BackupError(
+            say("%(file)s: 目録ではなく %(label)s のファイルです。", file=str(path), label=label)
+        )
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / MANIFEST
         try:
-            stream.decrypt(path, plain, backup_key(), f"{name}/{MANIFEST}")
+            stream.decrypt(path, plain, backup_key(), label)
         except stream.Damaged as exc:
-            raise BackupError(f"{generation / MANIFEST}: {exc}") from None
-        return json.loads(plain.read_text(encoding="utf-8"))
+            raise BackupError(exc.text) from None
+        manifest = json.loads(plain.read_text(encoding="utf-8"))
+    if f"{manifest['generation']}/{MANIFEST}" != label:
+        raise BackupError(say("%(file)s: 目録の世代名が一致しません。", file=str(path)))
+    return manifest
 
 
 def unpack(generation: Path, into: Path) -> dict:
@@ -184,22 +208,24 @@ def unpack(generation: Path, into: Path) -> dict:
     for fname, entry in manifest["files"].items():
         path = generation / fname
         if not path.is_file():
-            raise BackupError(f"{path}: missing")
-        if stream.sha256_of(path) != entry["sha256"]:
-            raise BackupError(f"{path}: altered (SHA-256 differs from the manifest)")
+            raise _missing(path)
         try:
-            digest = stream.decrypt(path, into / fname, key, f"{generation.name}/{fname}")
+            # The file's own label and key check first: a wrong key, another generation's
+            # file or a cut are told as such, before the hashes.
+            digest = stream.decrypt(path, into / fname, key, f"{manifest['generation']}/{fname}")
         except stream.Damaged as exc:
-            raise BackupError(f"{path}: {exc}") from None
-        if digest != entry["plain_sha256"]:
-            raise BackupError(f"{path}: the content differs from the manifest")
+            raise BackupError(exc.text) from None
+        if stream.sha256_of(path) != entry["sha256"] or digest != entry["plain_sha256"]:
+            raise BackupError(
+                say("%(file)s: 改変されています（SHA-256 が目録と異なります）。", file=str(path))
+            )
     return manifest
 
 
 @dataclass
 class Verification:
     generation: str
-    problems: list[str] = field(default_factory=list)
+    problems: list[Text] = field(default_factory=list)
     tables: int = 0
     rows: int = 0
     events: int = 0
@@ -218,7 +244,9 @@ def verify(generation: Path | None = None) -> Verification:
     if generation is None:
         found = generations()
         if not found:
-            return Verification("—", [f"{settings.BACKUP_DIR}: no generation to verify"])
+            return Verification(
+                "—", [say("%(dir)s: 確かめる世代がありません。", dir=str(settings.BACKUP_DIR))]
+            )
         generation = found[-1]
     result = Verification(generation.name)
     with tempfile.TemporaryDirectory() as tmp:
@@ -226,7 +254,7 @@ def verify(generation: Path | None = None) -> Verification:
         try:
             manifest = unpack(generation, work)
         except BackupError as exc:
-            result.problems.append(str(exc))
+            result.problems.append(exc.text)
             return result
         evidence_dir, archive_dir = _untar(work, "evidence.tar"), _untar(work, "audit-archive.tar")
         with database.scratch(work / manifest["database"]) as alias:
@@ -234,15 +262,21 @@ def verify(generation: Path | None = None) -> Verification:
             for table in sorted(set(restored) | set(manifest["tables"])):
                 if restored.get(table) != manifest["tables"].get(table):
                     result.problems.append(
-                        f"{table}: {manifest['tables'].get(table)} rows backed up, "
-                        f"{restored.get(table)} restored"
+                        say(
+                            "%(table)s: バックアップ時 %(before)s 行、復元後 %(after)s 行",
+                            table=table,
+                            before=manifest["tables"].get(table),
+                            after=restored.get(table),
+                        )
                     )
             result.tables, result.rows = len(restored), sum(restored.values())
             result.events, broken = verify_chain(
                 using=alias, archive=storage.FolderStorage(location=archive_dir)
             )
             if broken:
-                result.problems.append(f"audit chain: event {broken.seq}: {broken.reason}")
+                result.problems.append(
+                    say("監査証跡: イベント #%(seq)s: ", seq=broken.seq) + broken.reason
+                )
             result.problems += _check_evidence(alias, evidence_dir, manifest["evidence"])
             result.evidence = len(manifest["evidence"])
     return result
@@ -256,29 +290,36 @@ def _untar(work: Path, name: str) -> Path:
     return out
 
 
-def _check_evidence(alias: str, directory: Path, expected: dict[str, str]) -> list[str]:
+def _check_evidence(alias: str, directory: Path, expected: dict[str, str]) -> list[Text]:
     problems = []
     for fname, digest in expected.items():
         path = directory / fname
         if not path.is_file():
-            problems.append(f"evidence {fname}: missing")
+            problems.append(say("証跡ファイル %(name)s: ありません", name=fname))
         elif stream.sha256_of(path) != digest:
-            problems.append(f"evidence {fname}: SHA-256 differs")
+            problems.append(say("証跡ファイル %(name)s: SHA-256 が異なります", name=fname))
     rows = Evidence.objects.using(alias).filter(removed_at__isnull=True)
     for evidence in rows.only("stored_name", "sha256", "filename"):
-        path = directory / evidence.stored_name.hex
+        name = evidence.stored_name.hex
+        path = directory / name
         if not path.is_file():
-            problems.append(f"evidence {evidence.stored_name.hex} ({evidence.filename}): no file")
+            problems.append(
+                say(
+                    "証跡ファイル %(name)s（%(file)s）: ファイルがありません",
+                    name=name,
+                    file=evidence.filename,
+                )
+            )
             continue
         try:
             plain = keys.unseal(path.read_bytes(), evidence.context)
         except keys.DecryptionError:
             problems.append(
-                f"evidence {evidence.stored_name.hex}: does not open with the field keys"
+                say("証跡ファイル %(name)s: FIELD_ENCRYPTION_KEYS の鍵で開けません", name=name)
             )
             continue
         if hashlib.sha256(plain).hexdigest() != evidence.sha256:
-            problems.append(f"evidence {evidence.stored_name.hex}: content differs from its record")
+            problems.append(say("証跡ファイル %(name)s: 内容が記録と異なります", name=name))
     return problems
 
 
@@ -300,21 +341,28 @@ def restore(generation: Path, *, dry_run: bool = False, force: bool = False) -> 
         manifest = unpack(generation, work)
         if manifest["engine"] != database.engine():
             raise BackupError(
-                f"{generation / MANIFEST}: a {manifest['engine']} backup; the database is {database.engine()}"
+                say(
+                    "%(file)s: %(engine)s のバックアップです。復元先のデータベースは %(target)s です。",
+                    file=str(generation / MANIFEST),
+                    engine=manifest["engine"],
+                    target=database.engine(),
+                )
             )
         evidence_dir, archive_dir = _untar(work, "evidence.tar"), _untar(work, "audit-archive.tar")
         plan = Plan(
-            generation.name, len(manifest["tables"]), sum(manifest["tables"].values()),
+            manifest["generation"], len(manifest["tables"]), sum(manifest["tables"].values()),
             len(list(evidence_dir.iterdir())), len(list(archive_dir.iterdir())),
         )  # fmt: skip
         targets = (storage.evidence(), storage.audit_archive())
         occupied = [_where(target) for target in targets if storage.names(target)]
         if not database.is_empty():
-            occupied.insert(0, "the database")
+            occupied.insert(0, str(_("データベース")))
         if occupied and not force:
             raise BackupError(
-                "not empty: " + ", ".join(occupied) + " (restore into an empty database and "
-                "folders, or give --force to replace what is there)"
+                say(
+                    "空ではありません: %(where)s（空のデータベースとフォルダに復元するか、--force で置き換えてください）",
+                    where=", ".join(occupied),
+                )
             )
         if dry_run:
             return plan
@@ -326,7 +374,13 @@ def restore(generation: Path, *, dry_run: bool = False, force: bool = False) -> 
             for path in sorted(source.iterdir()):
                 with open(path, "rb") as f:
                     if target.save(path.name, File(f, path.name)) != path.name:
-                        raise BackupError(f"{_where(target)}: {path.name} could not be restored")
+                        raise BackupError(
+                            say(
+                                "%(where)s: %(name)s を復元できませんでした。",
+                                where=_where(target),
+                                name=path.name,
+                            )
+                        )
     return plan
 
 

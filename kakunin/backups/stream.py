@@ -1,70 +1,142 @@
 """Files encrypted for a backup: AES-256-GCM in 1 MiB chunks, so that a database
 dump of any size streams through without being held in memory.
 
-Each chunk is sealed with its index and whether it is the last, and with the file's
-name inside its generation ("20261202T020000Z/database.sqlite3"): a chunk moved,
-dropped or swapped, a file cut short, or a file of another generation put in its
-place fails to decrypt, and the error names the file.
+A file starts with its own label, "20261202T020000Z/database.sqlite3" (its generation
+and its name in it), and a check value of the key. Each chunk is sealed with the label,
+its index and whether it is the last: a chunk moved, dropped or swapped, a file cut
+short, or a file of another generation put in its place fails, and the message says
+which. A generation does not depend on the name of the folder it lies in: recovery
+copies folders, under whatever name.
+
+Files of the first format (KAKUNIN-BACKUP-1) carry no label: they open only with the
+label given, which was the folder's name when they were written.
 """
 
 import hashlib
+import hmac
 import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-MAGIC = b"KAKUNIN-BACKUP-1\n"
+from kakunin.core.text import Text, say
+
+MAGIC = b"KAKUNIN-BACKUP-2\n"
+MAGIC_V1 = b"KAKUNIN-BACKUP-1\n"
 CHUNK = 1024 * 1024
+CHECK = 8  # bytes of the key's check value
 
 
 class Damaged(Exception):
-    """The file is not what was written: altered, cut short, or not encrypted with
-    this key. The message names the file."""
+    """The file is not what was written; `text` says what is wrong with it (cut short,
+    altered where, another key, another file), naming the file."""
+
+    def __init__(self, text: Text):
+        super().__init__(text.ja)
+        self.text = text
 
 
-def encrypt(src: Path, dst: Path, key: bytes, name: str) -> str:
-    """Write `src` encrypted to `dst`; returns the SHA-256 of what was written."""
+def key_check(key: bytes) -> bytes:
+    """A value that tells a wrong key from an altered file, and reveals nothing of it."""
+    return hmac.new(key, b"kakunin backup key check", hashlib.sha256).digest()[:CHECK]
+
+
+def encrypt(src: Path, dst: Path, key: bytes, label: str) -> str:
+    """Write `src` encrypted to `dst` under its label (GENERATION/NAME); returns the
+    SHA-256 of what was written."""
     aes, prefix, digest = AESGCM(key), os.urandom(8), hashlib.sha256()
+    name = label.encode()
     with open(src, "rb") as fin, open(dst, "wb") as fout:
 
         def write(data: bytes) -> None:
             fout.write(data)
             digest.update(data)
 
-        write(MAGIC + prefix)
+        write(MAGIC + key_check(key) + len(name).to_bytes(2, "big") + name + prefix)
         index, chunk = 0, fin.read(CHUNK)
         while True:
             following = fin.read(CHUNK) if chunk else b""
             final = not following
-            sealed = aes.encrypt(prefix + index.to_bytes(4, "big"), chunk, _aad(name, index, final))
+            sealed = aes.encrypt(
+                prefix + index.to_bytes(4, "big"), chunk, _aad(label, index, final)
+            )
             write(len(sealed).to_bytes(4, "big") + sealed)
             if final:
                 return digest.hexdigest()
             index, chunk = index + 1, following
 
 
-def decrypt(src: Path, dst: Path | None, key: bytes, name: str) -> str:
-    """Decrypt `src` (to `dst`, or only check it); returns the SHA-256 of the plain
-    content. Raises Damaged."""
+def label_of(src: Path) -> str | None:
+    """The label a file carries (GENERATION/NAME), or None for the first format. Raises
+    Damaged for what is not a backup file."""
+    with open(src, "rb") as fin:
+        return _header(fin, src, None)[0]
+
+
+def _header(fin, src: Path, key: bytes | None) -> tuple[str | None, bytes]:
+    magic = fin.read(len(MAGIC))
+    if magic == MAGIC_V1:
+        return None, fin.read(8)
+    if magic != MAGIC:
+        raise Damaged(
+            say("%(file)s: Kakunin のバックアップファイルではありません。", file=str(src))
+        )
+    check = fin.read(CHECK)
+    size = int.from_bytes(fin.read(2), "big")
+    try:
+        label = fin.read(size).decode()
+    except UnicodeDecodeError:
+        label = ""
+    prefix = fin.read(8)
+    if len(prefix) < 8 or not label:
+        raise Damaged(say("%(file)s: 先頭が壊れています。", file=str(src)))
+    if key is not None and not hmac.compare_digest(check, key_check(key)):
+        raise Damaged(
+            say(
+                "%(file)s: 別の BACKUP_KEY で暗号化されています。この世代を作ったときの鍵を BACKUP_KEY（または BACKUP_KEY_FILE）に設定してください。",
+                file=str(src),
+            )
+        )
+    return label, prefix
+
+
+def decrypt(src: Path, dst: Path | None, key: bytes, label: str) -> str:
+    """Decrypt `src` (to `dst`, or only check it), which must carry `label`; returns the
+    SHA-256 of the plain content. Raises Damaged."""
     aes, digest = AESGCM(key), hashlib.sha256()
     size = src.stat().st_size
     with open(src, "rb") as fin, open(dst, "wb") if dst else open(os.devnull, "wb") as fout:
-        if fin.read(len(MAGIC)) != MAGIC:
-            raise Damaged(f"{name}: not a Kakunin backup file")
-        prefix, index = fin.read(8), 0
+        carried, prefix = _header(fin, src, key)
+        if carried is not None and carried != label:
+            raise Damaged(
+                say(
+                    "%(file)s: 別のファイル（%(carried)s）です。%(label)s の代わりには使えません。",
+                    file=str(src),
+                    carried=carried,
+                    label=label,
+                )
+            )
+        index = 0
         while True:
+            at = fin.tell()
             header = fin.read(4)
-            if len(header) < 4:
-                raise Damaged(f"{name}: cut short")
-            sealed = fin.read(int.from_bytes(header, "big"))
+            sealed = fin.read(int.from_bytes(header, "big")) if len(header) == 4 else b""
+            if len(header) < 4 or len(sealed) < int.from_bytes(header, "big") or not sealed:
+                raise Damaged(
+                    say(
+                        "%(file)s: 途中で切れています（%(size)s バイト）。コピーが最後まで終わっているか確かめてください。",
+                        file=str(src),
+                        size=size,
+                    )
+                )
             final = fin.tell() >= size
             try:
                 plain = aes.decrypt(
-                    prefix + index.to_bytes(4, "big"), sealed, _aad(name, index, final)
+                    prefix + index.to_bytes(4, "big"), sealed, _aad(label, index, final)
                 )
             except InvalidTag:
-                raise Damaged(f"{name}: altered, or not encrypted with this BACKUP_KEY") from None
+                raise Damaged(_altered(src, carried, at)) from None
             fout.write(plain)
             digest.update(plain)
             if final:
@@ -72,8 +144,22 @@ def decrypt(src: Path, dst: Path | None, key: bytes, name: str) -> str:
             index += 1
 
 
-def _aad(name: str, index: int, final: bool) -> bytes:
-    return f"{name}\0{index}\0{int(final)}".encode()
+def _altered(src: Path, carried: str | None, at: int) -> Text:
+    if carried is None:
+        # The first format cannot tell a wrong key, another folder name and a change apart.
+        return say(
+            "%(file)s: 改変されているか、この BACKUP_KEY で暗号化されていません。以前の版の世代は作成時のフォルダ名（例: 20261202T023000Z）の下でしか開けません。フォルダ名を元に戻してください。",
+            file=str(src),
+        )
+    return say(
+        "%(file)s: %(at)s バイト目からの部分が改変されているか壊れています。",
+        file=str(src),
+        at=at,
+    )
+
+
+def _aad(label: str, index: int, final: bool) -> bytes:
+    return f"{label}\0{index}\0{int(final)}".encode()
 
 
 def sha256_of(path: Path) -> str:

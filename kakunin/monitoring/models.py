@@ -59,3 +59,10 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {local(self.at)}"
+
+    @property
+    def error(self) -> Text | None:
+        """Why the job failed, in the reader's language where it was kept as words."""
+        if "error_text" in self.detail:
+            return Text.from_json(self.detail["error_text"])
+        return Text.of(self.detail["error"]) if self.detail.get("error") else None

@@ -269,7 +269,7 @@ def answers(ctx: Context) -> dict[str, Callable[[], Answer]]:
         chain = (
             f"監査証跡の連鎖: {checked}件を検証、改ざんなし"
             if broken is None
-            else f"監査証跡の連鎖: 第{broken.seq}件で不整合（{broken.reason}）"
+            else f"監査証跡の連鎖: 第{broken.seq}件で不整合（{broken.reason.ja}）"
         )
         return judged(
             broken is None,

@@ -77,14 +77,14 @@ class ArchiveTestCase(TestCase):
         path.write_bytes(gzip.compress(data.encode()))
         _checked, broken = verify()
         self.assertEqual(broken.seq, 1)
-        self.assertIn("changed", broken.reason)
+        self.assertIn("が変更されています", broken.reason.ja)
         with self.assertRaisesMessage(CommandError, "#1"):
             call_command("audit_verify", stdout=StringIO())
 
     def test_a_missing_archive_file_is_named(self):
         call_command("audit_archive", "--older-than", "365", stdout=StringIO())
         (Path(self.tmp.name) / ArchiveSegment.objects.get().filename).unlink()
-        self.assertIn("unreadable", verify()[1].reason)
+        self.assertIn("がありません", verify()[1].reason.ja)
 
     def test_purging_keeps_the_chain_verifiable_and_respects_retention(self):
         call_command("audit_archive", "--older-than", "365", stdout=StringIO())

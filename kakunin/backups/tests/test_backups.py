@@ -7,9 +7,12 @@ import base64
 import io
 import json
 import os
+import shutil
 import tempfile
+import time
 from pathlib import Path
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -138,8 +141,10 @@ class VerifyTestCase(BackupTestCase):
         (self.root / "evidence" / self.evidence.stored_name.hex).write_bytes(b"changed on disk")
         result = generation.verify(self.generation())
         self.assertEqual(
-            result.problems,
-            [f"evidence {self.evidence.stored_name.hex}: does not open with the field keys"],
+            [p.ja for p in result.problems],
+            [
+                f"証跡ファイル {self.evidence.stored_name.hex}: FIELD_ENCRYPTION_KEYS の鍵で開けません"
+            ],
         )
 
     def test_it_names_a_table_whose_rows_differ_from_the_manifest(self):
@@ -156,7 +161,8 @@ class VerifyTestCase(BackupTestCase):
                 plain, made / "manifest.json", generation.backup_key(), f"{made.name}/manifest.json"
             )
         self.assertEqual(
-            generation.verify(made).problems, ["systems_system: 2 rows backed up, 1 restored"]
+            [p.ja for p in generation.verify(made).problems],
+            ["systems_system: バックアップ時 2 行、復元後 1 行"],
         )
 
     def test_it_names_a_break_in_the_audit_chain(self):
@@ -167,7 +173,8 @@ class VerifyTestCase(BackupTestCase):
             )
         problems = generation.verify(self.generation()).problems
         self.assertEqual(
-            problems, [f"audit chain: event {event.seq}: content does not match its hash"]
+            [p.ja for p in problems],
+            [f"監査証跡: イベント #{event.seq}: 内容がハッシュと一致しません"],
         )
 
     def test_a_damaged_generation_fails_naming_the_file(self):
@@ -178,9 +185,8 @@ class VerifyTestCase(BackupTestCase):
         target.write_bytes(bytes(data))
         result = run_verify(made)
         self.assertFalse(result.ok)
-        self.assertIn(
-            "evidence.tar: altered (SHA-256 differs from the manifest)", result.problems[0]
-        )
+        self.assertIn("evidence.tar: ", result.problems[0].ja)
+        self.assertIn("バイト目からの部分が改変されているか壊れています", result.problems[0].ja)
         self.assertEqual(Alert.objects.get().kind, "backup_failed")
 
     def test_the_command_reports(self):
@@ -194,10 +200,102 @@ class VerifyTestCase(BackupTestCase):
             call_command("backup", "--verify", stdout=io.StringIO(), stderr=io.StringIO())
 
 
+def encrypt_first_format(plain: bytes, dst: Path, key: bytes, label: str) -> None:
+    """A file as Kakunin wrote them before generations named themselves
+    (KAKUNIN-BACKUP-1): sealed under the folder's name, which the file does not carry."""
+    aes, prefix = AESGCM(key), os.urandom(8)
+    chunks = [plain[i : i + stream.CHUNK] for i in range(0, len(plain), stream.CHUNK)] or [b""]
+    out = stream.MAGIC_V1 + prefix
+    for index, chunk in enumerate(chunks):
+        aad = stream._aad(label, index, index == len(chunks) - 1)
+        sealed = aes.encrypt(prefix + index.to_bytes(4, "big"), chunk, aad)
+        out += len(sealed).to_bytes(4, "big") + sealed
+    dst.write_bytes(out)
+
+
+class FolderNameTestCase(BackupTestCase):
+    """Issue 23.5: recovery copies folders under any name; a generation names itself,
+    and a refusal says what is wrong (another key, another file, cut short)."""
+
+    def copy(self, made: Path, name: str) -> Path:
+        target = self.root / "copies" / name
+        shutil.copytree(made, target)
+        return target
+
+    def test_a_generation_copied_under_another_name_verifies_and_restores(self):
+        made = self.generation()
+        copy = self.copy(made, "kakunin-backup-copy")
+        result = generation.verify(copy)
+        self.assertEqual(result.problems, [])
+        self.assertEqual(result.generation, "kakunin-backup-copy")
+        out = io.StringIO()
+        call_command("restore", str(copy), "--dry-run", "--force", stdout=out)
+        self.assertIn(f"{made.name}: ", out.getvalue())  # the generation it is, by its own name
+        System.objects.filter(pk=self.system.pk).update(name="後から変えた名前")
+        call_command("restore", str(copy), "--force", stdout=io.StringIO())
+        self.assertEqual(System.objects.get(pk=self.system.pk).name, "子ども発達支援システム")
+
+    def refusal(self, path: Path) -> str:
+        with self.assertRaises(CommandError) as caught:
+            call_command("restore", str(path), "--dry-run", "--force", stdout=io.StringIO())
+        return str(caught.exception)
+
+    def test_each_refusal_says_what_is_wrong(self):
+        first = self.generation()
+        time.sleep(1.1)  # a generation is named by its second
+        second = self.generation()
+        database_file = next(p.name for p in first.iterdir() if p.name.startswith("database."))
+        with override_settings(BACKUP_KEY=base64.b64encode(os.urandom(32)).decode()):
+            self.assertIn(
+                "manifest.json: 別の BACKUP_KEY で暗号化されています", self.refusal(first)
+            )
+        # A file of another generation put in this one's place.
+        mixed = self.copy(second, "mixed")
+        shutil.copy(first / database_file, mixed / database_file)
+        message = self.refusal(mixed)
+        self.assertIn(f"{database_file}: 別のファイル（{first.name}/{database_file}）です", message)
+        # A copy that stopped half-way.
+        cut = self.copy(second, "cut")
+        data = (cut / "evidence.tar").read_bytes()
+        (cut / "evidence.tar").write_bytes(data[: len(data) - 10])
+        self.assertIn("evidence.tar: 途中で切れています", self.refusal(cut))
+        # A byte changed inside.
+        changed = self.copy(second, "changed")
+        data = bytearray((changed / "evidence.tar").read_bytes())
+        data[len(data) // 2] ^= 0x01
+        (changed / "evidence.tar").write_bytes(bytes(data))
+        self.assertIn("バイト目からの部分が改変されているか壊れています", self.refusal(changed))
+        # Not a backup file at all.
+        foreign = self.copy(second, "foreign")
+        (foreign / "manifest.json").write_text("{}")
+        self.assertIn("Kakunin のバックアップファイルではありません", self.refusal(foreign))
+
+    def test_a_generation_of_the_first_format_restores_under_its_own_name_only(self):
+        made = self.generation()
+        key = generation.backup_key()
+        manifest = generation.read_manifest(made)
+        old = self.root / "old" / made.name
+        old.mkdir(parents=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            for fname in manifest["files"]:
+                plain = Path(tmp) / fname
+                stream.decrypt(made / fname, plain, key, f"{made.name}/{fname}")
+                encrypt_first_format(plain.read_bytes(), old / fname, key, f"{made.name}/{fname}")
+                manifest["files"][fname]["sha256"] = stream.sha256_of(old / fname)
+        encrypt_first_format(
+            json.dumps(manifest).encode(), old / "manifest.json", key, f"{made.name}/manifest.json"
+        )
+        self.assertEqual(generation.verify(old).problems, [])
+        renamed = self.copy(old, "renamed")
+        message = self.refusal(renamed)
+        self.assertIn("作成時のフォルダ名", message)
+        self.assertIn("フォルダ名を元に戻してください", message)
+
+
 class RestoreTestCase(BackupTestCase):
     def test_it_refuses_a_target_that_is_not_empty(self):
         made = self.generation()
-        with self.assertRaisesMessage(CommandError, "not empty: the database"):
+        with self.assertRaisesMessage(CommandError, "空ではありません: データベース"):
             call_command("restore", str(made), stdout=io.StringIO())
         out = io.StringIO()
         call_command("restore", str(made), "--dry-run", "--force", stdout=out)

@@ -73,9 +73,10 @@ class RunbookTestCase(SimpleTestCase):
         before = self.counts(old)
         self.assertGreater(before["assessments_answer"], 0)
 
-        # Step 3: the generation copied to the new machine; nothing else from the old.
+        # Step 3: the generation copied to the new machine; nothing else from the old. The
+        # folder's name is the copier's: a generation names itself (issue 23.5).
         new = self.machine("new")
-        copy = Path(new["VAR_DIR"]) / "restore" / generations[0].name
+        copy = Path(new["VAR_DIR"]) / "restore" / "from-the-old-server"
         shutil.copytree(generations[0], copy)
 
         # Step 4: a damaged copy is refused, naming the file, and nothing is written.
@@ -89,7 +90,8 @@ class RunbookTestCase(SimpleTestCase):
         self.assertIn("audit-archive.tar", refused.stderr)
         # A wrong key opens nothing.
         wrong = new | {"BACKUP_KEY": base64.b64encode(os.urandom(32)).decode()}
-        self.assertIn("manifest.json", self.manage(wrong, "restore", str(copy), ok=False).stderr)
+        refused = self.manage(wrong, "restore", str(copy), ok=False).stderr
+        self.assertIn("manifest.json: 別の BACKUP_KEY で暗号化されています", refused)
 
         # Steps 4–8, as the README says them.
         self.assertIn("変更なし", self.manage(new, "restore", str(copy), "--dry-run").stdout)
@@ -106,4 +108,4 @@ class RunbookTestCase(SimpleTestCase):
         self.assertGreater(after["audit_event"], before["audit_event"])
         # A second restore into the now full machine is refused.
         again = self.manage(new, "restore", str(copy), ok=False)
-        self.assertIn("not empty", again.stderr)
+        self.assertIn("空ではありません", again.stderr)

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         checked, broken = verify()
         if broken:
             raise CommandError(
-                f"監査証跡の改ざんを検出しました: イベント #{broken.seq} ({broken.reason})。"
+                f"監査証跡の改ざんを検出しました: イベント #{broken.seq}（{broken.reason}）。"
                 f" それ以前の {checked} 件は正常です。"
             )
         self.stdout.write(f"監査証跡は正常です（{checked} 件を検証）。")

@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args, verify: bool, generation: Path | None, **options):
         if not verify:
             if generation:
-                raise CommandError("GENERATION goes with --verify only.")
+                raise CommandError("世代（GENERATION）は --verify と一緒に指定してください。")
             try:
                 made = actions.run_backup()
             except Exception as exc:  # recorded and alerted by run_backup; said here too
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             return
         result = actions.run_verify(generation)
         for problem in result.problems:
-            self.stderr.write(problem)
+            self.stderr.write(str(problem))
         if not result.ok:
             raise CommandError(f"{result.generation}: 問題が {len(result.problems)} 件あります。")
         self.stdout.write(

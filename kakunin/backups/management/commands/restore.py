@@ -32,7 +32,9 @@ class Command(BaseCommand):
             raise CommandError(f"{generation}: 世代のフォルダがありません。")
         try:
             plan = restore(generation, dry_run=dry_run, force=force)
-        except (BackupError, database.RestoreFailed) as exc:
+        except BackupError as exc:
+            raise CommandError(f"復元できません。何も変更していません。\n{exc.text}") from None
+        except database.RestoreFailed as exc:
             raise CommandError(f"復元できません。何も変更していません。\n{exc}") from None
         what = (
             f"{plan.generation}: {plan.tables} テーブル・{plan.rows} 行、証跡 {plan.evidence} 件、"

@@ -215,9 +215,16 @@ class RunForm(forms.Form):
 
 
 def scans_allowed_message() -> str:
-    """Why a loopback or private target would be refused, for the page's help text."""
+    """Which special addresses the settings refuse, for the page's help text: what
+    safety.check_address does, never more."""
     if settings.SCAN_ALLOW_PRIVATE:
         return ""
+    if settings.SCAN_ALLOW_LOOPBACK:
+        return str(
+            _(
+                "内部（プライベート）アドレスへの検査は設定で禁止されています（SCAN_ALLOW_PRIVATE）。ループバックアドレスは SCAN_ALLOW_LOOPBACK で許可されています。"
+            )
+        )
     return str(
         _(
             "ループバック・内部（プライベート）アドレスへの検査は設定で禁止されています（SCAN_ALLOW_PRIVATE）。"

@@ -10,6 +10,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -25,6 +26,15 @@ EVIDENCE_HEADERS = {
     "content-type", "set-cookie", "x-content-type-options",
 }  # fmt: skip
 USER_AGENT = "Kakunin-Scanner/1 (+security requirements check of the ward)"
+
+
+class KeepNoCookies(DefaultCookiePolicy):
+    """The checks of a scan run side by side on one client: a cookie set for one (the
+    active checks' login) must not change what another sees. A check that needs a
+    session keeps its own cookies and sends them itself (scanners/active.Browser)."""
+
+    def set_ok(self, cookie, request):
+        return False
 
 
 @dataclass
@@ -83,6 +93,7 @@ class Session:
         # The certificate is judged by its own check (item 60), not here.
         self.client = httpx.Client(
             verify=False,  # noqa: S501
+            cookies=CookieJar(policy=KeepNoCookies()),
             follow_redirects=False,
             trust_env=False,
             http2=False,

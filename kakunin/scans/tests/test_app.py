@@ -199,6 +199,25 @@ class ScansInTheApp(BaseTestCase):
         self.assertContains(self.client.post(url, good), "登録済み", status_code=400)
         self.assertEqual(ScanTarget.objects.count(), 1)
 
+    def test_the_page_says_which_addresses_the_settings_refuse(self):
+        """Issue 23.6: it said loopback was forbidden while SCAN_ALLOW_LOOPBACK allowed it."""
+        self.client.force_login(self.alice)
+        page = reverse("scans:system", args=[self.system.pk])
+        cases = [
+            ({"SCAN_ALLOW_LOOPBACK": True, "SCAN_ALLOW_PRIVATE": False}, "ループバックアドレスは SCAN_ALLOW_LOOPBACK で許可されています", 302),
+            ({"SCAN_ALLOW_LOOPBACK": False, "SCAN_ALLOW_PRIVATE": False}, "ループバック・内部（プライベート）アドレスへの検査は設定で禁止されています", 400),
+        ]  # fmt: skip
+        for overrides, said, loopback_status in cases:
+            with self.subTest(**overrides), override_settings(**overrides):
+                self.assertContains(self.client.get(page), said)
+                r = self.client.post(
+                    reverse("scans:add_target", args=[self.system.pk]),
+                    self.target_data("hardened") | {"url": "https://127.0.0.1:9/"},
+                )
+                self.assertEqual(r.status_code, loopback_status)
+        with override_settings(SCAN_ALLOW_PRIVATE=True):
+            self.assertNotContains(self.client.get(page), "禁止されています")
+
     @override_settings(SCAN_ALLOW_LOOPBACK=False)
     def test_an_english_speaker_gets_the_messages_in_english(self):
         self.alice.language = "en"

@@ -75,7 +75,9 @@ class KakuninAsTarget(LiveServerTestCase):
     def test_active_checks_under_an_authorisation(self):
         report = self.scan(self.authorise())
         verdicts = report.verdicts()
-        for item in (43, 45, 50):
+        # The active checks' login does not leak into the passive ones (issue 23.6):
+        # Kakunin has no admin path that answers.
+        for item in (43, 45, 50, 39):
             self.assertEqual(verdicts[item], P, f"{item}: {self.explain(report, item)}")
         # The lockout really happened: the test account is now locked out.
         self.assertTrue(

@@ -309,8 +309,18 @@ def set_due_date(*, actor, assessment: Assessment, due_date) -> None:
     )
 
 
+class NothingToCopy(Exception):
+    """The related item does not apply to the system, or has no answer yet."""
+
+
 def copy_answer(*, actor, answer: Answer, source: Answer) -> bool:
-    """ "Same as item N": this answer takes the related item's status and text."""
+    """ "Same as item N": this answer takes the related item's status and text. Returns
+    False when they were the same already; raises NothingToCopy when item N does not
+    apply or is unanswered (nothing is written then)."""
+    assessment = answer.assessment
+    applies = assessment.template.evaluate(source.item, assessment.system).applies
+    if not applies or not (source.status or source.text):
+        raise NothingToCopy
     return update_answer(
         actor=actor,
         answer=answer,

@@ -18,6 +18,7 @@ class Row:
     reasons: tuple[str, ...]
     editable: bool
     related: list[tuple[str, int]] = field(default_factory=list)  # (key, printed number)
+    copy_from: list[tuple[str, int]] = field(default_factory=list)  # related, with an answer
     # What the page adds (kakunin/assessments/page.py): the export needs none of it.
     form: object = None  # the inline form's fields, where the page shows one
     evidence: list = field(default_factory=list)
@@ -74,13 +75,16 @@ def build_sheet(assessment: Assessment, scope: AnswerScope = AnswerScope.NONE) -
     template = assessment.template
     answers = list(assessment.answers.select_related("item", "updated_by").order_by("item__number"))
     numbers = {a.item.key: a.item.number for a in answers}
+    applies = {a.item.key: template.evaluate(a.item, assessment.system) for a in answers}
+    # "Same as item N" is offered only where item N applies and has an answer to copy.
+    copyable = {a.item.key for a in answers if applies[a.item.key].applies and (a.status or a.text)}
     sections: list[Section] = []
     for answer in answers:
         item = answer.item
         item.template = template  # already loaded: spare a query per item
         if not sections or sections[-1].name != item.section:
             sections.append(Section(len(sections) + 1, item.section))
-        verdict = template.evaluate(item, assessment.system)
+        verdict = applies[item.key]
         sections[-1].rows.append(
             Row(
                 item,
@@ -89,6 +93,7 @@ def build_sheet(assessment: Assessment, scope: AnswerScope = AnswerScope.NONE) -
                 verdict.reasons,
                 scope.may_edit(assessment, answer, verdict.applies),
                 related=[(key, numbers[key]) for key in item.related],
+                copy_from=[(key, numbers[key]) for key in item.related if key in copyable],
             )
         )
     return sections

@@ -306,13 +306,32 @@ def copy(request, pk: int, key: str):
     source_key = request.POST.get("source", "")
     if source_key not in answer.item.related:
         raise Http404
-    source = get_object_or_404(answer.assessment.answers, item__key=source_key)
+    source = get_object_or_404(
+        answer.assessment.answers.select_related("item"), item__key=source_key
+    )
+    number = source.item.number
+    state: dict = {}
     try:
-        actions.copy_answer(actor=request.user, answer=answer, source=source)
+        if not actions.copy_answer(actor=request.user, answer=answer, source=source):
+            state["unchanged"] = _("No.%(n)s と同じ回答です（変更なし）。") % {"n": number}
+        else:
+            state["saved"] = True
+    except actions.NothingToCopy:
+        state["failed"] = True
+        state["action_error"] = _("No.%(n)s は適用外か未回答のため、写せる回答がありません。") % {
+            "n": number
+        }
     except (ValidationError, actions.AnswerLocked) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        state["failed"] = True
+        state["action_error"] = " ".join(getattr(exc, "messages", [str(exc)]))
     if request.htmx:
-        return item_response(request, answer.assessment, key, saved=True)
+        return item_response(request, answer.assessment, key, **state)
+    if state.get("failed"):
+        messages.error(request, state["action_error"])
+    elif state.get("saved"):
+        messages.success(request, _("No.%(n)s の回答を保存しました。") % {"n": answer.item.number})
+    else:
+        messages.info(request, state["unchanged"])
     return redirect(reverse("assessments:detail", args=[pk]) + f"#item-{key}")
 
 

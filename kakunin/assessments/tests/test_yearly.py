@@ -3,7 +3,9 @@ from django.urls import reverse
 from kakunin.assessments.actions import update_answer
 from kakunin.assessments.models import Answer, AnswerRevision, Assessment
 from kakunin.audit.models import Event
+from kakunin.audit.trail import record
 from kakunin.reports.tests.test_pdf import ApprovedTestCase
+from kakunin.systems.models import System
 from testsupport.fixtures import BaseTestCase
 
 HX = {"HX-Request": "true"}
@@ -122,6 +124,56 @@ class SameAsRelatedItemTestCase(BaseTestCase):
         self.assertEqual(answer.revisions.first().source, AnswerRevision.Source.COPY)
         page = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
         self.assertContains(page, "No.42と同じ回答にする")
+
+    def copy(self):
+        return self.client.post(
+            reverse("assessments:copy", args=[self.assessment.pk, "pw-composition"]),
+            {"source": "web-password-rules"},
+            headers=HX,
+        )
+
+    def test_the_button_is_offered_only_where_there_is_something_to_copy(self):
+        """Issue 23.7: No.42 was offered on a system without a web screen."""
+        self.client.force_login(self.bob)
+        detail = reverse("assessments:detail", args=[self.assessment.pk])
+        self.assertNotContains(self.client.get(detail), "No.42と同じ回答にする")  # unanswered
+        update_answer(
+            actor=self.bob, answer=self.answer("web-password-rules"),
+            values={"status": "done", "text": "12桁以上"}, expected_version=None, source="web",
+        )  # fmt: skip
+        self.assertContains(self.client.get(detail), "No.42と同じ回答にする")
+        System.objects.filter(pk=self.system.pk).update(serves_web=False)
+        record("test.profile", self.system)  # the kept page follows the chain's head
+        self.assertNotContains(self.client.get(detail), "No.42と同じ回答にする")  # 適用外
+
+    def test_pressing_it_anyway_says_why_and_saves_nothing(self):
+        System.objects.filter(pk=self.system.pk).update(serves_web=False)
+        self.client.force_login(self.bob)
+        r = self.copy()
+        self.assertContains(r, "No.42 は適用外か未回答のため、写せる回答がありません。")
+        self.assertNotContains(r, "保存しました")
+        answer = self.answer("pw-composition")
+        self.assertEqual((answer.status, answer.text, answer.version), ("", "", 0))
+        # Without htmx: the same, as a message on the page.
+        r = self.client.post(
+            reverse("assessments:copy", args=[self.assessment.pk, "pw-composition"]),
+            {"source": "web-password-rules"},
+            follow=True,
+        )
+        self.assertContains(r, "写せる回答がありません")
+        self.assertNotContains(r, "の回答を保存しました")
+
+    def test_copying_the_same_answer_again_says_nothing_changed(self):
+        update_answer(
+            actor=self.bob, answer=self.answer("web-password-rules"),
+            values={"status": "done", "text": "12桁以上"}, expected_version=None, source="web",
+        )  # fmt: skip
+        self.client.force_login(self.bob)
+        self.assertContains(self.copy(), "保存しました")
+        again = self.copy()
+        self.assertContains(again, "No.42 と同じ回答です（変更なし）。")
+        self.assertNotContains(again, "保存しました")
+        self.assertEqual(self.answer("pw-composition").version, 1)
 
     def test_only_related_items_can_be_copied(self):
         self.client.force_login(self.bob)

@@ -222,6 +222,9 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # no automatic login
 ACCOUNT_LOGOUT_ON_GET = False  # logout is POST only
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# A reset asked for an address without an account mails nobody (allauth would mail the
+# address, inviting it to sign up, which Kakunin does not allow); the page says the same.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # The reset code is typed into a form: no secret travels in a URL (item 58①).
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 # Lockout is django-axes' job, for passwords and TOTP codes alike (accounts/lockout.py);

@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.core.text import refuse_formula_start
 from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
 
@@ -18,7 +19,9 @@ class Organisation(models.Model):
         WARD = "ward", _("区の部署")
         VENDOR = "vendor", _("事業者")
 
-    name = models.CharField(_("名称"), max_length=200, unique=True)
+    name = models.CharField(
+        _("名称"), max_length=200, unique=True, validators=[refuse_formula_start]
+    )
     kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
     contact = EncryptedTextField(_("連絡先（担当窓口・電話・住所）"), max_length=1000, blank=True)
     is_demo = models.BooleanField(_("デモ用"), default=False)
@@ -39,7 +42,7 @@ class Organisation(models.Model):
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("システム管理者")
-    REVIEWER = "reviewer", _("セキュリティ審査担当（情報政策課）")
+    REVIEWER = "reviewer", _("セキュリティ審査担当")
     DEPARTMENT = "department", _("所管課担当")
     VENDOR = "vendor", _("事業者")
     AUDITOR = "auditor", _("監査人（閲覧のみ）")
@@ -74,7 +77,7 @@ class User(AbstractUser):
     """One named person. Accounts are disabled, never deleted."""
 
     email = models.EmailField(_("メールアドレス"), max_length=254)
-    full_name = models.CharField(_("氏名"), max_length=100)
+    full_name = models.CharField(_("氏名"), max_length=100, validators=[refuse_formula_start])
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("所属"),

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from kakunin.accounts.models import Role
+
 
 def effective_settings() -> list[tuple[str, str, str]]:
     """(form item, what, value) for each setting that answers an item of the form."""
@@ -35,7 +37,9 @@ def effective_settings() -> list[tuple[str, str, str]]:
         (
             "39",
             _("二要素認証（TOTP）が必須のロール"),
-            _("全員") if settings.MFA_REQUIRED_FOR_ALL else ", ".join(settings.MFA_REQUIRED_ROLES),
+            _("全員")
+            if settings.MFA_REQUIRED_FOR_ALL
+            else _("、").join(str(Role(r).label) for r in settings.MFA_REQUIRED_ROLES),
         ),
         ("39", _("利用者管理に接続できるネットワーク"), ", ".join(settings.ADMIN_ALLOWED_NETWORKS)),
         ("59", _("HTTPS"), _("有効") if settings.HTTPS else _("無効（HTTPS=1 で有効）")),

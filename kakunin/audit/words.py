@@ -24,11 +24,16 @@ register_defaults = {
 }
 
 
-def register(*, actions=None, fields=None, values=None) -> None:
+def register(*, actions=None, fields=None, values=None, defaults=False) -> None:
+    """Words for codes. With `defaults`, only for codes no app named yet (the record
+    kinds' many fields: "date" keeps the words its own app gave it)."""
     ACTIONS.update(actions or {})
-    FIELDS.update(fields or {})
+    for field, label in (fields or {}).items():
+        if not defaults or field not in FIELDS:
+            FIELDS[field] = label
     for field, labels in (values or {}).items():
-        VALUES.setdefault(field, {}).update(labels)
+        known = VALUES.setdefault(field, {})
+        known.update({k: v for k, v in labels.items() if not defaults or k not in known})
 
 
 register(
@@ -64,7 +69,7 @@ def readable(field: str, value) -> str:
     if isinstance(value, bool):
         return _("はい") if value else _("いいえ")
     if isinstance(value, list):
-        return "、".join(readable(field, v) for v in value)
+        return _("、").join(readable(field, v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{readable_field(k)}: {readable(k, v)}" for k, v in value.items())
     label = VALUES.get(field, {}).get(str(value))

@@ -25,6 +25,22 @@ def refuse_bidi_controls(value) -> None:
         raise ValidationError(BIDI_MESSAGE, code="bidi")
 
 
+# What a spreadsheet takes for the start of a formula (half and full width).
+FORMULA_STARTS = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
+
+
+def refuse_formula_start(value) -> None:
+    """A name never starts like a formula: names travel into CSV and Excel files, where
+    =HYPERLINK(…) would run (issue 23.12; the exports neutralise it too)."""
+    if isinstance(value, str) and value.strip().startswith(FORMULA_STARTS):
+        raise ValidationError(
+            _(
+                "名前の先頭に「=」「+」「-」「@」は使えません（表計算ソフトで数式として扱われます）。"
+            ),
+            code="formula",
+        )
+
+
 def plain_text_fields(form: forms.BaseForm) -> None:
     """Give every text field of the form the check (call from __init__)."""
     for field in form.fields.values():

@@ -19,13 +19,17 @@ def notify(users, kind: str, context: dict, url: str = "", key: str = "") -> lis
     """Notify each (active) user; with `key`, only those not told already. Objects in
     `context` (an assessment) are named in each person's language."""
     made = []
-    for user in {u.pk: u for u in users if u.is_active}.values():
-        language = user.language or settings.LANGUAGE_CODE
-        with translation.override(language):
-            values = {
+    # The objects named in each language: a person reading the notification later in
+    # another language sees it whole in that one (an assessment's phase, a report's year).
+    by_language = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            by_language[code] = {
                 k: v if isinstance(v, int | float | bool) else str(v) for k, v in context.items()
             }
-        subject, body = render(kind, values, language)
+    for user in {u.pk: u for u in users if u.is_active}.values():
+        language = user.language or settings.LANGUAGE_CODE
+        subject, body = render(kind, by_language[language], language)
         try:
             with transaction.atomic():
                 made.append(
@@ -36,7 +40,7 @@ def notify(users, kind: str, context: dict, url: str = "", key: str = "") -> lis
                         body=body,
                         url=url,
                         key=key,
-                        context=values,
+                        context={"by_language": by_language},
                     )
                 )
         except IntegrityError:

@@ -55,7 +55,12 @@ class Notification(models.Model):
         """(subject, body) in the language active now; as sent, for older ones."""
         if not self.context:
             return self.subject, self.body
-        return render(self.kind, self.context, translation.get_language())
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        values = self.context
+        if "by_language" in values:  # each language's names (older ones have one set)
+            named = values["by_language"]
+            values = named.get(language) or named.get(settings.LANGUAGE_CODE) or {}
+        return render(self.kind, values, language)
 
 
 class OutgoingMail(models.Model):

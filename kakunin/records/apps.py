@@ -11,6 +11,7 @@ class RecordsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from kakunin.audit.words import register
+        from kakunin.records import kinds
 
         register(
             actions={
@@ -32,3 +33,4 @@ class RecordsConfig(AppConfig):
                 "file": _("ファイル"),
             },
         )
+        register(**kinds.audit_words(), defaults=True)

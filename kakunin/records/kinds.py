@@ -16,7 +16,9 @@ from typing import Any, ClassVar
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.core import wareki
@@ -60,16 +62,69 @@ def _area(**kwargs) -> forms.CharField:
     )
 
 
+def _lines_help(parts, words):
+    """How to type the entries, in the reader's language: the parts in order, each with
+    the words it takes, if any."""
+
+    def text() -> str:
+        names = []
+        for key, label in parts:
+            name = str(label)
+            if key in words:
+                said = gettext("・").join(str(w) for w in words[key].values())
+                name = gettext("%(name)s（%(words)s）") % {"name": name, "words": said}
+            names.append(name)
+        return gettext("1行に1件、カンマで区切って: %(parts)s") % {"parts": ", ".join(names)}
+
+    return lazy(text, str)()
+
+
 class LinesField(forms.Field):
     """One entry a line, its parts split by commas (, ，or a tab); the last part may
-    itself hold commas. `dates` name the parts that are days that have happened."""
+    itself hold commas. `dates` name the parts that are days that have happened;
+    `words` the parts kept as codes, with the words they are shown in ({part: {code:
+    words}}). The label names the list; how to type it is the help text."""
 
     widget = forms.Textarea(attrs={"rows": 4})
 
-    def __init__(self, *, parts: list[tuple[str, Any]], needed: int, dates=(), checks=None, **kw):
+    def __init__(
+        self,
+        *,
+        parts: list[tuple[str, Any]],
+        needed: int,
+        dates=(),
+        checks=None,
+        words=None,
+        aliases=None,
+        **kw,
+    ):
+        self.words, self.aliases = words or {}, aliases or {}
+        kw.setdefault("help_text", _lines_help(parts, self.words))
         super().__init__(**kw)
         self.parts, self.needed, self.dates = parts, needed, set(dates)
         self.checks = checks  # a function (entry) -> message or None
+
+    def _code(self, key: str, typed: str) -> str:
+        """The code of a part typed as its code or its words, in any language (the list is
+        shown in the reader's words, and comes back edited in them)."""
+        spellings = {_fold(alias): code for alias, code in self.aliases.get(key, {}).items()}
+        for code, words in self.words[key].items():
+            spellings[_fold(code)] = code
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    spellings[_fold(str(words))] = code
+        if _fold(typed) not in spellings:
+            allowed = gettext("・").join(str(w) for w in self.words[key].values())
+            raise ValidationError(
+                _("「%(text)s」は使えません。%(allowed)s のどれかを書いてください。")
+                % {"text": typed, "allowed": allowed}
+            )
+        return spellings[_fold(typed)]
+
+    def shown(self, entry: dict, key: str) -> str:
+        """One part of an entry as a person reads it: a code by its words."""
+        value = entry.get(key, "")
+        return str(self.words.get(key, {}).get(value, value))
 
     def to_python(self, value) -> list[dict]:
         if isinstance(value, list):
@@ -144,6 +199,8 @@ class LinesField(forms.Field):
                     ) from None
                 not_in_future(day)
                 value = day.isoformat()
+            if key in self.words and value:
+                value = self._code(key, value)
             entry[key] = value
         if self.checks and (message := self.checks(entry)):
             raise ValidationError(message)
@@ -152,7 +209,7 @@ class LinesField(forms.Field):
     def prepare_value(self, value):
         if isinstance(value, list):
             return "\n".join(
-                ", ".join(e.get(k, "") for k, _l in self.parts).rstrip(", ") for e in value
+                ", ".join(self.shown(e, k) for k, _l in self.parts).rstrip(", ") for e in value
             )
         return value
 
@@ -219,10 +276,12 @@ class RecordForm(forms.Form):
         out = []
         for name, (label, value) in zip(cls.data_names(), cls.rows(record_or_data), strict=True):
             if isinstance(value, list):
+                field = cls.base_fields[name]
+                assert isinstance(field, LinesField)
                 keys = [key for key, _l in cls.columns(name)]
                 value = {
                     "columns": [label for _k, label in cls.columns(name)],
-                    "rows": [[str(e.get(k, "")) for k in keys] for e in value],
+                    "rows": [[field.shown(e, k) for k in keys] for e in value],
                 }
             elif isinstance(value, bool):
                 value = str(_("はい") if value else _("いいえ"))
@@ -285,7 +344,7 @@ class AdminReviewForm(RecordForm):
     date = PastDateField(label=_("点検日"))
     reviewer = _text(label=_("点検者"), max_length=200)
     accounts = LinesField(
-        label=_("管理者アカウント（1行に1つ: アカウント名, 利用者の氏名, 用途）"),
+        label=_("管理者アカウント"),
         parts=[
             ("account", _("アカウント名")),
             ("holder", _("利用者の氏名")),
@@ -295,14 +354,14 @@ class AdminReviewForm(RecordForm):
         checks=holder_is_person,
     )
     removed = LinesField(
-        label=_("前回の点検以降に無効化・削除したアカウント（アカウント名, 日付, 理由）"),
+        label=_("前回の点検以降に無効化・削除したアカウント"),
         parts=[("account", _("アカウント名")), ("day", _("日付")), ("reason", _("理由"))],
         needed=1,
         dates=("day",),
         required=False,
     )
     shared = LinesField(
-        label=_("共用アカウント（アカウント名, 利用者を特定する方法）"),
+        label=_("共用アカウント"),
         parts=[("account", _("アカウント名")), ("tracing", _("利用者を特定する方法"))],
         needed=2,
         required=False,
@@ -439,23 +498,6 @@ class VulnAssessmentForm(RecordForm):
 # --- 20–22 --------------------------------------------------------------------------
 
 
-def restore_result(entry: dict):
-    if _fold(entry["result"]) not in RESTORE_RESULTS:
-        return _("結果は「成功」か「失敗」と書いてください。")
-    entry["result"] = RESTORE_RESULTS[_fold(entry["result"])]
-    return None
-
-
-RESTORE_RESULTS = {
-    "成功": "success",
-    "success": "success",
-    "ok": "success",
-    "失敗": "failure",
-    "failure": "failure",
-    "ng": "failure",
-}
-
-
 class BackupForm(RecordForm):
     kind = Kind.BACKUP
     summary_fields = ("frequency", "generations", "offsite", "restore_tests")
@@ -475,11 +517,17 @@ class BackupForm(RecordForm):
     generations = forms.IntegerField(label=_("保管する世代数"), min_value=1, max_value=10000)
     offsite = _text(label=_("遠隔地の保管場所"), max_length=300)
     restore_tests = LinesField(
-        label=_("復元テスト（1行に1回: 日付, 結果（成功・失敗）, 内容）"),
+        label=_("復元テスト"),
         parts=[("day", _("日付")), ("result", _("結果")), ("note", _("内容"))],
+        words={
+            "result": {
+                "success": pgettext_lazy("restore test", "成功"),
+                "failure": pgettext_lazy("restore test", "失敗"),
+            }
+        },
+        aliases={"result": {"ok": "success", "ng": "failure"}},
         needed=2,
         dates=("day",),
-        checks=restore_result,
         required=False,
     )
 
@@ -576,8 +624,8 @@ class DisposalForm(RecordForm):
     date = PastDateField(label=_("廃棄日"))
     time = forms.TimeField(label=_("時刻"), widget=forms.TimeInput(attrs={"type": "time"}))
     devices = LinesField(
-        label=_("廃棄した機器・媒体（1行に1つ: 識別（機器名・製造番号）, 領域・パーティション）"),
-        parts=[("ident", _("識別")), ("area", _("領域・パーティション"))],
+        label=_("廃棄した機器・媒体"),
+        parts=[("ident", _("機器名・製造番号")), ("area", _("領域・パーティション"))],
         needed=1,
     )
     company = _text(label=_("廃棄事業者"), max_length=300)
@@ -671,3 +719,21 @@ class WithdrawForm(forms.Form):
 
 class IsmapUploadForm(forms.Form):
     file = forms.FileField(label=_("ISMAP クラウドサービスリスト（.xlsx・.csv）"))
+
+
+def audit_words() -> dict:
+    """The words of every kind's fields, of the parts of its lists and of its choices,
+    for the audit trail (whose events keep the codes a record is stored as)."""
+    fields: dict = {}
+    values: dict = {}
+    for form in KINDS.values():
+        for name, field in form.base_fields.items():
+            fields.setdefault(name, field.label)
+            if isinstance(field, forms.ChoiceField) and not hasattr(field, "queryset"):
+                values.setdefault(name, {}).update(dict(field.choices))  # type: ignore[arg-type]
+            if isinstance(field, LinesField):
+                for key, label in field.parts:
+                    fields.setdefault(key, label)
+                for key, words in field.words.items():
+                    values.setdefault(key, {}).update(words)
+    return {"fields": fields, "values": values}

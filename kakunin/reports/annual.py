@@ -131,7 +131,7 @@ def _software(system) -> list[dict]:
         ends = states[c.pk].ends
         out.append(
             {
-                "kind": c.get_kind_display(),
+                "kind": c.kind,  # codes: each reader sees their words (exports.WORDS)
                 "maker": c.maker,
                 "product": c.product,
                 "version": c.version,
@@ -140,7 +140,7 @@ def _software(system) -> list[dict]:
                 "is_latest": not c.latest_version or c.latest_version == c.version,
                 "not_latest_reason": c.not_latest_reason,
                 "planned_update": c.planned_update.isoformat() if c.planned_update else None,
-                "support": states[c.pk].label,
+                "support": states[c.pk].state,
                 "support_ends": ends.isoformat() if ends else None,
             }
         )
@@ -163,13 +163,13 @@ def _vulnerabilities(system, start: datetime.date, end: datetime.date) -> list[d
             {
                 "ident": f.vulnerability.ident,
                 "title": f.vulnerability.title,
-                "severity": f.vulnerability.get_severity_display(),
+                "severity": f.vulnerability.severity,
                 # A JSON number, as NVD gives it (the model keeps a Decimal).
                 "cvss": _number(f.vulnerability.cvss_score),
                 "component": f"{f.component.product} {f.component.version}",
                 "first_seen": f.first_seen.date().isoformat(),
                 "closed": f.closed_at.date().isoformat() if f.closed_at else None,
-                "response": latest.get_kind_display() if latest else None,
+                "response": latest.kind if latest else None,
                 "response_date": latest.date.isoformat() if latest and latest.date else None,
                 "response_note": (latest.reason or latest.fixed_version) if latest else "",
                 "response_file": _file(latest.evidence) if latest and latest.evidence else None,

@@ -12,6 +12,7 @@ class ReportsConfig(AppConfig):
 
         from kakunin.audit.words import register
         from kakunin.reports import panels
+        from kakunin.reports.models import SECTIONS
         from kakunin.systems.panels import register_panel
 
         register_panel(40, panels.system_panel)
@@ -36,4 +37,5 @@ class ReportsConfig(AppConfig):
                 "format": _("形式"),
                 "due_month": _("提出期限の月"),
             },
+            values={"section": {key: title for key, _items, title in SECTIONS}},
         )

@@ -12,11 +12,15 @@ import openpyxl
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, override
 from openpyxl.styles import Alignment, Font, PatternFill
 from weasyprint import HTML
 
 from kakunin.core import jinja, xlsx
 from kakunin.core.text import Text
+from kakunin.inventory import eol
+from kakunin.inventory.models import Kind as ComponentKind
+from kakunin.inventory.models import Response, Severity
 from kakunin.records.kinds import KINDS
 from kakunin.reports import annual
 from kakunin.reports.models import SECTIONS, AnnualReport
@@ -74,16 +78,36 @@ class Section:
 
 
 SOFTWARE_COLUMNS = [
-    ("kind", "種別"), ("maker", "製造元"), ("product", "製品名"), ("version", "バージョン"),
-    ("location", "稼働場所"), ("latest_version", "最新バージョン"),
-    ("not_latest_reason", "最新でない理由"), ("planned_update", "更新予定日"),
-    ("support", "サポート状況"), ("support_ends", "サポート終了日"),
+    ("kind", gettext_lazy("種別")), ("maker", gettext_lazy("製造元")), ("product", gettext_lazy("製品名")),
+    ("version", gettext_lazy("バージョン")), ("location", gettext_lazy("稼働場所")),
+    ("latest_version", gettext_lazy("最新バージョン")), ("not_latest_reason", gettext_lazy("最新でない理由")),
+    ("planned_update", gettext_lazy("更新予定日")), ("support", gettext_lazy("サポート状況")),
+    ("support_ends", gettext_lazy("サポート終了日")),
 ]  # fmt: skip
 VULNERABILITY_COLUMNS = [
-    ("ident", "識別子"), ("severity", "深刻度"), ("component", "構成要素"),
-    ("first_seen", "検知日"), ("response", "対応"), ("response_date", "対応日・予定日"),
-    ("response_note", "対応の内容"), ("closed", "解消日"),
+    ("ident", gettext_lazy("識別子")), ("severity", gettext_lazy("深刻度")), ("component", gettext_lazy("構成要素")),
+    ("first_seen", gettext_lazy("検知日")), ("response", gettext_lazy("対応")),
+    ("response_date", gettext_lazy("対応日・予定日")), ("response_note", gettext_lazy("対応の内容")),
+    ("closed", gettext_lazy("解消日")),
 ]  # fmt: skip
+
+
+# The columns kept as codes in the content, with the choices that name them: each
+# reader sees the words of their language. (Reports submitted before kept the words of
+# the day: those are shown as they are.)
+WORDS = {
+    "kind": ComponentKind,
+    "support": eol.EolState,
+    "severity": Severity,
+    "response": Response.Kind,
+}
+
+
+def word(key: str, value):
+    choices = WORDS.get(key)
+    if choices is not None and value in choices.values:
+        return choices(value).label
+    return value
 
 
 def sections(content: dict) -> list[Section]:
@@ -92,8 +116,10 @@ def sections(content: dict) -> list[Section]:
         section = Section(key, items, str(title))
         if key in ("software", "vulnerabilities"):
             columns = SOFTWARE_COLUMNS if key == "software" else VULNERABILITY_COLUMNS
-            section.columns = [_(label) for _k, label in columns]
-            section.rows = [[_cell(row.get(k)) for k, _label in columns] for row in content[key]]
+            section.columns = [str(label) for _k, label in columns]
+            section.rows = [
+                [_cell(word(k, row.get(k))) for k, _label in columns] for row in content[key]
+            ]
         else:
             form = KINDS[annual.SECTION_KINDS[key]]
             section.entries = [_entry(form, r) for r in content[key]]
@@ -135,6 +161,12 @@ def render(report: AnnualReport, fmt: str) -> bytes:
 def as_json(content: dict) -> bytes:
     """The content as it is, each problem in Japanese (the ward's language)."""
     out = dict(content)
+    with override("ja"):
+        for key in ("software", "vulnerabilities"):
+            out[key] = [
+                {**row, **{f"{k}_label": str(word(k, row[k])) for k in WORDS if row.get(k)}}
+                for row in content[key]
+            ]
     for key, _items, _title in SECTIONS:
         if key in annual.SECTION_KINDS:
             out[key] = [

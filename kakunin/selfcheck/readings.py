@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import override
 
 from kakunin.accounts import account_review
 from kakunin.accounts.adapter import AccountAdapter
@@ -57,6 +58,12 @@ def judged(ok: bool, *lines: str, partial: bool = False) -> Answer:
 def to_check(what: str, *seen: str) -> Answer:
     """要確認: what a person must check, and what the machine saw, if anything."""
     return Answer(CHECK, "\n".join(["【要確認】" + what, *seen]))
+
+
+def _ja(words) -> str:
+    """A label in Japanese, whatever language the run is in: the answers are the form's."""
+    with override("ja"):
+        return str(words)
 
 
 def _day(moment) -> str:
@@ -255,7 +262,11 @@ def answers(ctx: Context) -> dict[str, Callable[[], Answer]]:
     def admin_interface():
         networks = settings.ADMIN_ALLOWED_NETWORKS
         wide = _networks_open_to_all(networks)
-        roles = "全員" if settings.MFA_REQUIRED_FOR_ALL else "、".join(settings.MFA_REQUIRED_ROLES)
+        roles = (
+            "全員"
+            if settings.MFA_REQUIRED_FOR_ALL
+            else "、".join(_ja(Role(r).label) for r in settings.MFA_REQUIRED_ROLES)
+        )
         return judged(
             bool(networks) and not wide,
             f"設定: 利用者管理に接続できるネットワーク {', '.join(networks) or '（なし）'}"
@@ -436,7 +447,7 @@ def answers(ctx: Context) -> dict[str, Callable[[], Answer]]:
         "pw-composition": password_composition,
         "pw-rotation": rotation,
         "access-separation": lambda: done(
-            "ロール（管理者・情報政策課・所管課・事業者・監査）ごとに権限を分離し、"
+            "ロール（管理者・セキュリティ審査担当・所管課・事業者・監査）ごとに権限を分離し、"
             "すべての画面は一つのアクセス判定（access.py）を通る。事業者は自社のシステムのみ。"
         ),
         "access-review": account_lifecycle,

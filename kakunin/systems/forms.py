@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.accounts.account_review import GENERIC_ID
 from kakunin.accounts.forms import username_validator
 from kakunin.accounts.models import Organisation, User
-from kakunin.core.text import plain_text_fields
+from kakunin.core.text import plain_text_fields, refuse_formula_start
 from kakunin.systems.models import AssetCategory, System
 
 # What decides which items apply to a system.
@@ -49,6 +49,7 @@ class SystemForm(forms.ModelForm):
         max_length=200,
         required=False,
         help_text=_("登録した事業者はこのシステムの事業者に加わります。"),
+        validators=[refuse_formula_start],
     )
     asset_categories = forms.MultipleChoiceField(
         label=_("取り扱う情報資産"),
@@ -138,7 +139,7 @@ class SystemFilter(forms.Form):
 
 
 class InviteForm(forms.Form):
-    full_name = forms.CharField(label=_("氏名"), max_length=100)
+    full_name = forms.CharField(label=_("氏名"), max_length=100, validators=[refuse_formula_start])
     email = forms.EmailField(label=_("メールアドレス"), max_length=254)
     organisation = forms.ModelChoiceField(
         label=_("事業者"),
@@ -214,7 +215,9 @@ class AcceptInvitationForm(forms.Form):
 
 
 class AccessRequestForm(forms.Form):
-    full_name = forms.CharField(label=_("追加する方の氏名"), max_length=100)
+    full_name = forms.CharField(
+        label=_("追加する方の氏名"), max_length=100, validators=[refuse_formula_start]
+    )
     email = forms.EmailField(label=_("メールアドレス"), max_length=254)
     reason = forms.CharField(label=_("理由"), max_length=500)
 

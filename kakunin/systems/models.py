@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kakunin.accounts.models import Organisation, Role, User
+from kakunin.core.text import refuse_formula_start
 from kakunin.crypto.fields import EncryptedTextField
 
 
@@ -76,7 +77,7 @@ class SystemQuerySet(models.QuerySet):
 
 
 class System(models.Model):
-    name = models.CharField(_("システム名"), max_length=200)
+    name = models.CharField(_("システム名"), max_length=200, validators=[refuse_formula_start])
     department = models.ForeignKey(
         Organisation,
         verbose_name=_("所管課"),
@@ -250,7 +251,7 @@ class Invitation(models.Model):
 
     system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="invitations")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    full_name = models.CharField(_("氏名"), max_length=100)
+    full_name = models.CharField(_("氏名"), max_length=100, validators=[refuse_formula_start])
     email = models.EmailField(_("メールアドレス"))
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
@@ -287,7 +288,7 @@ class AccessRequest(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    full_name = models.CharField(_("氏名"), max_length=100)
+    full_name = models.CharField(_("氏名"), max_length=100, validators=[refuse_formula_start])
     email = models.EmailField(_("メールアドレス"))
     reason = models.CharField(_("理由"), max_length=500)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)

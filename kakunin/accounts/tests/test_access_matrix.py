@@ -237,7 +237,10 @@ def kakunin_url_names() -> set[str]:
     return {n for n in walk(get_resolver().url_patterns, "") if not n.startswith("api:")}
 
 
-class AccessMatrixTestCase(BaseTestCase):
+class MatrixWorld(BaseTestCase):
+    """One of everything a view can be asked about, named for the matrix's args, and
+    the personas logged in by name (the language test opens every page through it)."""
+
     def setUp(self):
         super().setUp()
         self.bella = make_user("bella", "vendor", self.alpha)
@@ -345,6 +348,8 @@ class AccessMatrixTestCase(BaseTestCase):
         finally:
             transaction.savepoint_rollback(savepoint)
 
+
+class AccessMatrixTestCase(MatrixWorld):
     def test_every_view_is_in_the_matrix(self):
         missing = kakunin_url_names() - set(MATRIX)
         self.assertEqual(missing, set(), "views without a row in the access matrix")

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client, override_settings
@@ -10,6 +11,7 @@ from kakunin.accounts import logins
 from kakunin.accounts.actions import disable_user, reset_password
 from kakunin.accounts.models import UserSession
 from kakunin.audit.models import Event
+from kakunin.notifications.models import OutgoingMail
 from testsupport.fixtures import PASSWORD, BaseTestCase
 
 
@@ -227,11 +229,23 @@ class NoSecretsInUrlsTestCase(BaseTestCase):
     def test_the_password_reset_sends_a_code_to_type_not_a_link_with_a_key(self):
         r = self.client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
         self.assertEqual(r.status_code, 302)
-        body = mail.outbox[0].body
+        sent = OutgoingMail.objects.get()  # through the outbox, like every mail
+        self.assertEqual(sent.to, ["alice@example.org"])
+        body = sent.body
+        self.assertIn(settings.SITE_NAME, sent.subject)
+        self.assertNotIn("testserver", body)  # allauth greeted from the host name
         self.assertNotRegex(body, r"https?://\S*(key|token)")
         self.assertNotRegex(body, r"/password/reset/key/")
         page = self.client.get(r["Location"])
         self.assertContains(page, 'name="code"')
+
+    def test_an_address_without_an_account_is_mailed_nothing_and_answered_the_same(self):
+        known = self.client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
+        OutgoingMail.objects.all().delete()
+        unknown = self.client.post(reverse("account_reset_password"), {"email": "x@example.org"})
+        self.assertEqual((unknown.status_code, unknown["Location"]), (302, known["Location"]))
+        self.assertFalse(OutgoingMail.objects.exists())
+        self.assertEqual(mail.outbox, [])
 
     def test_login_posts_its_credentials_in_the_body(self):
         html = self.client.get(reverse("account_login")).content.decode()

@@ -1,5 +1,10 @@
+import csv
+import io
+import json
+
 from django.urls import reverse
 
+from kakunin.accounts.models import User
 from kakunin.assessments.actions import update_answer
 from kakunin.audit.models import Event
 from kakunin.audit.trail import record
@@ -59,6 +64,26 @@ class AuditorPageTestCase(BaseTestCase):
         event = Event.objects.filter(action="audit.export").latest("seq")
         self.assertEqual(event.actor, self.audrey)
         self.assertEqual(event.changes["filters"][1], {"action": "test.bulk"})
+
+    def test_no_cell_of_the_csv_runs_as_a_formula_and_changes_are_json(self):
+        """Issue 23.8 and 23.12: the actor column went out unescaped, so a full name
+        =HYPERLINK(…) became a formula; the changes column was a Python repr."""
+        User.objects.filter(pk=self.bob.pk).update(full_name='=HYPERLINK("http://evil","x")')
+        self.bob.refresh_from_db()
+        record("test.formula", self.system, actor=self.bob, label="+cmd|' /C calc'!A0",
+               changes={"name": ["-1+1", "@SUM(1)"], "ok": [False, True]})  # fmt: skip
+        self.client.force_login(self.audrey)
+        r = self.client.get(reverse("audit:export"), {"action": "test.formula"})
+        rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))
+        header, (row,) = rows[0], rows[1:]
+        cells = dict(zip(header, row, strict=True))
+        self.assertEqual(cells["actor"], "'" + self.bob.audit_label)
+        self.assertEqual(cells["object"], "'+cmd|' /C calc'!A0")
+        self.assertEqual(
+            json.loads(cells["changes"]), {"name": ["-1+1", "@SUM(1)"], "ok": [False, True]}
+        )
+        for value in row:
+            self.assertFalse(value.startswith(("=", "+", "-", "@", "\t", "\r")), value)
 
     def test_only_auditors_reviewers_and_administrators_see_it(self):
         for persona, code in [

@@ -83,6 +83,9 @@ class EnglishEverywhereTestCase(BaseTestCase):
         r = self.client.get(reverse("notifications:index"))
         self.assertContains(r, "Approved")
         self.assertNotContains(r, "承認")
+        # The assessment is named in English too (its phase), not as it was named then.
+        self.assertContains(r, f"Approved: {self.system.name} / Before go-live")
+        self.assertNotContains(r, "新規構築時")
 
 
 class CatalogFilesTestCase(BaseTestCase):
@@ -128,6 +131,11 @@ class CatalogFilesTestCase(BaseTestCase):
         self.assertTrue(calls)
         odd = [c for c in calls if not re.fullmatch(r"""_\((\"[^\"]*\"|'[^']*')\)""", c)]
         self.assertEqual(odd, [])
+        # ...and only at the start of a {{ }}: one inside an expression (`x if y else
+        # _("…")`) is not found, and stayed Japanese in English (区（初期値）).
+        catalogue = self.PO.read_text(encoding="utf-8")
+        unfound = [c for c in calls if f'msgid "{c[3:-2]}"' not in catalogue]
+        self.assertEqual(unfound, [], "Jinja2 literals make messages does not find")
 
     def test_the_committed_mo_file_is_compiled_from_the_po_file(self):
         with tempfile.TemporaryDirectory() as tmp:

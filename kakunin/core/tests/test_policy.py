@@ -126,6 +126,16 @@ class PolicyTestCase(SimpleTestCase):
                     [t.lineno for t in printed], [], "use {% comment %} for several lines"
                 )
 
+    def test_every_csv_export_neutralises_its_cells(self):
+        """One writer (core/csvfile.py) writes every CSV a person downloads: each cell
+        neutralised against formula injection (issue 23.12)."""
+        writers = [
+            str(path.relative_to(ROOT))
+            for path in APP_CODE
+            if re.search(r"csv\.(writer|DictWriter)\(", path.read_text(encoding="utf-8"))
+        ]
+        self.assertEqual(writers, ["kakunin/core/csvfile.py"])
+
     def test_mark_safe_only_where_the_html_was_escaped_by_us(self):
         allowed = {
             "kakunin/core/jinja.py",  # the Jinja2 fragments, autoescaped

@@ -124,7 +124,7 @@ class AddTestCase(RecordsTestCase):
             (Kind.LOG_REVIEW, {"period_start": TODAY.isoformat(), "date": YESTERDAY}, "対象期間の終了は開始より後にしてください"),
             (Kind.LOG_REVIEW, {"logs": []}, "このフィールドは必須です"),
             (Kind.VULN_ASSESSMENT, {"remediation_status": "planned", "remediation_due": ""}, "是正予定日を入れてください"),
-            (Kind.BACKUP, {"restore_tests": f"{YESTERDAY}, たぶん"}, "結果は「成功」か「失敗」と書いてください"),
+            (Kind.BACKUP, {"restore_tests": f"{YESTERDAY}, たぶん"}, "「たぶん」は使えません。成功・失敗 のどれかを書いてください"),
             (Kind.BACKUP, {"generations": "0"}, "1 以上"),
             (Kind.CLOUD, {"number": "ISMAP-123"}, "C21-0001-1 や L23-0001-1 の形"),
             (Kind.CLOUD, {"number": "L23-0001-1"}, "ISMAP の登録番号は C で始まります"),

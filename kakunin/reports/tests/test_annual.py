@@ -507,7 +507,7 @@ class JsonTypesTestCase(AnnualTestCase):
             system=self.system, kind="middleware", product="openssl", version="3.0.13"
         )
         cve = Vulnerability.objects.create(
-            ident="CVE-2024-0001", source="nvd", cvss_score=Decimal("9.8"), severity="critical",
+            ident="CVE-2024-0001", source="nvd", cvss_score=Decimal("9.8"), severity="CRITICAL",
             digest="x",
         )  # fmt: skip
         Finding.objects.create(component=component, vulnerability=cve, first_seen=timezone.now())
@@ -554,3 +554,32 @@ class JsonTypesTestCase(AnnualTestCase):
         )
         self.assertEqual(r.status_code, 200)
         self.check_types(json.loads(r.content))
+
+
+class LanguageTestCase(AnnualTestCase):
+    def test_a_report_submitted_in_japanese_reads_in_english(self):
+        """Issue 23.8: the content kept the words of the day it was built (サポート状況's
+        values, kinds, severities): it keeps codes now, and each reader sees theirs."""
+        Component.objects.create(
+            system=self.system, kind="middleware", product="nginx", version="1.24"
+        )
+        self.client.force_login(self.bob)  # Japanese
+        self.client.post(reverse("reports:annual_start", args=[self.system.pk, YEAR]))
+        self.client.post(reverse("reports:annual_step", args=[self.system.pk, YEAR, "submit"]))
+        self.assertEqual(AnnualReport.objects.get().state, "submitted")
+        self.rita.language = "en"
+        self.rita.save()
+        self.client.force_login(self.rita)
+        page = self.client.get(self.url).content.decode()
+        for english in ("Middleware", "Support status", "Unknown"):
+            self.assertIn(english, page)
+        for japanese in ("ミドルウェア", "サポート状況", "不明"):
+            self.assertNotIn(japanese, page)
+        data = json.loads(
+            self.client.get(
+                reverse("reports:annual_export", args=[self.system.pk, YEAR, "json"])
+            ).content
+        )
+        row = data["software"][0]
+        self.assertEqual((row["kind"], row["kind_label"]), ("middleware", "ミドルウェア"))
+        self.assertEqual((row["support"], row["support_label"]), ("unknown", "不明"))

@@ -316,6 +316,42 @@ class AccessRequestTestCase(BaseTestCase):
         )
         self.assertContains(r, "この依頼は処理済みです")
 
+    def test_names_that_start_like_a_formula_are_refused_at_entry(self):
+        """Issue 23.12: a name travels into the CSV and Excel exports."""
+        said = "名前の先頭に「=」「+」「-」「@」は使えません"
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            reverse("systems:request_access", args=[self.system.pk]),
+            {"full_name": '=HYPERLINK("http://evil","x")', "email": "x@alpha.example",
+             "reason": "x"},
+            follow=True,
+        )  # fmt: skip
+        self.assertContains(r, said)
+        self.assertFalse(AccessRequest.objects.exists())
+        self.client.force_login(self.alice)
+        r = self.client.post(
+            reverse("systems:invite", args=[self.system.pk]),
+            {"full_name": "＋SUM(1)", "email": "x@alpha.example", "organisation": self.alpha.pk},
+            follow=True,
+        )
+        self.assertContains(r, said)
+        self.assertFalse(Invitation.objects.exists())
+        form = self.client.get(reverse("systems:edit", args=[self.system.pk])).context["form"]
+        data = {k: v for k, v in form.initial.items() if v is not None and k != "vendors"}
+        data |= {"vendors": [self.alpha.pk], "asset_categories": [], "new_vendor": "@evil"}
+        self.assertContains(
+            self.client.post(reverse("systems:edit", args=[self.system.pk]), data), said
+        )
+        self.assertFalse(Organisation.objects.filter(name="@evil").exists())
+        self.client.force_login(self.adam)
+        r = self.client.post(
+            reverse("accounts:user_create"),
+            {"username": "newbie", "full_name": "-1+1", "email": "n@example.org",
+             "role": "auditor"},
+        )  # fmt: skip
+        self.assertContains(r, said, status_code=r.status_code)
+        self.assertFalse(User.objects.filter(username="newbie").exists())
+
     def test_an_existing_person_is_not_asked_for_twice(self):
         self.client.force_login(self.bob)
         r = self.client.post(

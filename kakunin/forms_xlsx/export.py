@@ -44,6 +44,8 @@ CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 UNLOCKED = Protection(locked=False)
 LAST_COLUMN = COLUMNS["target_date"][0]  # the last visible column of the vendor's copy
 TITLE_HEIGHT = 20.0  # the header row, repeated on every page
+HEADER_SIZE = 9  # the page header's and footer's text
+HEADER_GAP = 12.0  # points kept free between the header's left and right texts
 # The columns whose text decides a row's height.
 PRINTED_TEXT = ("section", "subsection", "question", "answer", "plan", "target_date")
 
@@ -320,15 +322,23 @@ def _page_setup(ws, template: Template, assessment: Assessment | None, scale: in
     margins.top, margins.bottom = paging.MARGIN_TOP, paging.MARGIN_BOTTOM
     margins.header, margins.footer = paging.HEADER_MARGIN, paging.FOOTER_MARGIN
     name = assessment.system.name if assessment else ""
-    # The ward's form prints its policy line on every page: it goes in the header.
+    # The ward's form prints its policy line on every page: it goes in the header, on
+    # the left, the form on the right, each in its half of the page (a section of a
+    # header does not wrap: a long one ran over its neighbour). The system and the
+    # page number go in the footer.
+    half = paging.printable_width(scale / 100) / 2 - HEADER_GAP
     for part, text in (
-        (ws.oddHeader.left, name),
-        (ws.oddHeader.center, template.policy_line),
-        (ws.oddHeader.right, f"{template.name} 第{template.version}版"),
-        (ws.oddFooter.center, "&P / &N"),
+        (ws.oddHeader.left, paging.header_lines(template.policy_line, half, HEADER_SIZE)),
+        (
+            ws.oddHeader.right,
+            paging.header_lines(f"{template.name} 第{template.version}版", half, HEADER_SIZE),
+        ),
+        (ws.oddFooter.left, paging.header_lines(name, half, HEADER_SIZE)),
     ):
-        part.text = text.replace("&", "&&") if text != "&P / &N" else text
-        part.size, part.font = 9, f"{FONT_NAME},Regular"
+        part.text = text.replace("&", "&&")
+        part.size, part.font = HEADER_SIZE, f"{FONT_NAME},Regular"
+    ws.oddFooter.right.text = "&P / &N"
+    ws.oddFooter.right.size, ws.oddFooter.right.font = HEADER_SIZE, f"{FONT_NAME},Regular"
     # Only the yellow cells are meant to be typed in; the rest is protected
     # (without a password) so that a question is not changed by accident.
     ws.protection.sheet = True

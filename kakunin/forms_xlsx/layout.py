@@ -32,9 +32,10 @@ VERDICT_COLUMN = ("J", "審査結果")
 INPUT_FIELDS = ("answer", "status", "plan", "target_date")
 TEXT_FORMAT = "@"
 # Widths in Excel's character units. Both copies print at 100 % on A4 landscape,
-# so body text (9 pt) prints at 9 pt; paging.py checks that the columns fit.
-VENDOR_WIDTHS = {"A": 3.5, "B": 9, "C": 9, "D": 34, "E": 28, "F": 6.5, "G": 14, "H": 8, "I": 20}
-WARD_WIDTHS = VENDOR_WIDTHS | {"B": 8, "C": 8, "D": 28, "E": 22, "G": 12, "J": 16}
+# so body text (9 pt) prints at 9 pt; they fill the page's width as Excel and as
+# LibreOffice draw them (paging.py checks that the columns fit in both).
+VENDOR_WIDTHS = {"A": 4, "B": 10, "C": 10, "D": 45, "E": 40, "F": 7, "G": 16, "H": 9, "I": 20}
+WARD_WIDTHS = VENDOR_WIDTHS | {"B": 8, "C": 8, "D": 45, "E": 33, "G": 12, "J": 14}
 SCALE = 100
 HEADER_ROW = 4
 NOT_APPLICABLE_LABEL = "適用外"

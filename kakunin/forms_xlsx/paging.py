@@ -4,8 +4,8 @@ Neither LibreOffice nor Excel fits a row to its wrapped text when the file is
 opened, so every row's height is set here from an estimate of its lines. The
 estimate is deliberately the wider of the faces in use (a full-width character
 is one em, any other 0.64 em, as DejaVu Sans and BIZ UDPゴシック's digits are at
-most; the column as narrow as Excel draws it, which is narrower than
-LibreOffice), and a line is 1.5 em, Noto Sans CJK's line height with room to spare.
+most; the column as narrow as the narrower of Excel and LibreOffice draws it), and a
+line is 1.5 em, Noto Sans CJK's line height with room to spare.
 
 The pages break where this module says (manual row breaks), so the first row
 of every page can carry its section and sub-section: they are printed on each
@@ -27,16 +27,33 @@ NARROW_EM = 0.64
 SAFETY = 0.97  # of the page's height actually used
 
 
+# A column's width is counted in digits of the workbook's default font, Calibri 11.
+# Excel draws a digit 7 px wide at 96 dpi and adds 5 px; LibreOffice measures the
+# digit of Calibri (or of Carlito, its metric twin, which LibreOffice bundles on
+# Windows and Debian recommends) at 0.507 em: 5.55 pt a character, measured from its
+# PDF. (Without either font LibreOffice falls back to DejaVu Sans, 7 pt a character,
+# a fifth wider: the sheet would no longer fit the page. .ci/run installs Carlito.)
+EXCEL_POINTS_PER_CHAR, EXCEL_PADDING = 7 * 0.75, 5 * 0.75
+LIBREOFFICE_POINTS_PER_CHAR = 5.55
+
+
+def excel_points(width_chars: float) -> float:
+    return width_chars * EXCEL_POINTS_PER_CHAR + EXCEL_PADDING
+
+
+def libreoffice_points(width_chars: float) -> float:
+    return width_chars * LIBREOFFICE_POINTS_PER_CHAR
+
+
 def column_points(width_chars: float) -> float:
-    """A column's width in points as Excel draws it (7 px per character of its
-    default font's digit, plus 5 px): the narrower of the two, used for wrapping."""
-    return (width_chars * 7 + 5) * 0.75
+    """A column's width in points where it is narrower, Excel or LibreOffice: text
+    wraps within it in both (the row heights are set from it)."""
+    return min(excel_points(width_chars), libreoffice_points(width_chars))
 
 
 def printed_points(width_chars: float) -> float:
-    """A column's width in points as LibreOffice prints it (7 pt per character):
-    the wider of the two, used for fitting the page."""
-    return width_chars * 7.0
+    """A column's width in points where it is wider: the columns fit the page in both."""
+    return max(excel_points(width_chars), libreoffice_points(width_chars))
 
 
 def printable_width(scale: float) -> float:
@@ -92,3 +109,26 @@ def height(texts: dict[str, str], widths: dict[str, float], size: float) -> floa
         default=1,
     )
     return min(409.0, most * size * LINE_EM + ROW_PADDING)
+
+
+def text_points(text: str, size: float) -> float:
+    """How wide a line of text prints, at most (the em widths above)."""
+    return sum(_em(ch) for ch in text) * size
+
+
+def header_lines(text: str, room: float, size: float) -> str:
+    """The text broken into lines (\n) that each fit `room` points, at the characters
+    after which Japanese breaks a line (」】、。) where there are any: a page header's
+    sections do not wrap, they overlap their neighbour."""
+    lines, line = [], ""
+    for ch in text:
+        if line and text_points(line + ch, size) > room:
+            cut = max(line.rfind(p) for p in "」】、。 ") + 1
+            if 0 < cut < len(line):
+                lines.append(line[:cut])
+                line = line[cut:]
+            else:
+                lines.append(line)
+                line = ""
+        line += ch
+    return "\n".join([*lines, line]) if line else "\n".join(lines)

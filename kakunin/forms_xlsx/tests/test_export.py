@@ -6,10 +6,12 @@ from tempfile import TemporaryDirectory
 
 import openpyxl
 from django.core.management import call_command
+from django.test import SimpleTestCase
 from django.urls import reverse
 
 from kakunin.audit.models import Event
-from kakunin.forms_xlsx.layout import FONT_NAME, column_number
+from kakunin.forms_xlsx import paging
+from kakunin.forms_xlsx.layout import FONT_NAME, VENDOR_WIDTHS, WARD_WIDTHS, column_number
 from testsupport.fixtures import BaseTestCase
 
 KEY = column_number("key")
@@ -103,12 +105,16 @@ class ExportTestCase(BaseTestCase):
         _wb, ws = sheet_of(self.export())
         self.assertEqual(str(ws.page_setup.paperSize), str(ws.PAPERSIZE_A4))
         self.assertEqual(ws.print_title_rows, "$4:$4")
-        self.assertEqual(ws.oddHeader.left.text, "子ども発達支援システム")
-        self.assertIn("第1版", ws.oddHeader.right.text)
+        # The policy line and the form side by side in the header (a centred policy line
+        # ran over the right-hand text); the system and the page in the footer.
         self.assertEqual(
-            ws.oddHeader.center.text,
+            ws.oddHeader.left.text,
             "千代田区情報セキュリティポリシー【対策基準】第4.0版に遵守しているかの対策項目です。",
         )
+        self.assertIn("第1版", ws.oddHeader.right.text)
+        self.assertIsNone(ws.oddHeader.center.text)
+        self.assertEqual(ws.oddFooter.left.text, "子ども発達支援システム")
+        self.assertEqual(ws.oddFooter.right.text, "&P / &N")
         self.assertEqual(ws.page_setup.scale, 100)
         row = row_of(ws, "pw-composition")
         for col in "ABDEFGH":
@@ -168,3 +174,23 @@ class ExportTestCase(BaseTestCase):
             dict((r[0].value, r[1].value) for r in wb["_kakunin"].iter_rows())["assessment_id"],
             None,
         )
+
+
+class PageHeaderTestCase(SimpleTestCase):
+    def test_a_long_header_text_is_broken_into_lines_that_fit_its_half(self):
+        policy = "あいうえおかきくけこ、" * 8 + "さしすせそ。"
+        lines = paging.header_lines(policy, 300, 9).split("\n")
+        self.assertGreater(len(lines), 1)
+        self.assertEqual("".join(lines), policy)
+        for line in lines:
+            self.assertLessEqual(paging.text_points(line, 9), 300)
+            self.assertTrue(line == lines[-1] or line.endswith("、"))
+
+    def test_the_columns_fit_the_page_as_excel_and_as_libreoffice_draw_them(self):
+        for widths in (VENDOR_WIDTHS, WARD_WIDTHS):
+            shown = [w for col, w in widths.items() if col != "I"]
+            room = paging.printable_width(1)
+            self.assertLessEqual(sum(map(paging.excel_points, shown)), room)
+            self.assertLessEqual(sum(map(paging.libreoffice_points, shown)), room)
+            # ...and fill it: they once used under four fifths of it in Excel.
+            self.assertGreater(sum(map(paging.excel_points, shown)), 0.95 * room)

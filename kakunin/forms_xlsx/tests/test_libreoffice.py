@@ -1,11 +1,13 @@
 """The real client: LibreOffice Calc (Debian's libreoffice-calc-nogui, installed by
 .ci/run) opens and saves the export, and prints both copies to PDF."""
 
+import io
 import subprocess
 from collections import Counter
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import openpyxl
 from django.test import override_settings
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LTChar, LTTextLine
@@ -101,6 +103,43 @@ class LibreOfficeTestCase(FormTestCase):
                         if "〆" in tail:
                             with self.subTest(item=answer.item.number, tail=tail[-6:]):
                                 self.assertIn(tail[tail.index("〆") :], printed)
+
+    def test_the_form_prints_on_few_pages_as_kakunin_laid_them_out_with_a_clear_header(self):
+        """Issue 23.9: LibreOffice printed 28 pages for 83 items, No.1 alone on the
+        first, and the header's centre and right texts over each other. The columns
+        now fill the page as Excel and LibreOffice both draw them, and LibreOffice
+        breaks the pages exactly where the export put them."""
+        for ward, most in ((False, 25), (True, 30)):
+            with self.subTest(ward_copy=ward):
+                data = export_assessment(actor=None, assessment=self.assessment, ward_copy=ward)
+                sheet = openpyxl.load_workbook(io.BytesIO(data))["確認一覧表"]
+                planned = len(sheet.row_breaks.brk) + 1
+                with TemporaryDirectory() as tmp:
+                    pdf = Path(tmp) / "form.pdf"
+                    pdf.write_bytes(convert(data, "form.xlsx", "pdf"))
+                    pages = list(extract_pages(pdf))
+                self.assertEqual(len(pages), planned)  # nothing spilled onto extra pages
+                self.assertLessEqual(len(pages), most)
+                numbers = {
+                    o.get_text().strip() for o in self.walk(pages[0]) if isinstance(o, LTTextLine)
+                }
+                self.assertLessEqual({"1", "2"}, numbers)  # No.1 is not alone on page 1
+                for n, page in enumerate(pages, start=1):
+                    top = [
+                        o
+                        for o in self.walk(page)
+                        if isinstance(o, LTTextLine) and o.y0 > page.height - 40
+                    ]
+                    bottom = [o for o in self.walk(page) if isinstance(o, LTTextLine) and o.y1 < 40]
+                    texts = {o.get_text().strip(): o for o in top}
+                    policy = texts[
+                        "千代田区情報セキュリティポリシー【対策基準】第4.0版に遵守しているかの対策項目です。"
+                    ]
+                    form = texts["システム導入に係るセキュリティ要件確認一覧表 第1版"]
+                    self.assertLess(policy.x1, form.x0)  # side by side, not over each other
+                    said = {o.get_text().strip() for o in bottom}
+                    self.assertIn(self.system.name, said)
+                    self.assertIn(f"{n} / {len(pages)}", said)
 
     def walk(self, obj):
         yield obj

@@ -8,9 +8,27 @@ from django.utils.translation import override
 
 from kakunin.accounts.models import Role, User
 from kakunin.audit.trail import record
-from kakunin.monitoring.detection import Finding
+from kakunin.monitoring.detection import Finding, describe
 from kakunin.monitoring.models import Alert
 from kakunin.notifications import outbox
+
+
+def _gather(alert: Alert, finding: Finding) -> None:
+    """The accounts a later finding adds to an alert that goes on, and its words anew."""
+    if not finding.details.get("accounts"):
+        return
+    accounts = list(
+        dict.fromkeys([*alert.details.get("accounts", []), *finding.details["accounts"]])
+    )
+    details = alert.details | {"accounts": accounts[:50]}
+    if "tried" in finding.details:
+        details["tried"] = max(
+            len(accounts), alert.details.get("tried", 0), finding.details["tried"]
+        )
+    words = describe(alert.kind, details)
+    if words is not None:
+        alert.details = details | {"text": words.as_json()}
+        alert.message = words.ja[:500]
 
 
 def raise_alert(finding: Finding) -> Alert | None:
@@ -31,7 +49,10 @@ def raise_alert(finding: Finding) -> Alert | None:
             if new:
                 going_on.count += len(new)
                 going_on.last_seq, going_on.last_seen_at = new[-1].seq, new[-1].at
-                going_on.save(update_fields=["count", "last_seq", "last_seen_at"])
+                _gather(going_on, finding)
+                going_on.save(
+                    update_fields=["count", "last_seq", "last_seen_at", "details", "message"]
+                )
             return None
         if not finding.key or Alert.objects.filter(key=finding.key).exists():
             return None  # only refusals, their lock's alert long closed; or raised already

@@ -93,6 +93,26 @@ def failure_spikes(events: list[Event]) -> list[Finding]:
     return []
 
 
+def describe(kind: str, details: dict) -> Text | None:
+    """The alert's words from what it has gathered so far (an alert that goes on grows:
+    its words are made again from its details, never left counting its first minutes)."""
+    accounts = details.get("accounts") or []
+    if kind == Alert.Kind.PASSWORD_SPRAY:
+        return say(
+            "接続元 %(ip)s から%(n)d件のアカウントへのログイン失敗がありました（パスワードリスト攻撃の疑い）。",
+            ip=details["address"],
+            n=details.get("tried", len(accounts)),
+        )
+    if kind == Alert.Kind.LOCKOUT:
+        return say(
+            "接続元 %(ip)s からの失敗で、アカウント %(n)d 件がロックされました: %(who)s",
+            ip=details["address"],
+            n=len(accounts),
+            who=", ".join(accounts),
+        )
+    return None
+
+
 def password_sprays(events: list[Event]) -> list[Finding]:
     by_address: dict[str, list[Event]] = defaultdict(list)
     for e in events:
@@ -103,19 +123,17 @@ def password_sprays(events: list[Event]) -> list[Finding]:
         for _event, window in _windows(failures):
             logins = {str(e.changes.get("login", "")).lower() for e in window}
             if len(logins) >= settings.ALERT_ACCOUNTS_PER_ADDRESS:
-                message = say(
-                    "接続元 %(ip)s から%(n)d件のアカウントへのログイン失敗がありました（パスワードリスト攻撃の疑い）。",
-                    ip=address,
-                    n=len(logins),
-                )
                 later = [e for e in failures if e.seq > window[-1].seq]
+                # Every name tried from the address, not only those of the first window.
+                tried = {str(e.changes.get("login", "")).lower() for e in window + later}
+                details = {"address": address, "accounts": sorted(tried)[:50], "tried": len(tried)}
                 findings.append(
                     Finding(
                         Alert.Kind.PASSWORD_SPRAY,
                         f"spray:{address}:{window[0].seq}",
                         f"spray:{address}",
-                        message,
-                        {"address": address, "accounts": sorted(logins)[:50]},
+                        describe(Alert.Kind.PASSWORD_SPRAY, details) or Text(),
+                        details,
                         window + later,
                     )
                 )
@@ -128,33 +146,39 @@ def _account_of(event: Event) -> str:
 
 
 def lockouts(events: list[Event]) -> list[Finding]:
-    """One finding per lock, with the attempts refused on the account after it."""
+    """The accounts locked by failures from one address, as one finding (a guessing run
+    over many accounts is one alert, not one a name), with the attempts refused on them
+    after. A name that is no account is locked too, but is no account to tell about:
+    its failures count in the address's password-list finding."""
     findings = []
     refused: dict[str, list[Event]] = defaultdict(list)
     for e in events:
         if e.action == "auth.login_refused" and e.changes.get("reason") == "account":
             refused[_account_of(e)].append(e)
+    locks: dict[str, list[Event]] = defaultdict(list)
     for e in events:
-        if e.action == "auth.lockout":
-            account = _account_of(e)
-            message = say(
-                "アカウント「%(who)s」がロックされました（接続元 %(ip)s）。",
-                who=e.object_label or e.changes.get("login"),
-                ip=e.changes.get("address") or e.ip,
+        if e.action == "auth.lockout" and e.object_id:
+            locks[str(e.changes.get("address") or e.ip)].append(e)
+    for address, found in locks.items():
+        later = [
+            r for lock in found for r in refused.pop(_account_of(lock), []) if r.seq > lock.seq
+        ]
+        accounts = list(dict.fromkeys(e.object_label or str(e.changes.get("login")) for e in found))
+        details = {"address": address, "accounts": accounts}
+        findings.append(
+            Finding(
+                Alert.Kind.LOCKOUT,
+                f"lockout:{found[0].seq}",
+                f"lockout:{address}",
+                describe(Alert.Kind.LOCKOUT, details) or Text(),
+                details,
+                sorted(found + later, key=lambda e: e.seq),
             )
-            findings.append(
-                Finding(
-                    Alert.Kind.LOCKOUT,
-                    f"lockout:{e.seq}",
-                    f"lockout:{account}",
-                    message,
-                    {"event": e.seq},
-                    [e] + [r for r in refused.pop(account, []) if r.seq > e.seq],
-                )
-            )
+        )
     # Refusals of a lock that began before this scan: they count on its alert.
-    for account, later in refused.items():
-        findings.append(Finding(Alert.Kind.LOCKOUT, "", f"lockout:{account}", Text(), {}, later))
+    for later in refused.values():
+        address = str(later[0].ip)
+        findings.append(Finding(Alert.Kind.LOCKOUT, "", f"lockout:{address}", Text(), {}, later))
     return findings
 
 

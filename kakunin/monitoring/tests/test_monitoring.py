@@ -43,6 +43,41 @@ class DetectionTestCase(BaseTestCase):
         self.assertIn("203.0.113.50", alert.message)
         self.assertEqual(len(alert.details["accounts"]), 5)
 
+    @override_settings(AXES_FAILURE_LIMIT=100)
+    def test_the_alert_counts_every_account_tried_not_the_first_five(self):
+        """Issue 23.10: it said 「5件のアカウント」 when 8 were tried."""
+        names = ["alice", "bob", "charlie", "dave", "rita", "nobody1", "nobody2", "nobody3"]
+        for name in names[:6]:
+            self.failed_login(name, ip="203.0.113.50")
+        monitor_auth_log()
+        self.assertIn("6件のアカウント", Alert.objects.get(kind="password_spray").message)
+        for name in names[6:]:
+            self.failed_login(name, ip="203.0.113.50")
+        monitor_auth_log()  # a later run: the same alert grows, its words too
+        alert = Alert.objects.get(kind="password_spray")
+        self.assertIn("8件のアカウント", alert.message)
+        self.assertEqual(sorted(alert.details["accounts"]), sorted(names))
+        self.client.force_login(self.rita)
+        self.assertContains(self.client.get(reverse("monitoring:alerts")), "8件のアカウント")
+
+    def test_a_guessing_run_is_one_alert_per_source_never_one_per_name(self):
+        """Issue 23.14: a hydra run of 331 guesses gave 136 alert e-mails, one per user
+        name tried, names that are no account included."""
+        names = [f"guess{i}" for i in range(12)] + ["alice", "bob"]
+        for _round in range(10):  # each name locks at its tenth failure
+            for name in names:
+                self.failed_login(name, ip="198.51.100.7")
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            monitor_auth_log()
+        self.assertEqual(self.kinds(), ["failure_spike", "lockout", "password_spray"])
+        lockout = Alert.objects.get(kind="lockout")
+        self.assertEqual(sorted(lockout.details["accounts"]), ["Alice (alice)", "Bob (bob)"])
+        self.assertIn("198.51.100.7", lockout.message)
+        self.assertIn("14件のアカウント", Alert.objects.get(kind="password_spray").message)
+        reviewers = 1  # rita; adam is mailed only the failures of backups
+        self.assertEqual(len(mail.outbox), 3 * reviewers)
+
     def test_a_lockout_raises_an_alert(self):
         for _ in range(10):
             self.failed_login("alice")

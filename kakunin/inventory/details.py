@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from kakunin.inventory import eol
-from kakunin.inventory.models import Component, Finding, Severity
+from kakunin.inventory.models import Component, Finding, Response, Severity
 
 ITEMS = {"ops-software-inventory", "ops-vulnerability-info", "security-status-report"}
 
@@ -17,20 +17,20 @@ class InventoryState:
     components: int
     past: int
     ending: int
-    critical: int
+    critical: int  # unresolved, by severity
     high: int
     medium: int
     low: int
+    # Answered 対応済 while the inventory keeps the affected version: counted apart.
+    fixed_but_listed: int = 0
 
 
 def state_of(system) -> InventoryState:
     states = eol.statuses(system.components.all())
-    severities = list(
-        Finding.objects.filter(component__system=system, closed_at__isnull=True).values_list(
-            "vulnerability__severity", flat=True
-        )
-    )
+    findings = Finding.objects.filter(component__system=system)
+    severities = list(findings.unresolved().values_list("vulnerability__severity", flat=True))
     return InventoryState(
+        fixed_but_listed=findings.fixed_but_still_listed().count(),
         system=system.pk,
         components=len(states),
         past=sum(s.state == eol.EolState.PAST for s in states.values()),
@@ -59,8 +59,8 @@ def dashboard_counts(systems) -> dict[str, int]:
     system_of = dict(from_components.values_list("pk", "system_id"))
     past = {system_of[pk] for pk, s in states.items() if s.state == eol.EolState.PAST}
     severe = (
-        Finding.objects.filter(
-            closed_at__isnull=True,
+        Finding.objects.unresolved()
+        .filter(
             component__system__in=systems,
             vulnerability__severity__in=[Severity.CRITICAL, Severity.HIGH],
         )
@@ -71,11 +71,22 @@ def dashboard_counts(systems) -> dict[str, int]:
     return {"past_eol": len(past), "severe": severe}
 
 
-def open_finding_counts(systems) -> dict[int, int]:
-    """How many open vulnerabilities each system has (one query)."""
+def vulnerability_counts(systems) -> dict[int, tuple[int, int]]:
+    """Per system, (unresolved vulnerabilities, those answered 対応済 while the inventory
+    keeps the affected version), in one query."""
     rows = (
-        Finding.objects.filter(closed_at__isnull=True, component__system__in=systems)
-        .values_list("component__system")
+        Finding.objects.open()
+        .with_response()
+        .filter(component__system__in=systems)
+        .values_list("component__system", "response_kind")
         .annotate(n=Count("pk"))
     )
-    return dict(rows)
+    out: dict[int, tuple[int, int]] = {}
+    for system, kind, n in rows:
+        unresolved, listed = out.get(system, (0, 0))
+        if kind in (None, Response.Kind.PLANNED):
+            unresolved += n
+        elif kind == Response.Kind.FIXED:
+            listed += n
+        out[system] = (unresolved, listed)
+    return out

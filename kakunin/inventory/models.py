@@ -199,6 +199,33 @@ class VulnerableProduct(models.Model):
         return f"{self.vulnerability_id}: {self.vendor}:{self.product}"
 
 
+class FindingQuerySet(models.QuerySet):
+    def open(self):
+        """The component still matches (the inventory keeps the affected version)."""
+        return self.filter(closed_at__isnull=True)
+
+    def with_response(self):
+        """Each with `response_kind`: the kind of its newest response, or None."""
+        newest = Response.objects.filter(finding=models.OuterRef("pk")).order_by("-at", "-pk")
+        return self.annotate(response_kind=models.Subquery(newest.values("kind")[:1]))
+
+    def unresolved(self):
+        """Open, and not answered as fixed or as not affecting the system: what still
+        needs doing (no response yet, or a fix planned)."""
+        return (
+            self.open()
+            .with_response()
+            .filter(
+                models.Q(response_kind__isnull=True) | models.Q(response_kind=Response.Kind.PLANNED)
+            )
+        )
+
+    def fixed_but_still_listed(self):
+        """Answered 対応済, while the inventory still lists the affected version: the
+        vendor fixed it and has yet to update the inventory (or did not fix it)."""
+        return self.open().with_response().filter(response_kind=Response.Kind.FIXED)
+
+
 class Finding(models.Model):
     """A vulnerability that applies to a component of a system, open until the
     component no longer matches (closed) or reopened when it matches again."""
@@ -209,6 +236,8 @@ class Finding(models.Model):
     )
     first_seen = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FindingQuerySet.as_manager()
 
     class Meta:
         ordering = ["vulnerability"]

@@ -125,9 +125,18 @@ def open_findings(findings) -> list[dict]:
 
 
 def by_severity(findings) -> dict[str, int]:
-    counts = dict.fromkeys(Severity.values, 0) | {"": 0}
+    """The unresolved ones by severity; `fixed_but_listed`: those answered 対応済 while the
+    inventory keeps the affected version (counted apart: the fix is reported, the
+    inventory not yet updated); `not_affected`: answered as not affecting the system."""
+    counts = dict.fromkeys(Severity.values, 0) | {"": 0, "fixed_but_listed": 0, "not_affected": 0}
     for f in findings:
-        counts[f["severity"]] += 1
+        kind = f["latest"].kind if f["latest"] else None
+        if kind == Response.Kind.FIXED:
+            counts["fixed_but_listed"] += 1
+        elif kind == Response.Kind.NOT_AFFECTED:
+            counts["not_affected"] += 1
+        else:
+            counts[f["severity"]] += 1
     return counts
 
 

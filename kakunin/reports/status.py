@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.assessments.workflow import WAITING_FOR_REVIEW, State
-from kakunin.inventory.details import open_finding_counts
+from kakunin.inventory.details import vulnerability_counts
 from kakunin.records.status import Overview, overview
 from kakunin.reports import annual
 from kakunin.reports.models import AnnualReport, Schedule
@@ -60,7 +60,8 @@ class OperationsRow:
     system: System
     report: str  # ReportStatus
     records: Overview
-    open_vulnerabilities: int
+    open_vulnerabilities: int  # unresolved
+    awaiting_inventory: int = 0  # answered 対応済, the inventory not yet updated
 
     @property
     def needs_attention(self) -> bool:
@@ -71,6 +72,7 @@ class OperationsRow:
             or bool(self.records.certificates_expired or self.records.certificates_expiring)
             or bool(self.records.ismap_problems)
             or self.open_vulnerabilities > 0
+            or self.awaiting_inventory > 0
         )
 
 
@@ -80,8 +82,8 @@ def operations(systems, today: datetime.date | None = None) -> tuple[int, list[O
     operating = list(systems.in_operation(today).order_by("name", "pk"))
     reports = statuses(operating, year, today)
     records = overview(operating)
-    vulnerabilities = open_finding_counts(operating)
+    vulnerabilities = vulnerability_counts(operating)
     return year, [
-        OperationsRow(s, reports[s.pk], records[s.pk], vulnerabilities.get(s.pk, 0))
+        OperationsRow(s, reports[s.pk], records[s.pk], *vulnerabilities.get(s.pk, (0, 0)))
         for s in operating
     ]

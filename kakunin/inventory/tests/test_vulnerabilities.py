@@ -12,7 +12,7 @@ from django.urls import reverse
 from kakunin.audit.models import Event
 from kakunin.inventory.models import Component, Finding, Response, Vulnerability
 from kakunin.notifications.models import Notification
-from testsupport.fixtures import BaseTestCase, make_system
+from testsupport.fixtures import BaseTestCase, approve_on, make_system
 
 
 def match(cpe: str, vulnerable=True, **bounds) -> dict:
@@ -373,6 +373,40 @@ class ResponseTestCase(VulnerabilityTestCase):
         self.assertEqual(self.client.get(url).status_code, 404)
         self.client.force_login(self.rita)
         self.assertEqual(self.client.get(url).status_code, 403)
+
+
+class FixedButStillListedTestCase(ResponseTestCase):
+    """Issue 23.10: a CVE answered 対応済 still counted as 未解決 while the inventory kept
+    the vulnerable version. It is counted apart now, and said what it is."""
+
+    def test_a_fix_reported_before_the_inventory_is_updated_is_counted_apart(self):
+        approve_on(self.assessment)  # in operation: on the ward's dashboard
+        self.client.force_login(self.bob)
+        url = reverse("inventory:respond", args=[self.system.pk, self.finding.pk])
+        r = self.client.post(
+            url, {"kind": "fixed", "date": "2026-11-20", "fixed_version": "3.0.15"}
+        )
+        self.assertEqual(r.status_code, 302)
+        self.assertIsNone(Finding.objects.get().closed_at)  # the inventory still says 3.0.13
+        panel = self.client.get(reverse("systems:detail", args=[self.system.pk])).content.decode()
+        self.assertNotIn("未解決の脆弱性 緊急", panel)
+        self.assertIn(
+            "対応済と回答された脆弱性 1 件は、構成一覧が脆弱なバージョンのままです", panel
+        )
+        page = self.client.get(reverse("inventory:system", args=[self.system.pk]))
+        self.assertContains(page, "未解決: 緊急 0")
+        self.assertContains(page, "対応済と回答、構成一覧の更新待ち: 1 件")
+        self.client.force_login(self.rita)
+        home = " ".join(self.client.get(reverse("dashboards:home")).content.decode().split())
+        self.assertIn('<span class="tile-n">0</span> 緊急・重要の脆弱性が未解決のシステム', home)
+        row = home[home.index(f'id="operating-{self.system.pk}"') :].split("</tr>")[0]
+        self.assertIn("構成一覧の更新待ち 1", row)
+        self.assertIn('class="attention"', row)
+        # The inventory updated to the fixed version: the finding closes, nothing is left.
+        Component.objects.filter(product="openssl").update(
+            version="3.0.15", cpe="cpe:2.3:a:openssl:openssl:3.0.15:*:*:*:*:*:*:*"
+        )
+        self.assertEqual(Finding.objects.unresolved().count(), 0)
 
 
 class WhereItShowsTestCase(VulnerabilityTestCase):

@@ -3,6 +3,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,11 @@ class AccountAdapter(DefaultAccountAdapter):
             subject = render_to_string(f"{template_prefix}_subject.txt", ctx)
             body = render_to_string(f"{template_prefix}_message.txt", ctx)
         outbox.queue([email], subject, body)
+
+    def get_password_change_redirect_url(self, request) -> str:
+        """After a change, on to the first page (a ?next= given wins): allauth showed
+        the change form again, and a person made to change their password stayed there."""
+        return reverse("home")
 
     def set_password(self, user, password) -> None:
         """Every password change or reset goes through here (allauth's own hook)."""

@@ -4,6 +4,7 @@ from allauth.account.fields import PasswordField
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp import forms as allauth_totp_forms
 from allauth.mfa.totp.internal import auth as totp_auth
 from django import forms
@@ -197,3 +198,12 @@ class ActivateTOTPForm(allauth_totp_forms.ActivateTOTPForm):
         self.user = kwargs.pop("user")
         forms.Form.__init__(self, *args, **kwargs)
         self.secret = totp_auth.get_totp_secret(regenerate=False)
+
+    def clean_code(self) -> str:
+        """The code typed to enrol is spent: allauth checked it without marking it used,
+        and it opened a login within the same 30 seconds (a replay). Marked used as
+        allauth marks a login's code, under its own key for this person and code."""
+        code = super().clean_code()
+        enrolling = Authenticator(user=self.user, type=Authenticator.Type.TOTP)
+        totp_auth.TOTP(enrolling)._mark_code_used(code)
+        return code

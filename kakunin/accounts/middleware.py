@@ -1,8 +1,9 @@
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -50,6 +51,11 @@ class AccountGateMiddleware:
                     _("パスワードの有効期限が切れました。新しいパスワードを設定してください。"),
                 )
             if user.must_change_password and not self.at(request, self.FOR_PASSWORD):
+                # Where the person was going, to go on there once the password is new.
+                going = request.get_full_path() if request.method == "GET" else ""
+                if going and going != "/" and not request.headers.get("HX-Request"):
+                    query = urlencode({REDIRECT_FIELD_NAME: going})
+                    return redirect(f"{reverse('account_change_password')}?{query}")
                 return redirect("account_change_password")
             if user.needs_mfa and not is_mfa_enabled(user) and not self.at(request, self.FOR_MFA):
                 messages.info(request, _("このロールでは二要素認証（TOTP）の登録が必要です。"))

@@ -48,7 +48,7 @@ class ForcedPasswordChangeTestCase(BaseTestCase):
         self.alice.save()
         self.client.force_login(self.alice)
         r = self.client.get(reverse("systems:index"))
-        self.assertRedirects(r, reverse("account_change_password"))
+        self.assertRedirects(r, reverse("account_change_password") + "?next=%2Fsystems%2F")
         new = "Brand-New-Secret-77"
         r = self.client.post(
             reverse("account_change_password"),

@@ -6,6 +6,7 @@ from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 from unittest import mock
+from urllib.parse import quote
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -35,6 +36,21 @@ class MfaTestCase(BaseTestCase):
         self.assertTrue(Authenticator.objects.filter(user=newbie, type="totp").exists())
         self.assertEqual(self.client.get(reverse("systems:index")).status_code, 200)
         self.assertTrue(Event.objects.filter(action="mfa.enrolled", actor=newbie).exists())
+
+    def test_the_code_typed_to_enrol_does_not_open_a_login(self):
+        """Issue 23.10: the enrolment's code was accepted again at the next login within
+        the same 30 seconds."""
+        make_user("kenji", "reviewer", self.security)
+        self.client.post(reverse("account_login"), {"login": "kenji", "password": PASSWORD})
+        self.client.get(reverse("mfa_activate_totp"))
+        code = totp_code(self.client.session["mfa.totp.secret"])
+        with self.captureOnCommitCallbacks(execute=True):
+            self.client.post(reverse("mfa_activate_totp"), {"code": code})
+        self.client.post(reverse("account_logout"))
+        self.client.post(reverse("account_login"), {"login": "kenji", "password": PASSWORD})
+        r = self.client.post(reverse("mfa_authenticate"), {"code": code})
+        self.assertEqual(r.status_code, 200)  # refused, the form again
+        self.assertEqual(self.client.get(reverse("systems:index")).status_code, 302)
 
     def test_adding_an_authenticator_later_asks_for_the_password_again(self):
         """Outside the forced enrolment, allauth's re-authentication stays (a borrowed
@@ -81,6 +97,32 @@ class MfaTestCase(BaseTestCase):
         self.assertEqual(self.client.get(reverse("mfa_activate_totp")).status_code, 200)
         fresh.refresh_from_db()
         self.assertFalse(fresh.must_change_password)
+
+    def test_after_a_forced_change_the_person_goes_on_where_they_were_going(self):
+        """Issue 23.10: the change form was shown again after the forced change."""
+        make_user("first", "department", self.kodomo, must_change_password=True)
+        self.client.post(reverse("account_login"), {"login": "first", "password": PASSWORD})
+        going = reverse("systems:detail", args=[self.system.pk])
+        r = self.client.get(going)
+        self.assertRedirects(
+            r, reverse("account_change_password") + f"?next={quote(going, safe='')}",
+            fetch_redirect_response=False,
+        )  # fmt: skip
+        page = self.client.get(r["Location"])
+        self.assertContains(page, f'name="next" value="{going}"')
+        new = "Fresh-Dept-Pass-88"
+        r = self.client.post(
+            reverse("account_change_password"),
+            {"oldpassword": PASSWORD, "password1": new, "password2": new, "next": going},
+        )
+        self.assertRedirects(r, going, fetch_redirect_response=False)
+        self.assertEqual(self.client.get(going).status_code, 200)
+        # Changed of one's own accord, with nowhere to go back to: the first page.
+        r = self.client.post(
+            reverse("account_change_password"),
+            {"oldpassword": new, "password1": "Other-Dept-Pass-99", "password2": "Other-Dept-Pass-99"},
+        )  # fmt: skip
+        self.assertRedirects(r, reverse("home"), fetch_redirect_response=False)
 
     def test_the_forced_change_page_says_why(self):
         for user, why in [

@@ -35,6 +35,9 @@ class UserForm(forms.ModelForm):
             "manages_organisation",
         ]
         labels = {"username": _("ユーザID")}
+        # A phone number is one line (the field is an encrypted text field, whose widget
+        # would be a ten-row box).
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
         help_texts = {
             "username": _("半角英数字と . _ - 。150文字以内。共用のIDは作らないでください。")
         }

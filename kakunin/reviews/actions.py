@@ -64,6 +64,8 @@ def mark_remaining_ok(*, actor, assessment: Assessment) -> int:
             a for a in current.answers.select_related("item").filter(verdict="")
             if current.template.evaluate(a.item, current.system).applies
         ]  # fmt: skip
+        if not open_answers:
+            raise TransitionRefused(str(_("審査結果のない項目はありません。")))
         now = timezone.now()
         for a in open_answers:
             a.verdict, a.verdict_by, a.verdict_at = Verdict.OK, actor, now

@@ -278,6 +278,13 @@ class AccountReviewTestCase(BaseTestCase):
         )
         self.assertContains(r, "共用・テスト用と紛らわしいIDは発行できません")
 
+    def test_the_phone_number_is_one_line(self):
+        """Issue 23.10: it was a ten-row box (the encrypted field's widget)."""
+        self.client.force_login(self.adam)
+        html = self.client.get(reverse("accounts:user_create")).content.decode()
+        self.assertRegex(html, r'<input type="tel" name="phone"')
+        self.assertNotIn('<textarea name="phone"', html)
+
     def test_accounts_are_never_deleted(self):
         with self.assertRaises(PermissionError):
             self.alice.delete()

@@ -292,6 +292,19 @@ class ReturnAndConfirmTestCase(ReviewCycleTestCase):
         self.assertIn("data-confirm=", give_back)
         self.assertIn('name="note"', give_back)
 
+    def test_marking_everything_ok_is_offered_only_while_something_is_unjudged(self):
+        """Issue 23.10: it was offered with 0 such items, and pressed, said it was done."""
+        self.post(self.rita, "start_review")
+        self.post(self.rita, "mark_ok")
+        self.client.force_login(self.rita)
+        page = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        self.assertNotContains(page, "未審査の項目をすべて「適合」にする")
+        events = Event.objects.filter(action="assessment.mark_ok").count()
+        r = self.client.post(reverse("reviews:mark_ok", args=[self.assessment.pk]), follow=True)
+        self.assertContains(r, "審査結果のない項目はありません。")
+        self.assertNotContains(r, "「適合」にしました")
+        self.assertEqual(Event.objects.filter(action="assessment.mark_ok").count(), events)
+
 
 class DiffTestCase(ReviewCycleTestCase):
     """The diff since the last submission lists what the reviewer asked for: the vendor

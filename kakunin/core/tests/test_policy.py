@@ -31,6 +31,7 @@ PUBLIC = {
     "account_complete_password_reset", "account_password_reset_completed",
     "set_language", "healthz", "account_logout",
     "open", "accept",  # invitations:open, invitations:accept (the e-mailed link)
+    "redoc_bundle",  # api:redoc_bundle, Redoc's script (a static file, its logo made local)
 }  # fmt: skip
 
 

@@ -261,6 +261,11 @@ class Answer(models.Model):
         if self.status in (Status.PARTIAL, Status.NOT_DONE):
             if not self.plan.strip() or self.target_date is None:
                 return str(_("「一部対応」「未対応」には対応予定と対応予定日が必要です"))
+        if self.carried and not self.item.is_ward_item:
+            # Last year's answer still stands unread: this year's must be confirmed.
+            return str(
+                _("引き継いだ回答がまだ確認されていません（確認済みにするか、書き換えてください）")
+            )
         return None
 
 

@@ -80,6 +80,22 @@ class YearlyAssessmentTestCase(ApprovedTestCase):
         self.assertEqual(r.status_code, 403)
         self.assertTrue(yearly.answers.get(item__key="backup-offsite").carried)
 
+    def test_it_is_not_submitted_while_a_carried_answer_is_unconfirmed(self):
+        """Issue 23.10: it could be submitted with last year's answers unread."""
+        yearly = self.create()
+        self.client.force_login(self.bob)
+        submit_url = reverse("assessments:submit", args=[yearly.pk])
+        r = self.client.post(submit_url, follow=True)
+        self.assertContains(r, "引き継いだ回答がまだ確認されていません")
+        yearly.refresh_from_db()
+        self.assertEqual(yearly.state, "draft")
+        for answer in yearly.answers.select_related("item").filter(carried=True):
+            if not answer.item.is_ward_item:
+                self.client.post(reverse("assessments:confirm", args=[yearly.pk, answer.item.key]))
+        self.client.post(submit_url)
+        yearly.refresh_from_db()
+        self.assertEqual(yearly.state, "submitted")
+
     def test_a_status_that_becomes_done_drops_the_old_plan(self):
         Answer.objects.filter(pk=self.answer("pw-composition").pk).update(
             status="partial", plan="来年度に対応", target_date="2027-06-30"

@@ -507,10 +507,11 @@ VULN_FEED_MAX_UNPACKED_BYTES = env.int("VULN_FEED_MAX_UNPACKED_BYTES", default=2
 # are kept, the second disk or share each is copied to, and the key that encrypts them
 # (32 random bytes, base64), kept apart from the backups and from the field keys.
 # The cache: rate limits, used TOTP codes, the periodic jobs' claims, and pages kept
-# until the next change. In-process by default; with several app nodes or workers,
-# one shared Redis (CACHE_URL=redis://host:6379/1), so that a limit or a claim
-# holds across all of them.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# until the next change. In-process by default (make run); a deployment serves from
+# several processes and shares one: Redis (CACHE_URL=redis://host:6379/1), or Django's
+# database cache on one machine (dbcache://kakunin_cache), so that a limit or a claim
+# holds across all of them (`check --deploy` fails without; core/checks.py).
+CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
 
 # Kakunin's answers to its own checklist (kakunin.selfcheck): the system they belong
 # to, and the department that owns it when the first run registers it.

@@ -291,7 +291,7 @@ class AccountReviewTestCase(BaseTestCase):
 
 
 class DeployCheckTestCase(BaseTestCase):
-    def run_check(self, db_path) -> subprocess.CompletedProcess:
+    def run_check(self, db_path, **settings_env) -> subprocess.CompletedProcess:
         env = {
             "PATH": "/usr/bin:/bin",
             "SECRET_KEY": "x" * 60 + "Aa1!" * 5,
@@ -300,7 +300,8 @@ class DeployCheckTestCase(BaseTestCase):
             "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS,
             "DATABASE_URL": f"sqlite:///{db_path}",
             "VAR_DIR": str(db_path.parent),
-        }
+            "CACHE_URL": "redis://127.0.0.1:6379/1",
+        } | settings_env
         return subprocess.run(
             [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
             env=env,
@@ -333,6 +334,24 @@ class DeployCheckTestCase(BaseTestCase):
             dirty = self.run_check(db)
             self.assertNotEqual(dirty.returncode, 0)
             self.assertIn("kakunin.E001", dirty.stderr + dirty.stdout)
+
+    def test_check_deploy_fails_without_a_cache_all_processes_share(self):
+        """Issue 23.11: each of gunicorn's workers kept its own cache, so limits and used
+        TOTP codes were counted once per worker."""
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "deploy.sqlite3"
+            for cache, workers, fails in (
+                ("", "3", True),
+                ("locmemcache://", "", True),  # unset: the web's and the job worker's
+                ("locmemcache://", "1", False),
+                ("redis://127.0.0.1:6379/1", "3", False),
+                ("dbcache://kakunin_cache", "3", False),
+            ):
+                with self.subTest(cache=cache, workers=workers):
+                    env = {"CACHE_URL": cache} | ({"WEB_CONCURRENCY": workers} if workers else {})
+                    result = self.run_check(db, **env)
+                    said = result.stdout + result.stderr
+                    self.assertEqual("kakunin.E002" in said, fails, said)
 
 
 class CreateSuperuserTestCase(BaseTestCase):

@@ -97,19 +97,23 @@ class BrowserTestCase(StaticLiveServerTestCase):
         expect(self.page, "the password step leads to the TOTP step").to_have_url(
             re.compile("/2fa/authenticate/"), timeout=10_000
         )
-        secret = getattr(self, f"{username}_totp")
-        code = totp_code(secret)
-        # A code is accepted once (replay protection): a second login within the
-        # same 30-second window waits for the next code, as a person would.
-        while code == getattr(self, "last_code", None):
-            time.sleep(1)
-            code = totp_code(secret)
-        self.last_code = code
-        self.page.fill("input[name=code]", code)
+        self.page.fill("input[name=code]", self.fresh_code(username))
         self.page.click("button[type=submit]")
         expect(self.page, "the code is accepted").not_to_have_url(
             re.compile("/auth/"), timeout=10_000
         )
+
+    def fresh_code(self, username: str = "rita") -> str:
+        """The person's TOTP code, one not typed yet: a code is accepted once (replay
+        protection), so a second use within the same 30-second window waits for the
+        next code, as a person would."""
+        secret = getattr(self, f"{username}_totp")
+        code = totp_code(secret)
+        while code == getattr(self, "last_code", None):
+            time.sleep(1)
+            code = totp_code(secret)
+        self.last_code = code
+        return code
 
     def screenshot(self, name: str):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

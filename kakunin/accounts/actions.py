@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kakunin.accounts import logins
+from kakunin.accounts import credentials, logins
 from kakunin.accounts.models import (
     Organisation,
     PasswordHistory,
@@ -78,6 +78,7 @@ def reset_password(*, actor, user: User) -> str:
     user.save(update_fields=["password", "must_change_password"])
     record("user.password_reset", user, actor=actor)
     end_sessions(actor=actor, user=user, reason=UserSession.End.PASSWORD)
+    credentials.changed(actor=actor, user=user, reason=credentials.PASSWORD_RESET)
     return password
 
 
@@ -94,6 +95,7 @@ def disable_user(*, actor, user: User, reason: str) -> None:
         changes={"is_active": [True, False], "reason": [None, reason]},
     )
     end_sessions(actor=actor, user=user, reason=UserSession.End.DISABLED)
+    credentials.changed(actor=actor, user=user, reason=credentials.DISABLED)
 
 
 @transaction.atomic
@@ -129,6 +131,7 @@ def password_changed(*, user: User) -> None:
     stale = user.password_history.values_list("pk", flat=True)[settings.PASSWORD_HISTORY :]
     PasswordHistory.objects.filter(pk__in=list(stale)).delete()
     record("user.password_change", user, actor=user)
+    credentials.changed(actor=user, user=user, reason=credentials.PASSWORD_CHANGED)
 
 
 @transaction.atomic

@@ -4,11 +4,14 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kakunin.api.models import MAX_DAYS, Token, digest, new_secret
 from kakunin.audit.trail import record
+from kakunin.notifications.actions import notify
+from kakunin.notifications.models import Kind
 
 # last_used_at is written at most this often (a token in a busy pipeline would
 # otherwise write a row on every request).
@@ -73,12 +76,28 @@ def note_use(token: Token, ip: str | None) -> None:
 
 
 @transaction.atomic
-def revoke_token(*, actor, token: Token) -> None:
+def revoke_token(*, actor, token: Token, reason: str = "") -> None:
     if token.revoked_at is not None:
         return
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    record("api_token.revoke", token, actor=actor, changes={"name": [token.name, None]})
+    changes = {"name": [token.name, None]} | ({"reason": [None, reason]} if reason else {})
+    record("api_token.revoke", token, actor=actor, changes=changes)
+
+
+def revoke_all(*, actor, user, reason: str) -> int:
+    """Every live token of the person, revoked when their credentials change
+    (accounts.credentials): a token must not outlive the password it was issued under.
+    The person is told, in the app and by e-mail. Returns how many."""
+    live = list(user.api_tokens.live())
+    for token in live:
+        revoke_token(actor=actor, token=token, reason=reason)
+    if live:
+        url = reverse("tokens:index")
+        names = ", ".join(t.name for t in live)
+        context = {"n": len(live), "names": names, "why": reason, "url": url}
+        notify([user], Kind.TOKENS_REVOKED, context, url=url)
+    return len(live)
 
 
 def record_expired() -> int:

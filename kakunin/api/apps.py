@@ -10,7 +10,11 @@ class ApiConfig(AppConfig):
         # Imports here: Django calls ready() once every app's models are loaded.
         from django.utils.translation import gettext_lazy as _
 
+        from kakunin.accounts import credentials
+        from kakunin.api import actions
         from kakunin.audit.words import register
+
+        credentials.register(actions.revoke_all)
 
         register(
             actions={
@@ -24,5 +28,13 @@ class ApiConfig(AppConfig):
                 "scope": _("範囲"),
                 "expires_at": _("有効期限"),
                 "ip": _("接続元"),
+                "reason": _("理由"),
+            },
+            values={
+                "reason": {
+                    credentials.PASSWORD_CHANGED: _("パスワードの変更"),
+                    credentials.PASSWORD_RESET: _("管理者によるパスワードの再設定"),
+                    credentials.DISABLED: _("利用者の無効化"),
+                }
             },
         )

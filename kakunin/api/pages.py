@@ -1,7 +1,6 @@
 """The person's own API tokens on the web: list, issue (the secret shown once, on this
 response only), revoke."""
 
-from allauth.account.authentication import get_authentication_records
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -20,25 +19,24 @@ def _page(request, form, issued=None, status=200):
 
 
 def tokens(request):
-    return _page(request, TokenForm())
+    return _page(request, TokenForm(request=request))
 
 
 @require_POST
 def issue(request):
-    form = TokenForm(request.POST)
+    form = TokenForm(request.POST, request=request)
     if not form.is_valid():
         return _page(request, form, status=400)
-    records = get_authentication_records(request, request.user)
     try:
         token, secret = actions.issue_token(
             actor=request.user, user=request.user, name=form.cleaned_data["name"],
             days=form.cleaned_data["days"], read_only=form.cleaned_data["read_only"],
-            with_totp=any(r.get("method") == "mfa" for r in records),
+            with_totp=form.with_totp,
         )  # fmt: skip
     except ValidationError as exc:
         form.add_error(None, exc)
         return _page(request, form, status=400)
-    return _page(request, TokenForm(), issued={"token": token, "secret": secret})
+    return _page(request, TokenForm(request=request), issued={"token": token, "secret": secret})
 
 
 @require_POST

@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     SCAN_FAILED = "scan_failed", _("自動確認で不適合")
     VULNERABILITY = "vulnerability", _("脆弱性情報")
     CERTIFICATE = "certificate", _("認証の有効期限")
+    TOKENS_REVOKED = "tokens_revoked", _("APIトークンの取り消し")
 
 
 class Notification(models.Model):

@@ -33,7 +33,7 @@ from kakunin.reports import annual
 from kakunin.reports.models import AnnualReport
 from kakunin.scans.models import Authorisation
 from kakunin.systems.models import AccessRequest
-from testsupport.fixtures import BaseTestCase, make_scan, make_system, make_user
+from testsupport.fixtures import PASSWORD, BaseTestCase, make_scan, make_system, make_user
 
 # bella works for Alpha, the system's vendor, but was never given the system.
 PERSONAS = ["anonymous", "alice", "bob", "bella", "charlie", "dave", "rita", "adam", "audrey"]
@@ -76,7 +76,8 @@ AUDIT = row(302, 404, 404, 404, 404, 404, 200, 200, 200)
 ALERTS = row(302, 404, 404, 404, 404, 404, 200, 200, 404)
 ALERTS_POST = row(302, 404, 404, 404, 404, 404, 302, 302, 404)
 OWN_SESSION_POST = row(302, 302, 404, 404, 404, 404, 404, 404, 404)
-# Reviewers and administrators need TOTP: force_login passed none, so no token.
+# The password typed again issues a token; reviewers and administrators have TOTP, and
+# no code was given.
 ISSUE_TOKEN = row(302, 200, 200, 200, 200, 200, 400, 400, 200)
 EOL_DATA = row(302, 403, 403, 403, 403, 403, 200, 403, 403)
 GONE = row(410, 410, 410, 410, 410, 410, 410, 410, 410)
@@ -107,7 +108,14 @@ MATRIX = {
     "accounts:sessions": [("get", [], {}, EVERYONE)],
     "accounts:end_session": [("post", ["alices_session"], {}, OWN_SESSION_POST)],
     "tokens:index": [("get", [], {}, EVERYONE)],
-    "tokens:issue": [("post", [], {"name": "CI", "days": "30", "read_only": "on"}, ISSUE_TOKEN)],
+    "tokens:issue": [
+        (
+            "post",
+            [],
+            {"name": "CI", "days": "30", "read_only": "on", "password": PASSWORD},
+            ISSUE_TOKEN,
+        )
+    ],  # fmt: skip
     "tokens:revoke": [("post", ["alices_token"], {}, OWN_SESSION_POST)],
     "accounts:end_other_sessions": [("post", [], {}, EVERYONE_POST)],
     "systems:invite": [("post", ["s"], {}, EDIT_SYSTEM_POST)],

@@ -9,14 +9,18 @@ import httpx
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from kakunin.accounts.actions import disable_user, reset_password
+from kakunin.api.actions import issue_token
 from kakunin.api.models import Token, digest
+from kakunin.audit.models import Event
+from kakunin.notifications.models import Notification
 from testsupport.browser import BrowserTestCase
-from testsupport.fixtures import BaseTestCase
+from testsupport.fixtures import PASSWORD, BaseTestCase, totp_code
 
 
 class TokenPagesTestCase(BaseTestCase):
     def issue(self, **data):
-        form = {"name": "SBOM登録", "days": "30", "read_only": "on"} | data
+        form = {"name": "SBOM登録", "days": "30", "read_only": "on", "password": PASSWORD} | data
         return self.client.post(
             reverse("tokens:issue"), {k: v for k, v in form.items() if v is not None}
         )
@@ -33,15 +37,27 @@ class TokenPagesTestCase(BaseTestCase):
         self.assertNotIn(secret, page)
         self.assertIn(secret[:8], page)
 
-    def test_a_totp_login_is_recorded_with_the_token(self):
+    def test_a_token_is_issued_only_on_the_password_and_the_code_typed_again(self):
+        """Issue 23.13: a five-minute-old session minted a 365-day read-write token with
+        no prompt. A wrong password or code is a failed login, counted and audited."""
         self.client.force_login(self.rita)
-        self.assertEqual(self.issue().status_code, 400)  # no TOTP in this session
-        session = self.client.session
-        session["account_authentication_methods"] = [{"method": "mfa", "type": "totp", "at": 0}]
-        session["account_authentication_methods_user"] = str(self.rita.pk)
-        session.save()
-        self.assertEqual(self.issue().status_code, 200)
+        r = self.issue(password="Wrong-Password-1", code=totp_code(self.rita_totp))
+        self.assertContains(r, "パスワードが違います。", status_code=400)
+        r = self.issue(password=None, code=None)
+        self.assertContains(r, "このフィールドは必須です", status_code=400)
+        r = self.issue(code="000000")
+        self.assertContains(r, "認証アプリのコードが違います。", status_code=400)
+        self.assertFalse(Token.objects.exists())
+        failures = Event.objects.filter(actor=None, object_id=str(self.rita.pk))
+        self.assertEqual(
+            sorted(failures.values_list("action", flat=True)),
+            ["auth.login_failed", "auth.mfa_failed"],
+        )
+        r = self.issue(code=totp_code(self.rita_totp))
+        self.assertEqual(r.status_code, 200)
         self.assertTrue(Token.objects.get(user=self.rita).with_totp)
+        # The same code is spent: it does not issue a second one.
+        self.assertEqual(self.issue(code=totp_code(self.rita_totp)).status_code, 400)
 
     def test_bad_input_is_refused_and_nothing_is_issued(self):
         self.client.force_login(self.bob)
@@ -96,6 +112,8 @@ class TokenBrowserTestCase(BrowserTestCase):
         self.login_reviewer()
         self.page.click("text=APIトークン")
         self.page.fill("#id_name", "資産台帳連携")
+        self.page.fill("#id_password", PASSWORD)
+        self.page.fill("#id_code", self.fresh_code("rita"))
         self.page.click("text=発行する")
         secret = self.page.locator("#token-secret").inner_text()
         self.assertTrue(secret.startswith("kkn_"))
@@ -110,3 +128,55 @@ class TokenBrowserTestCase(BrowserTestCase):
         # Redoc reads the whole schema (every kind of record has its own operations) in a
         # worker before it shows anything: on a slow machine that takes more than 5 s.
         expect(self.page.get_by_text("Kakunin API").first).to_be_visible(timeout=60_000)
+
+
+class TokensEndWithThePasswordTestCase(BaseTestCase):
+    """Issue 23.13: tokens kept working after their owner changed the password, and after
+    an administrator reset it."""
+
+    def tokens(self, user, n=2):
+        return [
+            issue_token(actor=user, user=user, name=f"CI {i}", days=30, read_only=False,
+                        with_totp=False)[1]
+            for i in range(n)
+        ]  # fmt: skip
+
+    def works(self, secret) -> bool:
+        r = self.client_class().get(
+            reverse("api:systems"), headers={"Authorization": f"Bearer {secret}"}
+        )
+        return r.status_code == 200
+
+    def assert_revoked(self, user, secrets, reason):
+        self.assertFalse(any(self.works(s) for s in secrets))
+        self.assertFalse(user.api_tokens.live().exists())
+        revoked = Event.objects.filter(action="api_token.revoke", object_id__in=[
+            str(t.pk) for t in user.api_tokens.all()])  # fmt: skip
+        self.assertEqual(revoked.count(), len(secrets))
+        self.assertTrue(all(e.changes["reason"] == [None, reason] for e in revoked))
+        told = Notification.objects.get(user=user, kind="tokens_revoked")
+        self.assertIn(f"{len(secrets)} 件", told.body)
+
+    def test_changing_ones_password_revokes_ones_tokens(self):
+        secrets = self.tokens(self.bob)
+        self.assertTrue(self.works(secrets[0]))
+        self.client.force_login(self.bob)
+        new = "Brand-New-Secret-78"
+        r = self.client.post(
+            reverse("account_change_password"),
+            {"oldpassword": PASSWORD, "password1": new, "password2": new},
+        )
+        self.assertEqual(r.status_code, 302)
+        self.assert_revoked(self.bob, secrets, "password_changed")
+        self.assertIn("パスワードが変更されました", Notification.objects.get(user=self.bob).body)
+
+    def test_a_reset_by_an_administrator_revokes_them(self):
+        secrets = self.tokens(self.alice, 1)
+        reset_password(actor=self.adam, user=self.alice)
+        self.assert_revoked(self.alice, secrets, "password_reset")
+
+    def test_disabling_a_person_revokes_them(self):
+        secrets = self.tokens(self.alice, 1)
+        disable_user(actor=self.adam, user=self.alice, reason="退職")
+        self.assertFalse(self.works(secrets[0]))
+        self.assertFalse(self.alice.api_tokens.live().exists())

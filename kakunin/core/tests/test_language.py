@@ -95,7 +95,8 @@ class CatalogFilesTestCase(BaseTestCase):
         text = self.PO.read_text(encoding="utf-8")
         empty = re.findall(r'msgid "(.+)"\nmsgstr ""\n\n', text)
         self.assertEqual(empty, [])
-        self.assertNotIn('msgstr[0] ""', text)
+        # Empty, and not a long one wrapped onto the lines after.
+        self.assertEqual(re.findall(r'msgstr\[\d\] ""\n(?!")', text), [])
         self.assertNotIn("#, fuzzy", text)
 
     def test_every_message_in_the_sources_is_in_the_catalogue_and_translated(self):

@@ -267,6 +267,9 @@ class LanguageLeaksTestCase(MatrixWorld):
                         "note": "",
                         "url": "/",
                         "due": "2027-03-31",
+                        "n": 2,
+                        "names": "CI, SBOM",
+                        "why": "password_changed",
                     }
                 subject, body = render(kind, context, language)
                 check = leaks.english_page if language == "en" else leaks.japanese_page

@@ -115,7 +115,7 @@ MATRIX = {
             {"name": "CI", "days": "30", "read_only": "on", "password": PASSWORD},
             ISSUE_TOKEN,
         )
-    ],  # fmt: skip
+    ],
     "tokens:revoke": [("post", ["alices_token"], {}, OWN_SESSION_POST)],
     "accounts:end_other_sessions": [("post", [], {}, EVERYONE_POST)],
     "systems:invite": [("post", ["s"], {}, EDIT_SYSTEM_POST)],

@@ -386,7 +386,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["kakunin.api.throttling.PerTokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": API_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["kakunin.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "kakunin.api.pagination.Pages",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

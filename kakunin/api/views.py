@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kakunin import access
 from kakunin.api import serializers
 from kakunin.api.pagination import NewestFirst
+from kakunin.api.parsers import JSONParser
 from kakunin.assessments import actions as assessment_actions
 from kakunin.assessments.models import Answer, AnswerRevision
 from kakunin.assessments.workflow import TransitionRefused

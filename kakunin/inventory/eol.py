@@ -8,7 +8,6 @@ A support-end date typed by a person wins over the data.
 """
 
 import datetime
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from packageurl import PackageURL
 
+from kakunin.core import jsontext
 from kakunin.inventory.models import Component, EolCycle
 
 
@@ -123,8 +123,8 @@ def read_product_file(data: bytes, product: str, filename: str) -> list[dict]:
             % {"file": filename, "product": product[:100]}
         )
     try:
-        records = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+        records = jsontext.loads(data)
+    except jsontext.Unreadable as exc:
         raise EolFileRefused(
             _("%(file)s: JSON として読めません（%(error)s）。") % {"file": filename, "error": exc}
         ) from None

@@ -5,7 +5,6 @@ Any problem refuses the whole file, naming the row or the record.
 """
 
 import hashlib
-import json
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
@@ -20,7 +19,7 @@ from packageurl import PackageURL
 from spdx_tools.spdx.parser.error import SPDXParsingError
 from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
 
-from kakunin.core import tables, wareki, xlsx
+from kakunin.core import jsontext, tables, wareki, xlsx
 from kakunin.inventory.cpe import Cpe, CpeInvalid
 from kakunin.inventory.models import Kind, Origin
 
@@ -279,8 +278,8 @@ SPDX_KINDS = {"OPERATING_SYSTEM": Kind.OS, "FIRMWARE": Kind.FIRMWARE, "DEVICE": 
 
 def _json(data: bytes, filename: str) -> list[Row]:
     try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+        document = jsontext.loads(data)
+    except jsontext.Unreadable as exc:
         raise InventoryRefused(
             [_("%(file)s: JSON として読めません（%(error)s）。") % {"file": filename, "error": exc}]
         ) from None

@@ -3,7 +3,9 @@ same access gate as the web for every persona and every endpoint (generated from
 URL patterns), optimistic concurrency on answers (ETag / If-Match), problem details,
 rate limits, CSRF for session callers, the schema and its offline documentation."""
 
+import base64
 import io
+import json
 from datetime import timedelta
 
 from cyclonedx.model.component import ComponentType
@@ -969,3 +971,46 @@ class SystemTestCase(ApiTestCase):
         for answer in self.assessment.answers.select_related("item"):
             self.assertEqual(rows[answer.item.key]["applies"], applies[answer.item.pk].applies)
         self.assertTrue(all(row["reasons"] for row in rows.values()))
+
+
+class HostileInputTestCase(ApiTestCase):
+    """Issue 23.14: what the attack run sent that was a 500."""
+
+    def test_a_deeply_nested_json_body_is_a_400_problem(self):
+        body = b"[" * 50_000 + b"]" * 50_000
+        answer = self.answer("pw-composition")
+        r = Client().patch(
+            self.answer_url(), body, content_type="application/json",
+            headers={"Authorization": f"Bearer {self.secrets['bob']}",
+                     "If-Match": f'"{answer.pk}-{answer.version}"'},
+        )  # fmt: skip
+        self.assertEqual(r.status_code, 400)
+        self.assertEqual(r["Content-Type"], "application/problem+json")
+        self.assertIn("入れ子が深すぎます", r.json()["detail"])
+
+    def test_a_deeply_nested_sbom_is_refused_with_a_message(self):
+        sbom = b'{"bomFormat": "CycloneDX", "specVersion": "1.5", "x": ' + b"[" * 50_000
+        sbom += b"]" * 50_000 + b"}"
+        upload = SimpleUploadedFile("bom.json", sbom, content_type="application/json")
+        r = self.call("bob", "post", reverse("api:inventory", args=[self.system.pk]),
+                      {"file": upload})  # fmt: skip
+        self.assertEqual(r.status_code, 400)
+        self.assertIn("入れ子が深すぎます", json.dumps(r.json(), ensure_ascii=False))
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            reverse("inventory:upload", args=[self.system.pk]),
+            {"file": SimpleUploadedFile("bom.json", sbom)},
+        )
+        self.assertContains(r, "入れ子が深すぎます", status_code=400)
+
+    def test_a_crafted_cursor_of_the_audit_trail_is_not_found(self):
+        for position in ("abc", "9" * 30, "-1", "1.5"):
+            cursor = base64.b64encode(f"p={position}".encode()).decode()
+            with self.subTest(position=position):
+                r = self.call("rita", "get", reverse("api:events") + f"?cursor={cursor}")
+                self.assertEqual(r.status_code, 404)
+                self.assertEqual(r["Content-Type"], "application/problem+json")
+        good = base64.b64encode(b"p=5").decode()
+        self.assertEqual(
+            self.call("rita", "get", reverse("api:events") + f"?cursor={good}").status_code, 200
+        )

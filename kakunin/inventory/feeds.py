@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -116,12 +117,26 @@ def _stream(path, filename: str) -> CappedReader:
     return CappedReader(raw, owner, settings.VULN_FEED_MAX_UNPACKED_BYTES, filename)
 
 
+def check_unpacked_size(path, filename: str) -> int:
+    """How much the file unpacks to, counted without parsing it; FeedRefused beyond
+    VULN_FEED_MAX_UNPACKED_BYTES. A gzip bomb is refused in the seconds it takes to
+    inflate up to the cap, before the parser spends minutes on it (on the web, past the
+    request's time limit, it was never refused with a message)."""
+    total = 0
+    with _stream(path, filename) as stream:
+        while chunk := stream.read(1 << 20):
+            total += len(chunk)
+    return total
+
+
 def read(path, filename: str) -> Iterator[Record]:
-    """The records of a feed file, NVD or JVN, told apart by their first bytes."""
+    """The records of a feed file, NVD or JVN, told apart by their first bytes; its
+    unpacked size is checked first."""
     try:
+        check_unpacked_size(path, filename)
         with _stream(path, filename) as stream:
             head = stream.read(4096).lstrip()
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise FeedRefused(
             _("%(file)s: 読めません（%(error)s）。") % {"file": filename, "error": exc}
         ) from None

@@ -460,6 +460,23 @@ class FeedUploadTestCase(VulnerabilityTestCase):
         self.client.force_login(self.bob)
         self.assertEqual(self.client.get(url).status_code, 403)
 
+    @override_settings(VULN_FEED_MAX_UNPACKED_BYTES=1024 * 1024)
+    def test_a_gzip_bomb_uploaded_on_the_web_is_refused_before_it_is_parsed(self):
+        """Issue 23.14: on the web it ran until gunicorn killed the worker at 30 s. The
+        unpacked size is counted first, before the parser spends minutes on it: here the
+        parser would have stopped at the broken record without a word of the size."""
+        self.client.force_login(self.rita)
+        bomb = gzip.compress(
+            b'{"format": "NVD_CVE", "vulnerabilities": [{"cve": 1}, ' + b" " * 5_000_000 + b"]}"
+        )
+        r = self.client.post(
+            reverse("inventory:feeds"), {"files": [SimpleUploadedFile("bomb.json.gz", bomb)]}
+        )
+        self.assertContains(
+            r, "bomb.json.gz: 展開後のサイズが上限（1 MB）を超えます", status_code=400
+        )
+        self.assertFalse(Vulnerability.objects.exists())
+
 
 class ResponseEvidenceTestCase(VulnerabilityTestCase):
     def setUp(self):

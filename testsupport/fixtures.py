@@ -163,3 +163,26 @@ def fill_everything(assessment, actor):
                 expected_version=None,
                 source="web",
             )
+
+
+def lying_zip(entries: dict[str, bytes], liar: str, declared: int) -> bytes:
+    """A zip whose entry `liar` says it unpacks to `declared` bytes, whatever it holds
+    (the local header and the central directory both say so), for the zip-bomb checks."""
+    import io
+    import struct
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    data = bytearray(buf.getvalue())
+    name = liar.encode()
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = 0
+        while (at := data.find(signature, at)) != -1:
+            name_at = at + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_at : name_at + len(name)] == name:
+                struct.pack_into("<I", data, at + offset, declared)
+            at += 4
+    return bytes(data)

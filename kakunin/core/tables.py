@@ -9,10 +9,11 @@ zip bomb is refused with a message, not a worker killed.
 import csv
 import datetime
 import io
-import zipfile
 
 import openpyxl
 from django.utils.translation import gettext as _
+
+from kakunin.core import zipcheck
 
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
 MAX_ZIP_ENTRIES = 500
@@ -64,14 +65,13 @@ def xlsx_rows(data: bytes, filename: str, *, max_rows: int, max_cols: int) -> li
 
 def check_zip(data: bytes, filename: str) -> None:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise TableRefused(
-            _("%(file)s: Excel ファイルとして読めません。") % {"file": filename}
-        ) from None
-    if len(infos) > MAX_ZIP_ENTRIES or sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+        zipcheck.check(data, max_bytes=MAX_UNZIPPED_BYTES, max_entries=MAX_ZIP_ENTRIES)
+    except zipcheck.Refused as refused:
+        if refused.reason in ("not_zip", "damaged"):
+            raise TableRefused(
+                _("%(file)s: Excel ファイルとして読めません。") % {"file": filename}
+            ) from None
         raise TableRefused(
             _("%(file)s: 展開後のサイズが上限を超えます。圧縮爆弾の疑いがあるため取り込みません。")
             % {"file": filename}
-        )
+        ) from None

@@ -40,7 +40,7 @@ from kakunin.assessments.models import (
 )
 from kakunin.assessments.sheet import build_sheet
 from kakunin.catalog.models import Template
-from kakunin.core import wareki
+from kakunin.core import wareki, zipcheck
 from kakunin.forms_xlsx import cells as cell_text
 from kakunin.forms_xlsx.export import question_cell
 from kakunin.forms_xlsx.layout import (
@@ -186,11 +186,25 @@ def _check_container(data: bytes) -> None:
         )
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise ImportRefused([_("xlsx 形式のファイルではありません。") + _save_as_xlsx()])
-    unpacked = sum(i.file_size for i in infos)
-    if len(infos) > MAX_ZIP_ENTRIES or unpacked > settings.FORM_IMPORT_MAX_UNZIPPED_BYTES:
-        raise ImportRefused(
-            [_("展開後のサイズが上限を超えます。圧縮爆弾の疑いがあるため取り込みません。")]
+    try:
+        zipcheck.check(
+            data,
+            max_bytes=settings.FORM_IMPORT_MAX_UNZIPPED_BYTES,
+            max_entries=MAX_ZIP_ENTRIES,
+            max_cells=settings.FORM_IMPORT_MAX_CELLS,
         )
+    except zipcheck.Refused as refused:
+        raise ImportRefused([_container_refusal(refused.reason)]) from None
+
+
+def _container_refusal(reason: str) -> str:
+    if reason == "cells":
+        return _(
+            "セルが多すぎます（上限 %(n)s）。確認一覧表のシートだけを残して保存し直してから、アップロードしてください。"
+        ) % {"n": settings.FORM_IMPORT_MAX_CELLS}
+    if reason == "damaged":
+        return _("ファイルが壊れているか、中のサイズが偽られています。") + _save_as_xlsx()
+    return _("展開後のサイズが上限を超えます。圧縮爆弾の疑いがあるため取り込みません。")
 
 
 def _ole_message(data: bytes) -> str:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from kakunin.audit.models import Event
 from kakunin.crypto import keys
 from kakunin.evidence.models import Evidence
-from testsupport.fixtures import BaseTestCase
+from testsupport.fixtures import BaseTestCase, lying_zip
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -86,6 +86,27 @@ class EvidenceUploadTestCase(BaseTestCase):
         with override_settings(EVIDENCE_MAX_UNZIPPED_BYTES=100_000):
             r = self.upload("bomb.xlsx", buf.getvalue())
         self.assertContains(r, "圧縮爆弾")
+
+    def test_an_entry_that_lies_about_its_size_is_refused(self):
+        """Issue 23.14: the check added up the sizes the archive declares: 300 MiB
+        declared as 100 bytes was accepted. The bytes are counted as they unpack."""
+        bomb = lying_zip(
+            {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<document/>",
+             "word/media/big.bin": b"\0" * (300 * 1024 * 1024)},
+            liar="word/media/big.bin", declared=100,
+        )  # fmt: skip
+        self.assertLess(len(bomb), 1_000_000)
+        r = self.upload("report.docx", bomb)
+        self.assertContains(r, "書かれたサイズと一致しません")
+        self.assertFalse(Evidence.objects.exists())
+        truthful = lying_zip(
+            {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<document/>",
+             "word/media/big.bin": b"\0" * 300_000},
+            liar="word/media/big.bin", declared=300_000,
+        )  # fmt: skip
+        with override_settings(EVIDENCE_MAX_UNZIPPED_BYTES=100_000):
+            self.assertContains(self.upload("report.docx", truthful), "圧縮爆弾")
+        self.assertFalse(Evidence.objects.exists())
 
     def test_an_empty_or_missing_file_gets_a_message_and_the_answer_stays(self):
         before = self.answer("pw-composition").version

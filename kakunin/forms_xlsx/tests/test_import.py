@@ -7,6 +7,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import openpyxl
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -17,7 +18,7 @@ from kakunin.audit.models import Event
 from kakunin.forms_xlsx.actions import export_assessment
 from kakunin.forms_xlsx.layout import column_number
 from kakunin.forms_xlsx.models import FormImport
-from testsupport.fixtures import BaseTestCase
+from testsupport.fixtures import BaseTestCase, lying_zip
 
 KEY = column_number("key")
 
@@ -234,6 +235,30 @@ class ImportTestCase(FormTestCase):
             z.writestr("xl/media/padding.bin", b"\0" * 5_000_000)
         self.assertLess(len(buf.getvalue()), 100_000)
         self.assert_refused(buf.getvalue(), "圧縮爆弾")
+
+    @override_settings(FORM_IMPORT_MAX_CELLS=20_000)
+    def test_it_refuses_a_sheet_of_too_many_cells_before_reading_it(self):
+        """Issue 23.14: a 3.3 MB upload grew a worker to 870 MB (openpyxl holds every
+        cell). The cells are counted as the sheet unpacks, before openpyxl reads it."""
+
+        def filler(wb, ws):
+            extra = wb.create_sheet("memo")
+            for row in range(1, 301):
+                for col in range(1, 101):
+                    extra.cell(row=row, column=col, value=row * col)
+
+        data = self.fill({}, edit=filler)
+        self.assertLess(len(data), settings.FORM_IMPORT_MAX_BYTES)
+        self.assert_refused(data, "セルが多すぎます（上限 20000）")
+
+    def test_it_refuses_an_entry_that_lies_about_its_size(self):
+        with zipfile.ZipFile(io.BytesIO(self.blank)) as src:
+            entries = {info.filename: src.read(info) for info in src.infolist()}
+        entries["xl/media/padding.bin"] = b"\0" * 60_000_000
+        self.assert_refused(
+            lying_zip(entries, liar="xl/media/padding.bin", declared=10),
+            "中のサイズが偽られています",
+        )
 
     def test_it_refuses_xml_entities(self):
         self.assertTrue(openpyxl.DEFUSEDXML)

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After whitenoise: every response but the static files is no-store.
     "kakunin.core.middleware.NoStoreMiddleware",
+    # A page never obeys a bidirectional control kept in old data (issue 23.14).
+    "kakunin.core.middleware.ShownTextMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.accounts import lockout
 from kakunin.accounts.account_review import GENERIC_ID
 from kakunin.accounts.models import ROLE_ORGANISATION_KIND, Organisation, Role, User
-from kakunin.core.text import plain_text_fields
+from kakunin.core.text import PlainText, plain_text_fields
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9._-]+$", _("ユーザIDには半角英数字と . _ - のみ使えます。")
@@ -92,7 +92,7 @@ class UserForm(forms.ModelForm):
         return data
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PlainText, forms.Form):
     action = forms.ChoiceField(choices=[("disable", "disable"), ("complete", "complete")])
     users = forms.TypedMultipleChoiceField(coerce=int, required=False)
     reason = forms.CharField(max_length=300, required=False)
@@ -109,7 +109,7 @@ class ReviewForm(forms.Form):
         return data
 
 
-class UnlockForm(forms.Form):
+class UnlockForm(PlainText, forms.Form):
     username = forms.CharField(max_length=254, required=False)
     address = forms.GenericIPAddressField(required=False)
 
@@ -153,7 +153,7 @@ class LoginForm(AllauthLoginForm):
         self.fields["login"].validators.append(MaxLengthValidator(254))
 
 
-class MFAAuthenticateForm(AuthenticateForm):
+class MFAAuthenticateForm(PlainText, AuthenticateForm):
     """The code asked after the password. Item 45 holds here too: while the account is
     locked every code is refused, even the right one; each wrong code is a failure of
     the account (counted toward the lock, and audited as auth.mfa_failed)."""
@@ -186,7 +186,7 @@ class MFAAuthenticateForm(AuthenticateForm):
         )
 
 
-class ActivateTOTPForm(allauth_totp_forms.ActivateTOTPForm):
+class ActivateTOTPForm(PlainText, allauth_totp_forms.ActivateTOTPForm):
     """allauth's, except that the secret stays the same until it is activated: allauth
     drew a new one at every display, so a reload made the QR code already scanned
     useless and its codes were refused."""

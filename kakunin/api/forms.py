@@ -6,9 +6,10 @@ from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.api.models import MAX_DAYS
+from kakunin.core.text import PlainText
 
 
-class TokenForm(forms.Form):
+class TokenForm(PlainText, forms.Form):
     """A new token, issued only on the password typed again (and the authenticator's
     code, for a person who has one): a token acts as its person for up to a year, and a
     borrowed or stale session once minted one with no prompt at all. A wrong password

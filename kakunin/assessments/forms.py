@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.accounts.models import Organisation
 from kakunin.assessments.models import ANSWER_MAX_LENGTH, Answer, Assessment, State, Status
 from kakunin.catalog.models import Template
+from kakunin.core.text import PlainText
 
 
 def current_fiscal_year() -> int:
@@ -73,7 +74,7 @@ class AssessmentCreateForm(forms.Form):
         return data
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(PlainText, forms.Form):
     status = forms.ChoiceField(label=_("対応状況"), required=False)
     text = forms.CharField(
         label=_("回答"),
@@ -165,7 +166,7 @@ class DueDateForm(forms.Form):
     )
 
 
-class AssessmentFilter(forms.Form):
+class AssessmentFilter(PlainText, forms.Form):
     SORTS = {
         "due": ("due_date", "system__name"),
         "-updated": ("-updated_at",),

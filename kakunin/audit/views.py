@@ -16,11 +16,12 @@ from kakunin.audit import words
 from kakunin.audit.models import Event
 from kakunin.audit.trail import record
 from kakunin.core import csvfile
+from kakunin.core.text import PlainText
 
 PAGE = 50
 
 
-class EventFilter(forms.Form):
+class EventFilter(PlainText, forms.Form):
     person = forms.ModelChoiceField(
         label=_("利用者"), queryset=get_user_model().objects.all(), required=False
     )

@@ -15,6 +15,8 @@ from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters no one types (tab, line feed and carriage return are text).
+HIDDEN_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 BIDI_MESSAGE = _(
     "文字の表示順を入れ替える制御文字（RLO など）が含まれています。取り除いてから入力してください。"
 )
@@ -41,11 +43,50 @@ def refuse_formula_start(value) -> None:
         )
 
 
+def cell_problem(value: str, *, where: str, column: str, limit: int) -> str | None:
+    """What is wrong with one cell of an imported file, naming its row and column, or
+    None: the one text rule for files (an inventory, an SBOM, the ISMAP list). A cell
+    too long is refused, never cut."""
+    if BIDI_CONTROLS.search(value) or HIDDEN_CONTROLS.search(value):
+        return gettext(
+            "%(where)s: 「%(column)s」に表示順を入れ替える制御文字（RLO など）か見えない制御文字があります。取り除いてください。"
+        ) % {"where": where, "column": column}
+    if len(value.strip()) > limit:
+        return gettext(
+            "%(where)s: 「%(column)s」は %(limit)s 文字以内にしてください（%(length)s 文字）。"
+        ) % {"where": where, "column": column, "limit": limit, "length": len(value.strip())}
+    return None
+
+
 def plain_text_fields(form: forms.BaseForm) -> None:
     """Give every text field of the form the check (call from __init__)."""
     for field in form.fields.values():
         if isinstance(field, forms.CharField) and refuse_bidi_controls not in field.validators:
             field.validators.append(refuse_bidi_controls)
+
+
+class PlainText:
+    """A form mixin: every text field refuses the bidirectional controls (the one text
+    rule, for every form; a policy test holds it)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_text_fields(self)  # type: ignore[arg-type]
+
+
+def neutralise_bidi(text: str) -> str:
+    """Text as shown: a bidirectional control kept from before the rule is shown as
+    U+FFFD, never obeyed ("exe.txt" must not read "txt.exe")."""
+    return BIDI_CONTROLS.sub("\ufffd", text)
+
+
+# The same characters in UTF-8 (a lead byte never occurs inside another character, so
+# the bytes match only whole characters); a page is neutralised without decoding it.
+BIDI_CONTROLS_UTF8 = re.compile(rb"\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def neutralise_bidi_utf8(content: bytes) -> bytes:
+    return BIDI_CONTROLS_UTF8.sub("\ufffd".encode(), content)
 
 
 def form_errors(form: forms.BaseForm, field: str | None = None) -> list[str]:

@@ -2,13 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from packageurl import PackageURL
 
-from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
+from kakunin.core.text import PlainText
 from kakunin.inventory.cpe import Cpe, CpeInvalid
 from kakunin.inventory.eol import EolState
 from kakunin.inventory.models import Component, Kind, Response
 
 
-class ComponentForm(forms.ModelForm):
+class ComponentForm(PlainText, forms.ModelForm):
     class Meta:
         model = Component
         fields = [
@@ -32,16 +32,6 @@ class ComponentForm(forms.ModelForm):
     def clean(self):
         super().clean()
         data = self.cleaned_data
-        for field in (
-            "maker",
-            "product",
-            "version",
-            "location",
-            "not_latest_reason",
-            "latest_version",
-        ):
-            if BIDI_CONTROLS.search(data.get(field) or ""):
-                self.add_error(field, BIDI_MESSAGE)
         if data.get("cpe"):
             try:
                 Cpe.parse(data["cpe"])
@@ -96,7 +86,7 @@ class EolUploadForm(forms.Form):
     files = MultipleFileField(label=_("endoflife.date の製品ファイル（api/製品名.json）"))  # type: ignore[assignment]
 
 
-class FilterForm(forms.Form):
+class FilterForm(PlainText, forms.Form):
     kind = forms.ChoiceField(
         label=_("種別"), required=False, choices=[("", _("すべて")), *Kind.choices]
     )
@@ -107,7 +97,7 @@ class FilterForm(forms.Form):
     q = forms.CharField(label=_("製品名"), required=False, max_length=100)
 
 
-class ResponseForm(forms.Form):
+class ResponseForm(PlainText, forms.Form):
     kind = forms.ChoiceField(
         label=_("対応"), choices=Response.Kind.choices, widget=forms.RadioSelect
     )
@@ -129,10 +119,6 @@ class ResponseForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         kind = data.get("kind")
-        if BIDI_CONTROLS.search(data.get("reason") or "") or BIDI_CONTROLS.search(
-            data.get("fixed_version") or ""
-        ):
-            self.add_error("reason", BIDI_MESSAGE)
         if kind in (Response.Kind.FIXED, Response.Kind.PLANNED) and not data.get("date"):
             self.add_error("date", _("対応済は対応日を、対応予定は予定日を入力してください。"))
         if kind == Response.Kind.FIXED and not data.get("fixed_version"):

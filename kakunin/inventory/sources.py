@@ -20,6 +20,7 @@ from spdx_tools.spdx.parser.error import SPDXParsingError
 from spdx_tools.spdx.parser.jsonlikedict.json_like_dict_parser import JsonLikeDictParser
 
 from kakunin.core import jsontext, tables, wareki, xlsx
+from kakunin.core.text import cell_problem
 from kakunin.inventory.cpe import Cpe, CpeInvalid
 from kakunin.inventory.models import Kind, Origin
 
@@ -68,6 +69,18 @@ TEMPLATE = [
     ("not_latest_reason", "最新でない理由"),
     ("planned_update", "更新予定日"),
 ]
+# The longest each column may be (the database's columns); a longer cell is refused,
+# never cut.
+LIMITS = {
+    "maker": 200,
+    "product": 200,
+    "version": 100,
+    "location": 200,
+    "cpe": 300,
+    "purl": 500,
+    "latest_version": 100,
+    "not_latest_reason": 2000,
+}
 KIND_WORDS = {str(label).casefold(): code for code, label in Kind.choices} | {
     code: code for code in Kind.values
 }
@@ -222,21 +235,18 @@ def _checked(cells: dict, where: str, origin: str) -> Row:
                     )
                     % {"where": where, "value": value[:30]}
                 )
+    headers = dict(TEMPLATE)
+    for field, value in cells.items():
+        problem = cell_problem(
+            value, where=where, column=headers.get(field, field), limit=LIMITS.get(field, 2000)
+        )
+        if problem:
+            errors.append(problem)
     if errors:
         raise InventoryRefused(errors)
-    limits = {
-        "maker": 200,
-        "product": 200,
-        "version": 100,
-        "location": 200,
-        "latest_version": 100,
-        "not_latest_reason": 2000,
-    }
     return Row(
         kind=kind or "",
-        **{f: cells.get(f, "").strip()[:n] for f, n in limits.items()},
-        cpe=cells.get("cpe", "").strip(),
-        purl=cells.get("purl", "").strip(),
+        **{f: cells.get(f, "").strip() for f in LIMITS},
         support_end=dates.get("support_end", ""),
         planned_update=dates.get("planned_update", ""),
         origin=origin,

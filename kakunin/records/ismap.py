@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from kakunin.audit.trail import record as audit
 from kakunin.core import tables, wareki
-from kakunin.core.text import Text, say
+from kakunin.core.text import Text, cell_problem, say
 from kakunin.records.kinds import ISMAP_NUMBER
 from kakunin.records.models import IsmapImport, IsmapService
 
@@ -153,6 +153,14 @@ def _services(rows: list[list[str]], filename: str) -> list[Listed]:
             )
             continue
         seen[number] = n
+        problems = [
+            cell_problem(cells.get(field, ""), where=where, column=column, limit=300)
+            for field, column in (
+                ("name", _("クラウドサービスの名称")),
+                ("provider", _("クラウドサービス事業者")),
+            )
+        ]
+        errors.extend(p for p in problems if p)
         days = {}
         for field in ("registered_on", "expires_on"):
             text = cells.get(field, "")
@@ -168,8 +176,8 @@ def _services(rows: list[list[str]], filename: str) -> list[Listed]:
         out.append(
             Listed(
                 number,
-                cells["name"][:300],
-                cells.get("provider", "")[:300],
+                cells["name"],
+                cells.get("provider", ""),
                 days.get("registered_on"),
                 days.get("expires_on"),
             )

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from weasyprint import HTML
 
 from kakunin.core import jinja, xlsx
-from kakunin.core.text import Text
+from kakunin.core.text import Text, neutralise_bidi
 from kakunin.inventory import eol
 from kakunin.inventory.models import Kind as ComponentKind
 from kakunin.inventory.models import Response, Severity
@@ -191,7 +191,7 @@ def pdf_html(report: AnnualReport, content: dict) -> str:
 
 
 def as_pdf(report: AnnualReport, content: dict) -> bytes:
-    html = pdf_html(report, content)
+    html = neutralise_bidi(pdf_html(report, content))
     return HTML(string=html, url_fetcher=refuse_fetch, base_url="about:blank").write_pdf(
         finisher=neutral_producer
     )

@@ -11,6 +11,7 @@ from weasyprint import HTML
 
 from kakunin.assessments.page import attach_details
 from kakunin.assessments.sheet import build_sheet
+from kakunin.core.text import neutralise_bidi
 
 
 class FetchRefused(Exception):
@@ -42,5 +43,7 @@ def neutral_producer(document, pdf) -> None:
 
 def assessment_pdf(assessment) -> bytes:
     return HTML(
-        string=render_html(assessment), url_fetcher=refuse_fetch, base_url="about:blank"
+        string=neutralise_bidi(render_html(assessment)),
+        url_fetcher=refuse_fetch,
+        base_url="about:blank",
     ).write_pdf(finisher=neutral_producer)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.core.text import PlainText
 from kakunin.scans.models import Authorisation, ScanTarget
 from kakunin.scans.safety import Refused, check_address, origin
 
@@ -59,7 +60,7 @@ def check_url(url: str) -> str:
     return url
 
 
-class TargetForm(forms.Form):
+class TargetForm(PlainText, forms.Form):
     url = forms.URLField(
         label=_("URL"),
         max_length=500,
@@ -127,7 +128,7 @@ def model_url_field(field, **kwargs):
     return field.formfield(**kwargs)
 
 
-class AuthorisationForm(forms.ModelForm):
+class AuthorisationForm(PlainText, forms.ModelForm):
     password = forms.CharField(
         label=_("検査用アカウントのパスワード"),
         max_length=500,

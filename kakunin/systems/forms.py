@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.accounts.account_review import GENERIC_ID
 from kakunin.accounts.forms import username_validator
 from kakunin.accounts.models import Organisation, User
-from kakunin.core.text import plain_text_fields, refuse_formula_start
+from kakunin.core.text import PlainText, plain_text_fields, refuse_formula_start
 from kakunin.systems.models import AssetCategory, System
 
 # What decides which items apply to a system.
@@ -102,7 +102,7 @@ class SystemForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
 
 
-class SystemFilter(forms.Form):
+class SystemFilter(PlainText, forms.Form):
     SORTS = {
         "name": ("name", "pk"),
         "-updated": ("-updated_at", "pk"),
@@ -168,11 +168,11 @@ class MemberForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["user"]).queryset = people
 
 
-class InvitationCodeForm(forms.Form):
+class InvitationCodeForm(PlainText, forms.Form):
     code = forms.CharField(label=_("招待コード"), max_length=100)
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(PlainText, forms.Form):
     username = forms.CharField(label=_("ユーザID"), max_length=150, validators=[username_validator])
     password1 = forms.CharField(label=_("パスワード"), max_length=4096, widget=forms.PasswordInput)
     password2 = forms.CharField(

@@ -3,6 +3,7 @@ so that a new view or form cannot forget them."""
 
 import ast
 import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.test import SimpleTestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kakunin.accounts.forms import LoginForm
+from kakunin.core.text import PlainText
 
 ROOT = Path(settings.BASE_DIR)
 APP_CODE = [
@@ -160,6 +162,30 @@ class PolicyTestCase(SimpleTestCase):
 
         form = LoginForm(data={"login": "x" * 300, "password": "y"})
         self.assertFalse(form.is_valid())
+
+    def test_every_form_with_text_follows_the_one_text_rule(self):
+        """Issue 23.14: every form where people type text refuses the bidirectional
+        controls: it is a PlainText form, or calls plain_text_fields itself."""
+        for form_class in self.all_forms():
+            typed = [
+                name
+                for name, field in form_class.base_fields.items()
+                if isinstance(field, forms.CharField)
+                and not isinstance(field, forms.ChoiceField)
+                and not isinstance(field.widget, forms.PasswordInput)
+            ]
+            if not typed:
+                continue
+            with self.subTest(form=form_class.__name__, fields=typed):
+                self.assertTrue(
+                    issubclass(form_class, PlainText)
+                    or any(
+                        "plain_text_fields(self)" in inspect.getsource(c)
+                        for c in form_class.__mro__
+                        if c.__module__.startswith("kakunin")
+                    ),
+                    "a form with text fields that does not refuse bidirectional controls",
+                )
 
     def all_forms(self):
         found = []

@@ -6,11 +6,14 @@ import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from kakunin.api.models import Token
 from kakunin.assessments.models import State
+from kakunin.core.text import neutralise_bidi, neutralise_bidi_utf8
 from kakunin.forms_xlsx.actions import export_assessment
 from kakunin.forms_xlsx.layout import column_number
 from kakunin.forms_xlsx.models import FormImport
-from testsupport.fixtures import BaseTestCase
+from kakunin.inventory.models import Component
+from testsupport.fixtures import PASSWORD, BaseTestCase
 
 RLO = "\u202e"
 SPOOF = f"対応済み{RLO}txt.exe"
@@ -76,3 +79,42 @@ class BidiControlsTestCase(BaseTestCase):
         self.client.force_login(self.alice)
         r = self.client.post(reverse("systems:create"), {"name": f"システム{RLO}gpj.exe"})
         self.assertContains(r, "文字の表示順を入れ替える制御文字")
+
+
+class OneTextRuleTestCase(BaseTestCase):
+    """Issue 23.14: the rule holds for every form (a policy test keeps it so), for every
+    imported file (test_inventory, test_ismap), and what was stored before is shown
+    neutralised, never obeyed."""
+
+    def test_a_token_name_with_an_rlo_is_refused_and_nothing_issued(self):
+        self.client.force_login(self.bob)
+        r = self.client.post(
+            reverse("tokens:issue"),
+            {"name": f"SBOM{RLO}gpj.exe", "days": "30", "read_only": "on", "password": PASSWORD},
+        )
+        self.assertContains(r, "文字の表示順を入れ替える制御文字", status_code=400)
+        self.assertFalse(Token.objects.exists())
+
+    def test_a_kept_rlo_is_shown_as_a_replacement_character_on_pages(self):
+        Component.objects.create(
+            system=self.system, kind="os", product=f"RHEL{RLO}gpj.exe", version="9.4"
+        )
+        self.client.force_login(self.bob)
+        for url in (
+            reverse("inventory:system", args=[self.system.pk]),
+            reverse("inventory:vulnerabilities"),
+        ):
+            with self.subTest(url=url):
+                r = self.client.get(url)
+                self.assertEqual(r.status_code, 200)
+                page = r.content.decode()
+                if url.endswith(f"/{self.system.pk}/"):
+                    self.assertIn("RHEL\ufffdgpj.exe", page)
+                self.assertNotIn(RLO, page)
+
+    def test_bytes_and_text_neutralise_the_same_characters(self):
+        every = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        self.assertEqual(neutralise_bidi(every), "\ufffd" * 12)
+        self.assertEqual(neutralise_bidi_utf8(every.encode()), ("\ufffd" * 12).encode())
+        ordinary = "確認 — 「はい」… ‘quote’ •"
+        self.assertEqual(neutralise_bidi_utf8(ordinary.encode()), ordinary.encode())

@@ -281,6 +281,28 @@ class BadInputTestCase(InventoryTestCase):
             (b"PK\x03\x04 not really", "list.xlsx", "list.xlsx: Excel ファイルとして読めません"),
             (b"anything", "list.pdf", "list.pdf: 読める形式ではありません"),
             (spdx([("django", "")]), "sbom.json", "packages[0] django: バージョン がありません"),
+            # The one text rule (issue 23.14): controls and over-long cells are refused,
+            # naming the row and the column, never kept or cut.
+            (
+                "種別,製品名,バージョン\nOS,Windows\u202egpj.exe,2022\n".encode(),
+                "list.csv",
+                "list.csv 2行目: 「製品名」に表示順を入れ替える制御文字",
+            ),
+            (
+                f"種別,製造元,製品名,バージョン\nOS,{'M' * 201},Windows,2022\n".encode(),
+                "list.csv",
+                "list.csv 2行目: 「製造元」は 200 文字以内にしてください（201 文字）",
+            ),
+            (
+                cyclonedx([("open\u202essl", "3.0.13", ComponentType.LIBRARY)]),
+                "bom.json",
+                "「製品名」に表示順を入れ替える制御文字",
+            ),
+            (
+                spdx([("django\x07", "5.2")]),
+                "sbom.json",
+                "「製品名」に表示順を入れ替える制御文字（RLO など）か見えない制御文字",
+            ),
         ]
         for data, name, message in cases:
             with self.subTest(name=name, message=message):

@@ -19,7 +19,7 @@ setup run demo worker: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
 run served: export HOST := $(HOST)
 run served: export PORT := $(PORT)
 
-.PHONY: setup served run worker test test-fast bench loadtest lint format demo messages check clean
+.PHONY: private setup served run worker test test-fast bench loadtest lint format demo messages check clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -48,24 +48,31 @@ served:
 	mkdir -p -m 700 $(VAR_DIR)
 	umask 077 && printf '%s\n' "$${SITE_URL:-http://$(HOST):$(PORT)}" > $(VAR_DIR)/site_url
 
-setup: $(BIN)/.installed $(VAR_DIR)/secret_key $(VAR_DIR)/field_keys $(VAR_DIR)/backup_key
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py load_catalog
-	$(BIN)/python manage.py ensure_admin
-	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+# VAR_DIR holds the database, the keys and the backups: only this user may open it
+# (0700, its files 0600), also when an older `make run` left it open; everything started
+# here makes its files so (umask 077), and Kakunin refuses to start otherwise (kakunin.E003).
+private:
+	mkdir -p -m 700 $(VAR_DIR)
+	chmod 700 $(VAR_DIR) && chmod -R go-rwx $(VAR_DIR)
+
+setup: $(BIN)/.installed $(VAR_DIR)/secret_key $(VAR_DIR)/field_keys $(VAR_DIR)/backup_key private
+	umask 077 && $(BIN)/python manage.py migrate --no-input
+	umask 077 && $(BIN)/python manage.py load_catalog
+	umask 077 && $(BIN)/python manage.py ensure_admin
+	umask 077 && $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 
 # The web server and, beside it, the job worker (auth-log monitoring, sessions clean-up).
 run: setup served
 	@echo "Kakunin: http://$(HOST):$(PORT)/"
-	$(BIN)/python manage.py run_huey --quiet & worker=$$!; \
+	umask 077; $(BIN)/python manage.py run_huey --quiet & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn kakunin.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
 worker: setup
-	$(BIN)/python manage.py run_huey
+	umask 077 && $(BIN)/python manage.py run_huey
 
 demo: setup
-	DEBUG=1 $(BIN)/python manage.py demo
+	umask 077 && DEBUG=1 $(BIN)/python manage.py demo
 
 # The whole suite, browser tests included. Exit code 5 (no tests collected) fails too.
 test: $(BIN)/.installed

@@ -5,6 +5,7 @@ they can live outside the environment (systemd credentials, Docker secrets).
 Every variable is listed in README.md.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,21 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 
+def private_file(path: Path) -> None:
+    """Make a SQLite file before SQLite does, private to this user (0600 in a 0700 folder
+    when new): SQLite would create it readable by all under the usual umask, and the
+    nobody user read the session keys and password hashes (issue 23.14)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+
+
+# The files secrets were read from: none may be open to other users (kakunin.E003).
+SECRET_FILES: list[Path] = []
+
+
 def envsecret(name: str, default: str = "", local: Path | None = None) -> str:
     """The value of NAME, or else the contents of the file named by NAME_FILE, or else
     the `local` file `make run` made under VAR_DIR (so that manage.py commands work in
@@ -23,8 +39,10 @@ def envsecret(name: str, default: str = "", local: Path | None = None) -> str:
     if value := env.str(name, default=""):
         return value
     if path := env.str(f"{name}_FILE", default=""):
+        SECRET_FILES.append(Path(path))
         return Path(path).read_text(encoding="utf-8").strip()
     if local is not None and local.is_file():
+        SECRET_FILES.append(local)
         return local.read_text(encoding="utf-8").strip()
     return default
 
@@ -175,7 +193,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the audit chain queue up instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     if DATABASES["default"]["NAME"] != ":memory:":
-        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(DATABASES["default"]["NAME"]))
 else:
     # A connection kept by each app process for this many seconds (checked before
     # reuse), not a new one for every request: it was most of a page's time on
@@ -349,7 +367,9 @@ USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Static files are public: a deployment whose nginx serves them puts them outside the
+# private VAR_DIR (README: Deployment on Debian).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -463,7 +483,7 @@ else:
         "huey_class": "kakunin.core.queue.SqliteHuey",
         "filename": HUEY_URL.removeprefix("sqlite:///"),
     }
-    Path(HUEY["filename"]).parent.mkdir(parents=True, exist_ok=True)
+    private_file(Path(HUEY["filename"]))
 
 # --- Auth-log monitoring (items 23–24, 71) ----------------------------------------
 ALERT_WINDOW_MINUTES = env.int("ALERT_WINDOW_MINUTES", default=10)

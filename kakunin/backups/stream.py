@@ -37,6 +37,11 @@ class Damaged(Exception):
         self.text = text
 
 
+def private(path, flags: int) -> int:
+    """Open for open(): a file only its owner may read (0600), whatever the umask."""
+    return os.open(path, flags, 0o600)
+
+
 def key_check(key: bytes) -> bytes:
     """A value that tells a wrong key from an altered file, and reveals nothing of it."""
     return hmac.new(key, b"kakunin backup key check", hashlib.sha256).digest()[:CHECK]
@@ -47,7 +52,7 @@ def encrypt(src: Path, dst: Path, key: bytes, label: str) -> str:
     SHA-256 of what was written."""
     aes, prefix, digest = AESGCM(key), os.urandom(8), hashlib.sha256()
     name = label.encode()
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
+    with open(src, "rb") as fin, open(dst, "wb", opener=private) as fout:
 
         def write(data: bytes) -> None:
             fout.write(data)
@@ -106,7 +111,10 @@ def decrypt(src: Path, dst: Path | None, key: bytes, label: str) -> str:
     SHA-256 of the plain content. Raises Damaged."""
     aes, digest = AESGCM(key), hashlib.sha256()
     size = src.stat().st_size
-    with open(src, "rb") as fin, open(dst, "wb") if dst else open(os.devnull, "wb") as fout:
+    with (
+        open(src, "rb") as fin,
+        open(dst, "wb", opener=private) if dst else open(os.devnull, "wb") as fout,
+    ):
         carried, prefix = _header(fin, src, key)
         if carried is not None and carried != label:
             raise Damaged(

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -77,6 +78,9 @@ class MakeTestCase(BackupTestCase):
             # Nothing readable inside: not the system's name, not the manifest's words.
             self.assertFalse("子ども発達支援システム".encode() in data)
             self.assertFalse(b"systems_system" in data)
+            # Only Kakunin's user opens them, whatever the umask (issue 23.14).
+            self.assertEqual(stat.S_IMODE((made / name).stat().st_mode), 0o600, name)
+        self.assertEqual(stat.S_IMODE(made.stat().st_mode), 0o700)
 
     def test_the_field_keys_are_never_inside(self):
         made = self.generation()

@@ -32,7 +32,7 @@ class RunbookTestCase(SimpleTestCase):
 
     def machine(self, name: str) -> dict[str, str]:
         var = self.root / name
-        var.mkdir(exist_ok=True)
+        var.mkdir(exist_ok=True, mode=0o700)  # Kakunin's user's alone (kakunin.E003)
         return {
             "PATH": os.environ["PATH"],
             "HOME": str(var),

@@ -65,8 +65,11 @@ class TlsDeploymentTestCase(SimpleTestCase):
             "HTTPS": "1",
             "NUM_PROXIES": "1",
             "FIELD_ENCRYPTION_KEYS": settings.FIELD_ENCRYPTION_KEYS,
-            "DATABASE_URL": f"sqlite:///{cls.tmp / 'db.sqlite3'}",
-            "VAR_DIR": str(cls.tmp),
+            # Kakunin's private folder, and the static files nginx serves outside it
+            # (README: Deployment on Debian).
+            "DATABASE_URL": f"sqlite:///{cls.tmp / 'var' / 'db.sqlite3'}",
+            "VAR_DIR": str(cls.tmp / "var"),
+            "STATIC_ROOT": str(cls.tmp / "static"),
         }
         cls.manage("migrate", "-v0")
         cls.manage("collectstatic", "--no-input", "-v0")

@@ -1,5 +1,6 @@
 import json
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -19,13 +20,16 @@ SETTINGS_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "VAR_DIR", "SITE_U
                       "DATABASE_URL")  # fmt: skip
 
 
-def start_django(code="import django; django.setup()", **env) -> subprocess.CompletedProcess:
+def start_django(
+    code="import django; django.setup()", args=(), **env
+) -> subprocess.CompletedProcess:
     """Import the settings in a fresh interpreter with exactly this environment (and an
-    empty VAR_DIR of its own unless given)."""
+    empty VAR_DIR of its own unless given), under the usual umask (022)."""
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     env.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="kakunin-var-"))
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, *(args or ["-c", code])],
+        umask=0o022,
         env=clean | {"DJANGO_SETTINGS_MODULE": "kakunin.settings"} | env,
         capture_output=True,
         text=True,
@@ -120,6 +124,79 @@ class SettingsTestCase(BaseTestCase):
         self.addCleanup(key_file.unlink)
         result = start_django(SECRET_KEY_FILE=str(key_file), ALLOWED_HOSTS="example.org")
         self.assertEqual(result.returncode, 0, result.stderr)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+class PrivateFilesTestCase(BaseTestCase):
+    """Issue 23.14: under `make run` the nobody user read the live SQLite database, the
+    key files and the backups. VAR_DIR is 0700 and its files 0600, and every start
+    (gunicorn, each manage.py command, the job worker) refuses files others can open."""
+
+    SERVER = {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "example.org"}
+
+    def test_a_fresh_start_makes_var_and_its_databases_private_under_the_usual_umask(self):
+        var = Path(tempfile.mkdtemp(prefix="kakunin-var-")) / "var"
+        result = start_django("import kakunin.wsgi", VAR_DIR=str(var), **self.SERVER)
+        self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+        self.assertEqual(mode(var), 0o700)
+        self.assertEqual(mode(var / "kakunin.sqlite3"), 0o600)
+        self.assertEqual(mode(var / "huey.sqlite3"), 0o600)
+
+    def test_a_server_or_command_refuses_to_start_when_others_can_read_its_files(self):
+        var = Path(tempfile.mkdtemp(prefix="kakunin-var-"))
+        database = var / "kakunin.sqlite3"
+        database.write_bytes(b"")
+        database.chmod(0o644)
+        served = start_django("import kakunin.wsgi", VAR_DIR=str(var), **self.SERVER)
+        self.assertNotEqual(served.returncode, 0)
+        self.assertIn("Other users can open Kakunin's private files", served.stderr)
+        self.assertIn(f"{database} (644)", served.stderr)
+        self.assertIn("chmod -R go-rwx", served.stderr)
+        command = start_django(args=["manage.py", "check"], VAR_DIR=str(var), **self.SERVER)
+        self.assertNotEqual(command.returncode, 0)
+        self.assertIn("kakunin.E003", command.stderr)
+        database.chmod(0o600)
+        var.chmod(0o755)
+        self.assertIn(
+            "kakunin.E003",
+            start_django(args=["manage.py", "check"], VAR_DIR=str(var), **self.SERVER).stderr,
+        )
+        var.chmod(0o700)
+        fixed = start_django(args=["manage.py", "check"], VAR_DIR=str(var), **self.SERVER)
+        self.assertEqual(fixed.returncode, 0, fixed.stderr[-2000:])
+
+    def test_a_key_file_named_outside_var_is_checked_too(self):
+        key = Path(tempfile.mkdtemp(prefix="kakunin-etc-")) / "secret_key"
+        key.write_text("k" * 50 + "\n")
+        key.chmod(0o644)
+        env = {"SECRET_KEY_FILE": str(key), "ALLOWED_HOSTS": "example.org"}
+        self.assertIn(f"{key} (644)", start_django("import kakunin.wsgi", **env).stderr)
+        key.chmod(0o640)  # root:kakunin 640, as the README's deployment has it
+        result = start_django("import kakunin.wsgi", **env)
+        self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+
+    def test_make_run_makes_an_open_var_private(self):
+        var = Path(tempfile.mkdtemp(prefix="kakunin-var-"))
+        var.chmod(0o755)
+        (var / "backups" / "20260101T000000Z").mkdir(parents=True)
+        (var / "backups").chmod(0o755)
+        for name in ("kakunin.sqlite3", "secret_key", "backups/20260101T000000Z/manifest.json"):
+            (var / name).write_bytes(b"x")
+            (var / name).chmod(0o644)
+        made = subprocess.run(
+            ["make", "--no-print-directory", "private", "served", f"VAR_DIR={var}"],
+            cwd=settings.BASE_DIR, capture_output=True, text=True, check=False, umask=0o022,
+        )  # fmt: skip
+        self.assertEqual(made.returncode, 0, made.stderr)
+        self.assertEqual(mode(var), 0o700)
+        for name in ("kakunin.sqlite3", "secret_key", "backups/20260101T000000Z/manifest.json",
+                     "site_url"):  # fmt: skip
+            self.assertEqual(mode(var / name), 0o600, name)
+        for folder in ("backups", "backups/20260101T000000Z"):
+            self.assertEqual(mode(var / folder), 0o700, folder)
 
 
 @override_settings(ROOT_URLCONF="kakunin.core.tests.urls_boom")

@@ -115,12 +115,9 @@ def invite(*, actor, system, organisation: Organisation, full_name: str, email: 
             )
             % {"org": organisation.name}
         )
-    if User.objects.filter(email__iexact=email).exists():
-        raise InvitationRefused(
-            _(
-                "このメールアドレスの利用者は既にいます（1人1ID）。「担当者を追加」からその方を追加してください。"
-            )
-        )
+    # Whether the address has an account changes only what its owner is told, never what
+    # the inviter sees (issue 23.14): the invitation is made and listed alike.
+    holder = account_for(email)
     token, digest = _token()
     invitation = Invitation.objects.create(
         system=system,
@@ -138,22 +135,85 @@ def invite(*, actor, system, organisation: Organisation, full_name: str, email: 
         changes={"email": [None, email], "system": [None, system.name]},
     )
     page = settings.SITE_URL.rstrip("/") + reverse("invitations:open")
+    context = {
+        "name": full_name,
+        "inviter": actor.full_name,
+        "department": system.department.name,
+        "system": system.name,
+        "expires": local(invitation.expires_at),
+        # The code after "#": never sent in a request line, so never in an access log.
+        "link": f"{page}#{token}",
+        "page": page,
+        "code": token,
+    }
+    if holder is None:
+        email_address(email, "invitation", context)
+        return invitation
+    # One person, one ID: no second account. Its owner may join with the account they
+    # have (logged in, through the same link) when it is one of the company's; else
+    # they are told why not. The trail says which (read by auditors and reviewers).
+    joinable = can_join(holder, invitation)
+    record(
+        "invitation.existing_account",
+        invitation,
+        actor=actor,
+        changes={"user": [None, holder.username], "joinable": [None, joinable]},
+    )
     email_address(
-        email,
-        "invitation",
-        {
-            "name": full_name,
-            "inviter": actor.full_name,
-            "department": system.department.name,
-            "system": system.name,
-            "expires": local(invitation.expires_at),
-            # The code after "#": never sent in a request line, so never in an access log.
-            "link": f"{page}#{token}",
-            "page": page,
-            "code": token,
+        holder.email,
+        "invitation_existing" if joinable else "invitation_other",
+        context
+        | {
+            "name": holder.full_name,
+            "username": holder.username,
+            "organisation": organisation.name,
         },
+        language=holder.language or settings.LANGUAGE_CODE,
     )
     return invitation
+
+
+def account_for(email: str) -> User | None:
+    """The account that has this address, if any (addresses are unique, ignoring case)."""
+    return User.objects.filter(email__iexact=email).first()
+
+
+def can_join(user, invitation: Invitation) -> bool:
+    """An account may take an invitation sent to its address when it is an active account
+    of the invited company (the company's other people are added the same way)."""
+    return (
+        user.is_active
+        and user.role == Role.VENDOR
+        and user.organisation_id == invitation.organisation_id
+        and user.email.casefold() == invitation.email.casefold()
+    )
+
+
+@transaction.atomic
+def join_by_invitation(*, invitation: Invitation, user) -> Membership:
+    """The invited person already has an account: logged in with it, they take the
+    invitation, which gives them the system; the link is then spent."""
+    current = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not current.usable:
+        raise InvitationRefused(_("この招待リンクは使用済みか、期限が切れています。"))
+    if not can_join(user, current):
+        raise InvitationRefused(
+            _("この招待は、このアカウントでは受けられません。招待した方にご連絡ください。")
+        )
+    current.accepted_at, current.user = timezone.now(), user
+    current.save(update_fields=["accepted_at", "user"])
+    record("invitation.accept", current, actor=user, changes={"user": [None, user.username]})
+    membership, created = Membership.objects.get_or_create(
+        system=current.system, user=user, defaults={"granted_by": current.invited_by}
+    )
+    if created:
+        record(
+            "system.member_add",
+            current.system,
+            actor=user,
+            changes={"member": [None, str(user)], "invitation": [None, current.pk]},
+        )
+    return membership
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -169,7 +229,8 @@ def find_invitation(token: str) -> Invitation | None:
 def accept_invitation(*, invitation: Invitation, username: str, password: str) -> User:
     """The invited person chooses an ID and a password; the link is then spent."""
     current = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not current.usable:
+    if not current.usable or account_for(current.email) is not None:
+        # Spent, expired, or the address has had an account made since: no second one.
         raise InvitationRefused(_("この招待リンクは使用済みか、期限が切れています。"))
     data = {
         "username": username,

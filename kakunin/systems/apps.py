@@ -21,6 +21,7 @@ class SystemsConfig(AppConfig):
                 "system.member_remove": _("担当者の削除"),
                 "invitation.create": _("事業者の担当者の招待"),
                 "invitation.accept": _("招待の受諾"),
+                "invitation.existing_account": _("招待先のメールアドレスに既存のアカウント"),
                 "access_request.create": _("利用者追加の依頼"),
                 "access_request.decide": _("利用者追加の依頼への判断"),
             },
@@ -41,6 +42,7 @@ class SystemsConfig(AppConfig):
                 "member": _("担当者"),
                 "members": _("担当者"),
                 "invitation": _("招待"),
+                "joinable": _("そのアカウントで担当者になれる"),
             },
             values={
                 "asset_categories": dict(AssetCategory.choices),

@@ -221,12 +221,6 @@ class AccessRequestForm(forms.Form):
     email = forms.EmailField(label=_("メールアドレス"), max_length=254)
     reason = forms.CharField(label=_("理由"), max_length=500)
 
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("このメールアドレスの利用者は既にいます（1人1ID）。"))
-        return email
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         plain_text_fields(self)

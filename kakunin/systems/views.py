@@ -203,6 +203,8 @@ def accept_invitation(request):
     )
     if pending is None or not pending.usable:
         return render(request, "systems/invitation_invalid.html", status=410)
+    if holder := actions.account_for(pending.email):
+        return join_invitation(request, pending, holder)
     form = AcceptInvitationForm(
         request.POST if request.method == "POST" else None, invitation=pending
     )
@@ -228,6 +230,34 @@ def accept_invitation(request):
             else reverse("systems:detail", args=[pending.system_id])
         )
     return render(request, "systems/accept_invitation.html", {"form": form, "invitation": pending})
+
+
+def join_invitation(request, pending: Invitation, holder):
+    """The invited address has an account: its owner logs in with it and takes the
+    invitation (no second account). Anyone else logged in is told it is not theirs."""
+    context = {"invitation": pending, "login_url": reverse("account_login")}
+    if not request.user.is_authenticated:
+        return render(request, "systems/join_invitation.html", context | {"state": "login"})
+    if request.user.pk != holder.pk or not actions.can_join(holder, pending):
+        return render(
+            request, "systems/join_invitation.html", context | {"state": "other"}, status=403
+        )
+    if request.method == "POST":
+        try:
+            actions.join_by_invitation(invitation=pending, user=request.user)
+        except actions.InvitationRefused:
+            return render(request, "systems/invitation_invalid.html", status=410)
+        request.session.pop(INVITATION_SESSION_KEY, None)
+        messages.success(
+            request, _("%(system)s の担当者になりました。") % {"system": pending.system.name}
+        )
+        latest = pending.system.assessments.order_by("-created_at").first()
+        return redirect(
+            latest.get_absolute_url()
+            if latest
+            else reverse("systems:detail", args=[pending.system_id])
+        )
+    return render(request, "systems/join_invitation.html", context | {"state": "join"})
 
 
 @require_POST

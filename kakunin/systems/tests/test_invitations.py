@@ -16,7 +16,9 @@ from testsupport.fixtures import BaseTestCase, make_scan, make_system, make_user
 LINK = re.compile(r"http://127\.0\.0\.1:8000/invite/#(\S+)")
 
 
-class InvitationTestCase(BaseTestCase):
+class Inviting:
+    """Inviting, and what the invited person's browser does."""
+
     def invite(self, email="hanako@gamma.example", organisation=None, inviter=None, system=None):
         self.client.force_login(inviter or self.alice)
         data = {"full_name": "佐藤 花子", "email": email}
@@ -42,6 +44,8 @@ class InvitationTestCase(BaseTestCase):
             {"username": username, "password1": password, "password2": password},
         )
 
+
+class InvitationTestCase(Inviting, BaseTestCase):
     def test_department_staff_invite_a_vendor_who_sets_a_password_and_lands_on_the_assessment(self):
         gamma = Organisation.objects.create(name="株式会社ガンマ", kind="vendor")
         self.system.vendors.add(gamma)
@@ -113,9 +117,12 @@ class InvitationTestCase(BaseTestCase):
         self.assertNotIn(self.code(), Invitation.objects.get().token_hash)
 
     def test_one_person_one_id(self):
-        r = self.invite(email="bob@example.org", organisation=self.alpha)
-        self.assertContains(r, "このメールアドレスの利用者は既にいます")
-        self.assertFalse(Invitation.objects.exists())
+        before = User.objects.count()
+        self.invite(email="BOB@example.org", organisation=self.alpha)
+        self.open_link()
+        r = self.client.get(reverse("invitations:accept"))
+        self.assertNotContains(r, "パスワード（確認）")  # no form for a second account
+        self.assertEqual(User.objects.count(), before)
         r = self.invite(organisation=self.alpha)
         self.open_link()
         r = self.accept(username="guest")
@@ -352,12 +359,117 @@ class AccessRequestTestCase(BaseTestCase):
         self.assertContains(r, said, status_code=r.status_code)
         self.assertFalse(User.objects.filter(username="newbie").exists())
 
-    def test_an_existing_person_is_not_asked_for_twice(self):
+    def test_a_vendor_is_answered_the_same_whether_the_address_has_an_account(self):
+        """Issue 23.14: the request form told a vendor which addresses had accounts."""
         self.client.force_login(self.bob)
-        r = self.client.post(
-            reverse("systems:request_access", args=[self.system.pk]),
-            {"full_name": "Charlie", "email": "charlie@example.org", "reason": "x"},
-            follow=True,
+        said = []
+        for email in ("charlie@example.org", "nobody-yet@beta.example"):
+            r = self.client.post(
+                reverse("systems:request_access", args=[self.system.pk]),
+                {"full_name": "Charlie", "email": email, "reason": "x"},
+                follow=True,
+            )
+            said.append([str(m) for m in r.context["messages"]])
+        self.assertEqual(said[0], said[1])
+        self.assertEqual(said[0], ["追加を依頼しました。区の承認後、招待メールが届きます。"])
+        self.assertEqual(AccessRequest.objects.count(), 2)
+
+
+class ExistingAccountTestCase(Inviting, BaseTestCase):
+    """Issue 23.14: an invitation answers its sender the same whether the address has an
+    account. Its owner is told apart, and joins with the account they have, or is told
+    why they cannot; no second account is ever made."""
+
+    def seen_by_inviter(self, email: str) -> tuple:
+        """What the inviter sees: the message, and the invitation's row on the system's
+        page, with the address itself taken out."""
+        r = self.invite(email=email, organisation=self.alpha)
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("systems:detail", args=[self.system.pk])).content.decode()
+        self.client.logout()
+        row = re.search(rf"<tr><td>[^<]*</td><td>{re.escape(email)}</td>.*?</tr>", page, re.S)
+        return (
+            [str(m).replace(email, "@") for m in r.context["messages"]],
+            row.group(0).replace(email, "@"),
+            r.status_code,
         )
-        self.assertContains(r, "このメールアドレスの利用者は既にいます")
-        self.assertFalse(AccessRequest.objects.exists())
+
+    def test_the_inviter_sees_the_same_for_an_address_with_or_without_an_account(self):
+        dora = make_user("dora", "vendor", self.alpha)
+        seen = [
+            self.seen_by_inviter(email)
+            for email in ("hanako@alpha.example", dora.email, self.charlie.email,
+                          self.rita.email)
+        ]  # fmt: skip
+        for other in seen[1:]:
+            self.assertEqual(other, seen[0])
+        self.assertEqual(Invitation.objects.count(), 4)
+        self.assertEqual(User.objects.filter(email__iexact="hanako@alpha.example").count(), 0)
+
+    def test_the_owner_of_the_account_joins_with_it_after_logging_in(self):
+        dora = make_user("dora", "vendor", self.alpha)
+        users = User.objects.count()
+        self.invite(email=dora.email.upper(), organisation=self.alpha)
+        message = mail.outbox[-1]
+        self.assertEqual(message.to, [dora.email])
+        self.assertIn("ユーザID: dora", message.body)
+        self.assertIn("新しいアカウントは作りません", message.body)
+        self.open_link()
+        r = self.client.get(reverse("invitations:accept"))
+        self.assertContains(r, "いつものユーザIDでログインすると")
+        self.assertContains(r, f'href="{reverse("account_login")}?next=/invite/accept/"')
+        self.client.force_login(dora)
+        r = self.client.get(reverse("invitations:accept"))
+        self.assertContains(r, "担当者になる")
+        r = self.client.post(reverse("invitations:accept"))
+        self.assertRedirects(
+            r,
+            reverse("assessments:detail", args=[self.assessment.pk]),
+            fetch_redirect_response=False,
+        )
+        self.assertTrue(self.system.memberships.filter(user=dora, granted_by=self.alice).exists())
+        self.assertEqual(User.objects.count(), users)
+        invitation = Invitation.objects.get()
+        self.assertEqual((invitation.user, invitation.usable), (dora, False))
+        self.assertTrue(Event.objects.filter(action="invitation.accept", actor=dora).exists())
+        self.assertEqual(
+            Event.objects.get(action="invitation.existing_account").changes,
+            {"user": [None, "dora"], "joinable": [None, True]},
+        )
+        self.client.force_login(self.alice)
+        page = self.client.get(reverse("systems:detail", args=[self.system.pk]))
+        self.assertContains(page, "登録済み")
+
+    def test_an_account_of_another_company_is_told_why_and_given_no_link(self):
+        self.invite(email=self.charlie.email, organisation=self.alpha)
+        message = mail.outbox[-1]
+        self.assertEqual(message.to, [self.charlie.email])
+        self.assertIn("この招待では担当者になれません", message.body)
+        self.assertIsNone(LINK.search(message.body))
+        self.assertFalse(self.system.memberships.filter(user=self.charlie).exists())
+        self.assertEqual(
+            Event.objects.get(action="invitation.existing_account").changes,
+            {"user": [None, "charlie"], "joinable": [None, False]},
+        )
+
+    def test_someone_else_logged_in_cannot_take_it(self):
+        dora = make_user("dora", "vendor", self.alpha)
+        self.invite(email=dora.email, organisation=self.alpha)
+        self.open_link()
+        self.client.force_login(self.bob)
+        for method in (self.client.get, self.client.post):
+            r = method(reverse("invitations:accept"))
+            self.assertContains(r, "ログイン中のアカウントでは受けられません", status_code=403)
+        self.assertFalse(self.system.memberships.filter(user=dora).exists())
+        self.assertTrue(Invitation.objects.get().usable)
+
+    def test_an_account_made_for_the_address_since_the_invitation_takes_the_join_path(self):
+        self.invite(email="late@example.org", organisation=self.alpha)
+        self.open_link()
+        late = make_user("late", "vendor", self.alpha)
+        r = self.accept(username="late.second")
+        self.assertNotContains(r, "パスワード（確認）")
+        self.assertFalse(User.objects.filter(username="late.second").exists())
+        self.client.force_login(late)
+        self.client.post(reverse("invitations:accept"))
+        self.assertTrue(self.system.memberships.filter(user=late).exists())

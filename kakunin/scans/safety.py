@@ -33,10 +33,38 @@ class OutOfTime(Exception):
     """The scan's total time budget is spent."""
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 32 bits
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a site's own translators
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated ::a.b.c.d
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries, where it reaches that IPv4 host: mapped
+    (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:AABB:CCDD::) and the
+    deprecated compatible form (::a.b.c.d). Teredo (2001::/32) is refused as special."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def check_address(ip: str) -> None:
     address = ipaddress.ip_address(ip)
-    if address.version == 6 and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+    if address.version == 6 and address in NAT64_LOCAL and not settings.SCAN_ALLOW_PRIVATE:
+        # Where a site's own translator sends it is not known here: internal (issue 23.14).
+        raise Refused(
+            say(
+                "内部・特殊なアドレス %(ip)s への検査は許可されていません（SCAN_ALLOW_PRIVATE）。",
+                ip=ip,
+            )
+        )
+    if address.version == 6 and (inner := embedded_ipv4(address)) is not None:
+        # ::ffff:10.0.0.1, 64:ff9b::10.0.0.1 and 2002:a00:1:: all reach 10.0.0.1: the
+        # IPv4 address it carries is what is checked (issue 23.14).
+        address, ip = inner, f"{ip}（{inner}）"
     if address.is_loopback:
         if not (settings.SCAN_ALLOW_LOOPBACK or settings.SCAN_ALLOW_PRIVATE):
             raise Refused(say("ループバックアドレス %(ip)s への検査は許可されていません。", ip=ip))

@@ -29,6 +29,31 @@ class Addresses(SimpleTestCase):
         check_address("8.8.8.8")
         check_address("2001:4860:4860::8888")
 
+    def test_an_ipv6_address_carrying_an_ipv4_one_is_checked_by_the_ipv4_one(self):
+        """Issue 23.14: NAT64 and 6to4 prefixes were accepted and probed."""
+        carrying = {
+            "64:ff9b::10.0.0.1": "10.0.0.1",  # NAT64, well-known prefix
+            "64:ff9b::a9fe:a9fe": "169.254.169.254",
+            "64:ff9b::127.0.0.1": "127.0.0.1",
+            "2002:c0a8:0101::1": "192.168.1.1",  # 6to4
+            "2002:7f00:1::": "127.0.0.1",
+            "::10.0.0.1": "10.0.0.1",  # IPv4-compatible (deprecated)
+        }
+        for ip, inner in carrying.items():
+            with self.subTest(ip=ip), self.assertRaises(Refused) as refused:
+                check_address(ip)
+            self.assertIn(inner, str(refused.exception))
+        for ip in (
+            "64:ff9b:1::a00:1",
+            "64:ff9b:1::808:808",
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+        ):
+            with self.subTest(ip=ip), self.assertRaises(Refused):
+                check_address(ip)  # local-use NAT64, Teredo: internal
+        for ip in ("64:ff9b::8.8.8.8", "2002:808:808::1"):
+            with self.subTest(ip=ip):
+                check_address(ip)  # they reach a public host
+
     def test_names_are_resolved_first_and_every_answer_checked(self):
         with mock.patch("socket.getaddrinfo", return_value=answers("93.184.216.34")):
             self.assertEqual(resolve("www.example.lg.jp", 443), "93.184.216.34")

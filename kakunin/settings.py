@@ -485,6 +485,14 @@ else:
     }
     private_file(Path(HUEY["filename"]))
 
+# --- PDFs (issue 23.15) ------------------------------------------------------------
+# Made by the job worker; kept this long for their requester to download. A PDF not
+# finished after PDF_STALL_MINUTES is shown as stopped (the worker is down).
+PDF_KEEP_HOURS = env.int("PDF_KEEP_HOURS", default=24)
+PDF_STALL_MINUTES = env.int("PDF_STALL_MINUTES", default=10)
+# A person's PDFs waiting or being made at once; more are refused with a message.
+PDF_MAX_UNFINISHED = env.int("PDF_MAX_UNFINISHED", default=3)
+
 # --- Auth-log monitoring (items 23–24, 71) ----------------------------------------
 ALERT_WINDOW_MINUTES = env.int("ALERT_WINDOW_MINUTES", default=10)
 ALERT_FAILURE_SPIKE = env.int("ALERT_FAILURE_SPIKE", default=20)

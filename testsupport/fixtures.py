@@ -10,6 +10,7 @@
 """
 
 import datetime
+import re
 import time
 
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
@@ -37,6 +38,19 @@ def enrol_totp(user) -> str:
 
 def totp_code(secret: str, at: float | None = None) -> str:
     return format_hotp_value(hotp_value(secret, int((at or time.time()) // 30)))
+
+
+def download_pdf(test, url: str):
+    """A PDF as a person gets one: asked for (POST), printed by the worker (huey runs
+    immediately in the tests; the job is handed over when the request commits),
+    followed on its page and downloaded. The download's response."""
+    with test.captureOnCommitCallbacks(execute=True):
+        asked = test.client.post(url)
+    test.assertEqual(asked.status_code, 302, asked.content.decode()[-500:])
+    page = test.client.get(asked["Location"]).content.decode()
+    link = re.search(r'href="([^"]+/download/)"', page)
+    test.assertIsNotNone(link, page)
+    return test.client.get(link.group(1))
 
 
 def load_bundled_catalog():

@@ -11,15 +11,6 @@ from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 from kakunin.reports import annual, exports
 from kakunin.reports.models import SECTIONS, AnnualReport, ReportComment, Schedule, SectionReview
-from kakunin.reports.pdf import assessment_pdf
-
-
-def export_pdf(*, actor, assessment) -> bytes:
-    data = assessment_pdf(assessment)
-    with transaction.atomic():
-        record("report.pdf", assessment, actor=actor, changes={"bytes": [None, len(data)]})
-    return data
-
 
 # --- the yearly report (item 72) ---------------------------------------------------
 

@@ -14,17 +14,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from openpyxl.styles import Alignment, Font, PatternFill
-from weasyprint import HTML
 
 from kakunin.core import jinja, xlsx
-from kakunin.core.text import Text, neutralise_bidi
+from kakunin.core.text import Text
 from kakunin.inventory import eol
 from kakunin.inventory.models import Kind as ComponentKind
 from kakunin.inventory.models import Response, Severity
 from kakunin.records.kinds import KINDS
-from kakunin.reports import annual
+from kakunin.reports import annual, pdf
 from kakunin.reports.models import SECTIONS, AnnualReport
-from kakunin.reports.pdf import neutral_producer, refuse_fetch
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {"pdf": "application/pdf", "xlsx": XLSX, "json": "application/json"}
@@ -191,10 +189,7 @@ def pdf_html(report: AnnualReport, content: dict) -> str:
 
 
 def as_pdf(report: AnnualReport, content: dict) -> bytes:
-    html = neutralise_bidi(pdf_html(report, content))
-    return HTML(string=html, url_fetcher=refuse_fetch, base_url="about:blank").write_pdf(
-        finisher=neutral_producer
-    )
+    return pdf.write(pdf_html(report, content))[0]
 
 
 HEAD = Font(bold=True)

@@ -10,7 +10,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kakunin.assessments.models import Verdict
 from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, State, allows
@@ -153,3 +155,60 @@ class Schedule(models.Model):
         (fiscal 2025 ends 2026-03-31: month 5 → 2026-05-31, month 3 → 2027-03-31)."""
         year = fiscal_year + 1 if self.due_month >= 4 else fiscal_year + 2
         return datetime.date(year, self.due_month, calendar.monthrange(year, self.due_month)[1])
+
+
+class PdfJob(models.Model):
+    """A PDF made by the job worker, never inside a request a timeout can kill (issue
+    23.15): an approved assessment's (for the 決裁) or a yearly report's. Its requester
+    follows it on a page and downloads it; it is kept PDF_KEEP_HOURS."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("PDF job", "順番待ち")
+        RUNNING = "running", pgettext_lazy("PDF job", "作成中")
+        DONE = "done", pgettext_lazy("PDF job", "完成")
+        FAILED = "failed", pgettext_lazy("PDF job", "失敗")
+
+    assessment = models.ForeignKey(
+        "assessments.Assessment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    report = models.ForeignKey(
+        AnnualReport, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    # The requester's language when asked: the worker prints in it.
+    language = models.CharField(max_length=8)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    data = models.BinaryField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(assessment__isnull=False, report__isnull=True)
+                | Q(assessment__isnull=True, report__isnull=False),
+                name="pdfjob_one_document",
+            )
+        ]
+        indexes = [models.Index(fields=["requested_by", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"PDF {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:pdf_job", args=[self.pk])
+
+    @property
+    def unfinished(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.RUNNING)
+
+    @property
+    def stalled(self) -> bool:
+        """Unfinished for longer than any PDF takes: the worker stopped or is not running."""
+        limit = datetime.timedelta(minutes=settings.PDF_STALL_MINUTES)
+        return self.unfinished and timezone.now() - self.created_at > limit

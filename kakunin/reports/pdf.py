@@ -41,9 +41,14 @@ def neutral_producer(document, pdf) -> None:
     pdf.info["Creator"] = pydyf.String(settings.SITE_NAME)
 
 
+def write(html: str) -> tuple[bytes, int]:
+    """A page of HTML as a PDF, and its number of pages. Bidirectional controls are
+    shown, never obeyed; nothing is fetched; the producer is the site."""
+    document = HTML(
+        string=neutralise_bidi(html), url_fetcher=refuse_fetch, base_url="about:blank"
+    ).render()
+    return document.write_pdf(finisher=neutral_producer), len(document.pages)
+
+
 def assessment_pdf(assessment) -> bytes:
-    return HTML(
-        string=neutralise_bidi(render_html(assessment)),
-        url_fetcher=refuse_fetch,
-        base_url="about:blank",
-    ).write_pdf(finisher=neutral_producer)
+    return write(render_html(assessment))[0]

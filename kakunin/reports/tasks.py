@@ -1,4 +1,5 @@
-"""Daily: the yearly report's deadline, before and after, as for assessments."""
+"""Daily: the yearly report's deadline, before and after, as for assessments. And the
+PDFs, made here rather than in a request (printing.py)."""
 
 import datetime
 
@@ -6,12 +7,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kakunin.accounts.models import User
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
-from kakunin.reports import annual
+from kakunin.reports import annual, printing
 from kakunin.reports.models import AnnualReport, Schedule
 from kakunin.reports.status import ReportStatus, statuses
 from kakunin.systems.models import System
@@ -50,3 +51,13 @@ def remind_reports(today: datetime.date | None = None) -> int:
 @db_periodic_task(crontab(hour="8", minute="10"))
 def daily_report_reminders():
     remind_reports()
+
+
+@db_task()
+def make_pdf(job_pk: int) -> None:
+    printing.make(job_pk)
+
+
+@db_periodic_task(crontab(minute="23"))
+def forget_old_pdfs() -> None:
+    printing.forget_old()

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -10,19 +11,61 @@ from kakunin.assessments.models import State, Verdict
 from kakunin.assessments.workflow import TransitionRefused, tell_refused
 from kakunin.audit.trail import record_view
 from kakunin.records.models import fiscal_year_bounds
-from kakunin.reports import actions, annual, exports
+from kakunin.reports import actions, annual, exports, printing
 from kakunin.reports.forms import ReturnForm, ScheduleForm, SectionCommentForm, VerdictForm
-from kakunin.reports.models import AnnualReport, Schedule
+from kakunin.reports.models import AnnualReport, PdfJob, Schedule
+
+# --- PDFs, made by the job worker (printing.py) -------------------------------------
+
+
+@require_POST
+def assessment_pdf(request, pk: int):
+    """An approved assessment's PDF for the 決裁, asked of the worker."""
+    assessment = access.get_assessment_for_user(request, pk)
+    access.require(assessment.state == State.APPROVED)
+    return _print(request, assessment.get_absolute_url(), assessment=assessment)
+
+
+@require_POST
+def annual_pdf(request, pk: int, year: int):
+    report = _report_of(request, pk, year)
+    return _print(request, report.get_absolute_url(), report=report)
+
+
+def _print(request, back: str, **document):
+    try:
+        job = printing.request_pdf(actor=request.user, language=get_language(), **document)
+    except printing.PdfRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    return redirect(job)
 
 
 @require_GET
-def assessment_pdf(request, pk: int):
-    assessment = access.get_assessment_for_user(request, pk)
-    access.require(assessment.state == State.APPROVED)
-    data = actions.export_pdf(actor=request.user, assessment=assessment)
+def pdf_job(request, pk: int):
+    """The PDF on its way: a note while the worker prints it (htmx asks again every
+    second), then the download."""
+    job = access.get_own_pdf(request, pk)
+    document = job.assessment if job.assessment_id else job.report
+    context = {"job": job, "document": document, "back": document.get_absolute_url()}
+    if request.htmx:
+        return render(request, "reports/_pdf_progress.html", context)
+    return render(request, "reports/pdf_job.html", context)
+
+
+@require_GET
+def pdf_download(request, pk: int):
+    job = access.get_own_pdf(request, pk)
+    if job.state != PdfJob.State.DONE:
+        return redirect(job)
+    data = printing.downloaded(actor=request.user, job=job)
+    if job.assessment_id:
+        a = job.assessment
+        name = f"{a.system.name}_{a.phase_label}_承認済み.pdf"
+    else:
+        name = f"{job.report.system.name}_{job.report.fiscal_year}年度_年次報告.pdf"
     response = HttpResponse(data, content_type="application/pdf")
-    name = f"{assessment.system.name}_{assessment.phase_label}_承認済み.pdf".replace("/", "_")
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Content-Disposition"] = content_disposition_header(True, name.replace("/", "_"))
     return response
 
 
@@ -195,7 +238,7 @@ def annual_comment(request, pk: int, year: int):
 @require_GET
 def annual_export(request, pk: int, year: int, fmt: str):
     report = _report_of(request, pk, year)
-    if fmt not in exports.FORMATS:
+    if fmt not in exports.FORMATS or fmt == "pdf":  # the PDF: annual_pdf, by the worker
         raise Http404
     data = actions.export(actor=request.user, report=report, fmt=fmt)
     response = HttpResponse(data, content_type=exports.FORMATS[fmt])

@@ -30,7 +30,7 @@ from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.notifications.models import Notification
 from kakunin.records.models import Record, RecordFile
 from kakunin.reports import annual
-from kakunin.reports.models import AnnualReport
+from kakunin.reports.models import AnnualReport, PdfJob
 from kakunin.scans.models import Authorisation
 from kakunin.systems.models import AccessRequest
 from testsupport.fixtures import PASSWORD, BaseTestCase, make_scan, make_system, make_user
@@ -75,6 +75,8 @@ ADMIN_ONLY_POST = row(302, 404, 404, 404, 404, 404, 404, 302, 404)
 AUDIT = row(302, 404, 404, 404, 404, 404, 200, 200, 200)
 ALERTS = row(302, 404, 404, 404, 404, 404, 200, 200, 404)
 ALERTS_POST = row(302, 404, 404, 404, 404, 404, 302, 302, 404)
+# One's own PDF (made by the worker), of a document one may still see.
+OWN_PDF = row(302, 200, 404, 404, 404, 404, 404, 404, 404)
 OWN_SESSION_POST = row(302, 302, 404, 404, 404, 404, 404, 404, 404)
 # The password typed again issues a token; reviewers and administrators have TOTP, and
 # no code was given.
@@ -91,7 +93,10 @@ MATRIX = {
     "notifications:read": [("post", ["notification"], {}, EVERYONE_POST)],
     "notifications:read_all": [("post", [], {}, EVERYONE_POST)],
     "dashboards:home": [("get", [], {}, EVERYONE)],
-    "reports:assessment_pdf": [("get", ["a"], {}, APPROVED_ONLY)],
+    "reports:assessment_pdf": [("post", ["a"], {}, APPROVED_ONLY)],
+    "reports:pdf_job": [("get", ["alices_pdf"], {}, OWN_PDF)],
+    "reports:pdf_download": [("get", ["alices_pdf"], {}, OWN_PDF)],
+    "reports:annual_pdf": [("post", ["s", "year"], {}, SEE_SYSTEM_REDIRECT)],
     "accounts:users": [("get", [], {}, ADMIN_ONLY)],
     "accounts:user_create": [("get", [], {}, ADMIN_ONLY)],
     "accounts:user_edit": [("get", ["victor"], {}, ADMIN_ONLY)],
@@ -303,7 +308,13 @@ class MatrixWorld(BaseTestCase):
             plan={"origin": "sbom", "added": [], "changed": [], "removed": [], "fingerprint": ""},
         )  # fmt: skip
         year = annual.reporting_year()
-        AnnualReport.objects.create(system=self.system, fiscal_year=year, created_by=self.bob)
+        report = AnnualReport.objects.create(
+            system=self.system, fiscal_year=year, created_by=self.bob
+        )
+        alices_pdf = PdfJob.objects.create(
+            report=report, requested_by=self.alice, language="ja", state="done",
+            data=b"%PDF-1.7", size=8, pages=1,
+        )  # fmt: skip
         kept = Record.objects.create(
             system=self.system, kind="certification", date=timezone.localdate(), data={},
             entered_by=self.bob, updated_by=self.bob,
@@ -313,7 +324,7 @@ class MatrixWorld(BaseTestCase):
             evidence=add_evidence(actor=self.bob, upload=SimpleUploadedFile("cert.txt", b"ISMS")),
         )  # fmt: skip
         self.objects = {
-            "record": kept.pk, "record_file": record_file.pk, "year": year,
+            "record": kept.pk, "record_file": record_file.pk, "year": year, "alices_pdf": alices_pdf.pk,
             "next_year": year + 1, "admin_review": "admin_review", "submit": "submit",
             "start_review": "start_review", "return": "return", "approve": "approve", "json": "json",
             "a": self.assessment.pk, "s": self.system.pk, "victor": self.victor.pk,

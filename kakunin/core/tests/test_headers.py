@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from kakunin.assessments.models import Assessment, State
 from kakunin.evidence.actions import add_evidence
-from testsupport.fixtures import BaseTestCase, make_scan
+from testsupport.fixtures import BaseTestCase, download_pdf, make_scan
 
 
 class HeaderTestCase(BaseTestCase):
@@ -97,7 +97,7 @@ class NoStoreTestCase(BaseTestCase):
             "dashboard": self.client.get(reverse("dashboards:home")),
             "assessment": self.client.get(reverse("assessments:detail", args=[a])),
             "excel": self.client.get(reverse("forms_xlsx:export", args=[a])),
-            "pdf": self.client.get(reverse("reports:assessment_pdf", args=[a])),
+            "pdf": download_pdf(self, reverse("reports:assessment_pdf", args=[a])),
             "scan json": self.client.get(reverse("scans:report", args=[scan.pk])),
             "audit csv": self.client.get(reverse("audit:export")),
             "evidence": self.client.get(reverse("evidence:download", args=[a, evidence.pk])),

@@ -25,7 +25,7 @@ from kakunin.reports import annual, exports
 from kakunin.reports.models import SECTION_KEYS, AnnualReport, Schedule
 from kakunin.reports.tasks import remind_reports
 from kakunin.reports.tests.test_pdf import pdf_text
-from testsupport.fixtures import BaseTestCase, approve_on
+from testsupport.fixtures import BaseTestCase, approve_on, download_pdf
 
 YEAR = 2024  # 2024-04-01 … 2025-03-31, long past whatever day the suite runs
 KEYS = ["system", "fiscal_year", *SECTION_KEYS]
@@ -316,7 +316,10 @@ class ExportTestCase(AnnualTestCase):
         self.client.post(reverse("reports:annual_start", args=[self.system.pk, YEAR]))
 
     def export(self, fmt):
-        r = self.client.get(reverse("reports:annual_export", args=[self.system.pk, YEAR, fmt]))
+        if fmt == "pdf":  # made by the worker (printing.py)
+            r = download_pdf(self, reverse("reports:annual_pdf", args=[self.system.pk, YEAR]))
+        else:
+            r = self.client.get(reverse("reports:annual_export", args=[self.system.pk, YEAR, fmt]))
         self.assertEqual(r.status_code, 200)
         return r.content
 

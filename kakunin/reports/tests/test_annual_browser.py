@@ -69,6 +69,8 @@ class AnnualReportBrowserTestCase(BrowserTestCase):
         self.screenshot("annual-approved")
         report = AnnualReport.objects.get()
         self.assertEqual(report.state, "approved")
+        page.click("#report-actions >> text=PDF")  # made by the worker (issue 23.15)
+        expect(page.locator("#pdf-progress")).to_contain_text("できあがりました")
         with page.expect_download() as download:
-            page.click("#report-actions >> text=PDF")
+            page.click("text=PDF をダウンロード")
         self.assertTrue(re.search(r"年次報告\.pdf$", download.value.suggested_filename))

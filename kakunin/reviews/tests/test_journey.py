@@ -157,13 +157,19 @@ class JourneyTestCase(BrowserTestCase):
         assessment.refresh_from_db()
         self.assertEqual(assessment.state, State.APPROVED)
 
-        # 6. The PDF and the Excel download open.
+        # 6. The PDF and the Excel download open. The PDF is made by the job worker
+        # (issue 23.15); its page follows it and offers the download.
+        self.page.click("text=PDF（決裁用）")
+        self.page.wait_for_url("**/reports/pdf/*/")
+        expect(self.page.locator("#pdf-progress")).to_contain_text("できあがりました")
+        self.screenshot("pdf-ready")
         with self.page.expect_download() as info:
-            self.page.click("text=PDF（決裁用）")
+            self.page.click("text=PDF をダウンロード")
         with open(info.value.path(), "rb") as f:
             pdf = f.read()
 
         self.assertTrue(pdf.startswith(b"%PDF-"))
+        self.page.click("text=戻る")
         with self.page.expect_download() as info:
             self.page.click("text=Excel様式をダウンロード")
         with open(info.value.path(), "rb") as f:

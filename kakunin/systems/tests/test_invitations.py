@@ -208,12 +208,14 @@ class InvitationScopeTestCase(BaseTestCase):
             reverse("assessments:detail", args=[a]),
             reverse("evidence:download", args=[a, evidence.pk]),
             reverse("forms_xlsx:export", args=[a]),
-            reverse("reports:assessment_pdf", args=[a]),
             reverse("scans:report", args=[scan.pk]),
             reverse("scans:system", args=[self.system.pk]),
         ]:
             with self.subTest(url=url):
                 self.assertEqual(self.client.get(url).status_code, 404)
+        self.assertEqual(
+            self.client.post(reverse("reports:assessment_pdf", args=[a])).status_code, 404
+        )
         r = self.client.post(
             reverse("assessments:save_item", args=[a, "pw-composition"]),
             {"pw-composition-status": "done", "pw-composition-text": "x", "pw-composition-version": "0"},

@@ -71,6 +71,17 @@ def update_user(*, actor, user: User, data: dict) -> bool:
 
 
 @transaction.atomic
+def choose_identity(*, user: User, username: str, full_name: str, email: str) -> None:
+    """The first administrator's own ID, name and e-mail, in place of the generic ones
+    it was made with (audited with both, by the person themself)."""
+    before = _snapshot(User.objects.get(pk=user.pk))
+    user.username, user.full_name, user.email = username, full_name, email
+    user.must_choose_id = False
+    user.save(update_fields=["username", "full_name", "email", "must_choose_id"])
+    record("user.identity", user, actor=user, changes=diff(before, _snapshot(user)))
+
+
+@transaction.atomic
 def reset_password(*, actor, user: User) -> str:
     password = one_time_password()
     user.set_password(password)

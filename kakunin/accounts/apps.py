@@ -31,6 +31,7 @@ class AccountsConfig(AppConfig):
                 "mfa.removed": _("二要素認証の削除"),
                 "user.create": _("利用者の登録"),
                 "user.update": _("利用者の変更"),
+                "user.identity": _("初期管理者の本人のIDへの変更"),
                 "user.disable": _("利用者の無効化"),
                 "user.enable": _("利用者の有効化"),
                 "user.password_reset": _("管理者によるパスワードの再設定"),

@@ -22,7 +22,63 @@ username_validator = RegexValidator(
 )
 
 
-class UserForm(forms.ModelForm):
+class OnePersonOneId:
+    """A user ID and an e-mail address that are no one else's, and an ID that names a
+    person (items 2–4): the administrators' user form and the first administrator's
+    own choice of ID share it."""
+
+    instance: User
+    cleaned_data: dict
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if self.refuses_generic() and GENERIC_ID.match(username):
+            raise forms.ValidationError(
+                _(
+                    "共用・テスト用と紛らわしいIDは発行できません。本人が分かるIDにしてください（1人1ID）。"
+                )
+            )
+        clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("このユーザIDは既に使われています。"))
+        return username
+
+    def refuses_generic(self) -> bool:
+        return not self.instance.pk
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(
+                _("このメールアドレスは既に別の利用者に登録されています（1人1ID）。")
+            )
+        return email
+
+
+class IdentityForm(OnePersonOneId, PlainText, forms.ModelForm):
+    """The first administrator, made without a name by `make run`, chooses their own ID,
+    name and e-mail at the first login: the generic `admin` never stays in use."""
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "email"]
+        labels = {"username": _("ユーザID")}
+        help_texts = {
+            "username": _("本人が分かるID（例: yamada.taro）。半角英数字と . _ - 。150文字以内。")
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].validators = [username_validator]
+        self.fields["full_name"].required = True
+        self.fields["email"].required = True
+
+    def refuses_generic(self) -> bool:
+        return True
+
+
+class UserForm(OnePersonOneId, forms.ModelForm):
     class Meta:
         model = User
         fields = [
@@ -51,28 +107,6 @@ class UserForm(forms.ModelForm):
         cast(
             forms.ModelChoiceField, self.fields["organisation"]
         ).queryset = Organisation.objects.all()
-
-    def clean_username(self):
-        username = self.cleaned_data["username"]
-        if not self.instance.pk and GENERIC_ID.match(username):
-            raise forms.ValidationError(
-                _(
-                    "共用・テスト用と紛らわしいIDは発行できません。本人が分かるIDにしてください（1人1ID）。"
-                )
-            )
-        clash = User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError(_("このユーザIDは既に使われています。"))
-        return username
-
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        clash = User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError(
-                _("このメールアドレスは既に別の利用者に登録されています（1人1ID）。")
-            )
-        return email
 
     def clean(self):
         super().clean()

@@ -20,11 +20,12 @@ if TYPE_CHECKING:  # the type of a lazy translation, for mypy only
 
 
 class AccountGateMiddleware:
-    """Before anything else: a due password change, then TOTP where the role needs it.
+    """Before anything else: a due password change, then TOTP where the role needs it,
+    then, for the first administrator made as `admin`, their own ID.
 
     An issued, reset or expired password is replaced first (items 5–6); then
     administrators and security reviewers enrol TOTP (item 39) before they can
-    use anything.
+    use anything; then the generic first administrator becomes a named person (41).
     """
 
     ALWAYS = ("account_logout", "set_language")
@@ -37,6 +38,9 @@ class AccountGateMiddleware:
         "account_reauthenticate",
         "account_change_password",
     )
+
+    # The first administrator made as `admin` names themself (item 41).
+    FOR_IDENTITY = ("accounts:choose_identity",)
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -60,6 +64,8 @@ class AccountGateMiddleware:
             if user.needs_mfa and not is_mfa_enabled(user) and not self.at(request, self.FOR_MFA):
                 messages.info(request, _("このロールでは二要素認証（TOTP）の登録が必要です。"))
                 return redirect("mfa_activate_totp")
+            if user.must_choose_id and not self.at(request, self.FOR_IDENTITY):
+                return redirect("accounts:choose_identity")
         return self.get_response(request)
 
     def at(self, request, names) -> bool:

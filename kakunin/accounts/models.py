@@ -92,6 +92,9 @@ class User(AbstractUser):
         _("表示言語"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     must_change_password = models.BooleanField(default=False)
+    # The first administrator `make run` makes without a name (`admin`): at the first
+    # login its holder chooses their own ID, name and e-mail (item 41).
+    must_choose_id = models.BooleanField(default=False)
     password_changed_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

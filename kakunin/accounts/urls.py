@@ -15,6 +15,7 @@ urlpatterns = [
     path("users/lockouts/", views.lockouts, name="lockouts"),
     path("users/lockouts/unlock/", views.unlock, name="unlock"),
     path("users/settings/", views.security_settings, name="settings"),
+    path("identity/", views.choose_identity, name="choose_identity"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/<int:pk>/end/", views.end_session, name="end_session"),
     path("sessions/end-others/", views.end_other_sessions, name="end_other_sessions"),

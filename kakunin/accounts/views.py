@@ -12,6 +12,7 @@ from kakunin.accounts import actions, lockout, logins
 from kakunin.accounts.account_review import last_completed, review
 from kakunin.accounts.forms import (
     DisableForm,
+    IdentityForm,
     OrganisationForm,
     ReviewForm,
     UnlockForm,
@@ -137,6 +138,30 @@ def unlock(request):
     else:
         messages.success(request, _("%(name)s のロックを解除しました。") % {"name": username})
     return redirect("accounts:lockouts")
+
+
+def choose_identity(request):
+    """The first administrator, made as `admin` by `make run`, names themself: their own
+    ID, name and e-mail (item 41). Only while the account is still the generic one."""
+    access.require_visible(request.user.must_choose_id)
+    form = IdentityForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actions.choose_identity(
+            user=request.user,
+            username=data["username"],
+            full_name=data["full_name"],
+            email=data["email"],
+        )
+        messages.success(
+            request,
+            _("ユーザID を %(username)s にしました。次回からこのIDでログインしてください。")
+            % {"username": data["username"]},
+        )
+        return redirect("home")
+    return render(
+        request, "accounts/choose_identity.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def sessions(request):

@@ -1,12 +1,14 @@
 """Periodic jobs, run by the huey worker (`manage.py run_huey`, started by `make run`)."""
 
+import threading
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import call_command
+from django.db import close_old_connections
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, on_startup
 
 from kakunin.accounts.models import UserSession
 from kakunin.monitoring import actions, detection
@@ -40,6 +42,28 @@ def scan_auth_log():
 def heartbeat():
     """Proof of life for /healthz: the worker runs its periodic jobs."""
     Heartbeat.objects.update_or_create(name=WORKER, defaults={"at": timezone.now()})
+
+
+_first = threading.Lock()
+_first_done = False
+
+
+@on_startup()
+def first_readings() -> None:
+    """When the worker starts: its proof of life and a first look at the auth log now,
+    not at the next minute or fifth minute, so that /healthz and the self-assessment of
+    a Kakunin just installed read them (issue 23.16). Once per process (huey calls this
+    in each worker thread)."""
+    global _first_done
+    with _first:
+        if _first_done:
+            return
+        _first_done = True
+    try:
+        heartbeat.call_local()
+        scan_auth_log.call_local()
+    finally:
+        close_old_connections()
 
 
 @db_periodic_task(crontab(hour="3", minute="17"))

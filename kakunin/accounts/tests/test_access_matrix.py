@@ -75,6 +75,7 @@ ADMIN_ONLY_POST = row(302, 404, 404, 404, 404, 404, 404, 302, 404)
 AUDIT = row(302, 404, 404, 404, 404, 404, 200, 200, 200)
 ALERTS = row(302, 404, 404, 404, 404, 404, 200, 200, 404)
 ALERTS_POST = row(302, 404, 404, 404, 404, 404, 302, 302, 404)
+NOBODY_HERE = row(302, 404, 404, 404, 404, 404, 404, 404, 404)
 # One's own PDF (made by the worker), of a document one may still see.
 OWN_PDF = row(302, 200, 404, 404, 404, 404, 404, 404, 404)
 OWN_SESSION_POST = row(302, 302, 404, 404, 404, 404, 404, 404, 404)
@@ -110,6 +111,8 @@ MATRIX = {
     "accounts:settings": [("get", [], {}, ADMIN_ONLY)],
     "selfcheck:page": [("get", [], {}, ADMIN_ONLY)],
     "selfcheck:run": [("post", [], {}, ADMIN_ONLY_POST)],
+    # Only the first administrator made as `admin`, until they name themself.
+    "accounts:choose_identity": [("get", [], {}, NOBODY_HERE)],
     "accounts:sessions": [("get", [], {}, EVERYONE)],
     "accounts:end_session": [("post", ["alices_session"], {}, OWN_SESSION_POST)],
     "tokens:index": [("get", [], {}, EVERYONE)],

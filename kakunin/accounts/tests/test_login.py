@@ -1,11 +1,11 @@
 from io import StringIO
 
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from kakunin.accounts.models import User
 from kakunin.audit.models import Event
-from testsupport.fixtures import PASSWORD, BaseTestCase
+from testsupport.fixtures import PASSWORD, BaseTestCase, enrol_totp
 
 
 class LoginTestCase(BaseTestCase):
@@ -78,19 +78,91 @@ class ForcedPasswordChangeTestCase(BaseTestCase):
 
 
 class EnsureAdminTestCase(BaseTestCase):
-    def test_it_creates_the_first_administrator_once_with_a_random_password(self):
+    """Issue 23.16 (item 41): the first administrator is a named person: named by
+    ensure_admin, or, made as `admin` by `make run`, naming themself at the first
+    login before anything else."""
+
+    def setUp(self):
+        super().setUp()
         User.objects.filter(role="admin").update(is_active=False)
+
+    def ensure(self, *args) -> str:
         out = StringIO()
-        call_command(
-            "ensure_admin", "--username", "root", "--email", "root@example.org", stdout=out
+        call_command("ensure_admin", *args, stdout=out)
+        return out.getvalue()
+
+    def test_a_named_administrator_once_with_a_random_password(self):
+        out = self.ensure("--username", "yamada.taro", "--email", "yamada@city.example",
+                          "--full-name", "山田 太郎", "--organisation", "デジタル推進課")  # fmt: skip
+        yamada = User.objects.get(username="yamada.taro")
+        password = out.split("one-time password : ")[1].split()[0]
+        self.assertTrue(yamada.check_password(password))
+        self.assertTrue(yamada.must_change_password)
+        self.assertFalse(yamada.must_choose_id)
+        self.assertEqual((yamada.role, yamada.organisation.name, yamada.organisation.kind),
+                         ("admin", "デジタル推進課", "ward"))  # fmt: skip
+        self.assertTrue(Event.objects.filter(action="organisation.create").exists())
+        again = self.ensure("--username", "sato.jiro", "--email", "sato@city.example",
+                            "--full-name", "佐藤 次郎")  # fmt: skip
+        self.assertIn("登録済み", again)
+        self.assertFalse(User.objects.filter(username="sato.jiro").exists())
+
+    def test_a_generic_or_incomplete_name_is_refused_with_a_message(self):
+        cases = [
+            (("--username", "admin", "--email", "a@city.example", "--full-name", "管理者"),
+             "共用・テスト用と紛らわしいIDは発行できません"),
+            (("--username", "root", "--email", "r@city.example", "--full-name", "管理者"),
+             "共用・テスト用と紛らわしいIDは発行できません"),
+            (("--username", "yamada.taro",), "--email、--full-name も指定してください"),
+            (("--username", "yamada taro", "--email", "y@city.example", "--full-name", "山田"),
+             "ユーザIDには半角英数字と . _ - のみ使えます"),
+            (("--username", "yamada.taro", "--email", "not-an-address", "--full-name", "山田"),
+             "有効なメールアドレス"),
+            (("--username", "yamada.taro", "--email", "bob@example.org", "--full-name", "山田"),
+             "このメールアドレスは既に別の利用者に登録されています"),
+            (("--username", "yamada.taro", "--email", "y@city.example", "--full-name", "=1+1"),
+             "名前の先頭に"),
+            (("--username", "yamada.taro", "--email", "y@city.example", "--full-name", "山田",
+              "--organisation", "株式会社アルファ"), "区の部署ではありません"),
+        ]  # fmt: skip
+        before = User.objects.count()
+        for args, message in cases:
+            with self.subTest(args=args), self.assertRaisesMessage(CommandError, message):
+                self.ensure(*args)
+        self.assertEqual(User.objects.count(), before)
+
+    def test_made_as_admin_its_holder_names_themself_at_the_first_login(self):
+        out = self.ensure()
+        self.assertIn("本人のユーザID・氏名・メールアドレスを設定します", out)
+        first = User.objects.get(username="admin")
+        self.assertTrue(first.must_choose_id)
+        # Past the password change and the TOTP enrolment (tested elsewhere):
+        User.objects.filter(pk=first.pk).update(must_change_password=False)
+        enrol_totp(first)
+        self.client.force_login(first)
+        self.assertRedirects(
+            self.client.get(reverse("dashboards:home")), reverse("accounts:choose_identity")
         )
-        root = User.objects.get(username="root")
-        password = out.getvalue().split("one-time password : ")[1].split()[0]
-        self.assertTrue(root.check_password(password))
-        self.assertTrue(root.must_change_password)
-        out2 = StringIO()
-        call_command(
-            "ensure_admin", "--username", "root2", "--email", "r2@example.org", stdout=out2
-        )
-        self.assertIn("登録済み", out2.getvalue())
-        self.assertFalse(User.objects.filter(username="root2").exists())
+        page = self.client.get(reverse("accounts:choose_identity"))
+        self.assertContains(page, "共用と紛らわしいID")
+        r = self.client.post(reverse("accounts:choose_identity"),
+                             {"username": "administrator", "full_name": "鈴木 一郎",
+                              "email": "suzuki@city.example"})  # fmt: skip
+        self.assertContains(r, "共用・テスト用と紛らわしいIDは発行できません", status_code=400)
+        r = self.client.post(reverse("accounts:choose_identity"),
+                             {"username": "bob", "full_name": "鈴木 一郎",
+                              "email": "suzuki@city.example"})  # fmt: skip
+        self.assertContains(r, "このユーザIDは既に使われています", status_code=400)
+        self.assertTrue(User.objects.get(pk=first.pk).must_choose_id)
+        r = self.client.post(reverse("accounts:choose_identity"),
+                             {"username": "suzuki.ichiro", "full_name": "鈴木 一郎",
+                              "email": "suzuki@city.example"})  # fmt: skip
+        self.assertRedirects(r, reverse("home"), fetch_redirect_response=False)
+        named = User.objects.get(pk=first.pk)
+        self.assertEqual((named.username, named.full_name, named.email, named.must_choose_id),
+                         ("suzuki.ichiro", "鈴木 一郎", "suzuki@city.example", False))  # fmt: skip
+        event = Event.objects.get(action="user.identity")
+        self.assertEqual(event.actor_id, first.pk)
+        self.assertEqual(event.changes["username"], ["admin", "suzuki.ichiro"])
+        self.assertEqual(self.client.get(reverse("dashboards:home")).status_code, 200)
+        self.assertEqual(self.client.get(reverse("accounts:choose_identity")).status_code, 404)

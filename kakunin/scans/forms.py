@@ -49,14 +49,8 @@ def check_url(url: str) -> str:
         return url  # a name: it is resolved and checked when the scan runs
     try:
         check_address(str(address))
-    except Refused:
-        if address.is_loopback:
-            message = _("ループバックアドレス %(ip)s への検査は許可されていません。")
-        else:
-            message = _(
-                "内部・特殊なアドレス %(ip)s への検査は許可されていません（SCAN_ALLOW_PRIVATE）。"
-            )
-        raise forms.ValidationError(message, params={"ip": str(address)}) from None
+    except Refused as refused:
+        raise forms.ValidationError(str(refused.text)) from None  # in the reader's language
     return url
 
 
@@ -218,8 +212,14 @@ class RunForm(forms.Form):
 def scans_allowed_message() -> str:
     """Which special addresses the settings refuse, for the page's help text: what
     safety.check_address does, never more."""
-    if settings.SCAN_ALLOW_PRIVATE:
+    if settings.SCAN_ALLOW_PRIVATE and settings.SCAN_ALLOW_LOOPBACK:
         return ""
+    if settings.SCAN_ALLOW_PRIVATE:
+        return str(
+            _(
+                "ループバックアドレスとリンクローカルなどの特殊なアドレスへの検査は禁止されています（内部のアドレスは SCAN_ALLOW_PRIVATE で許可されています）。"
+            )
+        )
     if settings.SCAN_ALLOW_LOOPBACK:
         return str(
             _(

@@ -3,8 +3,9 @@
 - Only the hosts registered for the system (and the extra hosts declared for it).
 - Names are resolved first and the address is checked, then the connection goes
   to that very address: DNS cannot be used to slip past the check.
-- Loopback, private, link-local and other special addresses are refused unless
-  SCAN_ALLOW_PRIVATE (or, for the tests, SCAN_ALLOW_LOOPBACK) says otherwise.
+- Private addresses (RFC 1918, shared, unique local) are refused unless
+  SCAN_ALLOW_PRIVATE (LGWAN); loopback unless SCAN_ALLOW_LOOPBACK (the tests);
+  link-local, multicast and the other special addresses always.
 - Every request has a timeout; the scan has a total time budget and a request rate.
 """
 
@@ -51,33 +52,43 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | Non
     return None
 
 
+# What SCAN_ALLOW_PRIVATE opens: the networks systems live on inside LGWAN (RFC 1918,
+# the shared address space, unique local IPv6). Never link-local (cloud metadata at
+# 169.254.169.254), unspecified, multicast, reserved or documentation addresses, nor
+# loopback: Kakunin's own host (its Redis, its database) is SCAN_ALLOW_LOOPBACK's, the
+# tests' alone.
+PRIVATE_NETWORKS = [
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+]
+
+
 def check_address(ip: str) -> None:
     address = ipaddress.ip_address(ip)
-    if address.version == 6 and address in NAT64_LOCAL and not settings.SCAN_ALLOW_PRIVATE:
-        # Where a site's own translator sends it is not known here: internal (issue 23.14).
-        raise Refused(
-            say(
-                "内部・特殊なアドレス %(ip)s への検査は許可されていません（SCAN_ALLOW_PRIVATE）。",
-                ip=ip,
-            )
-        )
+    if address.version == 6 and address in NAT64_LOCAL:
+        # Where a site's own translator sends it is not known here (issue 23.14).
+        raise Refused(say("特殊なアドレス %(ip)s への検査は許可されていません。", ip=ip))
     if address.version == 6 and (inner := embedded_ipv4(address)) is not None:
         # ::ffff:10.0.0.1, 64:ff9b::10.0.0.1 and 2002:a00:1:: all reach 10.0.0.1: the
         # IPv4 address it carries is what is checked (issue 23.14).
         address, ip = inner, f"{ip}（{inner}）"
     if address.is_loopback:
-        if not (settings.SCAN_ALLOW_LOOPBACK or settings.SCAN_ALLOW_PRIVATE):
+        if not settings.SCAN_ALLOW_LOOPBACK:
             raise Refused(say("ループバックアドレス %(ip)s への検査は許可されていません。", ip=ip))
         return
-    # Anything not globally routable: private, link-local (cloud metadata), shared
-    # (CGNAT), documentation, reserved, unspecified; and multicast.
-    if (not address.is_global or address.is_multicast) and not settings.SCAN_ALLOW_PRIVATE:
-        raise Refused(
-            say(
-                "内部・特殊なアドレス %(ip)s への検査は許可されていません（SCAN_ALLOW_PRIVATE）。",
-                ip=ip,
+    if address.is_global and not address.is_multicast:
+        return
+    if any(address in network for network in PRIVATE_NETWORKS):
+        if not settings.SCAN_ALLOW_PRIVATE:
+            raise Refused(
+                say(
+                    "内部・特殊なアドレス %(ip)s への検査は許可されていません（SCAN_ALLOW_PRIVATE）。",
+                    ip=ip,
+                )
             )
-        )
+        return
+    # Link-local, unspecified, multicast, reserved, documentation: never.
+    raise Refused(say("特殊なアドレス %(ip)s への検査は許可されていません。", ip=ip))
 
 
 def resolve(host: str, port: int) -> str:

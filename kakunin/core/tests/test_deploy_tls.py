@@ -41,7 +41,7 @@ def site_config(tmp: Path, cert: Path, key: Path, ports: dict) -> str:
         "    listen [::]:443 ssl http2;\n": "",
         "/etc/ssl/kakunin/fullchain.pem": str(cert),
         "/etc/ssl/kakunin/privkey.pem": str(key),
-        "alias /var/lib/kakunin/static/;": f"alias {tmp}/static/;",
+        "alias /var/www/kakunin/static/;": f"alias {tmp}/static/;",
         "server_name kakunin.example.lg.jp;": "server_name localhost;",
     }
     for old, new in replacements.items():

@@ -191,7 +191,7 @@ class ScansInTheApp(BaseTestCase):
             )
             self.assertContains(
                 self.client.post(url, good | {"url": "http://169.254.169.254/"}),
-                "内部・特殊なアドレス",
+                "特殊なアドレス 169.254.169.254 への検査は許可されていません",
                 status_code=400,
             )
         self.assertFalse(ScanTarget.objects.exists())
@@ -215,8 +215,16 @@ class ScansInTheApp(BaseTestCase):
                     self.target_data("hardened") | {"url": "https://127.0.0.1:9/"},
                 )
                 self.assertEqual(r.status_code, loopback_status)
-        with override_settings(SCAN_ALLOW_PRIVATE=True):
+        with override_settings(SCAN_ALLOW_PRIVATE=True, SCAN_ALLOW_LOOPBACK=True):
             self.assertNotContains(self.client.get(page), "禁止されています")
+        with override_settings(SCAN_ALLOW_PRIVATE=True, SCAN_ALLOW_LOOPBACK=False):
+            self.assertContains(self.client.get(page), "ループバックアドレスとリンクローカル")
+            for url in ("https://127.0.0.1/", "http://169.254.169.254/"):
+                r = self.client.post(
+                    reverse("scans:add_target", args=[self.system.pk]),
+                    self.target_data("hardened") | {"url": url},
+                )
+                self.assertEqual(r.status_code, 400, url)
 
     @override_settings(SCAN_ALLOW_LOOPBACK=False)
     def test_an_english_speaker_gets_the_messages_in_english(self):

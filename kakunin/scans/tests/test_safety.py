@@ -78,10 +78,18 @@ class Addresses(SimpleTestCase):
         with self.assertRaises(Refused):
             check_address("10.0.0.5")
 
-    @override_settings(SCAN_ALLOW_PRIVATE=True)
-    def test_the_private_setting_allows_internal_networks(self):
-        check_address("10.0.0.5")
-        check_address("127.0.0.1")
+    @override_settings(SCAN_ALLOW_PRIVATE=True, SCAN_ALLOW_LOOPBACK=False)
+    def test_the_private_setting_allows_internal_networks_only(self):
+        """LGWAN's systems have private addresses; Kakunin's own host (loopback: its
+        Redis, its database) and cloud metadata (link-local) stay out of reach."""
+        for ip in ("10.0.0.5", "172.16.3.4", "192.168.1.1", "100.64.0.1", "fd00::1",
+                   "64:ff9b::10.0.0.1"):  # fmt: skip
+            with self.subTest(ip=ip):
+                check_address(ip)
+        for ip in ("127.0.0.1", "::1", "169.254.169.254", "fe80::1", "0.0.0.0", "224.0.0.1",
+                   "192.0.2.1", "240.0.0.1", "64:ff9b::127.0.0.1", "64:ff9b:1::a00:1"):  # fmt: skip
+            with self.subTest(ip=ip), self.assertRaises(Refused):
+                check_address(ip)
 
 
 class Pace(SimpleTestCase):

@@ -6,6 +6,7 @@ nginx is installed by .ci/run; a missing nginx is an error, never a skip.
 
 import datetime
 import hashlib
+import ipaddress
 import os
 import shutil
 import socket
@@ -140,9 +141,7 @@ class Authority:
             .serial_number(x509.random_serial_number())
             .not_valid_before(now + datetime.timedelta(days=days_from))
             .not_valid_after(now + datetime.timedelta(days=days_to))
-            .add_extension(
-                x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False
-            )
+            .add_extension(x509.SubjectAlternativeName([_san(n) for n in names]), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(
                 x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
@@ -157,6 +156,14 @@ class Authority:
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         key_path.write_bytes(_pem_key(key))
         return cert_path, key_path
+
+
+def _san(name: str) -> x509.GeneralName:
+    """A name for the certificate: an IP address (a site served on one) or a host name."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 def self_signed(directory: Path, name: str = "localhost") -> tuple[Path, Path]:

@@ -54,7 +54,6 @@ from django.shortcuts import get_object_or_404
 from kakunin.accounts.models import Organisation, Role, User
 from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.audit.middleware import client_ip
-from kakunin.reports.models import PdfJob
 from kakunin.systems.models import AccessRequest, Membership, System
 
 
@@ -362,19 +361,6 @@ def get_own_token(request, pk: int):
     if token is None:
         raise Http404
     return token
-
-
-def get_own_pdf(request, pk: int) -> PdfJob:
-    """One of the person's own PDFs, of a document they still may see (an assessment
-    still approved): anyone else's, or one of a document gone from view, is a 404."""
-    job = PdfJob.objects.select_related("report").filter(pk=pk, requested_by=request.user).first()
-    if job is None:
-        raise Http404
-    if job.assessment_id:
-        require_visible(get_assessment_for_user(request, job.assessment_id).state == "approved")
-    else:
-        get_system_for_user(request, job.report.system_id)
-    return job
 
 
 def get_access_request_for_user(request, pk: int) -> AccessRequest:

@@ -38,7 +38,9 @@ class RedocView(SpectacularRedocView):
 
 @lru_cache(maxsize=1)
 def _bundle() -> bytes:
-    text = Path(finders.find(REDOC_BUNDLE)).read_text(encoding="utf-8")
+    found = finders.find(REDOC_BUNDLE)
+    assert isinstance(found, str), f"{REDOC_BUNDLE} is not among the static files"
+    text = Path(found).read_text(encoding="utf-8")
     assert REDOC_LOGO in text, "Redoc no longer asks for its logo there: check redoc_bundle"
     return text.replace(REDOC_LOGO, static("img/api-docs.svg")).encode()
 

@@ -57,7 +57,7 @@ class TokenForm(PlainText, forms.Form):
 
     def clean(self):
         """The code, once the password is right: checking it spends it."""
-        data = super().clean()
+        data = super().clean() or {}
         code = data.get("code")
         if self.authenticator is None or not code or "password" not in data:
             return data

@@ -131,7 +131,7 @@ def _merge_line(ws, row: int, text: str, *, bold=False, size=BODY_SIZE, fill=Non
     cell.font = font(size, bold=bold)
     if fill:
         cell.fill = fill
-    across = {LAST_COLUMN: sum(VENDOR_WIDTHS[c] for c in "ABCDEFGH")}
+    across: dict[str, float] = {LAST_COLUMN: sum(VENDOR_WIDTHS[c] for c in "ABCDEFGH")}
     height = paging.height({LAST_COLUMN: text}, across, size)
     ws.row_dimensions[row].height = height
     return height

@@ -65,6 +65,7 @@ def make(job_pk: int) -> None:
                 data, pages = pdf.write(pdf.render_html(job.assessment))
             else:
                 report = job.report
+                assert report is not None  # one document or the other (a constraint)
                 data, pages = pdf.write(exports.pdf_html(report, annual.content_of(report)))
     except Exception:
         # Whatever WeasyPrint or the data raised: the page says it failed, the log says why.
@@ -94,7 +95,7 @@ def downloaded(*, actor, job: PdfJob) -> bytes:
             actor=actor,
             changes={"format": [None, "pdf"], "bytes": [None, job.size]},
         )
-    return bytes(job.data)
+    return bytes(job.data or b"")
 
 
 def forget_old(now=None) -> int:

@@ -41,12 +41,33 @@ def _print(request, back: str, **document):
     return redirect(job)
 
 
+def _own_pdf(request, pk: int) -> PdfJob:
+    """One of the person's own PDFs, of a document they still may see (an assessment
+    still approved): anyone else's, or one of a document gone from view, is a 404."""
+    job = PdfJob.objects.select_related("report").filter(pk=pk, requested_by=request.user).first()
+    if job is None:
+        raise Http404
+    if job.assessment_id:
+        assessment = access.get_assessment_for_user(request, job.assessment_id)
+        access.require_visible(assessment.state == State.APPROVED)
+    else:
+        access.get_system_for_user(request, _document(job).system_id)
+    return job
+
+
+def _document(job: PdfJob):
+    """The job's assessment or yearly report (one or the other: a constraint)."""
+    document = job.assessment if job.assessment_id else job.report
+    assert document is not None
+    return document
+
+
 @require_GET
 def pdf_job(request, pk: int):
     """The PDF on its way: a note while the worker prints it (htmx asks again every
     second), then the download."""
-    job = access.get_own_pdf(request, pk)
-    document = job.assessment if job.assessment_id else job.report
+    job = _own_pdf(request, pk)
+    document = _document(job)
     context = {"job": job, "document": document, "back": document.get_absolute_url()}
     if request.htmx:
         return render(request, "reports/_pdf_progress.html", context)
@@ -55,15 +76,15 @@ def pdf_job(request, pk: int):
 
 @require_GET
 def pdf_download(request, pk: int):
-    job = access.get_own_pdf(request, pk)
+    job = _own_pdf(request, pk)
     if job.state != PdfJob.State.DONE:
         return redirect(job)
     data = printing.downloaded(actor=request.user, job=job)
-    if job.assessment_id:
-        a = job.assessment
-        name = f"{a.system.name}_{a.phase_label}_承認済み.pdf"
+    document = _document(job)
+    if isinstance(document, AnnualReport):
+        name = f"{document.system.name}_{document.fiscal_year}年度_年次報告.pdf"
     else:
-        name = f"{job.report.system.name}_{job.report.fiscal_year}年度_年次報告.pdf"
+        name = f"{document.system.name}_{document.phase_label}_承認済み.pdf"
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, name.replace("/", "_"))
     return response

@@ -44,7 +44,8 @@ class SystemQuerySet(models.QuerySet):
         """The approved assessments of each system (kakunin.assessments keeps them; the
         model is reached through the relation and the state named, never imported)."""
         assessment = self.model._meta.get_field("assessments").related_model
-        return assessment.objects.filter(system=OuterRef("pk"), state="approved")
+        assert isinstance(assessment, type)  # a model class, not the string of a lazy one
+        return assessment._default_manager.filter(system=OuterRef("pk"), state="approved")
 
     def with_operation_start(self):
         """Each system with `first_approved_at`: when an assessment of it was first

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from huey.contrib.djhuey import db_task
 
 from kakunin.audit.trail import record
 from kakunin.reports import annual, exports, pdf
@@ -45,10 +46,14 @@ def request_pdf(*, actor, assessment=None, report=None, language: str) -> PdfJob
             % {"n": len(unfinished)}
         )
     job = PdfJob.objects.create(requested_by=actor, language=language, **document)
-    from kakunin.reports.tasks import make_pdf
-
     transaction.on_commit(lambda: make_pdf(job.pk))
     return job
+
+
+@db_task()
+def make_pdf(job_pk: int) -> None:
+    """The worker's task (huey finds it through reports.tasks, which imports this)."""
+    make(job_pk)
 
 
 def make(job_pk: int) -> None:

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
 from kakunin.accounts.models import User
 from kakunin.notifications.actions import notify
@@ -51,11 +51,6 @@ def remind_reports(today: datetime.date | None = None) -> int:
 @db_periodic_task(crontab(hour="8", minute="10"))
 def daily_report_reminders():
     remind_reports()
-
-
-@db_task()
-def make_pdf(job_pk: int) -> None:
-    printing.make(job_pk)
 
 
 @db_periodic_task(crontab(minute="23"))

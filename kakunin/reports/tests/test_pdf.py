@@ -14,7 +14,8 @@ from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.actions import export_assessment
 from kakunin.forms_xlsx.layout import column_number
-from kakunin.reports.models import PdfJob
+from kakunin.reports import annual, exports
+from kakunin.reports.models import AnnualReport, PdfJob
 from kakunin.reports.pdf import FetchRefused, refuse_fetch, render_html
 from kakunin.reviews import actions as review
 from testsupport.fixtures import BaseTestCase, download_pdf, fill_everything, make_scan
@@ -109,9 +110,6 @@ class PdfTestCase(ApprovedTestCase):
         """Issue 23.15: WeasyPrint measured every Japanese line break to size the columns
         of 109 tables (11.8 s); with a fixed layout it takes the first row (`make bench`
         prints the time). Both PDFs' tables, every one."""
-        from kakunin.reports import annual, exports
-        from kakunin.reports.models import AnnualReport
-
         report = AnnualReport(system=self.system, fiscal_year=annual.reporting_year())
         for html in (
             render_html(self.assessment),

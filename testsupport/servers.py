@@ -189,6 +189,45 @@ def self_signed(directory: Path, name: str = "localhost") -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def deployed_site(
+    *,
+    socket: Path,
+    cert: Path,
+    key: Path,
+    static: Path,
+    http: int,
+    https: int,
+    server_name: str = "localhost",
+    redirect_port: bool = False,
+) -> str:
+    """deploy/nginx/kakunin.conf with loopback ports and temporary paths. Every line
+    replaced must be in the real file, so a change to it breaks the tests that use this.
+    With `redirect_port`, HTTP redirects to the test's HTTPS port (the deployment's is 443)."""
+    text = (
+        Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "kakunin.conf"
+    ).read_text()
+    replacements = {
+        # gunicorn on a unix socket, as deployed: REMOTE_ADDR is then empty.
+        "server unix:/run/kakunin/gunicorn.sock fail_timeout=0;": f"server unix:{socket} fail_timeout=0;",
+        "    listen 80;\n": f"    listen 127.0.0.1:{http};\n",
+        "    listen [::]:80;\n": "",
+        "    listen 443 ssl http2;\n": f"    listen 127.0.0.1:{https} ssl http2;\n",
+        "    listen [::]:443 ssl http2;\n": "",
+        "/etc/ssl/kakunin/fullchain.pem": str(cert),
+        "/etc/ssl/kakunin/privkey.pem": str(key),
+        "alias /var/www/kakunin/static/;": f"alias {static}/;",
+        "server_name kakunin.example.lg.jp;": f"server_name {server_name};",
+    }  # fmt: skip
+    if redirect_port:
+        replacements["return 301 https://$host$request_uri;"] = (
+            f"return 301 https://$host:{https}$request_uri;"
+        )
+    for old, new in replacements.items():
+        assert old in text, f"deploy/nginx/kakunin.conf no longer has {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
 class Nginx:
     """One nginx process serving the given `server { ... }` blocks, in a temporary prefix."""
 

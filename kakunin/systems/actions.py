@@ -200,18 +200,24 @@ def join_by_invitation(*, invitation: Invitation, user) -> Membership:
         raise InvitationRefused(
             _("この招待は、このアカウントでは受けられません。招待した方にご連絡ください。")
         )
-    current.accepted_at, current.user = timezone.now(), user
-    current.save(update_fields=["accepted_at", "user"])
-    record("invitation.accept", current, actor=user, changes={"user": [None, user.username]})
+    return _spend(current, user)
+
+
+def _spend(invitation: Invitation, user) -> Membership:
+    """The invitation taken by `user`: spent, and the inviting system given to them (the
+    company's other systems need their own grant). Both audited."""
+    invitation.accepted_at, invitation.user = timezone.now(), user
+    invitation.save(update_fields=["accepted_at", "user"])
+    record("invitation.accept", invitation, actor=user, changes={"user": [None, user.username]})
     membership, created = Membership.objects.get_or_create(
-        system=current.system, user=user, defaults={"granted_by": current.invited_by}
+        system=invitation.system, user=user, defaults={"granted_by": invitation.invited_by}
     )
     if created:
         record(
             "system.member_add",
-            current.system,
+            invitation.system,
             actor=user,
-            changes={"member": [None, str(user)], "invitation": [None, current.pk]},
+            changes={"member": [None, str(user)], "invitation": [None, invitation.pk]},
         )
     return membership
 
@@ -240,17 +246,7 @@ def accept_invitation(*, invitation: Invitation, username: str, password: str) -
         "organisation": current.organisation,
     }
     user = create_user_with_password(data=data, password=password, issued_by=current.invited_by)
-    current.accepted_at, current.user = timezone.now(), user
-    current.save(update_fields=["accepted_at", "user"])
-    record("invitation.accept", current, actor=user, changes={"user": [None, user.username]})
-    # The inviting system only: the company's other systems need their own grant.
-    Membership.objects.create(system=current.system, user=user, granted_by=current.invited_by)
-    record(
-        "system.member_add",
-        current.system,
-        actor=user,
-        changes={"member": [None, str(user)], "invitation": [None, current.pk]},
-    )
+    _spend(current, user)
     return user
 
 

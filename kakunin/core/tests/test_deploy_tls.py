@@ -16,6 +16,7 @@ from django.test import SimpleTestCase
 
 from testsupport.servers import (
     Nginx,
+    deployed_site,
     free_port,
     free_ports,
     self_signed,
@@ -26,28 +27,6 @@ from testsupport.servers import (
 
 ROOT = Path(settings.BASE_DIR)
 PASSWORD = "Deploy-Test-Pass-2026"
-
-
-def site_config(tmp: Path, cert: Path, key: Path, ports: dict) -> str:
-    """deploy/nginx/kakunin.conf with loopback ports and temporary paths.
-    Every replaced line must exist, so a change to the real file breaks this test."""
-    text = (ROOT / "deploy" / "nginx" / "kakunin.conf").read_text()
-    replacements = {
-        # gunicorn on a unix socket, as deployed: REMOTE_ADDR is then empty.
-        "server unix:/run/kakunin/gunicorn.sock fail_timeout=0;": f"server unix:{tmp}/gunicorn.sock fail_timeout=0;",
-        "    listen 80;\n": f"    listen 127.0.0.1:{ports['http']};\n",
-        "    listen [::]:80;\n": "",
-        "    listen 443 ssl http2;\n": f"    listen 127.0.0.1:{ports['https']} ssl http2;\n",
-        "    listen [::]:443 ssl http2;\n": "",
-        "/etc/ssl/kakunin/fullchain.pem": str(cert),
-        "/etc/ssl/kakunin/privkey.pem": str(key),
-        "alias /var/www/kakunin/static/;": f"alias {tmp}/static/;",
-        "server_name kakunin.example.lg.jp;": "server_name localhost;",
-    }
-    for old, new in replacements.items():
-        assert old in text, f"deploy/nginx/kakunin.conf no longer has {old!r}"
-        text = text.replace(old, new)
-    return text
 
 
 class TlsDeploymentTestCase(SimpleTestCase):
@@ -83,7 +62,17 @@ class TlsDeploymentTestCase(SimpleTestCase):
             [str(Path(sys.executable).parent / "gunicorn"), "kakunin.wsgi", "--bind", f"unix:{cls.tmp}/gunicorn.sock", "--workers", "1"]
         )  # fmt: skip
         cls.nginx = Nginx(
-            cls.tmp, site_config(cls.tmp, cls.cert, key, cls.ports), env=cls.env, cwd=ROOT
+            cls.tmp,
+            deployed_site(
+                socket=cls.tmp / "gunicorn.sock",
+                cert=cls.cert,
+                key=key,
+                static=cls.tmp / "static",
+                http=cls.ports["http"],
+                https=cls.ports["https"],
+            ),
+            env=cls.env,
+            cwd=ROOT,
         )
         for port in cls.ports.values():
             wait_for(port)

@@ -8,7 +8,8 @@ item left 要確認 says what a person must check.
 
 Only paths, ports and addresses differ from the README (temporary folders, loopback):
 every setting replaced here must be in kakunin.env.example, and every nginx line
-replaced must be in kakunin.conf, so a change to either breaks this test."""
+replaced must be in kakunin.conf (testsupport.servers.deployed_site), so a change to
+either breaks this test."""
 
 import os
 import re
@@ -29,6 +30,7 @@ from testsupport.servers import (
     Authority,
     Clamd,
     Nginx,
+    deployed_site,
     free_ports,
     temporary_directory,
     wait_for,
@@ -51,27 +53,6 @@ def example_env() -> dict[str, str]:
         if match:
             found[match.group(1)] = match.group(2)
     return found
-
-
-def nginx_site(tmp: Path, cert: Path, key: Path, https: int, http: int) -> str:
-    text = (ROOT / "deploy" / "nginx" / "kakunin.conf").read_text()
-    replacements = {
-        "server unix:/run/kakunin/gunicorn.sock fail_timeout=0;": f"server unix:{tmp}/run/gunicorn.sock fail_timeout=0;",
-        "    listen 80;\n": f"    listen 127.0.0.1:{http};\n",
-        "    listen [::]:80;\n": "",
-        "    listen 443 ssl http2;\n": f"    listen 127.0.0.1:{https} ssl http2;\n",
-        "    listen [::]:443 ssl http2;\n": "",
-        "/etc/ssl/kakunin/fullchain.pem": str(cert),
-        "/etc/ssl/kakunin/privkey.pem": str(key),
-        "alias /var/www/kakunin/static/;": f"alias {tmp}/www/static/;",
-        "server_name kakunin.example.lg.jp;": "server_name 127.0.0.1;",
-        # The redirect to HTTPS keeps the test's port (the deployment's is 443).
-        "return 301 https://$host$request_uri;": f"return 301 https://$host:{https}$request_uri;",
-    }  # fmt: skip
-    for old, new in replacements.items():
-        assert old in text, f"deploy/nginx/kakunin.conf no longer has {old!r}"
-        text = text.replace(old, new)
-    return text
 
 
 class DeploymentTestCase(SimpleTestCase):
@@ -149,7 +130,11 @@ class DeploymentTestCase(SimpleTestCase):
         cls.start([str(Path(sys.executable).parent / "gunicorn"), "kakunin.wsgi",
                    "--bind", f"unix:{tmp}/run/gunicorn.sock"])  # fmt: skip
         cls.start([sys.executable, "manage.py", "run_huey", "--quiet"])
-        cls.nginx = Nginx(tmp / "run", "\n".join(["", nginx_site(tmp, cert, key, cls.https, http)]))
+        site = deployed_site(
+            socket=tmp / "run" / "gunicorn.sock", cert=cert, key=key, static=tmp / "www" / "static",
+            http=http, https=cls.https, server_name="127.0.0.1", redirect_port=True,
+        )  # fmt: skip
+        cls.nginx = Nginx(tmp / "run", site)
         cls.addClassCleanup(cls.nginx.stop)
         wait_for_socket(tmp / "run" / "gunicorn.sock")
         for port in (cls.https, http):

@@ -690,6 +690,7 @@ def pdf_bench(world: World) -> None:
     from kakunin.reports.pdf import assessment_pdf
 
     assessment = world.assessment
+    kept = (assessment.state, assessment.approved_at, assessment.approved_by)
     assessment.state = "approved"
     assessment.approved_at, assessment.approved_by = timezone.now(), world.rita
     assessment.save()
@@ -699,6 +700,9 @@ def pdf_bench(world: World) -> None:
         data = assessment_pdf(assessment)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
+    # The other parts use the assessment as the vendor has it.
+    assessment.state, assessment.approved_at, assessment.approved_by = kept
+    assessment.save()
     from pdfminer.pdfpage import PDFPage
 
     pages = sum(1 for _page in PDFPage.get_pages(io.BytesIO(data)))

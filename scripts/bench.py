@@ -518,6 +518,8 @@ def annual_bench(world: World) -> None:
     ismap.import_list(actor=world.rita, data=listed.encode(), filename="ismap.csv")
     year = annual.reporting_year()
     start, _end = fiscal_year_bounds(year)
+    # In operation since before the reporting year: the report of that year is owed.
+    System.objects.update(live_on=start - timedelta(days=1))
     day = lambda n: start + timedelta(days=n)  # noqa: E731
     records = []
     for system in System.objects.all():

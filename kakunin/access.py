@@ -52,6 +52,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from kakunin.accounts.models import Organisation, Role, User
+from kakunin.assessments import workflow
 from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.audit.middleware import client_ip
 from kakunin.systems.models import AccessRequest, Membership, System
@@ -370,6 +371,16 @@ def get_access_request_for_user(request, pk: int) -> AccessRequest:
         pk=pk,
         system__in=editable_systems(request.user),
     )
+
+
+def step(user, thing, name: str) -> workflow.Step:
+    """A step of a reviewed thing (workflow.STEPS), when this person may take it: a
+    step the thing does not have is a 404, one the person may not take a 403."""
+    step = workflow.steps_of(thing).get(name)
+    if step is None:
+        raise Http404
+    require(step.allowed(user, thing))
+    return step
 
 
 def require(condition: bool) -> None:

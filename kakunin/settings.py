@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "kakunin.core",
+    "kakunin.staging",
     "kakunin.crypto",
     "kakunin.audit",
     "kakunin.monitoring",

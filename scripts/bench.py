@@ -188,7 +188,7 @@ def import_apply(world: World, data: bytes) -> float:
     try:
         with transaction.atomic():
             plan = read_plan(io.BytesIO(data), world.assessment, AnswerScope.ALL)
-            apply_plan(actor=None, assessment=world.assessment, plan=plan, source_label="bench")
+            apply_plan(actor=None, owner=world.assessment, plan=plan, source_label="bench")
             elapsed = time.perf_counter() - start
             raise Rollback
     except Rollback:
@@ -511,7 +511,9 @@ def annual_bench(world: World) -> None:
             actor=world.alice, system=system, template=world.assessment.template, phase="initial"
         )
     # Every system in operation, each with the records a year leaves.
-    Assessment.objects.filter(phase="initial").update(state="approved")
+    # (The bench's own assessment stays as the vendor has it, for the parts after this.)
+    approved = Assessment.objects.filter(phase="initial").exclude(pk=world.assessment.pk)
+    approved.update(state="approved")
     listed = "登録番号,クラウドサービスの名称\n" + "".join(
         f"C21-{i:04d}-1,Cloud {i}\n" for i in range(1, 2000)
     )
@@ -551,7 +553,7 @@ def annual_bench(world: World) -> None:
             add(Kind.DISPOSAL, 20 * d + 5, time="10:00", devices=[{"ident": f"HDD SN{d}{k}", "area": "全領域"} for k in range(5)],
                 company="廃棄株式会社", method="physical", result="破壊を確認", residual_risks="", my_number=True)  # fmt: skip
     Record.objects.bulk_create(records)
-    system = world.system
+    system = System.objects.get(pk=world.system.pk)  # with the day it went live, set above
     Component.objects.filter(system=system).delete()
     Component.objects.bulk_create(
         [Component(system=system, kind="library", product=f"lib{i}", version="1.0", latest_version="1.1",

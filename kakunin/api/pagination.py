@@ -1,5 +1,6 @@
+from django.utils.translation import gettext as _
 from rest_framework import pagination
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 
 
 class Pages(pagination.PageNumberPagination):
@@ -8,6 +9,26 @@ class Pages(pagination.PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        """DRF's, but a `page_size` that is not one whole number from 1 is refused (400),
+        never silently replaced by the default."""
+        given = request.query_params.getlist(self.page_size_query_param)
+        if given and (
+            len(given) > 1 or not (given[0].isascii() and given[0].isdigit()) or int(given[0]) < 1
+        ):
+            raise ValidationError(
+                {self.page_size_query_param: [_("1以上の整数を1つ指定してください。")]}
+            )
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view):
+        """The schema says what get_page_size accepts: from 1 (more than 500 gives 500)."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+        return parameters
 
 
 class NewestFirst(pagination.CursorPagination):

@@ -32,13 +32,15 @@ from kakunin.evidence.responses import attachment
 from kakunin.inventory import actions as inventory_actions
 from kakunin.inventory import sources as inventory_sources
 from kakunin.inventory.forms import ResponseForm
-from kakunin.inventory.models import Finding
+from kakunin.inventory.models import Finding, InventoryImport
 from kakunin.records import actions as records_actions
 from kakunin.records.kinds import KINDS, LinesField, WithdrawForm
 from kakunin.records.kinds import CommentForm as RecordCommentForm
 from kakunin.records.models import Kind, Record, RecordFile
 from kakunin.reviews import actions as review_actions
-from kakunin.reviews.forms import CommentForm, ReturnForm
+from kakunin.reviews.forms import CommentForm
+from kakunin.staging import actions as staging
+from kakunin.staging.models import ImportRefused
 
 # The API needs no web login: its own authentication classes decide (settings.REST_FRAMEWORK).
 api_view = method_decorator(login_not_required, name="dispatch")
@@ -187,38 +189,6 @@ class StepRefused(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
 
 
-def _submit(actor, assessment, data):
-    return assessment_actions.submit(actor=actor, assessment=assessment)
-
-
-def _start_review(actor, assessment, data):
-    return review_actions.start_review(actor=actor, assessment=assessment)
-
-
-def _return(actor, assessment, data):
-    given = serializers.ReturnSerializer(data=data)
-    given.is_valid(raise_exception=True)
-    form = ReturnForm(given.validated_data)
-    if not form.is_valid():
-        raise exceptions.ValidationError(form.errors)
-    return review_actions.return_assessment(
-        actor=actor, assessment=assessment, note=form.cleaned_data["note"]
-    )
-
-
-def _approve(actor, assessment, data):
-    return review_actions.approve(actor=actor, assessment=assessment)
-
-
-# Each step: who may take it (kakunin/access.py), and the action the web calls too.
-STEPS = {
-    "submit": (access.can_submit, _submit),
-    "start_review": (access.can_review, _start_review),
-    "return": (access.can_decide, _return),
-    "approve": (access.can_decide, _approve),
-}
-
-
 @extend_schema(request=None, responses=serializers.AssessmentSerializer)
 @api_view
 class AssessmentStep(APIView):
@@ -229,11 +199,15 @@ class AssessmentStep(APIView):
     step = ""
 
     def post(self, request, pk: int):
-        allowed, run = STEPS[self.step]
         assessment = access.get_assessment_for_user(request, pk)
-        access.require(allowed(request.user, assessment))
+        step = access.step(request.user, assessment, self.step)  # reviews/steps.py
+        inputs = {}
+        if step.form is not None:  # the return's note: its type here, the web's rules then
+            given = serializers.ReturnSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            inputs = _checked(step.form, given.validated_data)
         try:
-            moved = run(request.user, assessment, request.data)
+            moved = step.run(request.user, assessment, **inputs)
         except TransitionRefused as exc:
             raise refused(exc) from None
         return Response(serializers.AssessmentSerializer(moved).data)
@@ -396,21 +370,22 @@ class SystemInventoryUpload(APIView):
         given.is_valid(raise_exception=True)
         try:
             upload = inventory_sources.read_upload(given.validated_data["file"])
-        except inventory_sources.InventoryRefused as exc:
+        except ImportRefused as exc:
             raise exceptions.ValidationError({"file": exc.errors}) from None
         plan = inventory_actions.plan_import(system, upload.rows)
         counts = {k: len(plan[k]) for k in ("added", "changed", "removed")}
         if given.validated_data["dry_run"]:
             return Response(counts | {"applied": False})
-        staged = inventory_actions.stage_import(
+        staged = staging.stage(
+            InventoryImport,
             actor=request.user,
-            system=system,
-            plan=plan,
+            owner=system,
             filename=upload.filename,
             sha256=upload.sha256,
+            plan=plan,
         )
         try:
-            inventory_actions.confirm_import(actor=request.user, staged=staged)
+            staging.confirm(actor=request.user, staged=staged, apply=inventory_actions.apply_plan)
         except inventory_actions.InventoryChanged:
             raise StepRefused(
                 _("取り込みの間に構成一覧が変わりました。もう一度送ってください。")

@@ -4,7 +4,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kakunin.accounts.models import User
 from kakunin.assessments import workflow
 from kakunin.assessments.models import (
     STATUSES_WITHOUT_PLAN,
@@ -17,8 +16,6 @@ from kakunin.assessments.models import (
 )
 from kakunin.assessments.workflow import TransitionRefused
 from kakunin.audit.trail import record, record_many
-from kakunin.notifications.actions import notify
-from kakunin.notifications.models import Kind
 
 
 class StaleAnswer(Exception):
@@ -262,34 +259,13 @@ def submit(*, actor, assessment: Assessment) -> Assessment:
         problems = submission_problems(current)
         if problems:
             raise TransitionRefused(_("未完了の項目があるため提出できません。"), problems)
-        before = current.state
-        current.round += 1
-        current.state = workflow.target(before, "submit")
-        current.submitted_at = timezone.now()
-        current.save(update_fields=["round", "state", "submitted_at", "updated_at"])
+        workflow.advance(current, "submit", actor=actor)
         Submission.objects.create(
             assessment=current,
             round=current.round,
             submitted_by=actor,
             submitted_at=current.submitted_at,
             versions={str(pk): v for pk, v in current.answers.values_list("pk", "version")},
-        )
-        record(
-            "assessment.submit",
-            current,
-            actor=actor,
-            changes={"state": [before, current.state], "round": [None, current.round]},
-        )
-        notify(
-            [*User.objects.reviewers(), *current.system.department_staff()],
-            Kind.SUBMITTED,
-            {
-                "actor": actor.full_name,
-                "assessment": current,
-                "round": current.round,
-                "url": current.get_absolute_url(),
-            },
-            url=current.get_absolute_url(),
         )
     return current
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, State, allows
+from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, Reviewed, State
 from kakunin.catalog.models import Applicability, Item, Template
 from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
 from kakunin.systems.models import System
@@ -38,7 +38,7 @@ class AssessmentQuerySet(models.QuerySet):
         return self.filter(state__in=WAITING_FOR_VENDOR)
 
 
-class Assessment(models.Model):
+class Assessment(Reviewed):
     class Phase(models.TextChoices):
         INITIAL = "initial", _("新規構築時")
         OPERATION = "operation", _("運用時")
@@ -53,22 +53,9 @@ class Assessment(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="The approved assessment this one starts from (last year's, or the revision before).",
     )  # fmt: skip
-    state = models.CharField(_("状態"), max_length=16, choices=State.choices, default=State.DRAFT)
-    round = models.PositiveSmallIntegerField(default=0)  # submissions so far
     due_date = models.DateField(_("提出期限"), null=True, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    # The reviewer's cover message of the last return, for the vendor.
-    return_note = models.TextField(_("差戻しの連絡事項"), blank=True, max_length=4000)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
+    audit_name = "assessment"
     objects = AssessmentQuerySet.as_manager()
 
     class Meta:
@@ -133,10 +120,6 @@ class Assessment(models.Model):
             and self.state != State.APPROVED
             and self.due_date < timezone.localdate()
         )
-
-    def can(self, transition: str) -> bool:
-        """Whether the state allows the step (workflow.TRANSITIONS); not who may take it."""
-        return allows(self.state, transition)
 
     def is_open_for(self, answer: "Answer") -> bool:
         """Whether the answer may change in this state: everything in a draft, only

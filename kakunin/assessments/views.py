@@ -386,13 +386,8 @@ def history(request, pk: int, key: str):
 @require_POST
 def submit(request, pk: int):
     assessment = access.get_assessment_for_user(request, pk)
-    access.require(access.can_submit(request.user, assessment))
-    try:
-        actions.submit(actor=request.user, assessment=assessment)
-    except workflow.TransitionRefused as exc:
-        workflow.tell_refused(request, exc)
-    else:
-        messages.success(request, _("提出しました。区の審査をお待ちください。"))
+    step = access.step(request.user, assessment, "submit")
+    workflow.take(request, assessment, "submit", step, request.POST)
     return redirect("assessments:detail", assessment.pk)
 
 

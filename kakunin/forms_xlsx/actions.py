@@ -3,7 +3,6 @@
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 
 from kakunin.assessments.actions import update_answers
 from kakunin.assessments.models import AnswerRevision, Assessment
@@ -11,7 +10,6 @@ from kakunin.audit.trail import record
 from kakunin.core import xlsx
 from kakunin.forms_xlsx import export
 from kakunin.forms_xlsx.importer import Plan
-from kakunin.forms_xlsx.models import FormImport
 
 
 def export_assessment(*, actor, assessment: Assessment, ward_copy: bool = True) -> bytes:
@@ -27,27 +25,12 @@ def export_assessment(*, actor, assessment: Assessment, ward_copy: bool = True) 
 
 
 @transaction.atomic
-def stage_import(*, actor, assessment: Assessment, plan: Plan, filename: str) -> FormImport:
-    staged = FormImport.objects.create(
-        assessment=assessment,
-        uploaded_by=actor,
-        filename=filename[:255],
-        sha256=plan.sha256,
-        size=plan.size,
-        plan=plan.as_json(),
-    )
-    record(
-        "form.import_upload",
-        assessment,
-        actor=actor,
-        changes={"file": [None, staged.filename], "sha256": [None, plan.sha256]},
-    )
-    return staged
-
-
-@transaction.atomic
-def apply_plan(*, actor, assessment: Assessment, plan: Plan, source_label: str) -> int:
-    """Apply every change, or none: a stale answer rolls the whole import back."""
+def apply_plan(*, actor, owner: Assessment, plan: Plan | dict, source_label: str) -> int:
+    """Apply every change, or none: a stale answer rolls the whole import back. The
+    plan as read, or as staged (its JSON)."""
+    assessment = owner
+    if isinstance(plan, dict):
+        plan = Plan.from_json(plan)
     answers = {a.item.key: a for a in assessment.answers.select_related("item")}
     count = update_answers(
         actor=actor,
@@ -73,28 +56,3 @@ def apply_plan(*, actor, assessment: Assessment, plan: Plan, source_label: str) 
         changes={"file": [None, source_label], "answers_changed": [None, count]},
     )
     return count
-
-
-@transaction.atomic
-def confirm_import(*, actor, staged: FormImport) -> int:
-    count = apply_plan(
-        actor=actor,
-        assessment=staged.assessment,
-        plan=Plan.from_json(staged.plan),
-        source_label=f"{staged.filename} ({staged.sha256[:12]})",
-    )
-    staged.state, staged.decided_at = FormImport.State.APPLIED, timezone.now()
-    staged.save(update_fields=["state", "decided_at"])
-    return count
-
-
-@transaction.atomic
-def cancel_import(*, actor, staged: FormImport) -> None:
-    staged.state, staged.decided_at = FormImport.State.CANCELLED, timezone.now()
-    staged.save(update_fields=["state", "decided_at"])
-    record(
-        "form.import_cancel",
-        staged.assessment,
-        actor=actor,
-        changes={"file": [None, staged.filename]},
-    )

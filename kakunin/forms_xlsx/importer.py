@@ -53,6 +53,7 @@ from kakunin.forms_xlsx.layout import (
     VERDICT_COLUMN,
     parse_status,
 )
+from kakunin.staging.models import ImportRefused
 
 log = logging.getLogger(__name__)
 MAX_ZIP_ENTRIES = 500
@@ -60,14 +61,6 @@ MAX_ROWS = 2000
 MAX_COLUMNS = 100
 HEADER_SEARCH_ROWS = 30
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE file: .xls, or an encrypted .xlsx
-
-
-class ImportRefused(Exception):
-    """The file cannot be imported at all; `errors` say why, cell by cell."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
 
 
 @dataclass

@@ -1,20 +1,21 @@
 import re
 
 from django import forms
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from kakunin import access
 from kakunin.assessments.actions import StaleAnswer
 from kakunin.forms_xlsx import actions
-from kakunin.forms_xlsx.importer import ImportRefused, Plan, read_plan
+from kakunin.forms_xlsx.importer import Plan, read_plan
 from kakunin.forms_xlsx.models import FormImport
+from kakunin.staging import actions as staging
+from kakunin.staging.models import ImportRefused
+from kakunin.staging.views import Staged
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -53,8 +54,14 @@ def upload(request, pk: int):
         except ImportRefused as exc:
             errors = exc.errors
         else:
-            staged = actions.stage_import(
-                actor=request.user, assessment=assessment, plan=plan, filename=upload.name
+            staged = staging.stage(
+                FormImport,
+                actor=request.user,
+                owner=assessment,
+                filename=upload.name,
+                sha256=plan.sha256,
+                plan=plan.as_json(),
+                size=plan.size,
             )
             return redirect("forms_xlsx:preview", assessment.pk, staged.pk)
     status = 400 if errors or form.errors else 200
@@ -62,37 +69,21 @@ def upload(request, pk: int):
     return render(request, "forms_xlsx/upload.html", ctx, status=status)
 
 
-def _staged(request, assessment, import_pk: int) -> FormImport:
-    return get_object_or_404(
-        assessment.imports, pk=import_pk, uploaded_by=request.user, state=FormImport.State.PENDING
-    )
-
-
-@require_GET
-def preview(request, pk: int, import_pk: int):
-    assessment = access.get_rw_assessment_for_user(request, pk)
-    staged = _staged(request, assessment, import_pk)
-    ctx = {"assessment": assessment, "staged": staged, "plan": Plan.from_json(staged.plan)}
-    return render(request, "forms_xlsx/preview.html", ctx)
-
-
-@require_POST
-def decide(request, pk: int, import_pk: int):
-    assessment = access.get_rw_assessment_for_user(request, pk)
-    staged = _staged(request, assessment, import_pk)
-    if request.POST.get("decision") == "cancel":
-        actions.cancel_import(actor=request.user, staged=staged)
-        messages.info(request, _("取り込みを取り消しました。回答は変更していません。"))
-        return redirect("assessments:detail", assessment.pk)
-    try:
-        count = actions.confirm_import(actor=request.user, staged=staged)
-    except (StaleAnswer, ValidationError):
-        messages.error(
-            request,
-            _(
-                "アップロード後に回答が更新されたため、反映しませんでした。もう一度ダウンロードして記入してください。"
-            ),
-        )
-        return redirect("forms_xlsx:upload", assessment.pk)
-    messages.success(request, _("Excel様式から %(n)s 件の回答を反映しました。") % {"n": count})
-    return redirect("assessments:detail", assessment.pk)
+preview, decide = Staged(
+    model=FormImport,
+    owner=access.get_rw_assessment_for_user,
+    template="forms_xlsx/preview.html",
+    context=lambda assessment, staged: {
+        "assessment": assessment,
+        "plan": Plan.from_json(staged.plan),
+    },
+    apply=actions.apply_plan,
+    stale=(StaleAnswer, ValidationError),
+    back="assessments:detail",
+    again="forms_xlsx:upload",
+    applied=gettext_lazy("Excel様式から %(n)s 件の回答を反映しました。"),
+    cancelled=gettext_lazy("取り込みを取り消しました。回答は変更していません。"),
+    refused=gettext_lazy(
+        "アップロード後に回答が更新されたため、反映しませんでした。もう一度ダウンロードして記入してください。"
+    ),
+).views()

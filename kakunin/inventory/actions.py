@@ -18,7 +18,6 @@ from kakunin.inventory.models import (
     Component,
     EolCycle,
     Finding,
-    InventoryImport,
     Origin,
     Response,
     Vulnerability,
@@ -116,27 +115,14 @@ def fingerprint(components) -> str:
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
 
 
-@transaction.atomic
-def stage_import(*, actor, system, plan: dict, filename: str, sha256: str) -> InventoryImport:
-    staged = InventoryImport.objects.create(
-        system=system, uploaded_by=actor, filename=filename[:255], sha256=sha256, plan=plan
-    )
-    record(
-        "inventory.import_upload",
-        system,
-        actor=actor,
-        changes={"file": [None, staged.filename], "sha256": [None, sha256]},
-    )
-    return staged
-
-
 def _date(value: str):
     return datetime.date.fromisoformat(value) if value else None
 
 
-def apply_plan(*, actor, system, plan: dict, source_label: str) -> int:
+def apply_plan(*, actor, owner, plan: dict, source_label: str) -> int:
     """Apply every addition, change and removal, or none: a row that changed since
-    the preview stops the whole import (InventoryChanged)."""
+    the preview stops the whole import (InventoryChanged). `owner`: the system."""
+    system = owner
     with transaction.atomic():
         locked = {c.pk: c for c in system.components.select_for_update()}
         now, events = timezone.now(), []
@@ -173,31 +159,6 @@ def apply_plan(*, actor, system, plan: dict, source_label: str) -> int:
             changes={"file": [None, source_label], "changes": [None, count]},
         )
     return count
-
-
-@transaction.atomic
-def confirm_import(*, actor, staged: InventoryImport) -> int:
-    count = apply_plan(
-        actor=actor,
-        system=staged.system,
-        plan=staged.plan,
-        source_label=f"{staged.filename} ({staged.sha256[:12]})",
-    )
-    staged.state, staged.decided_at = InventoryImport.State.APPLIED, timezone.now()
-    staged.save(update_fields=["state", "decided_at"])
-    return count
-
-
-@transaction.atomic
-def cancel_import(*, actor, staged: InventoryImport) -> None:
-    staged.state, staged.decided_at = InventoryImport.State.CANCELLED, timezone.now()
-    staged.save(update_fields=["state", "decided_at"])
-    record(
-        "inventory.import_cancel",
-        staged.system,
-        actor=actor,
-        changes={"file": [None, staged.filename]},
-    )
 
 
 @transaction.atomic

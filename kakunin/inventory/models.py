@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.evidence.models import Evidence
+from kakunin.staging.models import StagedImport
 from kakunin.systems.models import System
 
 
@@ -120,30 +121,16 @@ class EolCycle(models.Model):
         return f"{self.product} {self.cycle}"
 
 
-class InventoryImport(models.Model):
+class InventoryImport(StagedImport):
     """An uploaded inventory waiting for its preview decision."""
 
-    class State(models.TextChoices):
-        PENDING = "pending", _("確認待ち")
-        APPLIED = "applied", _("反映済み")
-        CANCELLED = "cancelled", _("取消")
+    audit_name = "inventory"
+    owner_field = "system"
 
     system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="inventory_imports")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    filename = models.CharField(max_length=255)
-    sha256 = models.CharField(max_length=64)
-    plan = models.JSONField()
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
-    decided_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-uploaded_at"]
-
-    def __str__(self) -> str:
-        return f"{self.filename} → {self.system}"
+    class Meta(StagedImport.Meta):
+        pass
 
 
 class Severity(models.TextChoices):

@@ -23,14 +23,9 @@ from kakunin.core import jsontext, tables, wareki, xlsx
 from kakunin.core.text import cell_problem
 from kakunin.inventory.cpe import Cpe, CpeInvalid
 from kakunin.inventory.models import Kind, Origin
+from kakunin.staging.models import ImportRefused
 
 MAX_COMPONENTS = 5000
-
-
-class InventoryRefused(ValueError):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
 
 
 @dataclass
@@ -97,16 +92,16 @@ class Upload:
 
 def read_upload(upload) -> Upload:
     """An uploaded file (the web's form, the API), read within
-    INVENTORY_IMPORT_MAX_BYTES. Raises InventoryRefused with the reasons."""
+    INVENTORY_IMPORT_MAX_BYTES. Raises ImportRefused with the reasons."""
     name = PurePath(upload.name or "upload").name
     data = upload.read(settings.INVENTORY_IMPORT_MAX_BYTES + 1)
     if len(data) > settings.INVENTORY_IMPORT_MAX_BYTES:
-        raise InventoryRefused([_("%(file)s: ファイルが大きすぎます。") % {"file": name}])
+        raise ImportRefused([_("%(file)s: ファイルが大きすぎます。") % {"file": name}])
     return Upload(read(data, name), name, hashlib.sha256(data).hexdigest())
 
 
 def read(data: bytes, filename: str) -> list[Row]:
-    """The components a file lists. Raises InventoryRefused."""
+    """The components a file lists. Raises ImportRefused."""
     name = filename.lower()
     if name.endswith(".csv"):
         rows = _table(_csv_rows(data, filename), filename)
@@ -117,7 +112,7 @@ def read(data: bytes, filename: str) -> list[Row]:
     elif name.endswith(".xml"):
         rows = _cyclonedx_xml(data, filename)
     else:
-        raise InventoryRefused(
+        raise ImportRefused(
             [
                 _(
                     "%(file)s: 読める形式ではありません。テンプレート（.xlsx・.csv）、CycloneDX（.json・.xml）、SPDX 2.3（.json）のいずれかにしてください。"
@@ -126,7 +121,7 @@ def read(data: bytes, filename: str) -> list[Row]:
             ]
         )
     if len(rows) > MAX_COMPONENTS:
-        raise InventoryRefused(
+        raise ImportRefused(
             [
                 _("%(file)s: 構成要素が多すぎます（上限 %(n)s）。")
                 % {"file": filename, "n": MAX_COMPONENTS}
@@ -143,14 +138,14 @@ def _csv_rows(data: bytes, filename: str):
     try:
         return tables.csv_rows(data, filename)
     except tables.TableRefused as exc:
-        raise InventoryRefused([str(exc)]) from None
+        raise ImportRefused([str(exc)]) from None
 
 
 def _xlsx_rows(data: bytes, filename: str):
     try:
         return tables.xlsx_rows(data, filename, max_rows=MAX_COMPONENTS + 2, max_cols=20)
     except tables.TableRefused as exc:
-        raise InventoryRefused([str(exc)]) from None
+        raise ImportRefused([str(exc)]) from None
 
 
 def _fold(text: str) -> str:
@@ -160,11 +155,11 @@ def _fold(text: str) -> str:
 def _table(rows: list[list[str]], filename: str) -> list[Row]:
     headers = {_fold(h): f for f, h in TEMPLATE} | {f: f for f, _h in TEMPLATE}
     if not rows:
-        raise InventoryRefused([_("%(file)s: 空のファイルです。") % {"file": filename}])
+        raise ImportRefused([_("%(file)s: 空のファイルです。") % {"file": filename}])
     columns = {headers[_fold(h)]: i for i, h in enumerate(rows[0]) if _fold(h) in headers}
     missing = [h for f, h in TEMPLATE if f in ("kind", "product", "version") and f not in columns]
     if missing:
-        raise InventoryRefused(
+        raise ImportRefused(
             [
                 _(
                     "%(file)s: 1行目に見出し（%(names)s）がありません。テンプレートをダウンロードして使ってください。"
@@ -180,10 +175,10 @@ def _table(rows: list[list[str]], filename: str) -> list[Row]:
         where = _("%(file)s %(n)s行目") % {"file": filename, "n": n}
         try:
             out.append(_checked(cells, where, Origin.LISTED))
-        except InventoryRefused as exc:
+        except ImportRefused as exc:
             errors.extend(exc.errors)
     if errors:
-        raise InventoryRefused(errors)
+        raise ImportRefused(errors)
     return out
 
 
@@ -243,7 +238,7 @@ def _checked(cells: dict, where: str, origin: str) -> Row:
         if problem:
             errors.append(problem)
     if errors:
-        raise InventoryRefused(errors)
+        raise ImportRefused(errors)
     return Row(
         kind=kind or "",
         **{f: cells.get(f, "").strip() for f in LIMITS},
@@ -269,7 +264,7 @@ def _refuse_duplicates(rows: list[Row], filename: str) -> None:
             )
         seen.add(key)
     if errors:
-        raise InventoryRefused(errors)
+        raise ImportRefused(errors)
 
 
 # --- SBOMs --------------------------------------------------------------------------
@@ -290,14 +285,14 @@ def _json(data: bytes, filename: str) -> list[Row]:
     try:
         document = jsontext.loads(data)
     except jsontext.Unreadable as exc:
-        raise InventoryRefused(
+        raise ImportRefused(
             [_("%(file)s: JSON として読めません（%(error)s）。") % {"file": filename, "error": exc}]
         ) from None
     if isinstance(document, dict) and document.get("bomFormat") == "CycloneDX":
         return _cyclonedx(lambda: Bom.from_json(document), filename)  # type: ignore[attr-defined]
     if isinstance(document, dict) and str(document.get("spdxVersion", "")).startswith("SPDX-2"):
         return _spdx(document, filename)
-    raise InventoryRefused(
+    raise ImportRefused(
         [
             _(
                 "%(file)s: CycloneDX の SBOM（bomFormat）でも SPDX 2.3（spdxVersion）でもない JSON です。"
@@ -311,7 +306,7 @@ def _cyclonedx_xml(data: bytes, filename: str) -> list[Row]:
     try:
         root = defusedxml.ElementTree.fromstring(data)
     except Exception as exc:  # (ParseError, EntitiesForbidden, DTDForbidden...)
-        raise InventoryRefused(
+        raise ImportRefused(
             [
                 _(
                     "%(file)s: XML として読めないか、安全でない内容（XMLエンティティ等）を含んでいます（%(error)s）。"
@@ -320,7 +315,7 @@ def _cyclonedx_xml(data: bytes, filename: str) -> list[Row]:
             ]
         ) from None
     if not root.tag.startswith("{http://cyclonedx.org/schema/bom/"):
-        raise InventoryRefused(
+        raise ImportRefused(
             [_("%(file)s: CycloneDX の SBOM ではない XML です。") % {"file": filename}]
         )
     return _cyclonedx(lambda: Bom.from_xml(root), filename)  # type: ignore[attr-defined]
@@ -330,7 +325,7 @@ def _cyclonedx(load, filename: str) -> list[Row]:
     try:
         bom = load()
     except Exception as exc:  # (the library raises many kinds on a bad document)
-        raise InventoryRefused(
+        raise ImportRefused(
             [
                 _("%(file)s: CycloneDX として読めません（%(error)s）。")
                 % {"file": filename, "error": str(exc)[:200]}
@@ -356,13 +351,13 @@ def _cyclonedx(load, filename: str) -> list[Row]:
             }
             try:
                 rows.append(_checked(cells, where, Origin.SBOM))
-            except InventoryRefused as exc:
+            except ImportRefused as exc:
                 errors.extend(exc.errors)
             walk(component.components, f"{path}[{n}].components")
 
     walk(bom.components, "components")
     if errors:
-        raise InventoryRefused(errors)
+        raise ImportRefused(errors)
     return rows
 
 
@@ -370,7 +365,7 @@ def _spdx(document: dict, filename: str) -> list[Row]:
     try:
         doc = JsonLikeDictParser().parse(document)
     except SPDXParsingError as exc:
-        raise InventoryRefused(
+        raise ImportRefused(
             [
                 _("%(file)s: SPDX として読めません（%(error)s）。")
                 % {"file": filename, "error": "; ".join(exc.get_messages())[:300]}
@@ -399,10 +394,10 @@ def _spdx(document: dict, filename: str) -> list[Row]:
         }
         try:
             rows.append(_checked(cells, f"{filename} packages[{n}] {package.name}", Origin.SBOM))
-        except InventoryRefused as exc:
+        except ImportRefused as exc:
             errors.extend(exc.errors)
     if errors:
-        raise InventoryRefused(errors)
+        raise ImportRefused(errors)
     return rows
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
@@ -37,6 +38,9 @@ from kakunin.inventory.models import (
     Severity,
     Vulnerability,
 )
+from kakunin.staging import actions as staging
+from kakunin.staging.models import ImportRefused
+from kakunin.staging.views import Staged
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -187,15 +191,16 @@ def upload(request, pk: int):
         try:
             upload = sources.read_upload(form.cleaned_data["file"])
             plan = actions.plan_import(system, upload.rows)
-        except sources.InventoryRefused as exc:
+        except ImportRefused as exc:
             errors = exc.errors
         else:
-            staged = actions.stage_import(
+            staged = staging.stage(
+                InventoryImport,
                 actor=request.user,
-                system=system,
-                plan=plan,
+                owner=system,
                 filename=upload.filename,
                 sha256=upload.sha256,
+                plan=plan,
             )
             return redirect("inventory:preview", system.pk, staged.pk)
     status = 400 if errors or form.errors else 200
@@ -203,44 +208,21 @@ def upload(request, pk: int):
     return render(request, "inventory/upload.html", ctx, status=status)
 
 
-def _staged(request, system, import_pk: int) -> InventoryImport:
-    return get_object_or_404(
-        system.inventory_imports,
-        pk=import_pk,
-        uploaded_by=request.user,
-        state=InventoryImport.State.PENDING,
-    )
-
-
-@require_GET
-def preview(request, pk: int, import_pk: int):
-    system = access.get_operations_system_for_user(request, pk)
-    staged = _staged(request, system, import_pk)
-    return render(
-        request, "inventory/preview.html", {"system": system, "staged": staged, "plan": staged.plan}
-    )
-
-
-@require_POST
-def decide(request, pk: int, import_pk: int):
-    system = access.get_operations_system_for_user(request, pk)
-    staged = _staged(request, system, import_pk)
-    if request.POST.get("decision") == "cancel":
-        actions.cancel_import(actor=request.user, staged=staged)
-        messages.info(request, _("取り込みを取り消しました。構成一覧は変更していません。"))
-        return redirect("inventory:system", system.pk)
-    try:
-        count = actions.confirm_import(actor=request.user, staged=staged)
-    except actions.InventoryChanged:
-        messages.error(
-            request,
-            _(
-                "アップロード後に構成一覧が変更されたため、反映しませんでした。もう一度アップロードして確認してください。"
-            ),
-        )
-        return redirect("inventory:upload", system.pk)
-    messages.success(request, _("構成一覧に %(n)s 件の変更を反映しました。") % {"n": count})
-    return redirect("inventory:system", system.pk)
+preview, decide = Staged(
+    model=InventoryImport,
+    owner=access.get_operations_system_for_user,
+    template="inventory/preview.html",
+    context=lambda system, staged: {"system": system, "plan": staged.plan},
+    apply=actions.apply_plan,
+    stale=(actions.InventoryChanged,),
+    back="inventory:system",
+    again="inventory:upload",
+    applied=gettext_lazy("構成一覧に %(n)s 件の変更を反映しました。"),
+    cancelled=gettext_lazy("取り込みを取り消しました。構成一覧は変更していません。"),
+    refused=gettext_lazy(
+        "アップロード後に構成一覧が変更されたため、反映しませんでした。もう一度アップロードして確認してください。"
+    ),
+).views()
 
 
 def eol_data(request):

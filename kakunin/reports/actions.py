@@ -1,5 +1,4 @@
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kakunin.accounts.models import User
@@ -48,34 +47,14 @@ def start_report(*, actor, system, fiscal_year: int) -> AnnualReport:
 def submit_report(*, actor, report: AnnualReport) -> AnnualReport:
     """下書き or 差戻し → 提出済 / 再提出: the content is generated now and frozen."""
     with workflow.step(report, "submit", related=("system",)) as current:
-        before = current.state
         current.content = annual.build(current.system, current.fiscal_year)
-        current.round += 1
-        current.state = workflow.target(before, "submit")
-        current.submitted_by, current.submitted_at = actor, timezone.now()
-        current.save()
-        record(
-            "annual.submit",
-            current,
-            actor=actor,
-            changes={"state": [before, current.state], "round": [None, current.round]},
-        )
-        notify(
-            [*User.objects.reviewers(), *current.system.department_staff()],
-            Kind.SUBMITTED,
-            _context(actor, current, round=current.round),
-            url=current.get_absolute_url(),
-        )
+        workflow.advance(current, "submit", actor=actor, also=["content"])
     return current
 
 
 def start_report_review(*, actor, report: AnnualReport) -> AnnualReport:
     with workflow.step(report, "start_review", related=("system",)) as current:
-        before, current.state = current.state, workflow.target(current.state, "start_review")
-        current.save(update_fields=["state", "updated_at"])
-        record(
-            "annual.start_review", current, actor=actor, changes={"state": [before, current.state]}
-        )
+        workflow.advance(current, "start_review", actor=actor)
     return current
 
 
@@ -110,20 +89,15 @@ def return_report(*, actor, report: AnnualReport, note: str) -> AnnualReport:
             raise TransitionRefused(
                 _("差し戻す理由（「要修正」「要確認」の節か、連絡事項）を入れてください。")
             )
-        before, current.state = current.state, workflow.target(current.state, "return")
         current.return_note = note
-        current.save(update_fields=["state", "return_note", "updated_at"])
-        record(
-            "annual.return",
+        workflow.advance(
             current,
+            "return",
             actor=actor,
-            changes={"state": [before, current.state], "note": [None, note]},
-        )
-        notify(
-            _people(current),
-            Kind.RETURNED,
-            _context(actor, current, items=", ".join(flagged) or "—", note=note),
-            url=current.get_absolute_url(),
+            also=["return_note"],
+            changes={"note": [None, note]},
+            items=", ".join(flagged) or "—",
+            note=note,
         )
     return current
 
@@ -134,16 +108,7 @@ def approve_report(*, actor, report: AnnualReport) -> AnnualReport:
         not_ok = _sections_not_ok(current)
         if not_ok:
             raise TransitionRefused(_("「適合」でない節があるため承認できません。"), not_ok)
-        before, current.state = current.state, workflow.target(current.state, "approve")
-        current.approved_by, current.approved_at = actor, timezone.now()
-        current.save(update_fields=["state", "approved_by", "approved_at", "updated_at"])
-        record("annual.approve", current, actor=actor, changes={"state": [before, current.state]})
-        notify(
-            _people(current),
-            Kind.APPROVED,
-            _context(actor, current),
-            url=current.get_absolute_url(),
-        )
+        workflow.advance(current, "approve", actor=actor)
     return current
 
 

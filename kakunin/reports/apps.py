@@ -16,6 +16,12 @@ class ReportsConfig(AppConfig):
         from kakunin.systems.panels import register_panel
 
         register_panel(40, panels.system_panel)
+
+        from kakunin.assessments.workflow import register_steps
+        from kakunin.reports.models import AnnualReport
+        from kakunin.reports.steps import REPORT_STEPS
+
+        register_steps(AnnualReport, REPORT_STEPS)
         register(
             actions={
                 "report.pdf": _("PDFの書き出し"),

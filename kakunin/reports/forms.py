@@ -32,19 +32,6 @@ class SectionCommentForm(forms.Form):
         plain_text_fields(self)
 
 
-class ReturnForm(forms.Form):
-    note = forms.CharField(
-        label=gettext_lazy("連絡事項"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        plain_text_fields(self)
-
-
 class ScheduleForm(forms.ModelForm):
     class Meta:
         model = Schedule

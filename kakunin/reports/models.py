@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kakunin.assessments.models import Verdict
-from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, State, allows
+from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, Reviewed, State
 from kakunin.systems.models import System
 
 # The sections of the report, in order: (key, items of the form, title). The keys
@@ -45,29 +45,14 @@ class AnnualReportQuerySet(models.QuerySet):
         return self.filter(state__in=WAITING_FOR_REVIEW)
 
 
-class AnnualReport(models.Model):
+class AnnualReport(Reviewed):
     system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="annual_reports")
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    state = models.CharField(_("状態"), max_length=16, choices=State.choices, default=State.DRAFT)
-    round = models.PositiveSmallIntegerField(default=0)  # submissions so far
     # What was submitted, frozen: the ward reviews and approves this, not what the
     # records say later. Empty while the vendor prepares it (it is generated live).
     content = models.JSONField(null=True, blank=True)
-    return_note = models.TextField(_("差戻しの連絡事項"), blank=True, max_length=4000)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
+    audit_name = "annual"
     objects = AnnualReportQuerySet.as_manager()
 
     class Meta:
@@ -86,9 +71,6 @@ class AnnualReport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reports:annual", args=[self.system_id, self.fiscal_year])
-
-    def can(self, step: str) -> bool:
-        return allows(self.state, step)
 
 
 class SectionReview(models.Model):

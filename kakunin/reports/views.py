@@ -7,13 +7,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
+from kakunin.assessments import workflow
 from kakunin.assessments.models import State, Verdict
 from kakunin.assessments.workflow import TransitionRefused, tell_refused
 from kakunin.audit.trail import record_view
 from kakunin.records.models import fiscal_year_bounds
 from kakunin.reports import actions, annual, exports, printing
-from kakunin.reports.forms import ReturnForm, ScheduleForm, SectionCommentForm, VerdictForm
+from kakunin.reports.forms import ScheduleForm, SectionCommentForm, VerdictForm
 from kakunin.reports.models import AnnualReport, PdfJob, Schedule
+from kakunin.reviews.forms import ReturnForm
 
 # --- PDFs, made by the job worker (printing.py) -------------------------------------
 
@@ -190,39 +192,9 @@ def annual_start(request, pk: int, year: int):
 
 @require_POST
 def annual_step(request, pk: int, year: int, step: str):
-    """submit (the vendor), start_review, return, approve (the ward)."""
+    """submit (the vendor), start_review, return, approve (the ward): reports/steps.py."""
     report = _report_of(request, pk, year)
-    user = request.user
-    allowed = {
-        "submit": access.can_keep_operations(user, report.system),
-        "start_review": access.can_review_report(user, report),
-        "return": access.can_decide_report(user, report),
-        "approve": access.can_decide_report(user, report),
-    }
-    if step not in allowed:
-        raise Http404
-    access.require(allowed[step])
-    try:
-        if step == "submit":
-            actions.submit_report(actor=user, report=report)
-            messages.success(request, _("年次報告を提出しました。"))
-        elif step == "start_review":
-            actions.start_report_review(actor=user, report=report)
-        elif step == "return":
-            form = ReturnForm(request.POST)
-            note = form.cleaned_data["note"] if form.is_valid() else ""
-            if not form.is_valid():
-                messages.error(
-                    request, _("連絡事項を確認してください（4000文字まで、制御文字は使えません）。")
-                )
-                return redirect(report)
-            actions.return_report(actor=user, report=report, note=note)
-            messages.success(request, _("年次報告を差し戻しました。"))
-        else:
-            actions.approve_report(actor=user, report=report)
-            messages.success(request, _("年次報告を承認しました。"))
-    except TransitionRefused as refused:
-        tell_refused(request, refused)
+    workflow.take(request, report, step, access.step(request.user, report, step), request.POST)
     return redirect(report)
 
 

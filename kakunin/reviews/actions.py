@@ -29,14 +29,7 @@ def _context(actor, assessment, **extra) -> dict:
 
 def start_review(*, actor, assessment: Assessment) -> Assessment:
     with workflow.step(assessment, "start_review") as current:
-        before, current.state = current.state, workflow.target(current.state, "start_review")
-        current.save(update_fields=["state", "updated_at"])
-        record(
-            "assessment.start_review",
-            current,
-            actor=actor,
-            changes={"state": [before, current.state]},
-        )
+        workflow.advance(current, "start_review", actor=actor)
     return current
 
 
@@ -93,32 +86,22 @@ def return_assessment(*, actor, assessment: Assessment, note: str = "") -> Asses
         )
         if not returned:
             raise TransitionRefused(_("「要修正」か「要確認」の項目がないため差し戻せません。"))
-        before, current.return_note = current.state, note
-        current.state = workflow.target(before, "return")
-        current.save(update_fields=["state", "return_note", "updated_at"])
         numbers = ", ".join(f"No.{a.item.number}" for a in returned)
-        record(
-            "assessment.return",
+        current.return_note = note
+        workflow.advance(
             current,
+            "return",
             actor=actor,
-            changes={
-                "state": [before, current.state],
-                "items": [None, numbers],
-                "note": [None, note],
-            },
-        )
-        people = [*current.system.vendor_members(), *current.system.department_staff()]
-        notify(
-            people,
-            Kind.RETURNED,
-            _context(actor, current, items=numbers, note=note),
-            url=current.get_absolute_url(),
+            also=["return_note"],
+            changes={"items": [None, numbers], "note": [None, note]},
+            items=numbers,
+            note=note,
         )
         questions = [a for a in returned if a.verdict == Verdict.QUESTION]
         if questions:
             qs = ", ".join(f"No.{a.item.number}" for a in questions)
             notify(
-                people,
+                current.people_told("return"),
                 Kind.QUESTION,
                 _context(actor, current, items=qs),
                 url=current.get_absolute_url(),
@@ -136,15 +119,7 @@ def approve(*, actor, assessment: Assessment) -> Assessment:
         ]
         if pending:
             raise TransitionRefused(_("「適合」でない項目があるため承認できません。"), pending)
-        before = current.state
-        current.state = workflow.target(before, "approve")
-        current.approved_by, current.approved_at = actor, timezone.now()
-        current.save(update_fields=["state", "approved_by", "approved_at", "updated_at"])
-        record(
-            "assessment.approve", current, actor=actor, changes={"state": [before, current.state]}
-        )
-        people = [*current.system.vendor_members(), *current.system.department_staff()]
-        notify(people, Kind.APPROVED, _context(actor, current), url=current.get_absolute_url())
+        workflow.advance(current, "approve", actor=actor)
     return current
 
 

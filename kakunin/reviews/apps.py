@@ -15,6 +15,12 @@ class ReviewsConfig(AppConfig):
 
         register_details(details.attach)
 
+        from kakunin.assessments.models import Assessment
+        from kakunin.assessments.workflow import register_steps
+        from kakunin.reviews.steps import ASSESSMENT_STEPS
+
+        register_steps(Assessment, ASSESSMENT_STEPS)
+
         from kakunin.assessments.models import Verdict
         from kakunin.audit.words import register
 

@@ -1,20 +1,18 @@
-from functools import partial
-
-from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kakunin import access
+from kakunin.assessments import workflow
 from kakunin.assessments.models import State
 from kakunin.assessments.page import attach_details
 from kakunin.assessments.sheet import build_sheet
 from kakunin.assessments.views import back_to_item
-from kakunin.assessments.workflow import TransitionRefused, tell_refused
+from kakunin.assessments.workflow import TransitionRefused
 from kakunin.core.text import BIDI_MESSAGE, form_errors
 from kakunin.reviews import actions
-from kakunin.reviews.forms import CommentForm, ReturnForm, VerdictForm
+from kakunin.reviews.forms import CommentForm, VerdictForm
 from kakunin.reviews.models import COMMENT_MAX_LENGTH
 
 
@@ -55,66 +53,37 @@ def verdict(request, pk: int, key: str):
     return back_to_item(request, answer, verdict_error=error)
 
 
-def _transition(request, pk: int, allowed, action, done: str):
+def _step(request, pk: int, name: str):
+    """A step of the assessment from its page (the table in reviews/steps.py)."""
     assessment = access.get_assessment_for_user(request, pk)
-    access.require(allowed(request.user, assessment))
-    try:
-        result = action(actor=request.user, assessment=assessment)
-    except TransitionRefused as exc:
-        tell_refused(request, exc)
-        return redirect("assessments:detail", assessment.pk)
-    messages.success(request, done)
+    step = access.step(request.user, assessment, name)
+    result = workflow.take(request, assessment, name, step, request.POST)
     return redirect("assessments:detail", getattr(result, "pk", assessment.pk))
 
 
 @require_POST
 def start(request, pk: int):
-    return _transition(
-        request, pk, access.can_review, actions.start_review, _("審査を開始しました。")
-    )
+    return _step(request, pk, "start_review")
 
 
 @require_POST
 def mark_ok(request, pk: int):
-    return _transition(
-        request,
-        pk,
-        access.can_review,
-        actions.mark_remaining_ok,
-        _("審査結果のない項目を「適合」にしました。"),
-    )
+    return _step(request, pk, "mark_ok")
 
 
 @require_POST
 def return_view(request, pk: int):
-    assessment = access.get_assessment_for_user(request, pk)
-    access.require(access.can_decide(request.user, assessment))
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        for error in form_errors(form):
-            messages.error(request, error)
-        return redirect("assessments:detail", pk)
-    return _transition(
-        request,
-        pk,
-        access.can_decide,
-        partial(actions.return_assessment, note=form.cleaned_data["note"]),
-        _("差し戻しました。事業者に通知しました。"),
-    )
+    return _step(request, pk, "return")
 
 
 @require_POST
 def approve(request, pk: int):
-    return _transition(
-        request, pk, access.can_decide, actions.approve, _("承認しました。回答は確定しました。")
-    )
+    return _step(request, pk, "approve")
 
 
 @require_POST
 def new_revision(request, pk: int):
-    return _transition(
-        request, pk, access.can_edit_system_of, actions.new_revision, _("新しい版を作成しました。")
-    )
+    return _step(request, pk, "new_revision")
 
 
 def review(request, pk: int):

@@ -280,9 +280,7 @@ class WorkflowTestCase(AnnualTestCase):
         r = self.step("return", note="")
         self.assertIn("差し戻す理由", " ".join(str(m) for m in r.wsgi_request._messages))
         r = self.step("return", note="理由\u202e")
-        self.assertIn(
-            "連絡事項を確認してください", " ".join(str(m) for m in r.wsgi_request._messages)
-        )
+        self.assertIn("制御文字（RLO など）", " ".join(str(m) for m in r.wsgi_request._messages))
         self.assertEqual(AnnualReport.objects.get().state, "in_review")
 
     def test_comments_on_a_section_reach_the_other_side(self):

@@ -4,36 +4,29 @@ With --dry-run nothing is written. A refused file changes nothing and the
 messages name the cells at fault.
 """
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
-
 from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.forms_xlsx.actions import apply_plan
-from kakunin.forms_xlsx.importer import ImportRefused, read_plan
+from kakunin.forms_xlsx.importer import read_plan
+from kakunin.staging.command import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = __doc__
+    owner_label = "確認票"
+    file_first = True  # import_form FILE ASSESSMENT_ID
+    applied = "{n} 件の回答を反映しました。"
 
-    def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
-        parser.add_argument("assessment_id", type=int)
-        parser.add_argument("--dry-run", action="store_true", help="show the changes only")
+    def owner(self, pk: int):
+        return Assessment.objects.filter(pk=pk).first()
 
-    def handle(self, *args, file, assessment_id, dry_run, **options):
-        assessment = Assessment.objects.filter(pk=assessment_id).first()
-        if assessment is None:
-            raise CommandError(f"確認票 ID {assessment_id} はありません。")
-        try:
-            with open(file, "rb") as f:
-                plan = read_plan(f, assessment, AnswerScope.ALL)
-        except OSError as exc:
-            raise CommandError(f"{file}: 開けません ({exc.strerror})") from None
-        except ImportRefused as exc:
-            raise CommandError(
-                "取り込めません。何も変更していません。\n" + "\n".join(exc.errors)
-            ) from None
+    def read(self, file, owner):
+        with open(file, "rb") as f:
+            return read_plan(f, owner, AnswerScope.ALL)
+
+    def apply(self, owner, plan, source_label: str) -> int:
+        return apply_plan(actor=None, owner=owner, plan=plan, source_label=source_label)
+
+    def show(self, plan) -> int:
         if plan.matched_by_number:
             self.stdout.write("区の様式として、行を No で照合しました（質問文も確認済み）。")
         for note in plan.notes:
@@ -54,8 +47,4 @@ class Command(BaseCommand):
         if plan.needs_status:
             numbers = "、".join(f"No.{n}" for n in plan.needs_status)
             self.stdout.write(f"対応状況が未選択の項目: {numbers}")
-        if dry_run:
-            self.stdout.write(f"{len(plan.changes)} 件の変更（--dry-run のため反映していません）。")
-            return
-        count = apply_plan(actor=None, assessment=assessment, plan=plan, source_label=str(file))
-        self.stdout.write(f"{count} 件の回答を反映しました。")
+        return len(plan.changes)

@@ -5,40 +5,32 @@ With --dry-run nothing is written. A refused file changes nothing; the messages
 name the file and the row or record at fault.
 """
 
-from pathlib import Path
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 
 from kakunin.inventory import actions, sources
+from kakunin.staging.command import ImportCommand
+from kakunin.staging.models import ImportRefused
 from kakunin.systems.models import System
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = __doc__
+    owner_label = "システム"  # import_inventory SYSTEM_ID FILE
 
-    def add_arguments(self, parser):
-        parser.add_argument("system_id", type=int)
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--dry-run", action="store_true", help="show the changes only")
+    def owner(self, pk: int):
+        return System.objects.filter(pk=pk).first()
 
-    def handle(self, *args, system_id, file, dry_run, **options):
-        system = System.objects.filter(pk=system_id).first()
-        if system is None:
-            raise CommandError(f"システム ID {system_id} はありません。")
-        try:
-            with open(file, "rb") as f:
-                data = f.read(settings.INVENTORY_IMPORT_MAX_BYTES + 1)
-        except OSError as exc:
-            raise CommandError(f"{file}: 開けません ({exc.strerror})") from None
-        try:
-            if len(data) > settings.INVENTORY_IMPORT_MAX_BYTES:
-                raise sources.InventoryRefused([f"{file.name}: ファイルが大きすぎます。"])
-            plan = actions.plan_import(system, sources.read(data, file.name))
-        except sources.InventoryRefused as exc:
-            raise CommandError(
-                "取り込めません。何も変更していません。\n" + "\n".join(exc.errors)
-            ) from None
+    def read(self, file, owner):
+        with open(file, "rb") as f:
+            data = f.read(settings.INVENTORY_IMPORT_MAX_BYTES + 1)
+        if len(data) > settings.INVENTORY_IMPORT_MAX_BYTES:
+            raise ImportRefused([f"{file.name}: ファイルが大きすぎます。"])
+        return actions.plan_import(owner, sources.read(data, file.name))
+
+    def apply(self, owner, plan, source_label: str) -> int:
+        return actions.apply_plan(actor=None, owner=owner, plan=plan, source_label=source_label)
+
+    def show(self, plan) -> int:
         for row in plan["added"]:
             self.stdout.write(f"+ {row['product']} {row['version']} {row['location']}".rstrip())
         for entry in plan["changed"]:
@@ -48,9 +40,4 @@ class Command(BaseCommand):
             self.stdout.write(f"~ {entry['label']} ({changes or '取り込み元'})")
         for entry in plan["removed"]:
             self.stdout.write(f"- {entry['label']}")
-        total = len(plan["added"]) + len(plan["changed"]) + len(plan["removed"])
-        if dry_run:
-            self.stdout.write(f"{total} 件の変更（--dry-run のため反映していません）。")
-            return
-        count = actions.apply_plan(actor=None, system=system, plan=plan, source_label=str(file))
-        self.stdout.write(f"{count} 件の変更を反映しました。")
+        return len(plan["added"]) + len(plan["changed"]) + len(plan["removed"])

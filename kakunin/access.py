@@ -351,9 +351,18 @@ def get_answer_for_user(request, pk: int, key: str, allowed=None):
 
 def get_rw_answer_for_user(request, pk: int, key: str):
     """An answer this user may change now, evidence included (403 otherwise)."""
+    return answer_to_edit(request, pk, key)[0]
+
+
+def answer_to_edit(request, pk: int, key: str) -> tuple:
+    """An answer this user may change now (403 otherwise), and whose answers they write
+    (their AnswerScope): all an autosave asks of the gate, in one question."""
     answer = get_answer_for_user(request, pk, key)
-    require(can_edit_answer(request.user, answer.assessment, answer))
-    return answer
+    assessment = answer.assessment
+    scope = answer_scope(request.user, assessment)
+    applies = assessment.template.evaluate(answer.item, assessment.system).applies
+    require(scope.may_edit(assessment, answer, applies))
+    return answer, scope
 
 
 def get_own_token(request, pk: int):

@@ -727,6 +727,28 @@ def main():
             bench(world)
 
 
+def autosaves(world: World, n: int = 100) -> list[float]:
+    """Saving as one types: the vendor's htmx POST of one answer, through the test
+    client; the answer changes each time (a save that changes nothing is cheaper)."""
+    answer = world.assessment.answers.select_related("item").get(item__number=8)
+    key = answer.item.key
+    client = Client()
+    client.force_login(world.bob)
+    url = f"/assessments/{world.assessment.pk}/items/{key}/save/"
+    times = []
+    for i in range(n + 5):
+        answer.refresh_from_db()
+        data = {f"{key}-status": "done", f"{key}-text": f"{ANSWER[:200]} {i}",
+                f"{key}-version": answer.version}  # fmt: skip
+        started = time.perf_counter()
+        response = client.post(url, data, headers={"HX-Request": "true"})
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200 and "保存しました" in response.content.decode()
+        if i >= 5:  # the first ones warm the templates and the caches
+            times.append(elapsed)
+    return times
+
+
 def page_bench(world: World) -> None:
     path = f"/assessments/{world.assessment.pk}/"
     applicable = sum(1 for a in world.assessment.applicability().values() if a.applies)
@@ -734,6 +756,7 @@ def page_bench(world: World) -> None:
 
     print(f"assessment page, test client   {summary(page_via_client(world, path))}")
     print(f"assessment page, gunicorn      {summary(page_via_server(world, path))}")
+    print(f"autosave, one answer (htmx)    {summary(autosaves(world))}")
     print(
         f"xlsx export                    {summary(timed(lambda: export_assessment(actor=None, assessment=world.assessment), 30))}"
     )

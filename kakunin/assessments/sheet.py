@@ -21,16 +21,16 @@ class Row:
     copy_from: list[tuple[str, int]] = field(default_factory=list)  # related, with an answer
     # What the page adds (kakunin/assessments/page.py): the export needs none of it.
     form: object = None  # the inline form's fields, where the page shows one
-    evidence: list = field(default_factory=list)
-    comments: list = field(default_factory=list)
     submitted_before: object = None  # the revision submitted the round before, if it differs
-    evidence_added: list = field(default_factory=list)  # since the submission before
-    evidence_removed: list = field(default_factory=list)
-    new_comments: list = field(default_factory=list)
     changed_since_previous: bool = False  # differs from the assessment it was carried from
-    scan: object = None  # the automated check of the item (scans.results.ItemScan), if any
-    inventory: object = None  # items 66, 67, 72: the system's software (inventory.details)
-    html: str = ""  # the rendered block, set by the view
+    # What the apps above attach (page.register_details), by name: "evidence",
+    # "evidence_added", "evidence_removed" (evidence), "comments", "new_comments"
+    # (reviews), "scan" (scans), "inventory" (inventory). Templates read them by name.
+    details: dict = field(default_factory=dict)
+    # Set by a provider whose details changed in the latest submission (a file added, a
+    # comment written since the submission before).
+    new_since_submission: bool = False
+    html: str = ""  # the rendered block
 
     @property
     def dom_id(self) -> str:
@@ -39,12 +39,7 @@ class Row:
     @property
     def changed_since_submission(self) -> bool:
         """Anything new in the latest submission: the answer, its evidence, its thread."""
-        return bool(
-            self.submitted_before is not None
-            or self.evidence_added
-            or self.evidence_removed
-            or self.new_comments
-        )
+        return self.submitted_before is not None or self.new_since_submission
 
 
 @dataclass
@@ -66,37 +61,103 @@ class Section:
         return f"section-{self.index}"
 
 
+def _rows_of(assessment: Assessment, scope: AnswerScope, answers: list[Answer], wanted=None):
+    """Rows of these answers, in their order (`wanted`: only the rows of these keys; the
+    other answers are the related items they name)."""
+    template = assessment.template
+    numbers = {a.item.key: a.item.number for a in answers}
+    applies = {a.item.key: template.evaluate(a.item, assessment.system) for a in answers}
+    # "Same as item N" is offered only where item N applies and has an answer to copy.
+    copyable = {a.item.key for a in answers if applies[a.item.key].applies and (a.status or a.text)}
+    for answer in answers:
+        item = answer.item
+        if wanted is not None and item.key not in wanted:
+            continue
+        item.template = template  # already loaded: spare a query per item
+        answer.assessment = assessment
+        verdict = applies[item.key]
+        yield Row(
+            item,
+            answer,
+            verdict.applies,
+            verdict.reasons,
+            scope.may_edit(assessment, answer, verdict.applies),
+            related=[(key, numbers[key]) for key in item.related if key in numbers],
+            copy_from=[(key, numbers[key]) for key in item.related if key in copyable],
+        )
+
+
 def build_sheet(assessment: Assessment, scope: AnswerScope = AnswerScope.NONE) -> list[Section]:
     """Every item of the assessment's template, in order, with its answer.
 
     Every item has an answer row (made with the assessment), so the answers
     alone, with their items joined, give the whole sheet in one query.
     """
-    template = assessment.template
     answers = list(assessment.answers.select_related("item", "updated_by").order_by("item__number"))
-    numbers = {a.item.key: a.item.number for a in answers}
-    applies = {a.item.key: template.evaluate(a.item, assessment.system) for a in answers}
-    # "Same as item N" is offered only where item N applies and has an answer to copy.
-    copyable = {a.item.key for a in answers if applies[a.item.key].applies and (a.status or a.text)}
     sections: list[Section] = []
-    for answer in answers:
-        item = answer.item
-        item.template = template  # already loaded: spare a query per item
-        if not sections or sections[-1].name != item.section:
-            sections.append(Section(len(sections) + 1, item.section))
-        verdict = applies[item.key]
-        sections[-1].rows.append(
-            Row(
-                item,
-                answer,
-                verdict.applies,
-                verdict.reasons,
-                scope.may_edit(assessment, answer, verdict.applies),
-                related=[(key, numbers[key]) for key in item.related],
-                copy_from=[(key, numbers[key]) for key in item.related if key in copyable],
-            )
-        )
+    for row in _rows_of(assessment, scope, answers):
+        if not sections or sections[-1].name != row.item.section:
+            sections.append(Section(len(sections) + 1, row.item.section))
+        sections[-1].rows.append(row)
     return sections
+
+
+def build_row(assessment: Assessment, scope: AnswerScope, answer: Answer) -> Row:
+    """One item's row, as build_sheet would lay it out, from its answer and those of
+    the items it names as related (one query): never the whole sheet."""
+    related = assessment.answers.select_related("item").filter(item__key__in=answer.item.related)
+    answers = sorted([answer, *related], key=lambda a: a.item.number)
+    return next(_rows_of(assessment, scope, answers, wanted={answer.item.key}))
+
+
+@dataclass
+class SectionCount:
+    """A section's place on the page and its counts, without its rows (what
+    _progress.html reads, as it reads a Section)."""
+
+    index: int
+    answered: int = 0
+    applicable: int = 0
+
+    @property
+    def dom_id(self) -> str:
+        return f"section-{self.index}"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the answers are: over the whole assessment, and by section name."""
+
+    answered: int
+    applicable: int
+    sections: dict[str, SectionCount]
+
+
+class _Condition:
+    """An item's condition alone: what Template.applies reads."""
+
+    def __init__(self, condition):
+        self.condition = condition
+
+
+def progress(assessment: Assessment) -> Progress:
+    """The counts the page shows, from one query of the answers' statuses and their
+    items' conditions: no rows are built."""
+    template, system = assessment.template, assessment.system
+    sections: dict[str, SectionCount] = {}
+    rows = assessment.answers.order_by("item__number").values_list(
+        "item__section", "item__condition", "status"
+    )
+    for name, condition, status in rows:
+        counted = sections.setdefault(name, SectionCount(len(sections) + 1))
+        if template.applies(_Condition(condition), system):
+            counted.applicable += 1
+            counted.answered += bool(status)
+    return Progress(
+        sum(c.answered for c in sections.values()),
+        sum(c.applicable for c in sections.values()),
+        sections,
+    )
 
 
 def totals(sections: list[Section]) -> tuple[int, int]:

@@ -84,7 +84,7 @@ def rows_of_assessment(assessment: Assessment, with_verdicts: bool = False) -> l
 
 def _verdict_text(row) -> str:
     lines = [str(row.answer.get_verdict_display())] if row.answer.verdict else []
-    lines += [f"{c.author.full_name}: {c.body}" for c in row.comments]
+    lines += [f"{c.author.full_name}: {c.body}" for c in row.details.get("comments", [])]
     return "\n".join(lines)
 
 

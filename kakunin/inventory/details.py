@@ -48,7 +48,7 @@ def attach(assessment, rows, window) -> None:
         return
     state = state_of(assessment.system)
     for row in wanted:
-        row.inventory = state
+        row.details["inventory"] = state
 
 
 def dashboard_counts(systems) -> dict[str, int]:

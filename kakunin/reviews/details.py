@@ -4,9 +4,14 @@ from kakunin.reviews.models import Comment
 
 
 def attach(assessment, rows, window) -> None:
-    """Each row's comments; those written since the submission before are new."""
-    comments = Comment.objects.filter(answer__assessment=assessment).select_related("author")
+    """Each row's comments ("comments"); those written since the submission before are
+    new ("new_comments")."""
+    for row in rows.values():
+        row.details["comments"], row.details["new_comments"] = [], []
+    comments = Comment.objects.filter(answer_id__in=list(rows)).select_related("author")
     for c in comments:
-        rows[c.answer_id].comments.append(c)
+        row = rows[c.answer_id]
+        row.details["comments"].append(c)
         if window is not None and window.holds(c.created_at):
-            rows[c.answer_id].new_comments.append(c)
+            row.details["new_comments"].append(c)
+            row.new_since_submission = True

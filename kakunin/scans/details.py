@@ -7,4 +7,4 @@ def attach(assessment, rows, window) -> None:
     """The latest scan of the system; for an approved assessment, the one it was approved on."""
     scans = by_item(assessment.system, before=assessment.approved_at)
     for row in rows.values():
-        row.scan = scans.get(row.item.key)
+        row.details["scan"] = scans.get(row.item.key)

@@ -1,8 +1,10 @@
 import re
+from unittest import mock
 
 from django.urls import reverse
 
-from kakunin.assessments import views
+from kakunin import access
+from kakunin.assessments import page, sheet
 from kakunin.assessments.models import AnswerRevision
 from kakunin.audit.models import Event
 from kakunin.notifications.models import Notification
@@ -35,6 +37,58 @@ class SaveAnswerTestCase(BaseTestCase):
         self.assertEqual((answer.status, answer.text), ("done", "12文字以上・英大小数字必須"))
         self.assertEqual(answer.updated_by, self.bob)
         self.assertEqual(answer.version, 1)
+
+    def test_an_autosave_builds_its_one_row_and_asks_the_gate_once(self):
+        """Saving as one types redraws one row and the totals: the sheet is never built,
+        no detail provider runs for the other items, and the gate is asked one question."""
+        self.client.force_login(self.bob)
+        self.post("pw-composition", "done", "最初の回答", headers=HX)  # warmed
+        built, asked, depth = [], [], [0]
+        real_row = sheet.Row
+
+        def counted_row(*args, **kwargs):
+            built.append(args[0].key)
+            return real_row(*args, **kwargs)
+
+        def gate(name):
+            real = getattr(access, name)
+
+            def asking(*args, **kwargs):
+                if not depth[0]:  # a question from outside the gate, not within it
+                    asked.append(name)
+                depth[0] += 1
+                try:
+                    return real(*args, **kwargs)
+                finally:
+                    depth[0] -= 1
+
+            return asking
+
+        questions = [n for n in dir(access) if n.startswith(("can_", "get_", "answer_"))]
+        with (
+            mock.patch.object(sheet, "Row", counted_row),
+            mock.patch.object(sheet, "build_sheet", side_effect=AssertionError("the sheet")),
+            mock.patch.object(page, "build_sheet", side_effect=AssertionError("the sheet")),
+            mock.patch.multiple(access, **{n: gate(n) for n in questions}),
+        ):
+            r = self.post("pw-composition", "done", "二度目の回答", headers=HX)
+        self.assertEqual(r.status_code, 200)
+        self.assertContains(r, "保存しました")
+        self.assertContains(r, 'id="progress-total" class="progress" hx-swap-oob="true"')
+        self.assertEqual(built, ["pw-composition"])
+        self.assertEqual(asked, ["answer_to_edit"])
+
+    def test_the_autosaves_totals_are_the_pages(self):
+        """The totals an autosave sends (counted without rows) are those the page shows."""
+        self.client.force_login(self.bob)
+        r = self.post("pw-composition", "done", "回答", headers=HX)
+        sent = re.search(r'id="progress-total".*?</span>', r.content.decode(), re.S).group(0)
+        shown = self.client.get(reverse("assessments:detail", args=[self.assessment.pk]))
+        on_page = re.search(r'id="progress-total".*?</span>', shown.content.decode(), re.S)
+        self.assertEqual(
+            re.sub(r"\s+|hx-swap-oob=\"true\"", "", sent),
+            re.sub(r"\s+|hx-swap-oob=\"true\"", "", on_page.group(0)),
+        )
 
     def test_every_edit_keeps_the_previous_version(self):
         self.client.force_login(self.bob)
@@ -184,7 +238,7 @@ class LaterSectionsTestCase(BaseTestCase):
     def test_the_page_holds_the_first_sections_and_links_to_the_rest(self):
         html = self.page()
         items = html.count('<article class="item')
-        self.assertLessEqual(items, views.INLINE_ITEMS)
+        self.assertLessEqual(items, page.INLINE_ITEMS)
         self.assertIn('id="item-backup-offsite"', html)  # No.22, within the first sections
         self.assertNotIn('id="item-web-tls-version"', html)  # No.61, later
         holder = html[html.index('class="deferred"') :]
@@ -202,7 +256,7 @@ class LaterSectionsTestCase(BaseTestCase):
         self.assertEqual(r.status_code, 200)
         body = r.content.decode()
         self.assertIn('<article class="item', body)
-        self.assertNotIn(views.CSRF_SLOT, body)
+        self.assertNotIn(page.CSRF_SLOT, body)
         self.assertRegex(body, r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"')
         self.assertEqual(self.section(99).status_code, 404)
         plain = self.client.get(reverse("assessments:section", args=[self.assessment.pk, 3]))
@@ -259,7 +313,7 @@ class LaterSectionsTestCase(BaseTestCase):
         self.assertEqual(r.status_code, 302)
         html = self.page()
         self.assertIn("2031-03-31", html)
-        self.assertNotIn(views.CSRF_SLOT, html)
+        self.assertNotIn(page.CSRF_SLOT, html)
         submit = html[html.index(reverse("assessments:submit", args=[self.assessment.pk])) :]
         self.assertRegex(submit[:300], r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"')
         self.assertNotIn('class="badge count"', html)

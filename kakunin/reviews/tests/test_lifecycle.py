@@ -353,7 +353,8 @@ class DiffTestCase(ReviewCycleTestCase):
         self.assertIn("2年保存に変更", html)
         self.assertIn("2027-03-31", html)
         self.assertEqual(
-            [e.filename for e in rows["backup-offsite"].evidence_removed], ["古い手順書.txt"]
+            [e.filename for e in rows["backup-offsite"].details["evidence_removed"]],
+            ["古い手順書.txt"],
         )
 
 

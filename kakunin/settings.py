@@ -591,36 +591,10 @@ SCAN_CONCURRENCY = env.int("SCAN_CONCURRENCY", default=8)  # checks side by side
 SCAN_TARGET_CONCURRENCY = env.int("SCAN_TARGET_CONCURRENCY", default=8)  # targets side by side
 
 # Ports probed for item 36, beside those the vendor declared.
-SCAN_DEFAULT_PORTS = env.list(
-    "SCAN_DEFAULT_PORTS",
-    cast=int,
-    default=[
-        21,
-        22,
-        23,
-        25,
-        53,
-        80,
-        110,
-        135,
-        139,
-        143,
-        443,
-        445,
-        1433,
-        1521,
-        3306,
-        3389,
-        5432,
-        5900,
-        6379,
-        8000,
-        8080,
-        8443,
-        9200,
-        27017,
-    ],
-)
+SCAN_DEFAULT_PORTS = env.list("SCAN_DEFAULT_PORTS", cast=int, default=[
+    21, 22, 23, 25, 53, 80, 110, 135, 139, 143, 443, 445,
+    1433, 1521, 3306, 3389, 5432, 5900, 6379, 8000, 8080, 8443, 9200, 27017,
+])  # fmt: skip
 SCAN_CA_BUNDLE = env.str("SCAN_CA_BUNDLE", default="")  # the ward's own CA, if it has one
 SCAN_CERT_WARNING_DAYS = env.int("SCAN_CERT_WARNING_DAYS", default=30)
 SCAN_INTERVAL_DAYS = env.int("SCAN_INTERVAL_DAYS", default=30)  # scheduled re-scans

@@ -15,7 +15,7 @@ from kakunin.audit.trail import record
 from kakunin.catalog.models import Template
 from kakunin.reviews.actions import new_revision
 from kakunin.scans import actions as scans
-from kakunin.selfcheck import readings
+from kakunin.selfcheck import items, readings
 from kakunin.systems.actions import create_system
 from kakunin.systems.models import System
 
@@ -145,7 +145,7 @@ def answer(*, actor, assessment: Assessment, scan: bool = True, created: bool = 
     else:
         found, note = None, _("検査を省略しました（--no-scan）。")
     ctx = readings.Context(scan=found, scan_note=note)
-    how = readings.answers(ctx)
+    how = items.answers(ctx)
     applies = assessment.applicability()
     outcome = Outcome(assessment=assessment, created=created, scan_note=note)
     with transaction.atomic():

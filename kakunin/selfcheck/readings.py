@@ -10,7 +10,6 @@ The answers are in Japanese: they are the form's answers, as a vendor writes the
 """
 
 import ipaddress
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,14 +19,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import override
 
-from kakunin.accounts import account_review
-from kakunin.accounts.adapter import AccountAdapter
-from kakunin.accounts.models import Role, User
 from kakunin.assessments.models import Status
-from kakunin.audit.verify import verify
-from kakunin.crypto import keys
 from kakunin.monitoring.models import Heartbeat
-from kakunin.monitoring.tasks import BACKUP, BACKUP_VERIFY, SCAN, WORKER
 from kakunin.scans.models import Scan
 from kakunin.scans.policy import Outcome
 
@@ -60,13 +53,13 @@ def to_check(what: str, *seen: str) -> Answer:
     return Answer(CHECK, "\n".join(["【要確認】" + what, *seen]))
 
 
-def _ja(words) -> str:
+def in_japanese(words) -> str:
     """A label in Japanese, whatever language the run is in: the answers are the form's."""
     with override("ja"):
         return str(words)
 
 
-def _day(moment) -> str:
+def shown_day(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
@@ -98,7 +91,7 @@ class Context:
                 *config,
             )
         verdict, summary = seen
-        finished = _day(self.scan.finished_at or timezone.now()) if self.scan else ""
+        finished = shown_day(self.scan.finished_at or timezone.now()) if self.scan else ""
         line = f"自動検査（{settings.SITE_URL}、{finished}）: {Outcome(verdict).ja} — {summary}"
         if verdict == Outcome.PASS:
             return done(line, *config)
@@ -110,7 +103,7 @@ class Context:
 # --- The readings -----------------------------------------------------------------
 
 
-def _password_rules() -> tuple[bool, bool, list[str]]:
+def password_rules() -> tuple[bool, bool, list[str]]:
     """(meets item 5, meets item 42, what was tried): the validators in force are asked
     about sample passwords, so the answer is what they do, not what they are called."""
     samples = [
@@ -132,7 +125,7 @@ def _password_rules() -> tuple[bool, bool, list[str]]:
     return item5, item42, lines
 
 
-def _networks_open_to_all(networks) -> list[str]:
+def networks_open_to_all(networks) -> list[str]:
     wide = []
     for text in networks:
         try:
@@ -144,27 +137,27 @@ def _networks_open_to_all(networks) -> list[str]:
     return wide
 
 
-def _beat(name: str) -> Heartbeat | None:
+def heartbeat(name: str) -> Heartbeat | None:
     return Heartbeat.objects.filter(name=name).first()
 
 
-def _beat_line(label: str, beat: Heartbeat | None) -> str:
+def heartbeat_line(label: str, beat: Heartbeat | None) -> str:
     if beat is None:
         return f"{label}: まだ実行されていません"
     result = "正常" if beat.ok else f"失敗（{beat.detail.get('error', '')}）"
     generation = f"・世代 {beat.detail['generation']}" if beat.detail.get("generation") else ""
-    return f"{label}: {result}（{_day(beat.at)}）{generation}"
+    return f"{label}: {result}（{shown_day(beat.at)}）{generation}"
 
 
-def _recent(beat: Heartbeat | None, days: int = 2) -> bool:
+def recent_ok(beat: Heartbeat | None, days: int = 2) -> bool:
     return beat is not None and beat.ok and beat.at >= timezone.now() - timedelta(days=days)
 
 
-def _in_middleware(name: str) -> bool:
+def in_middleware(name: str) -> bool:
     return name in settings.MIDDLEWARE
 
 
-def _axes_line() -> str:
+def axes_line() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return (
         f"設定: {settings.AXES_FAILURE_LIMIT}回失敗で{minutes}分ロック"
@@ -172,413 +165,10 @@ def _axes_line() -> str:
     )
 
 
-def _session_lines() -> list[str]:
+def session_lines() -> list[str]:
     hours = int(settings.SESSION_ABSOLUTE_LIFETIME.total_seconds() // 3600)
     return [
         f"設定: 無操作{settings.SESSION_COOKIE_AGE // 60}分でセッションを破棄"
         f"（SESSION_COOKIE_AGE={settings.SESSION_COOKIE_AGE}、操作のたびに延長、書込みは最長1分ごと）、"
         f"ログイン後最長{hours}時間、ログアウトでサーバ側のセッションを削除",
     ]
-
-
-def answers(ctx: Context) -> dict[str, Callable[[], Answer]]:
-    """Item key -> how to answer it. Items the ward answers (区で対応) are not here."""
-    users = User.objects.filter(is_active=True)
-    admins = [u for u in users if u.has_role(Role.ADMIN)]
-
-    def password_composition():
-        ok5, _ok42, lines = _password_rules()
-        return judged(ok5, "稼働中のパスワード検証で確認:", *lines)
-
-    def web_password_rules():
-        _ok5, ok42, lines = _password_rules()
-        return judged(
-            ok42,
-            "稼働中のパスワード検証で確認:",
-            *lines,
-            "パスワード入力欄は type=password で、画面に表示しません。",
-        )
-
-    def rotation():
-        days = settings.PASSWORD_MAX_AGE_DAYS
-        if not days:
-            return to_check(
-                "有効期限なし（PASSWORD_MAX_AGE_DAYS=0）。二要素認証と併せた運用として区が認めるか確認してください。"
-            )
-        return judged(
-            days <= 90,
-            f"設定: {days}日で変更を求める（PASSWORD_MAX_AGE_DAYS）、"
-            f"過去{settings.PASSWORD_HISTORY}回分のパスワードは再利用不可",
-        )
-
-    def lockout():
-        minutes = settings.AXES_COOLOFF_TIME.total_seconds() / 60
-        return judged(settings.AXES_FAILURE_LIMIT <= 10 and minutes >= 30, _axes_line())
-
-    def sessions():
-        ok = settings.SESSION_COOKIE_AGE <= 60 * 60
-        return judged(ok, *_session_lines())
-
-    def cookie_secure():
-        flags = (
-            f"設定: SESSION_COOKIE_SECURE={settings.SESSION_COOKIE_SECURE}、"
-            f"CSRF_COOKIE_SECURE={settings.CSRF_COOKIE_SECURE}、"
-            f"SESSION_COOKIE_HTTPONLY={settings.SESSION_COOKIE_HTTPONLY}"
-        )
-        if not (settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE):
-            return judged(False, flags, "HTTPS=1 で secure 属性が付きます。")
-        return ctx.from_scan(48, "Cookie の secure 属性", flags)
-
-    def hashing():
-        hasher = settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1]
-        return judged(
-            "Argon2" in hasher or "PBKDF2" in hasher,
-            f"設定: {hasher}（ソルト付きハッシュ）で保存。平文・可逆暗号では保存しません。",
-        )
-
-    def csrf():
-        return judged(
-            _in_middleware("django.middleware.csrf.CsrfViewMiddleware"),
-            "設定: Django の CSRF 対策（CsrfViewMiddleware）が有効。更新はすべて POST とトークン検証。",
-        )
-
-    def clickjacking():
-        config = f"設定: X-Frame-Options={settings.X_FRAME_OPTIONS}、CSP frame-ancestors 'none'"
-        if not _in_middleware("django.middleware.clickjacking.XFrameOptionsMiddleware"):
-            return judged(False, config, "XFrameOptionsMiddleware が無効です。")
-        return ctx.from_scan(57, "X-Frame-Options ヘッダ", config)
-
-    def https():
-        config = (
-            f"設定: HTTPS={settings.HTTPS}、SECURE_SSL_REDIRECT={settings.SECURE_SSL_REDIRECT}、"
-            f"HSTS={settings.SECURE_HSTS_SECONDS}秒"
-        )
-        if not settings.HTTPS:
-            return judged(
-                False, config, "HTTPS=1 にし、nginx で TLS を終端してください（README）。"
-            )
-        return ctx.from_scan(59, "全ページの HTTPS", config)
-
-    def admin_interface():
-        networks = settings.ADMIN_ALLOWED_NETWORKS
-        wide = _networks_open_to_all(networks)
-        roles = (
-            "全員"
-            if settings.MFA_REQUIRED_FOR_ALL
-            else "、".join(_ja(Role(r).label) for r in settings.MFA_REQUIRED_ROLES)
-        )
-        return judged(
-            bool(networks) and not wide,
-            f"設定: 利用者管理に接続できるネットワーク {', '.join(networks) or '（なし）'}"
-            + (f"（{', '.join(wide)} はすべての接続元を許します）" if wide else ""),
-            f"二要素認証（TOTP）必須のロール: {roles}",
-            "通信は HTTPS（No.59）。",
-        )
-
-    def audit_logs():
-        checked, broken = verify()
-        chain = (
-            f"監査証跡の連鎖: {checked}件を検証、改ざんなし"
-            if broken is None
-            else f"監査証跡の連鎖: 第{broken.seq}件で不整合（{broken.reason.ja}）"
-        )
-        return judged(
-            broken is None,
-            "いつ・どこで（接続元）・だれが・何を・どうしたかを、改ざん検知の連鎖付きで記録"
-            "（ログイン・失敗・ロック・閲覧・変更・出力）。",
-            chain,
-        )
-
-    def retention():
-        days = settings.AUDIT_RETENTION_DAYS
-        return judged(
-            days >= 730,
-            f"設定: 監査証跡を{days}日以上保存（AUDIT_RETENTION_DAYS、730日未満は起動しない）。"
-            f"古い分は暗号学的ハッシュ付きの保管ファイルへ移す（{settings.AUDIT_ARCHIVE_DIR}）。",
-        )
-
-    def log_collection():
-        retained = retention()
-        logged = audit_logs()
-        return judged(
-            retained.status == Status.DONE and logged.status == Status.DONE,
-            logged.text,
-            retained.text,
-        )
-
-    def auth_log_review():
-        beat = _beat(SCAN)
-        seen = _beat_line("認証ログの自動確認（5分ごと）", beat)
-        return judged(
-            _recent(beat, days=1),
-            "認証ログを5分ごとに自動で確認し、失敗の急増・1接続元から多数アカウントへの試行・"
-            "ロック・管理者の新しい接続元を管理者に通知（監視システムのアラームによる確認）。",
-            seen,
-        )
-
-    def backups():
-        made = _beat(BACKUP)
-        return judged(
-            _recent(made),
-            f"毎日 2:30 に暗号化した世代を取得、{settings.BACKUP_GENERATIONS}世代を保管"
-            f"（BACKUP_DIR={settings.BACKUP_DIR}）。データベース・証跡ファイル・監査保管ファイル。",
-            _beat_line("最後のバックアップ", made),
-        )
-
-    def recovery():
-        checked = _beat(BACKUP_VERIFY)
-        return judged(
-            _recent(checked),
-            "復旧手順書: README「復旧手順」（試験で手順どおりに復元を確認）。"
-            "毎日、最新の世代を別のデータベースに復元し、行数・監査証跡・証跡ファイルのハッシュを照合。",
-            _beat_line("最後の復元確認", checked),
-        )
-
-    def offsite():
-        made = _beat(BACKUP)
-        if not settings.BACKUP_OFFSITE_DIR:
-            return judged(False, "BACKUP_OFFSITE_DIR が設定されていません（遠隔地への複製なし）。")
-        copied = made is not None and made.ok and made.detail.get("offsite")
-        return to_check(
-            f"複製先 {settings.BACKUP_OFFSITE_DIR} がサーバの設置場所と別の場所（別の建物・拠点）にあることを確認してください。",
-            f"各世代をこの複製先に写し、ハッシュを照合しています（最後の複製: {'照合済み' if copied else '未確認'}）。",
-            _beat_line("最後のバックアップ", made),
-        )
-
-    def encryption():
-        current, ring = keys.keyring()
-        return judged(
-            bool(ring),
-            f"設定: 重要な項目（情報資産の詳細・TOTP の秘密など）と証跡ファイルを AES-GCM で暗号化。"
-            f"使用中の鍵ID {current}（保持している鍵 {len(ring)} 本）。"
-            "鍵はデータベース・バックアップとは別に保管（FIELD_ENCRYPTION_KEYS）。",
-        )
-
-    def personal_ids():
-        generic = [u.username for u in users if account_review.is_generic(u) or u.is_demo]
-        return judged(
-            not generic,
-            f"有効なアカウント {len(users)} 件はすべて個人に発行（管理者が発行し、自己登録なし）。",
-            f"汎用・テスト・デモ用と見られるID: {', '.join(generic) if generic else 'なし'}",
-            partial=True,
-        )
-
-    def account_lifecycle():
-        last = account_review.last_completed()
-        unused = len(account_review.review())
-        line = f"最後の棚卸し: {_day(last) if last else '未実施'}、要確認のアカウント {unused} 件"
-        return to_check(
-            "棚卸し（利用者管理 → 棚卸し）を定期的に行い、人事異動のたびにアクセス権を見直してください。",
-            "発行・無効化・ロール変更は監査証跡に記録されています。",
-            line,
-        )
-
-    def unneeded_accounts():
-        generic = [u.username for u in users if account_review.is_generic(u) or u.is_demo]
-        return judged(
-            not generic,
-            f"検証用・汎用・デモ用と見られる有効なアカウント: {', '.join(generic) if generic else 'なし'}",
-        )
-
-    def admin_accounts():
-        names = ", ".join(f"{u.username}（{u.full_name}）" for u in admins) or "なし"
-        return to_check(
-            "各管理者アカウントが1人に割り当てられ、共用されていないことを確認してください。",
-            f"有効な管理者アカウント {len(admins)} 件: {names}",
-        )
-
-    def login_message():
-        messages = AccountAdapter.error_messages
-        said = {str(messages[k]) for k in ("username_password_mismatch", "invalid_login")}
-        return judged(
-            len(said) == 1,
-            "ログイン画面が ID の誤りとパスワードの誤りに返すメッセージ: "
-            + " / ".join(f"「{m}」" for m in sorted(said)),
-        )
-
-    def malware():
-        socket = settings.CLAMAV_SOCKET
-        if not socket:
-            return judged(False, "アップロードの検査（CLAMAV_SOCKET）が設定されていません。")
-        return to_check(
-            "サーバ自体のマルウェア対策ソフトと定義ファイルの自動更新を確認してください。",
-            f"アップロードされる証跡ファイルはすべて clamd（{socket}）で検査してから保存。",
-        )
-
-    def errors_hidden():
-        return judged(
-            not settings.DEBUG,
-            f"設定: DEBUG={settings.DEBUG}（詳細なエラーや SQL を画面に出さない）。"
-            "データベースへの問合せはすべて ORM のパラメータ化（生の SQL はバックアップの固定文のみ、方針試験で検査）。",
-        )
-
-    def framework(text: str) -> Callable[[], Answer]:
-        return lambda: judged(not settings.DEBUG, text, f"設定: DEBUG={settings.DEBUG}")
-
-    def ward_operations(what: str) -> Callable[[], Answer]:
-        return lambda: to_check(what)
-
-    def monitoring():
-        return to_check(
-            "サーバ・ネットワークの監視システムが /healthz（データベース・ジョブ・ディスク・"
-            "バックアップの状態）を定期的に確認していることを確かめてください。",
-            _beat_line("ジョブ実行の死活（worker）", _beat(WORKER)),
-        )
-
-    def alerting():
-        return judged(
-            _recent(_beat(WORKER), days=1),
-            "バックアップの失敗と認証ログの異常は管理者に通知（アラート画面とメール）。"
-            "/healthz は異常時に 503 を返す。",
-            _beat_line("ジョブ実行の死活（worker）", _beat(WORKER)),
-            partial=True,
-        )
-
-    return {
-        "info-assets": lambda: done(
-            "確認票（回答・審査・コメント）、システムの情報と証跡ファイル、"
-            "利用者（氏名・メール・所属・ロール）、監査証跡、脆弱性・記録。個人番号は扱いません。"
-        ),
-        "id-no-sharing": personal_ids,
-        "id-personal-auth": lambda: done(
-            "ID とパスワード（argon2id で保存）で個人を認証。管理者と審査担当は二要素認証（TOTP）必須。"
-        ),
-        "id-issuance": account_lifecycle,
-        "pw-composition": password_composition,
-        "pw-rotation": rotation,
-        "access-separation": lambda: done(
-            "ロール（管理者・セキュリティ審査担当・所管課・事業者・監査）ごとに権限を分離し、"
-            "すべての画面は一つのアクセス判定（access.py）を通る。事業者は自社のシステムのみ。"
-        ),
-        "access-review": account_lifecycle,
-        "sw-maintenance-contract": ward_operations(
-            "Kakunin の保守体制（保守契約、または区での保守体制）を確認してください。"
-        ),
-        "sw-vulnerability-patching": ward_operations(
-            "OS と依存ライブラリ（constraints.txt で版を固定）の更新手順と適用の記録を確認してください。"
-        ),
-        "sw-support-structure": ward_operations(
-            "障害時の連絡体制図・連絡フローを確認してください。"
-        ),
-        "hw-maintenance-contract": ward_operations(
-            "サーバのハードウェア保守契約を確認してください。"
-        ),
-        "hw-support-structure": ward_operations("ハードウェア故障時の連絡体制を確認してください。"),
-        "server-location": ward_operations(
-            "サーバの設置場所（庁内・データセンター）を記入してください。"
-        ),
-        "server-physical-security": ward_operations(
-            "設置場所の入退室管理・施錠などの物理的対策を確認してください。"
-        ),
-        "backup-frequency": backups,
-        "backup-recovery": recovery,
-        "backup-offsite": offsite,
-        "monitoring-system": monitoring,
-        "monitoring-alerting": alerting,
-        "device-authentication": ward_operations(
-            "接続できる端末を LGWAN の端末に限る構成（nginx・ファイアウォール）を確認してください。"
-        ),
-        "malware-software": malware,
-        "malware-pattern-updates": ward_operations(
-            "clamd（freshclam）とサーバのマルウェア定義ファイルが自動更新されていることを確認してください。"
-        ),
-        "log-collection": audit_logs,
-        "log-review": lambda: to_check(
-            "監査証跡とアラートを確認する担当と頻度を決め、実施を記録してください。",
-            auth_log_review().text,
-        ),
-        "log-retention": retention,
-        "maintenance-terminal": ward_operations("保守に使う端末とその対策を確認してください。"),
-        "maintenance-office": ward_operations("保守拠点（執務室）の対策を確認してください。"),
-        "connection-method": lambda: ctx.from_scan(
-            61, "通信の暗号化（TLS 1.2 以上）", "端末からは LGWAN 内の HTTPS のみで接続。"
-        ),
-        "web-unneeded-services": ward_operations(
-            "サーバで Kakunin（nginx・gunicorn）と必要なもの以外のサービスが止まっていることを確認してください。"
-        ),
-        "web-port-blocking": lambda: ctx.from_scan(36, "公開ポート"),
-        "web-version-hiding": lambda: ctx.from_scan(
-            37,
-            "バージョン情報の非表示",
-            "アプリはバージョンを出さない（/healthz も版を返さない）。",
-        ),
-        "web-unpublished-files": lambda: ctx.from_scan(38, "公開不要なファイル・ディレクトリ一覧"),
-        "web-admin-interface": admin_interface,
-        "web-authentication": lambda: done(
-            "ログインが既定で必須（LoginRequiredMiddleware）。例外は /healthz・ログイン・招待のみ。"
-            "管理画面は管理者ロールと接続元の制限・二要素認証。"
-        ),
-        "web-unneeded-accounts": unneeded_accounts,
-        "web-password-rules": web_password_rules,
-        "web-login-message": login_message,
-        "web-password-storage": hashing,
-        "web-account-lockout": lockout,
-        "web-session-id-generation": lambda: done(
-            f"Django のセッション管理（{settings.SESSION_ENGINE}）を使用。"
-            "セッションIDは暗号論的乱数、ログイン時に再生成。"
-        ),
-        "web-session-id-handling": lambda: done(
-            "セッションIDは Cookie（HttpOnly・SameSite=Lax）のみで受け渡し、URL には入れない。"
-        ),
-        "web-cookie-secure": cookie_secure,
-        "web-csrf": csrf,
-        "web-session-destruction": sessions,
-        "web-sql-injection": errors_hidden,
-        "web-os-command-injection": framework(
-            "シェルを起動しない（外部コマンドは引数の配列で起動、方針試験で検査）。"
-        ),
-        "web-path-traversal": framework(
-            "利用者の入力をファイル名に使わない（証跡は生成した UUID の名前で保存）。"
-        ),
-        "web-xss": framework(
-            "出力はテンプレートで自動エスケープ。Content-Security-Policy で外部スクリプトを禁止。"
-        ),
-        "web-http-header-injection": framework(
-            "ヘッダは Django の API で出力（改行を含む値は拒否される）。"
-        ),
-        "web-mail-header-injection": framework(
-            "メールヘッダは固定値で、Django のメール API を使用（改行を含むヘッダは拒否される）。"
-        ),
-        "web-clickjacking": clickjacking,
-        "web-other": errors_hidden,
-        "web-https": https,
-        "web-certificate": lambda: ctx.from_scan(60, "サーバ証明書"),
-        "web-tls-version": lambda: ctx.from_scan(61, "TLS 1.2 以上のみ"),
-        "web-malware": malware,
-        "web-ids-ips": ward_operations("IPS/IDS の導入とシグネチャの更新を確認してください。"),
-        "web-waf": ward_operations(
-            "WAF の導入（または区の WAF の対象であること）を確認してください。"
-        ),
-        "web-data-encryption": encryption,
-        "ops-software-inventory": ward_operations(
-            "Kakunin 自身を「ソフトウェア」に登録し（依存は constraints.txt）、OS のサポート期限を確認してください。"
-        ),
-        "ops-vulnerability-info": ward_operations(
-            "JPCERT/CC・IPA の注意喚起と依存ライブラリの脆弱性情報を確認する担当を決めてください。"
-        ),
-        "admin-account-no-sharing": admin_accounts,
-        "admin-account-review": account_lifecycle,
-        "log-monitoring-collection": log_collection,
-        "log-auth-review": auth_log_review,
-        "security-status-report": ward_operations(
-            "年1回の報告（運用時の報告書）を作成してください。"
-        ),
-        "domain-acquisition": ward_operations(
-            "ドメイン（ホスト名）の管理者と管理方法を確認してください。"
-        ),
-        "domain-change-consideration": ward_operations(
-            "ドメインを変更する予定がないことを確認してください。"
-        ),
-        "domain-retirement": ward_operations("利用をやめるドメインの扱いを確認してください。"),
-        "vulnerability-assessment": lambda: to_check(
-            "本稼働前の脆弱性診断の実施と対策結果を確認してください。",
-            (
-                f"Kakunin 自身の自動検査: {_day(ctx.scan.finished_at or timezone.now())}（検査 #{ctx.scan.pk}）"
-                if ctx.scan is not None
-                else f"自動検査: 未実施。{ctx.scan_note}"
-            ),
-        ),
-        "data-disposal": ward_operations(
-            "サーバ・バックアップ媒体を廃棄するときの消去方法と証明書の受領を確認してください。"
-        ),
-    }

@@ -240,7 +240,7 @@ MATRIX = {
 
 def kakunin_url_names() -> set[str]:
     """Every named URL that Kakunin's own pages serve (allauth's are its own; the REST
-    API's, api:*, have their own matrix, by token: kakunin/api/tests/test_api.py)."""
+    API's, api:*, have their own matrix, by token: kakunin/api/tests/test_access.py)."""
 
     def walk(patterns, namespace):
         for p in patterns:

@@ -209,7 +209,7 @@ class CsrfTestCase(BaseTestCase):
         def checks_csrf_itself(callback) -> bool:
             """A REST API view: Django's middleware leaves it to DRF, whose session
             authentication asks for the CSRF token (a Bearer token is no cookie);
-            kakunin/api/tests/test_api.py holds a session caller to it."""
+            kakunin/api/tests/test_access.py holds a session caller to it."""
             view = getattr(callback, "cls", None)
             return (
                 isinstance(view, type)

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from kakunin.api.tests.test_api import ApiTestCase, record_body
+from kakunin.api.tests.base import ApiTestCase, record_body
 from kakunin.records.models import Kind
 from kakunin.records.tests.test_records import YESTERDAY
 from kakunin.wsgi import application

@@ -495,7 +495,7 @@ def annual_bench(world: World) -> None:
     from kakunin.assessments.actions import create_assessment
     from kakunin.assessments.models import Assessment
     from kakunin.inventory.models import Component
-    from kakunin.records import ismap
+    from kakunin.records import actions as records_actions
     from kakunin.records.models import Kind, Record, fiscal_year_bounds
     from kakunin.reports import annual, exports
     from kakunin.reports.actions import start_report
@@ -517,7 +517,7 @@ def annual_bench(world: World) -> None:
     listed = "登録番号,クラウドサービスの名称\n" + "".join(
         f"C21-{i:04d}-1,Cloud {i}\n" for i in range(1, 2000)
     )
-    ismap.import_list(actor=world.rita, data=listed.encode(), filename="ismap.csv")
+    records_actions.import_ismap_list(actor=world.rita, data=listed.encode(), filename="ismap.csv")
     year = annual.reporting_year()
     start, _end = fiscal_year_bounds(year)
     # In operation since before the reporting year: the report of that year is owed.

@@ -228,3 +228,18 @@ def create_user_with_password(*, data: dict, password: str, issued_by) -> User:
         "user.create", user, actor=user, changes={k: [None, v] for k, v in _snapshot(user).items()}
     )
     return user
+
+
+# Signing in, told by the signals of Django, allauth and django-axes (accounts/receivers.py).
+SIGN_IN_EVENTS = frozenset({
+    "auth.login", "auth.logout", "auth.login_failed", "auth.mfa_failed", "auth.login_refused",
+    "auth.address_lockout", "auth.lockout", "mfa.enrolled", "mfa.removed",
+})  # fmt: skip
+
+
+@transaction.atomic
+def sign_in_event(action: str, user=None, *, actor=None, changes=None, label: str = "") -> None:
+    """One event of signing in: a login or logout, a failed password or second factor,
+    a refusal during a lockout, a lock, a second factor added or removed."""
+    assert action in SIGN_IN_EVENTS, action
+    record(action, user, actor=actor, changes=changes, label=label)

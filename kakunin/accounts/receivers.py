@@ -17,7 +17,6 @@ from django.dispatch import receiver
 
 from kakunin.accounts import actions, lockout, logins
 from kakunin.accounts.models import User, UserSession
-from kakunin.audit.trail import record
 
 
 def _account(login: str) -> User | None:
@@ -31,7 +30,7 @@ def _account(login: str) -> User | None:
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
-    record("auth.login", user, actor=user)
+    actions.sign_in_event("auth.login", user, actor=user)
     if request is not None and hasattr(request, "session"):
         logins.started(request, user)
         if user.needs_mfa and not is_mfa_enabled(user) and _just_typed_password(request, user):
@@ -48,7 +47,7 @@ def _just_typed_password(request, user) -> bool:
 @receiver(user_logged_out)
 def on_logout(sender, request, user, **kwargs):
     if user is not None:
-        record("auth.logout", user, actor=user)
+        actions.sign_in_event("auth.logout", user, actor=user)
     if request is not None and hasattr(request, "session"):
         logins.ended(request, UserSession.End.LOGOUT)
 
@@ -80,15 +79,17 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     refused = getattr(request, "kakunin_refused", None)
     if refused:
         # One event per refusal: the lock itself was recorded once, when it began.
-        record("auth.login_refused", user, changes={"login": login, "reason": refused}, label=label)
+        actions.sign_in_event(
+            "auth.login_refused", user, changes={"login": login, "reason": refused}, label=label
+        )
         return
     action = "auth.mfa_failed" if credentials.get("factor") else "auth.login_failed"
-    record(action, user, changes={"login": login}, label=label)
+    actions.sign_in_event(action, user, changes={"login": login}, label=label)
     address = getattr(request, "axes_ip_address", None)
     # django-axes (earlier in INSTALLED_APPS, so its receiver ran first) has counted this
     # failure: the one that takes the address to the spray threshold starts its lock.
     if address and lockout.accounts_failed_from(address) == settings.LOCKOUT_ADDRESS_ACCOUNTS:
-        record(
+        actions.sign_in_event(
             "auth.address_lockout",
             changes={"address": address, "accounts": settings.LOCKOUT_ADDRESS_ACCOUNTS},
             label=address,
@@ -102,17 +103,21 @@ def on_lockout(sender, request, username, ip_address, **kwargs):
         return
     user = _account(username or "")
     label = user.audit_label if user else (username or ip_address or "")
-    record("auth.lockout", user, changes={"login": username, "address": ip_address}, label=label)
+    actions.sign_in_event(
+        "auth.lockout", user, changes={"login": username, "address": ip_address}, label=label
+    )
 
 
 @receiver(authenticator_added)
 def on_mfa_added(sender, request, user, authenticator, **kwargs):
-    record("mfa.enrolled", user, actor=user, changes={"type": [None, authenticator.type]})
+    actions.sign_in_event(
+        "mfa.enrolled", user, actor=user, changes={"type": [None, authenticator.type]}
+    )
 
 
 @receiver(authenticator_removed)
 def on_mfa_removed(sender, request, user, authenticator, **kwargs):
-    record(
+    actions.sign_in_event(
         "mfa.removed",
         user,
         actor=request.user if request else user,

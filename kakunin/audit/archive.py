@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from kakunin.audit.models import ArchiveSegment, Event
-from kakunin.audit.trail import record
 from kakunin.core import storage
 
 FIELDS = ["seq", "at", "actor_id", "actor_label", "ip", "action", "object_type", "object_id",
@@ -89,28 +88,7 @@ def _planned(batch) -> PlannedSegment:
     return PlannedSegment(first_seq, last_seq, len(batch), first_at, last_at)
 
 
-def archive(older_than_days: int) -> list[ArchiveSegment]:
-    """Move every event older than the cut-off, oldest first, into files of BATCH events."""
-    cutoff = timezone.now() - timedelta(days=older_than_days)
-    segments = []
-    while True:
-        batch = list(Event.objects.filter(at__lt=cutoff).order_by("seq")[:BATCH])
-        if not batch:
-            break
-        segments.append(_write_segment(batch))
-    if segments:
-        with transaction.atomic():
-            record(
-                "audit.archive",
-                changes={
-                    "events": [None, sum(s.count for s in segments)],
-                    "files": [None, [s.filename for s in segments]],
-                },
-            )
-    return segments
-
-
-def _write_segment(batch: list[Event]) -> ArchiveSegment:
+def write_segment(batch: list[Event]) -> ArchiveSegment:
     first, last = batch[0], batch[-1]
     data = gzip.compress(("\n".join(_line(e) for e in batch) + "\n").encode(), mtime=0)
     # Durable before the events leave the table: written whole (temporary file, fsync,
@@ -136,18 +114,3 @@ def expired():
     """The archive files whose newest event is past AUDIT_RETENTION_DAYS."""
     cutoff = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS)
     return ArchiveSegment.objects.filter(purged_at__isnull=True, last_at__lt=cutoff)
-
-
-def purge_expired() -> list[ArchiveSegment]:
-    """Delete archive files whose newest event is past AUDIT_RETENTION_DAYS (never sooner).
-    The segment keeps its hashes, so the chain still verifies from the next one."""
-    purged = []
-    for segment in expired():
-        storage.audit_archive().delete(segment.filename)
-        segment.purged_at = timezone.now()
-        segment.save(update_fields=["purged_at"])
-        purged.append(segment)
-    if purged:
-        with transaction.atomic():
-            record("audit.purge", changes={"files": [None, [s.filename for s in purged]]})
-    return purged

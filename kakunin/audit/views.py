@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kakunin import access
-from kakunin.audit import words
+from kakunin.audit import actions, words
 from kakunin.audit.models import Event
-from kakunin.audit.trail import record
 from kakunin.core import csvfile
 from kakunin.core.text import PlainText
 
@@ -115,7 +114,7 @@ def export_csv(request):
     form = EventFilter(request.GET)
     if not form.is_valid():
         return render(request, "audit/events.html", {"form": form, "events": []}, status=400)
-    record("audit.export", actor=request.user, changes={"filters": [None, form.filters()]})
+    actions.exported(actor=request.user, filters=form.filters())
     rows = form.events().iterator(chunk_size=5000)
     response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="kakunin-audit.csv"'

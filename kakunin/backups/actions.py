@@ -58,3 +58,9 @@ def _failed(name: str, reason: Text, detail: dict | None = None) -> None:
     ) + reason  # fmt: skip
     key = f"{name}:{timezone.localdate().isoformat()}"
     raise_failure(Alert.Kind.BACKUP_FAILED, key, message, {"job": name})
+
+
+@transaction.atomic
+def restored(*, generation: str) -> None:
+    """A generation restored (`manage.py restore`), recorded in the restored chain."""
+    record("backup.restore", None, label=generation, changes={"generation": [None, generation]})

@@ -8,15 +8,12 @@ the whole file with its row named: the list in force is never half replaced.
 
 import datetime
 import functools
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kakunin.audit.trail import record as audit
 from kakunin.core import tables, wareki
 from kakunin.core.text import Text, cell_problem, say
 from kakunin.records.kinds import ISMAP_NUMBER
@@ -189,59 +186,6 @@ def _services(rows: list[list[str]], filename: str) -> list[Listed]:
             [_("%(file)s: 登録されたサービスが1件もありません。") % {"file": filename}]
         )
     return out
-
-
-def import_list(*, actor, data: bytes, filename: str, dry_run: bool = False) -> dict:
-    """Replace the list of the listings the file holds (ISMAP, ISMAP-LIU or both):
-    new services added, changed ones updated, those no longer listed marked removed.
-    Returns the counts. Raises ListRefused; nothing is written then."""
-    services = read(data, filename)
-    listings = {s.listing for s in services}
-    today = timezone.localdate()
-    with transaction.atomic():
-        known = {s.number: s for s in IsmapService.objects.select_for_update()}
-        counts = {"listed": len(services), "new": 0, "changed": 0, "removed": 0}
-        numbers = set()
-        for listed in services:
-            numbers.add(listed.number)
-            fields = {
-                "listing": listed.listing, "name": listed.name, "provider": listed.provider,
-                "registered_on": listed.registered_on, "expires_on": listed.expires_on, "removed_on": None,
-            }  # fmt: skip
-            current = known.get(listed.number)
-            if current is None:
-                counts["new"] += 1
-                if not dry_run:
-                    IsmapService.objects.create(number=listed.number, **fields)
-            elif any(getattr(current, k) != v for k, v in fields.items()):
-                counts["changed"] += 1
-                if not dry_run:
-                    IsmapService.objects.filter(pk=current.pk).update(**fields)
-        gone = [
-            s.pk for s in known.values()
-            if s.listing in listings and s.number not in numbers and s.removed_on is None
-        ]  # fmt: skip
-        counts["removed"] = len(gone)
-        if dry_run:
-            return counts
-        IsmapService.objects.filter(pk__in=gone).update(removed_on=today)
-        made = IsmapImport.objects.create(
-            filename=filename[:255],
-            sha256=hashlib.sha256(data).hexdigest(),
-            counts=counts,
-            by=actor,
-        )
-        audit(
-            "ismap.import",
-            made,
-            actor=actor,
-            label=filename[:200],
-            changes={k: [None, v] for k, v in counts.items()},
-        )
-    return counts
-
-
-# --- checking a system's cloud services -------------------------------------------
 
 
 def problems(data: dict, services: dict[str, IsmapService], list_known: bool) -> list[Text]:

@@ -186,7 +186,7 @@ def ismap_list(request):
             errors = [_("%(file)s: ファイルが大きすぎます。") % {"file": name}]
         else:
             try:
-                counts = ismap.import_list(actor=request.user, data=data, filename=name)
+                counts = actions.import_ismap_list(actor=request.user, data=data, filename=name)
             except ismap.ListRefused as exc:
                 errors = exc.errors
             else:

@@ -9,7 +9,14 @@ from kakunin.audit.trail import record
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 from kakunin.reports import annual, exports
-from kakunin.reports.models import SECTIONS, AnnualReport, ReportComment, Schedule, SectionReview
+from kakunin.reports.models import (
+    SECTIONS,
+    AnnualReport,
+    PdfJob,
+    ReportComment,
+    Schedule,
+    SectionReview,
+)
 
 # --- the yearly report (item 72) ---------------------------------------------------
 
@@ -168,3 +175,18 @@ def _sections_not_ok(report: AnnualReport, judged_only: bool = False) -> list[st
         for key, items, title in SECTIONS
         if verdicts.get(key) != Verdict.OK and (key in verdicts or not judged_only)
     ]
+
+
+@transaction.atomic
+def pdf_downloaded(*, actor, job: PdfJob) -> bytes:
+    """The finished PDF, its copy audited as each download of a document is."""
+    if job.assessment_id:
+        record("report.pdf", job.assessment, actor=actor, changes={"bytes": [None, job.size]})
+    else:
+        record(
+            "annual.export",
+            job.report,
+            actor=actor,
+            changes={"format": [None, "pdf"], "bytes": [None, job.size]},
+        )
+    return bytes(job.data or b"")

@@ -12,7 +12,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
 
-from kakunin.audit.trail import record
 from kakunin.reports import annual, exports, pdf
 from kakunin.reports.models import PdfJob
 
@@ -86,21 +85,6 @@ def make(job_pk: int) -> None:
         pages=pages,
         finished_at=timezone.now(),
     )
-
-
-@transaction.atomic
-def downloaded(*, actor, job: PdfJob) -> bytes:
-    """The finished PDF, its copy audited as each download of a document is."""
-    if job.assessment_id:
-        record("report.pdf", job.assessment, actor=actor, changes={"bytes": [None, job.size]})
-    else:
-        record(
-            "annual.export",
-            job.report,
-            actor=actor,
-            changes={"format": [None, "pdf"], "bytes": [None, job.size]},
-        )
-    return bytes(job.data or b"")
 
 
 def forget_old(now=None) -> int:

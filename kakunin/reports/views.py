@@ -81,7 +81,7 @@ def pdf_download(request, pk: int):
     job = _own_pdf(request, pk)
     if job.state != PdfJob.State.DONE:
         return redirect(job)
-    data = printing.downloaded(actor=request.user, job=job)
+    data = actions.pdf_downloaded(actor=request.user, job=job)
     document = _document(job)
     if isinstance(document, AnnualReport):
         name = f"{document.system.name}_{document.fiscal_year}年度_年次報告.pdf"

@@ -254,3 +254,10 @@ def rescan_due(now=None) -> list[Scan]:
             record("scan.request", scan, changes={"scheduled": [None, True]})
         scans.append(execute(scan))
     return scans
+
+
+@transaction.atomic
+def scan_from_command(*, url: str, active: int | None) -> None:
+    """A scan started from the command line (`manage.py scan`), recorded before it runs:
+    which URL, and under which authorisation of active checks."""
+    record("scan.cli", label=url, changes={"url": [None, url], "active": [None, active]})

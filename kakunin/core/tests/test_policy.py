@@ -5,6 +5,7 @@ import ast
 import importlib
 import inspect
 import re
+import tomllib
 from pathlib import Path
 
 from django import forms
@@ -21,6 +22,10 @@ APP_CODE = [
     p for p in (ROOT / "kakunin").rglob("*.py")
     if "/tests/" not in str(p) and "/migrations/" not in str(p) and p.name not in ("test.py", "browser.py")
 ]  # fmt: skip
+
+# Every module of views: an app's views.py, and the API's, one module per resource.
+VIEW_FILES = [p for p in APP_CODE if p.name == "views.py" or p.parent.name == "views"]
+assert any(p.parent.name == "views" for p in VIEW_FILES)
 
 # The pages anyone may open: logging in, resetting a password, choosing a
 # language, the health check. Everything else needs a login.
@@ -90,7 +95,7 @@ class PolicyTestCase(SimpleTestCase):
                     self.assertIsNone(re.search(pattern, text), f"{what} in {path}")
 
     def test_views_never_open_files_named_by_the_request(self):
-        for path in (ROOT / "kakunin").rglob("views.py"):
+        for path in VIEW_FILES:
             tree = ast.parse(path.read_text(encoding="utf-8"))
             calls = [
                 n.func.id
@@ -208,3 +213,114 @@ class PolicyTestCase(SimpleTestCase):
             text = path.read_text(encoding="utf-8")
             with self.subTest(file=str(path.relative_to(ROOT))):
                 self.assertNotRegex(text, r"import smtplib|from smtplib")
+
+
+def contract_layers() -> list[set[str]]:
+    """The layers of pyproject.toml's import contract, top to bottom, as app names."""
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in contract["contracts"] if c["id"] == "layers")["layers"]
+    return [{name.strip().removeprefix("kakunin.") for name in line.split("|")} for line in layers]
+
+
+def drawn_layers(text: str) -> list[set[str]]:
+    """The layers as ARCHITECTURE.md draws them: the lines of the drawing under "## The
+    layers" that name apps (before the parenthesis that says what they hold)."""
+    section = text.split("## The layers", 1)[1]
+    drawing = section.split("```", 2)[1]
+    out = []
+    for line in drawing.splitlines():
+        names = line.split("(", 1)[0].strip()
+        if re.fullmatch(r"[a-z_]+( \| [a-z_]+)*", names):
+            out.append({n.strip() for n in names.split("|")})
+    return out
+
+
+def calls_to(tree: ast.AST, module: str, names: set[str]) -> list[int]:
+    """The lines of the calls of `names` imported from `module` (under any alias), and of
+    `module`'s attributes by those names."""
+    aliases, modules = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == module:
+            aliases |= {a.asname or a.name for a in node.names if a.name in names}
+        if isinstance(node, ast.ImportFrom) and f"{node.module}.{node.names[0].name}" == module:
+            modules |= {a.asname or a.name for a in node.names}
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id in aliases)
+            or (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr in names
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in modules
+            )
+        )
+    ]
+
+
+def is_actions(path: Path) -> bool:
+    return path.name == "actions.py" or path.parent.name == "actions"
+
+
+class HouseTestCase(SimpleTestCase):
+    """ARCHITECTURE.md tells the truth about the house, and the house keeps its rules."""
+
+    def test_the_drawing_of_the_layers_is_the_contract(self):
+        drawn = drawn_layers((ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8"))
+        self.assertEqual(drawn, contract_layers())
+        # Every app of the package is in it.
+        apps = {p.parent.name for p in (ROOT / "kakunin").glob("*/apps.py")}
+        self.assertLessEqual(apps, set().union(*drawn))
+
+    def test_the_drawing_is_read_line_by_line(self):
+        """The reader of the drawing itself: a layer moved or an app left out differs."""
+        text = "## The layers\n```\n  urls\n  a | b   (two)\n   ▼\n  core  (the base)\n```\n"
+        self.assertEqual(drawn_layers(text), [{"urls"}, {"a", "b"}, {"core"}])
+
+    def test_every_audited_write_is_an_actions_function(self):
+        """audit.trail.record (and record_many) is called from actions modules only, and
+        from workflow.advance(), the part every step's action shares, which itself is
+        called from actions only."""
+        trail = ROOT / "kakunin" / "audit" / "trail.py"
+        workflow = ROOT / "kakunin" / "assessments" / "workflow.py"
+        for path in APP_CODE:
+            if path == trail or is_actions(path):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            where = calls_to(tree, "kakunin.audit.trail", {"record", "record_many"})
+            if path == workflow:
+                advance = next(
+                    n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "advance"
+                )
+                where = [n for n in where if not advance.lineno <= n <= advance.end_lineno]
+            with self.subTest(file=str(path.relative_to(ROOT))):
+                self.assertEqual(where, [], f"audit.trail.record outside actions: {path}")
+            if path != workflow:
+                advanced = calls_to(tree, "kakunin.assessments.workflow", {"advance"})
+                with self.subTest(file=str(path.relative_to(ROOT)), call="advance"):
+                    self.assertEqual(advanced, [], f"workflow.advance outside actions: {path}")
+
+    def test_the_finder_of_audit_calls_finds_them(self):
+        """The finder itself: a direct call, an alias and the module's attribute."""
+        code = (
+            "from kakunin.audit.trail import record as audit\n"
+            "from kakunin.audit import trail\n"
+            "audit('x')\ntrail.record_many([])\nprint('record')\n"
+        )
+        self.assertEqual(
+            calls_to(ast.parse(code), "kakunin.audit.trail", {"record", "record_many"}), [3, 4]
+        )
+
+    def test_no_module_is_too_large_and_no_function_too_long(self):
+        """Modules within 600 lines and functions within 80 (tests and migrations aside):
+        a large one is split by what it holds."""
+        for path in APP_CODE:
+            text = path.read_text(encoding="utf-8")
+            with self.subTest(file=str(path.relative_to(ROOT))):
+                self.assertLessEqual(text.count("\n"), 600)
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    with self.subTest(file=str(path.relative_to(ROOT)), function=node.name):
+                        self.assertLessEqual(node.end_lineno - node.lineno + 1, 80)

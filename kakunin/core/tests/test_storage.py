@@ -14,7 +14,7 @@ from django.core.files.storage import InMemoryStorage, storages
 from django.core.management import call_command
 from django.test import SimpleTestCase, override_settings
 
-from kakunin.audit.archive import archive
+from kakunin.audit.actions import archive_events
 from kakunin.audit.models import ArchiveSegment
 from kakunin.audit.verify import verify
 from kakunin.backups import generation
@@ -48,7 +48,7 @@ class AnotherBackendTestCase(BackupTestCase):
         self.assertEqual(
             read_evidence(actor=self.bob, evidence=self.evidence), "パスワード規程".encode()
         )
-        segments = archive(older_than_days=0)
+        segments = archive_events(older_than_days=0)
         self.assertTrue(segments)
         self.assertEqual(storage.names(audit_archive), [s.filename for s in segments])
         self.assertIsNone(verify()[1])

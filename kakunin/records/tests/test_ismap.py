@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kakunin.audit.models import Event
 from kakunin.core.text import Text
+from kakunin.records import actions as records_actions
 from kakunin.records import ismap
 from kakunin.records.models import IsmapImport, IsmapService, Kind, Record
 from kakunin.records.status import overview
@@ -40,7 +41,9 @@ def xlsx(rows) -> bytes:
 
 class IsmapImportTestCase(BaseTestCase):
     def test_it_reads_the_published_csv_below_its_title(self):
-        counts = ismap.import_list(actor=self.rita, data=LIST.encode("cp932"), filename="list.csv")
+        counts = records_actions.import_ismap_list(
+            actor=self.rita, data=LIST.encode("cp932"), filename="list.csv"
+        )
         self.assertEqual(counts, {"listed": 3, "new": 3, "changed": 0, "removed": 0})
         service = IsmapService.objects.get(number="C22-0042-2")
         self.assertEqual(
@@ -51,23 +54,30 @@ class IsmapImportTestCase(BaseTestCase):
 
     def test_it_reads_the_excel_list(self):
         rows = [[line for line in row.split(",")] for row in LIST.splitlines()]
-        counts = ismap.import_list(actor=self.rita, data=xlsx(rows), filename="list.xlsx")
+        counts = records_actions.import_ismap_list(
+            actor=self.rita, data=xlsx(rows), filename="list.xlsx"
+        )
         self.assertEqual(counts["new"], 3)
 
     def test_a_service_missing_from_the_next_list_is_marked_removed(self):
-        ismap.import_list(actor=self.rita, data=LIST.encode(), filename="list.csv")
+        records_actions.import_ismap_list(actor=self.rita, data=LIST.encode(), filename="list.csv")
         shorter = "\n".join(line for line in LIST.splitlines() if "C22-0042-2" not in line)
-        counts = ismap.import_list(actor=self.rita, data=shorter.encode(), filename="list.csv")
+        counts = records_actions.import_ismap_list(
+            actor=self.rita, data=shorter.encode(), filename="list.csv"
+        )
         self.assertEqual(counts["removed"], 1)
         self.assertIsNotNone(IsmapService.objects.get(number="C22-0042-2").removed_on)
         # An ISMAP-LIU list alone leaves the ISMAP services as they are.
         liu = "登録番号,クラウドサービスの名称\nL23-0007-1,Small SaaS\n"
         self.assertEqual(
-            ismap.import_list(actor=self.rita, data=liu.encode(), filename="liu.csv")["removed"], 0
+            records_actions.import_ismap_list(
+                actor=self.rita, data=liu.encode(), filename="liu.csv"
+            )["removed"],
+            0,
         )
 
     def test_a_bad_file_is_refused_whole_naming_the_row(self):
-        ismap.import_list(actor=self.rita, data=LIST.encode(), filename="list.csv")
+        records_actions.import_ismap_list(actor=self.rita, data=LIST.encode(), filename="list.csv")
         before = list(IsmapService.objects.values_list("number", "name", "removed_on"))
         cases = [
             (LIST + "X-1,Bad,Bad KK,,\n", "list.csv 7行目: 登録番号「X-1」の形が違います"),
@@ -91,7 +101,9 @@ class IsmapImportTestCase(BaseTestCase):
         for text, message in cases:
             with self.subTest(message=message):
                 with self.assertRaises(ismap.ListRefused) as caught:
-                    ismap.import_list(actor=self.rita, data=text.encode(), filename="list.csv")
+                    records_actions.import_ismap_list(
+                        actor=self.rita, data=text.encode(), filename="list.csv"
+                    )
                 self.assertIn(message, "\n".join(caught.exception.errors))
         self.assertEqual(
             list(IsmapService.objects.values_list("number", "name", "removed_on")), before
@@ -111,7 +123,7 @@ class IsmapImportTestCase(BaseTestCase):
         for data, name, message in cases:
             with self.subTest(name=name, message=message):
                 with self.assertRaises(ismap.ListRefused) as caught:
-                    ismap.import_list(actor=self.rita, data=data, filename=name)
+                    records_actions.import_ismap_list(actor=self.rita, data=data, filename=name)
                 self.assertIn(message, caught.exception.errors[0])
         self.assertFalse(IsmapService.objects.exists())
 
@@ -162,7 +174,7 @@ class IsmapCheckTestCase(BaseTestCase):
         self.assertEqual(self.problems(self.cloud(number="C99-9999-1")), [])
 
     def test_it_flags_what_the_list_contradicts(self):
-        ismap.import_list(actor=self.rita, data=LIST.encode(), filename="list.csv")
+        records_actions.import_ismap_list(actor=self.rita, data=LIST.encode(), filename="list.csv")
         self.assertEqual(self.problems(self.cloud()), [])
         self.assertEqual(
             self.problems(self.cloud(service_name="ＥＸＡＭＰＬＥ cloud platform")), []
@@ -180,7 +192,9 @@ class IsmapCheckTestCase(BaseTestCase):
             "登録されていない", self.problems(self.cloud(registration="none", number=""))[0]
         )
         shorter = "\n".join(line for line in LIST.splitlines() if "C21-0001-1" not in line)
-        ismap.import_list(actor=self.rita, data=shorter.encode(), filename="list.csv")
+        records_actions.import_ismap_list(
+            actor=self.rita, data=shorter.encode(), filename="list.csv"
+        )
         self.assertIn("リストから外れています", self.problems(self.cloud())[0])
         self.assertTrue(overview([self.system])[self.system.pk].ismap_problems)
         self.assertIsInstance(overview([self.system])[self.system.pk].ismap_problems[0], Text)

@@ -6,7 +6,7 @@ what would be archived and deleted, and changes nothing."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kakunin.audit import archive
+from kakunin.audit import actions, archive
 from kakunin.core.times import local
 
 DAY = "%Y-%m-%d"
@@ -28,12 +28,12 @@ class Command(BaseCommand):
         if dry_run:
             self.dry_run(older_than, purge_expired)
             return
-        segments = archive.archive(older_than)
+        segments = actions.archive_events(older_than)
         for s in segments:
             self.stdout.write(f"{s.filename}: #{s.first_seq}–#{s.last_seq}（{s.count} 件）")
         self.stdout.write(f"{sum(s.count for s in segments)} 件をアーカイブしました。")
         if purge_expired:
-            for s in archive.purge_expired():
+            for s in actions.purge_expired():
                 self.stdout.write(f"保存期間を過ぎたアーカイブを削除しました: {s.filename}")
 
     def dry_run(self, older_than: int, purge_expired: bool) -> None:

@@ -10,10 +10,8 @@ checks the generation and the target and changes nothing.
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from kakunin.audit.trail import record
-from kakunin.backups import database
+from kakunin.backups import actions, database
 from kakunin.backups.generation import BackupError, restore
 
 
@@ -43,13 +41,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"（試行のみ・変更なし）{what} を復元できます。")
             return
-        with transaction.atomic():
-            record(
-                "backup.restore",
-                None,
-                label=plan.generation,
-                changes={"generation": [None, plan.generation]},
-            )
+        actions.restored(generation=plan.generation)
         self.stdout.write(
             f"{what} を復元しました。`manage.py migrate` と `manage.py audit_verify` を続けてください。"
         )

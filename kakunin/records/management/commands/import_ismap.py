@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from kakunin.records import actions as records_actions
 from kakunin.records import ismap
 
 
@@ -30,7 +31,9 @@ class Command(BaseCommand):
                 f"{file}: ファイルが大きすぎます（上限 {settings.ISMAP_LIST_MAX_BYTES} バイト）。"
             )
         try:
-            counts = ismap.import_list(actor=None, data=data, filename=file.name, dry_run=dry_run)
+            counts = records_actions.import_ismap_list(
+                actor=None, data=data, filename=file.name, dry_run=dry_run
+            )
         except ismap.ListRefused as exc:
             raise CommandError(
                 "取り込めません。何も変更していません。\n" + "\n".join(exc.errors)

@@ -17,8 +17,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kakunin.audit.trail import record
-from kakunin.scans import engine
+from kakunin.scans import actions, engine
 from kakunin.scans.forms import check_url, parse_ports
 from kakunin.scans.models import Authorisation
 from kakunin.scans.results import item_names
@@ -71,7 +70,7 @@ class Command(BaseCommand):
         target = engine.Target(
             url, ports=declared, extra_hosts=extra_host, ca_bundle=ca_bundle, http_port=http_port
         )
-        record("scan.cli", label=url, changes={"url": [None, url], "active": [None, active]})
+        actions.scan_from_command(url=url, active=active)
         report = engine.run(target, authorisation=permission)
         if json:
             self.stdout.write(dumps(report))

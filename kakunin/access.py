@@ -237,6 +237,11 @@ def can_comment_records(user, system: System) -> bool:
     return user.has_role(Role.REVIEWER) or owns(user, system) or is_member(user, system)
 
 
+def can_submit_report(user, report) -> bool:
+    """Whoever keeps the system's operating records hands its yearly report in."""
+    return can_keep_operations(user, report.system)
+
+
 def can_review_report(user, report) -> bool:
     """Verdicts on a yearly report's sections: as for an assessment's answers."""
     if user.has_role(Role.REVIEWER):

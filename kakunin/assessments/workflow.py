@@ -230,15 +230,19 @@ def advance(
 @dataclass(frozen=True)
 class Step:
     """One step as people take it: who may (a predicate of kakunin/access.py, asked with
-    the person and the reviewed thing), what runs (`run(actor, thing, **inputs)`, an
-    action, which returns the thing moved on or what the step made), what the person is
-    told when it is done, and the form of its inputs (the return's note), which the web
-    and the API both validate."""
+    the person and the reviewed thing), which action runs (called with `actor=`, the
+    thing under its keyword `argument` and the step's inputs; it returns the thing moved
+    on or what the step made), what the person is told when it is done, and the form of
+    its inputs (the return's note), which the web and the API both validate."""
 
     allowed: Callable[[Any, Any], bool]
-    run: Callable[..., Any]
+    action: Callable[..., Any]
     done: "StrOrPromise"
     form: type | None = None
+    argument: str = "assessment"
+
+    def run(self, actor, thing, **inputs) -> Any:
+        return self.action(actor=actor, **{self.argument: thing}, **inputs)
 
 
 # The steps of each reviewed kind, by model label ("assessments.Assessment").

@@ -10,6 +10,8 @@ from kakunin.audit.trail import record
 from kakunin.core import xlsx
 from kakunin.forms_xlsx import export
 from kakunin.forms_xlsx.importer import Plan
+from kakunin.forms_xlsx.models import FormImport
+from kakunin.staging import actions as staging
 
 
 def export_assessment(*, actor, assessment: Assessment, ward_copy: bool = True) -> bytes:
@@ -22,6 +24,14 @@ def export_assessment(*, actor, assessment: Assessment, ward_copy: bool = True) 
     with transaction.atomic():
         record("form.export", assessment, actor=actor, changes={"bytes": [None, len(data)]})
     return data
+
+
+def stage_upload(*, actor, assessment: Assessment, plan: Plan, name: str) -> FormImport:
+    """An uploaded form kept with its plan for the preview (staging.stage)."""
+    return staging.stage(
+        FormImport, actor=actor, owner=assessment, filename=name, sha256=plan.sha256,
+        plan=plan.as_json(), size=plan.size,
+    )  # fmt: skip
 
 
 @transaction.atomic

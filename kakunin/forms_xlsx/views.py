@@ -13,9 +13,8 @@ from kakunin.assessments.actions import StaleAnswer
 from kakunin.forms_xlsx import actions
 from kakunin.forms_xlsx.importer import Plan, read_plan
 from kakunin.forms_xlsx.models import FormImport
-from kakunin.staging import actions as staging
 from kakunin.staging.models import ImportRefused
-from kakunin.staging.views import Staged
+from kakunin.staging.views import Staged, Words
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -54,14 +53,8 @@ def upload(request, pk: int):
         except ImportRefused as exc:
             errors = exc.errors
         else:
-            staged = staging.stage(
-                FormImport,
-                actor=request.user,
-                owner=assessment,
-                filename=upload.name,
-                sha256=plan.sha256,
-                plan=plan.as_json(),
-                size=plan.size,
+            staged = actions.stage_upload(
+                actor=request.user, assessment=assessment, plan=plan, name=upload.name
             )
             return redirect("forms_xlsx:preview", assessment.pk, staged.pk)
     status = 400 if errors or form.errors else 200
@@ -69,21 +62,14 @@ def upload(request, pk: int):
     return render(request, "forms_xlsx/upload.html", ctx, status=status)
 
 
-preview, decide = Staged(
-    model=FormImport,
-    owner=access.get_rw_assessment_for_user,
-    template="forms_xlsx/preview.html",
-    context=lambda assessment, staged: {
-        "assessment": assessment,
-        "plan": Plan.from_json(staged.plan),
-    },
-    apply=actions.apply_plan,
-    stale=(StaleAnswer, ValidationError),
-    back="assessments:detail",
-    again="forms_xlsx:upload",
-    applied=gettext_lazy("Excel様式から %(n)s 件の回答を反映しました。"),
-    cancelled=gettext_lazy("取り込みを取り消しました。回答は変更していません。"),
-    refused=gettext_lazy(
+WORDS = Words(
+    gettext_lazy("Excel様式から %(n)s 件の回答を反映しました。"),
+    gettext_lazy("取り込みを取り消しました。回答は変更していません。"),
+    gettext_lazy(
         "アップロード後に回答が更新されたため、反映しませんでした。もう一度ダウンロードして記入してください。"
     ),
-).views()
+)
+preview, decide = Staged(
+    FormImport, access.get_rw_assessment_for_user, actions.apply_plan, (StaleAnswer, ValidationError),
+    "assessments:detail", lambda a, staged: {"assessment": a, "plan": Plan.from_json(staged.plan)}, WORDS,
+).views()  # fmt: skip

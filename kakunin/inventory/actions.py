@@ -12,12 +12,13 @@ from django.utils import timezone
 from kakunin.accounts.models import User
 from kakunin.audit.trail import record, record_many
 from kakunin.evidence.actions import add_evidence
-from kakunin.inventory import feeds, matching
+from kakunin.inventory import feeds, matching, sources
 from kakunin.inventory.models import (
     FIELDS,
     Component,
     EolCycle,
     Finding,
+    InventoryImport,
     Origin,
     Response,
     Vulnerability,
@@ -26,6 +27,7 @@ from kakunin.inventory.models import (
 from kakunin.inventory.sources import Row
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
+from kakunin.staging import actions as staging
 from kakunin.systems.models import System
 
 # What each kind of file states; the other fields keep what a person entered.
@@ -113,6 +115,14 @@ def fingerprint(components) -> str:
     """The whole inventory as it stood: the preview holds only while it still stands."""
     rows = sorted(json.dumps([c.pk, c.origin, c.snapshot()], sort_keys=True) for c in components)
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+def stage_upload(*, actor, system, upload: sources.Upload, plan: dict) -> InventoryImport:
+    """An uploaded inventory kept with its plan for the preview (staging.stage)."""
+    return staging.stage(
+        InventoryImport, actor=actor, owner=system, filename=upload.filename,
+        sha256=upload.sha256, plan=plan,
+    )  # fmt: skip
 
 
 def _date(value: str):

@@ -38,9 +38,8 @@ from kakunin.inventory.models import (
     Severity,
     Vulnerability,
 )
-from kakunin.staging import actions as staging
 from kakunin.staging.models import ImportRefused
-from kakunin.staging.views import Staged
+from kakunin.staging.views import Staged, Words
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -194,13 +193,8 @@ def upload(request, pk: int):
         except ImportRefused as exc:
             errors = exc.errors
         else:
-            staged = staging.stage(
-                InventoryImport,
-                actor=request.user,
-                owner=system,
-                filename=upload.filename,
-                sha256=upload.sha256,
-                plan=plan,
+            staged = actions.stage_upload(
+                actor=request.user, system=system, upload=upload, plan=plan
             )
             return redirect("inventory:preview", system.pk, staged.pk)
     status = 400 if errors or form.errors else 200
@@ -208,21 +202,17 @@ def upload(request, pk: int):
     return render(request, "inventory/upload.html", ctx, status=status)
 
 
-preview, decide = Staged(
-    model=InventoryImport,
-    owner=access.get_operations_system_for_user,
-    template="inventory/preview.html",
-    context=lambda system, staged: {"system": system, "plan": staged.plan},
-    apply=actions.apply_plan,
-    stale=(actions.InventoryChanged,),
-    back="inventory:system",
-    again="inventory:upload",
-    applied=gettext_lazy("構成一覧に %(n)s 件の変更を反映しました。"),
-    cancelled=gettext_lazy("取り込みを取り消しました。構成一覧は変更していません。"),
-    refused=gettext_lazy(
+IMPORT_WORDS = Words(
+    gettext_lazy("構成一覧に %(n)s 件の変更を反映しました。"),
+    gettext_lazy("取り込みを取り消しました。構成一覧は変更していません。"),
+    gettext_lazy(
         "アップロード後に構成一覧が変更されたため、反映しませんでした。もう一度アップロードして確認してください。"
     ),
-).views()
+)
+preview, decide = Staged(
+    InventoryImport, access.get_operations_system_for_user, actions.apply_plan, (actions.InventoryChanged,),
+    "inventory:system", lambda system, staged: {"system": system, "plan": staged.plan}, IMPORT_WORDS,
+).views()  # fmt: skip
 
 
 def eol_data(request):

@@ -1,6 +1,8 @@
 """The yearly report's steps as people take them: who may (kakunin/access.py), which
 action runs, what they are told (registered from ReportsConfig.ready())."""
 
+from functools import partial
+
 from django.utils.translation import gettext_lazy as _
 
 from kakunin import access
@@ -8,26 +10,22 @@ from kakunin.assessments.workflow import Step
 from kakunin.reports import actions
 from kakunin.reviews.forms import ReturnForm
 
+ReportStep = partial(Step, argument="report")
+
 REPORT_STEPS = {
-    "submit": Step(
-        lambda user, report: access.can_keep_operations(user, report.system),
-        lambda actor, report: actions.submit_report(actor=actor, report=report),
-        _("年次報告を提出しました。"),
+    "submit": ReportStep(
+        access.can_submit_report, actions.submit_report, _("年次報告を提出しました。")
     ),
-    "start_review": Step(
-        access.can_review_report,
-        lambda actor, report: actions.start_report_review(actor=actor, report=report),
-        _("審査を開始しました。"),
+    "start_review": ReportStep(
+        access.can_review_report, actions.start_report_review, _("審査を開始しました。")
     ),
-    "return": Step(
+    "return": ReportStep(
         access.can_decide_report,
-        lambda actor, report, note: actions.return_report(actor=actor, report=report, note=note),
+        actions.return_report,
         _("年次報告を差し戻しました。"),
         form=ReturnForm,
     ),
-    "approve": Step(
-        access.can_decide_report,
-        lambda actor, report: actions.approve_report(actor=actor, report=report),
-        _("年次報告を承認しました。"),
+    "approve": ReportStep(
+        access.can_decide_report, actions.approve_report, _("年次報告を承認しました。")
     ),
 }

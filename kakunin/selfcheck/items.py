@@ -223,9 +223,14 @@ def encryption(ctx: Context) -> Answer:
     )
 
 
+def _generic(users) -> list[str]:
+    """The accounts that look generic, made for testing or for the demo."""
+    return [u.username for u in users if account_review.is_generic(u) or u.is_demo]
+
+
 def personal_ids(ctx: Context) -> Answer:
     users = _active_users()
-    generic = [u.username for u in users if account_review.is_generic(u) or u.is_demo]
+    generic = _generic(users)
     return judged(
         not generic,
         f"有効なアカウント {len(users)} 件はすべて個人に発行（管理者が発行し、自己登録なし）。",
@@ -246,8 +251,7 @@ def account_lifecycle(ctx: Context) -> Answer:
 
 
 def unneeded_accounts(ctx: Context) -> Answer:
-    users = _active_users()
-    generic = [u.username for u in users if account_review.is_generic(u) or u.is_demo]
+    generic = _generic(_active_users())
     return judged(
         not generic,
         f"検証用・汎用・デモ用と見られる有効なアカウント: {', '.join(generic) if generic else 'なし'}",

@@ -4,7 +4,7 @@ cancelled, or refused with what to do when what it changes moved on meanwhile.""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,22 +17,35 @@ if TYPE_CHECKING:  # the type of a lazy translation, for mypy only
     from django_stubs_ext import StrOrPromise
 
 
+class Words(NamedTuple):
+    """What the person is told: applied ("%(n)s changes"), cancelled, and refused
+    (what it changes moved on since the upload: nothing applied)."""
+
+    applied: "StrOrPromise"
+    cancelled: "StrOrPromise"
+    refused: "StrOrPromise"
+
+
 @dataclass(frozen=True)
 class Staged:
     """One kind's preview and decision. `owner(request, pk)` is the gate's getter of what
-    the import changes (it refuses whoever may not change it)."""
+    the import changes (it refuses whoever may not change it); `apply` the kind's
+    apply(actor=, owner=, plan=, source_label=), which raises one of `stale` when the
+    owner moved on; `back` the owner's page (a URL name taking its pk); `context`
+    (owner, staged) the preview's context. The preview is the app's `preview.html`,
+    and a refusal leads to the app's `upload` page."""
 
     model: type[StagedImport]
     owner: Callable[[Any, int], Any]
-    template: str
-    context: Callable[[Any, StagedImport], dict]  # (owner, staged) → the preview's context
-    apply: Callable[..., int]  # the kind's apply(actor=, owner=, plan=, source_label=)
-    stale: tuple[type[Exception], ...]  # what `apply` raises when the owner moved on
-    back: str  # the owner's page (a URL name taking its pk)
-    again: str  # the upload page, after a refusal
-    applied: "StrOrPromise"  # "%(n)s changes applied"
-    cancelled: "StrOrPromise"
-    refused: "StrOrPromise"  # why it was not applied: the owner changed since the upload
+    apply: Callable[..., int]
+    stale: tuple[type[Exception], ...]
+    back: str
+    context: Callable[[Any, StagedImport], dict]
+    words: Words
+
+    @property
+    def app(self) -> str:
+        return self.model._meta.app_label
 
     def _staged(self, request, owner, import_pk: int) -> StagedImport:
         return get_object_or_404(
@@ -45,21 +58,22 @@ class Staged:
     def preview(self, request, pk: int, import_pk: int):
         owner = self.owner(request, pk)
         staged = self._staged(request, owner, import_pk)
-        return render(request, self.template, {"staged": staged, **self.context(owner, staged)})
+        context = {"staged": staged, **self.context(owner, staged)}
+        return render(request, f"{self.app}/preview.html", context)
 
     def decide(self, request, pk: int, import_pk: int):
         owner = self.owner(request, pk)
         staged = self._staged(request, owner, import_pk)
         if request.POST.get("decision") == "cancel":
             actions.cancel(actor=request.user, staged=staged)
-            messages.info(request, self.cancelled)
+            messages.info(request, self.words.cancelled)
             return redirect(self.back, owner.pk)
         try:
             count = actions.confirm(actor=request.user, staged=staged, apply=self.apply)
         except self.stale:
-            messages.error(request, self.refused)
-            return redirect(self.again, owner.pk)
-        messages.success(request, self.applied % {"n": count})
+            messages.error(request, self.words.refused)
+            return redirect(f"{self.app}:upload", owner.pk)
+        messages.success(request, self.words.applied % {"n": count})
         return redirect(self.back, owner.pk)
 
     def views(self):

@@ -1,16 +1,22 @@
 """Assessments and answers through the API: optimistic concurrency (ETag / If-Match),
 the steps, comments and verdicts, evidence and its malware scan, the data views."""
 
+from dataclasses import replace
+from unittest import mock
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from kakunin.api.tests.base import ApiTestCase
+from kakunin.assessments import workflow
 from kakunin.assessments.models import Verdict
 from kakunin.audit.models import Event
 from kakunin.evidence.models import Evidence
+from kakunin.reports.models import AnnualReport
 from kakunin.reviews.actions import set_verdict
 from testsupport.fixtures import (
+    approve_on,
     fill_everything,
 )
 from testsupport.servers import EICAR, Clamd
@@ -236,3 +242,55 @@ class DataViewTestCase(ApiTestCase):
                 views = Event.objects.filter(action="data.view")
                 self.assertEqual(views.count(), before + 1)
                 self.assertEqual(views.latest("seq").actor, self.rita)
+
+
+class OneTableOfStepsTestCase(ApiTestCase):
+    """The steps, who may take each and which action runs are one table per reviewed
+    kind (workflow.register_steps): the web, the API and the yearly report's pages all
+    read it, so changing the table changes all of them."""
+
+    def setUp(self):
+        super().setUp()
+        approve_on(self.assessment)  # in operation: its yearly report can be started
+        self.report = AnnualReport.objects.create(
+            system=self.system, fiscal_year=2024, created_by=self.bob
+        )
+
+    def web_approve(self):
+        self.client.force_login(self.rita)
+        return self.client.post(reverse("reviews:approve", args=[self.assessment.pk]))
+
+    def api_approve(self):
+        return self.call("rita", "post", reverse("api:approve", args=[self.assessment.pk]))
+
+    def report_submit(self):
+        self.client.force_login(self.bob)
+        url = reverse("reports:annual_step", args=[self.system.pk, 2024, "submit"])
+        return self.client.post(url)
+
+    def test_the_web_the_api_and_the_reports_follow_the_one_table(self):
+        # As the table stands: the reviewer may decide (the state refuses: approved).
+        self.assertEqual(self.web_approve().status_code, 302)
+        self.assertEqual(self.api_approve().status_code, 409)
+        self.assertEqual(self.report_submit().status_code, 302)
+        nobody = lambda user, thing: False  # noqa: E731
+        assessment_steps = workflow.STEPS["assessments.Assessment"]
+        report_steps = workflow.STEPS["reports.AnnualReport"]
+        with (
+            mock.patch.dict(
+                assessment_steps, approve=replace(assessment_steps["approve"], allowed=nobody)
+            ),
+            mock.patch.dict(report_steps, submit=replace(report_steps["submit"], allowed=nobody)),
+        ):
+            self.assertEqual(self.web_approve().status_code, 403)
+            self.assertEqual(self.api_approve().status_code, 403)
+            self.assertEqual(self.report_submit().status_code, 403)
+        self.report.refresh_from_db()
+        self.assertEqual(self.report.state, "submitted")  # the first submit, before
+
+    def test_a_step_a_kind_does_not_have_is_not_found(self):
+        self.client.force_login(self.rita)
+        for step in ("mark_ok", "new_revision", "judge", "nonsense"):
+            url = reverse("reports:annual_step", args=[self.system.pk, 2024, step])
+            with self.subTest(step=step):
+                self.assertEqual(self.client.post(url).status_code, 404)

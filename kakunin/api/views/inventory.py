@@ -17,7 +17,7 @@ from kakunin.evidence.detect import Refused
 from kakunin.inventory import actions as inventory_actions
 from kakunin.inventory import sources as inventory_sources
 from kakunin.inventory.forms import ResponseForm
-from kakunin.inventory.models import Finding, InventoryImport
+from kakunin.inventory.models import Finding
 from kakunin.staging import actions as staging
 from kakunin.staging.models import ImportRefused
 
@@ -57,13 +57,8 @@ class SystemInventoryUpload(APIView):
         counts = {k: len(plan[k]) for k in ("added", "changed", "removed")}
         if given.validated_data["dry_run"]:
             return Response(counts | {"applied": False})
-        staged = staging.stage(
-            InventoryImport,
-            actor=request.user,
-            owner=system,
-            filename=upload.filename,
-            sha256=upload.sha256,
-            plan=plan,
+        staged = inventory_actions.stage_upload(
+            actor=request.user, system=system, upload=upload, plan=plan
         )
         try:
             staging.confirm(actor=request.user, staged=staged, apply=inventory_actions.apply_plan)

@@ -133,13 +133,6 @@ class Progress:
     sections: dict[str, SectionCount]
 
 
-class _Condition:
-    """An item's condition alone: what Template.applies reads."""
-
-    def __init__(self, condition):
-        self.condition = condition
-
-
 def progress(assessment: Assessment) -> Progress:
     """The counts the page shows, from one query of the answers' statuses and their
     items' conditions: no rows are built."""
@@ -150,7 +143,7 @@ def progress(assessment: Assessment) -> Progress:
     )
     for name, condition, status in rows:
         counted = sections.setdefault(name, SectionCount(len(sections) + 1))
-        if template.applies(_Condition(condition), system):
+        if template.condition_holds(condition, system):
             counted.applicable += 1
             counted.answered += bool(status)
     return Progress(

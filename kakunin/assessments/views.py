@@ -101,7 +101,7 @@ def save_item(request, pk: int, key: str):
             form.add_error(None, str(exc))
     ok, number = form.is_valid(), answer.item.number
     if request.htmx:
-        errors = [e for errs in form.errors.values() for e in errs]
+        errors = form_errors(form)
         ctx = page.autosave(_page(request, assessment, scope), answer, saved=saved, errors=errors)
         # A fragment: no site header, so none of the context processors' questions.
         return HttpResponse(render_to_string("assessments/_autosave.html", ctx))

@@ -64,7 +64,11 @@ class Template(models.Model):
 
     def applies(self, item: "Item", profile) -> bool:
         """Whether the item applies, without the reasons (for counting over many systems)."""
-        return all(self._holds(self.conditions[key], profile) for key in item.condition)
+        return self.condition_holds(item.condition, profile)
+
+    def condition_holds(self, condition: list, profile) -> bool:
+        """Whether an item's condition (its list of condition keys) holds for a profile."""
+        return all(self._holds(self.conditions[key], profile) for key in condition)
 
     def _holds(self, cond: dict, profile) -> bool:
         if "flag" in cond:

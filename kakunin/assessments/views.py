@@ -204,7 +204,7 @@ def history(request, pk: int, key: str):
 def submit(request, pk: int):
     assessment = access.get_assessment_for_user(request, pk)
     step = access.step(request.user, assessment, "submit")
-    workflow.take(request, assessment, "submit", step, request.POST)
+    workflow.take(request, assessment, step, request.POST)
     return redirect("assessments:detail", assessment.pk)
 
 

@@ -258,7 +258,7 @@ def steps_of(thing: models.Model) -> dict[str, Step]:
     return STEPS[thing._meta.label]
 
 
-def take(request, thing, name: str, step: Step, data) -> Any | None:
+def take(request, thing, step: Step, data) -> Any | None:
     """Take a step from a page: its form validated from `data`, the action run, the
     person told what happened (done, or refused with the reasons). Returns what the
     action returned, or None when it was refused."""

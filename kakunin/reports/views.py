@@ -194,7 +194,7 @@ def annual_start(request, pk: int, year: int):
 def annual_step(request, pk: int, year: int, step: str):
     """submit (the vendor), start_review, return, approve (the ward): reports/steps.py."""
     report = _report_of(request, pk, year)
-    workflow.take(request, report, step, access.step(request.user, report, step), request.POST)
+    workflow.take(request, report, access.step(request.user, report, step), request.POST)
     return redirect(report)
 
 

@@ -57,7 +57,7 @@ def _step(request, pk: int, name: str):
     """A step of the assessment from its page (the table in reviews/steps.py)."""
     assessment = access.get_assessment_for_user(request, pk)
     step = access.step(request.user, assessment, name)
-    result = workflow.take(request, assessment, name, step, request.POST)
+    result = workflow.take(request, assessment, step, request.POST)
     return redirect("assessments:detail", getattr(result, "pk", assessment.pk))
 
 

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Max, Sum
-from django.http import Http404
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
@@ -162,14 +161,6 @@ def one_row(decided: Page, answer: Answer) -> Row:
     attach_details(decided.assessment, [Section(0, row.item.section, [row])])
     _fill([row], None)
     return row
-
-
-def find(sections: list[Section], key: str) -> tuple[Row, Section]:
-    for section in sections:
-        for row in section.rows:
-            if row.item.key == key:
-                return row, section
-    raise Http404
 
 
 def render(page: Page, rows_to_render: list[Row], **state) -> None:

@@ -40,7 +40,7 @@ by the security reviewers.
 Administrators manage users and settings; they do not fill checklists. The audit
 trail is read by auditors, reviewers and administrators; security alerts by
 reviewers and administrators; user management answers only from
-ADMIN_ALLOWED_NETWORKS (item 39) and is a 404 elsewhere.
+ADMIN_ALLOWED_NETWORKS (admin-interface-restriction) and is a 404 elsewhere.
 """
 
 import ipaddress
@@ -409,7 +409,7 @@ def require_visible(condition: bool) -> None:
 
 
 def from_admin_network(request) -> bool:
-    """Whether the client is on a network allowed to reach user management (item 39)."""
+    """Whether the client is on a network allowed to reach user management (admin-interface-restriction)."""
     address = client_ip(request)
     if not address:
         return False

@@ -203,7 +203,7 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Accounts and passwords (form items 2–8, 40–45) ---------------------------
+# --- Accounts and passwords (controls: individual-ids … account-lockout) -------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt on a locked account or a throttled address.
@@ -211,7 +211,7 @@ AUTHENTICATION_BACKENDS = [
     "kakunin.accounts.backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]  # argon2id
-# 12+ characters with upper case, lower case and digits: items 5 and 42 at once.
+# 12+ characters with upper case, lower case and digits (password-rules).
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
@@ -226,7 +226,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "kakunin.accounts.validators.CharacterClassValidator"},
     {"NAME": "kakunin.accounts.validators.PasswordHistoryValidator"},
 ]
-# Item 6 asks for a change every 90 days. 0 turns expiry off (MIC and NIST
+# password-change asks for one every 90 days. 0 turns expiry off (MIC and NIST
 # guidance accept no expiry when MFA is on).
 PASSWORD_MAX_AGE_DAYS = env.int("PASSWORD_MAX_AGE_DAYS", default=90)
 PASSWORD_HISTORY = env.int("PASSWORD_HISTORY", default=5)
@@ -246,7 +246,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # A reset asked for an address without an account mails nobody (allauth would mail the
 # address, inviting it to sign up, which Kakunin does not allow); the page says the same.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
-# The reset code is typed into a form: no secret travels in a URL (item 58①).
+# The reset code is typed into a form: no secret travels in a URL (secrets-in-url).
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 # Lockout is django-axes' job, for passwords and TOTP codes alike (accounts/lockout.py);
 # allauth's own limits on logins would fire first (5 failures, or 30 logins a minute from
@@ -256,7 +256,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
-# Lockout (item 45), see kakunin/accounts/lockout.py: 10 failures lock the account
+# Lockout (account-lockout), see kakunin/accounts/lockout.py: 10 failures lock the account
 # (not the address) for 30 minutes; a success clears only its own account's failures.
 AXES_FAILURE_LIMIT = env.int("LOCKOUT_FAILURES", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=30))
@@ -275,9 +275,9 @@ AXES_VERBOSE = False
 # LOCKOUT_MINUTES (password spraying): a typo behind the ward's NAT never locks a department.
 LOCKOUT_ADDRESS_ACCOUNTS = env.int("LOCKOUT_ADDRESS_ACCOUNTS", default=30)
 
-# TOTP (item 39, 79): required for administrators and security reviewers.
+# TOTP (mfa): required for administrators and security reviewers.
 MFA_ADAPTER = "kakunin.accounts.adapter.MFAAdapter"
-# Wrong codes count toward the account's lockout, like wrong passwords (item 45).
+# Wrong codes count toward the account's lockout, like wrong passwords (account-lockout).
 MFA_FORMS = {
     "authenticate": "kakunin.accounts.forms.MFAAuthenticateForm",
     # The secret stays the same until activated (a reload does not change the QR code).
@@ -290,14 +290,13 @@ MFA_REQUIRED_FOR_ALL = env.bool("MFA_REQUIRED_FOR_ALL", default=False)
 
 # User management answers only from these networks; elsewhere it is a 404.
 ADMIN_ALLOWED_NETWORKS = env.list("ADMIN_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
-# How many reverse proxies stand in front of Kakunin (nginx: 1). Their
-# X-Forwarded-For entries are trusted; the client is the one before them.
+# Reverse proxies in front (nginx: 1): their X-Forwarded-For entries are trusted.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 # allauth reads the client through our adapter (accounts/adapter.py); this keeps its own
 # reading, wherever it is still used, the same.
 ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
 
-# --- Sessions and HTTP (items 46–50, 54–57, 59) -------------------------------
+# --- Sessions and HTTP (session-*, cookie-flags, xss, clickjacking, https) ----
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60  # 60-minute idle timeout: renewed by the requests, at most
 # once a minute (accounts/logins.py keep_alive), not with a write on every request
@@ -309,7 +308,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-# The language switch's cookie: no script reads it (item 48).
+# The language switch's cookie: no script reads it (cookie-flags).
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "kakunin.core.views.csrf_failure"
@@ -330,7 +329,7 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = [
     # django-axes asks for the address as a lockout parameter. Kakunin locks the account
-    # wherever the failures come from (item 45), and throttles an address on its own
+    # wherever the failures come from (account-lockout), and throttles an address on its own
     # rule, many accounts failed from it (LOCKOUT_ADDRESS_ACCOUNTS): with the address as a
     # parameter a success cleared every account's failures from it, and one person's
     # typos locked out a whole department behind the ward's proxy.
@@ -442,7 +441,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- E-mail (fixed headers through Django's mail API only: item 56) -------------
+# --- E-mail (fixed headers through Django's mail API only: mail-header-injection)
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
@@ -454,7 +453,7 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kakunin@localhost")
 
-# --- Audit trail (items 28–30, 70) ------------------------------------------------
+# --- Audit trail (log-collection, log-retention) ------------------------------------
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 if AUDIT_RETENTION_DAYS < 730:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 730 (two years).")
@@ -494,13 +493,13 @@ PDF_STALL_MINUTES = env.int("PDF_STALL_MINUTES", default=10)
 # A person's PDFs waiting or being made at once; more are refused with a message.
 PDF_MAX_UNFINISHED = env.int("PDF_MAX_UNFINISHED", default=3)
 
-# --- Auth-log monitoring (items 23–24, 71) ----------------------------------------
+# --- Auth-log monitoring (failure-alerting, auth-log-monitoring) --------------------
 ALERT_WINDOW_MINUTES = env.int("ALERT_WINDOW_MINUTES", default=10)
 ALERT_FAILURE_SPIKE = env.int("ALERT_FAILURE_SPIKE", default=20)
 ALERT_ACCOUNTS_PER_ADDRESS = env.int("ALERT_ACCOUNTS_PER_ADDRESS", default=5)
 HEALTHZ_MIN_FREE_BYTES = env.int("HEALTHZ_MIN_FREE_BYTES", default=1024**3)
 
-# --- Encryption of important data (item 65) --------------------------------------
+# --- Encryption of important data (data-encryption) --------------------------------
 # "id:base64key,id:base64key": 32-byte AES-256 keys, the first encrypts. Not SECRET_KEY.
 FIELD_ENCRYPTION_KEYS = envsecret("FIELD_ENCRYPTION_KEYS", local=LOCAL_FIELD_KEYS_FILE)
 if not FIELD_ENCRYPTION_KEYS and not DEBUG:
@@ -512,7 +511,7 @@ if not FIELD_ENCRYPTION_KEYS and not DEBUG:
 DEPARTMENT_REVIEWS = env.bool("DEPARTMENT_REVIEWS", default=True)
 REMINDER_DAYS_BEFORE_DUE = env.int("REMINDER_DAYS_BEFORE_DUE", default=3)
 
-# --- Evidence files (items 62, 65) ------------------------------------------------
+# --- Evidence files (anti-malware, data-encryption) --------------------------------
 # Outside anything a web server serves; encrypted; handed out only by an access-checked view.
 EVIDENCE_DIR = Path(env.str("EVIDENCE_DIR", default=str(VAR_DIR / "evidence")))
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
@@ -521,15 +520,16 @@ EVIDENCE_MAX_UNZIPPED_BYTES = env.int("EVIDENCE_MAX_UNZIPPED_BYTES", default=200
 CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")
 CLAMAV_TIMEOUT = env.int("CLAMAV_TIMEOUT", default=30)
 
-# --- The ward's Excel form --------------------------------------------------------
+# --- Forms: the one new systems use (a form's key; blank: the first loaded), its Excel
+DEFAULT_FORM = env.str("DEFAULT_FORM", default="")
 FORM_IMPORT_MAX_BYTES = env.int("FORM_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 # The sum of the uncompressed parts of an upload (zip-bomb guard).
 FORM_IMPORT_MAX_UNZIPPED_BYTES = env.int("FORM_IMPORT_MAX_UNZIPPED_BYTES", default=50 * 1024 * 1024)
 # The cells its sheets may hold, counted before openpyxl reads them (it holds every cell
-# in memory: a 3.3 MB upload grew a worker to 870 MB). The 83 items take about 1,000.
+# in memory: a 3.3 MB upload grew a worker to 870 MB). A form of 83 items takes 1,000.
 FORM_IMPORT_MAX_CELLS = env.int("FORM_IMPORT_MAX_CELLS", default=50_000)
 
-# The software inventory (items 66, 72): the largest SBOM or list accepted, and how
+# The software inventory (software-inventory): the largest SBOM or list accepted, and how
 # many days before its support ends a component shows as ending soon.
 INVENTORY_IMPORT_MAX_BYTES = env.int("INVENTORY_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 EOL_WARNING_DAYS = env.int("EOL_WARNING_DAYS", default=180)
@@ -537,7 +537,7 @@ EOL_WARNING_DAYS = env.int("EOL_WARNING_DAYS", default=180)
 # file may unpack to (a gzip bomb is refused; NVD's yearly files unpack to ~0.5 GB).
 VULN_FEED_MAX_BYTES = env.int("VULN_FEED_MAX_BYTES", default=300 * 1024 * 1024)
 VULN_FEED_MAX_UNPACKED_BYTES = env.int("VULN_FEED_MAX_UNPACKED_BYTES", default=2 * 1024**3)
-# Kakunin's own backups (items 20–22; kakunin.backups): where generations go, how many
+# Kakunin's own backups (backup-frequency…offsite-backup; kakunin.backups): where generations go, how many
 # are kept, the second disk or share each is copied to, and the key that encrypts them
 # (32 random bytes, base64), kept apart from the backups and from the field keys.
 # The cache: rate limits, used TOTP codes, the periodic jobs' claims, and pages kept
@@ -590,7 +590,7 @@ SCAN_MAX_BODY = env.int("SCAN_MAX_BODY", default=1024 * 1024)
 SCAN_CONCURRENCY = env.int("SCAN_CONCURRENCY", default=8)  # checks side by side in one scan
 SCAN_TARGET_CONCURRENCY = env.int("SCAN_TARGET_CONCURRENCY", default=8)  # targets side by side
 
-# Ports probed for item 36, beside those the vendor declared.
+# Ports probed for port-filtering, beside those the vendor declared.
 SCAN_DEFAULT_PORTS = env.list("SCAN_DEFAULT_PORTS", cast=int, default=[
     21, 22, 23, 25, 53, 80, 110, 135, 139, 143, 443, 445,
     1433, 1521, 3306, 3389, 5432, 5900, 6379, 8000, 8080, 8443, 9200, 27017,

@@ -39,7 +39,7 @@ from kakunin.assessments.actions import create_assessment
 from kakunin.assessments.models import Answer
 from kakunin.catalog.models import Template
 from testsupport.fixtures import enrol_totp, make_system, make_user
-template = Template.current()
+template = Template.default()
 ward = Organisation.objects.create(name="情報政策課", kind="ward")
 department = Organisation.objects.create(name="子ども支援課", kind="ward")
 owner = make_user("alice", Role.DEPARTMENT, department, password={PASSWORD!r})

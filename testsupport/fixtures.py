@@ -21,9 +21,8 @@ from django.utils import timezone
 from kakunin.accounts.models import Organisation, Role, User
 from kakunin.assessments.actions import create_assessment, update_answer
 from kakunin.assessments.models import Status
-from kakunin.catalog.loader import bundled_files, load, read_file
+from kakunin.catalog.loader import bundled_files, load, read_file, vocabulary_order
 from kakunin.scans.models import Scan, ScanTarget
-from kakunin.scans.policy import ITEM_KEYS
 from kakunin.systems.models import System
 
 PASSWORD = "Correct-Horse-42"
@@ -133,13 +132,13 @@ class BaseTestCase(TestCase):
 
 def make_scan(
     system,
-    verdicts: dict[int, str],
+    verdicts: dict[str, str],
     *,
     url="https://www.example.lg.jp/",
     finished_at=None,
     summary="テスト",
 ):
-    """A finished scan of `system` with these verdicts ({item number: "pass"|"fail"|...})."""
+    """A finished scan of `system` with these verdicts ({control: "pass"|"fail"|...})."""
     target, _ = ScanTarget.objects.get_or_create(
         system=system, url=url, defaults={"created_by": system.created_by}
     )
@@ -149,10 +148,11 @@ def make_scan(
         progress=100,
         finished_at=finished_at or timezone.now(),
     )
-    for number, verdict in verdicts.items():
+    for control, verdict in verdicts.items():
         scan.results.create(
-            target=target, url=url, item_number=number, item_key=ITEM_KEYS[number], verdict=verdict,
-            summary=f"{summary} No.{number}", findings=[{"summary": summary, "evidence": [{"status": 200}]}],
+            target=target, url=url, control=control, position=vocabulary_order()[control],
+            verdict=verdict, summary=f"{summary} {control}",
+            findings=[{"summary": summary, "evidence": [{"status": 200}]}],
         )  # fmt: skip
     return scan
 

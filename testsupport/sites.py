@@ -17,19 +17,20 @@ from testsupport.servers import Authority, Nginx, Silent, free_ports, temporary_
 P, F, R, U = Outcome.PASS, Outcome.FAIL, Outcome.REVIEW, Outcome.UNKNOWN
 
 HARDENED = {
-    36: P,
-    37: P,
-    38: P,
-    39: P,
-    42: P,
-    47: P,
-    48: P,
-    54: P,
-    57: P,
-    58: P,
-    59: P,
-    60: P,
-    61: P,
+    "port-filtering": P,
+    "version-hiding": P,
+    "unpublished-files": P,
+    "admin-interface-restriction": P,
+    "password-masking": P,
+    "session-id-transport": P,
+    "cookie-flags": P,
+    "xss": P,
+    "clickjacking": P,
+    "secrets-in-url": P,
+    "error-disclosure": P,
+    "https": P,
+    "server-certificate": P,
+    "tls-version": P,
 }
 
 PAGES = {
@@ -61,7 +62,7 @@ LEGACY = {
 class Site:
     name: str
     about: str  # what differs from the hardened site
-    expected: dict[int, Outcome]
+    expected: dict[str, Outcome]
     tls: str = "ssl_protocols TLSv1.2 TLSv1.3;"
     tokens: str = "server_tokens off;"
     frame: str = "add_header X-Frame-Options DENY always;"
@@ -97,48 +98,63 @@ def sites() -> list[Site]:
         Site(
             "tls10",
             "TLS 1.0/1.1 も有効（ssl_ciphers DEFAULT:@SECLEVEL=0）",
-            HARDENED | {61: F},
+            HARDENED | {"tls-version": F},
             tls="ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; ssl_ciphers DEFAULT:@SECLEVEL=0;",
         ),
-        Site("server-tokens", "server_tokens on", HARDENED | {37: F}, tokens="server_tokens on;"),
+        Site(
+            "server-tokens",
+            "server_tokens on",
+            HARDENED | {"version-hiding": F},
+            tokens="server_tokens on;",
+        ),
         Site(
             "autoindex",
             "/files/ で autoindex on",
-            HARDENED | {38: F},
+            HARDENED | {"unpublished-files": F},
             extra="location /files/ { autoindex on; }",
         ),
-        Site("no-xfo", "X-Frame-Options なし", HARDENED | {57: F}, frame=""),
+        Site("no-xfo", "X-Frame-Options なし", HARDENED | {"clickjacking": F}, frame=""),
         Site(
             "cookie-no-secure",
             "Secure のない Cookie",
-            HARDENED | {48: F},
+            HARDENED | {"cookie-flags": F},
             cookie="sessionid=abc123; Path=/; HttpOnly; SameSite=Lax",
         ),
-        Site("http-plain", "HTTP でも転送せずに応答", HARDENED | {59: F}, http="plain"),
+        Site("http-plain", "HTTP でも転送せずに応答", HARDENED | {"https": F}, http="plain"),
         Site(
             "expired",
             "有効期限切れの証明書",
-            HARDENED | {60: F},
+            HARDENED | {"server-certificate": F},
             cert={"days_from": -400, "days_to": -1},
         ),
         Site(
             "wrong-host",
             "別のホスト名の証明書",
-            HARDENED | {60: F},
+            HARDENED | {"server-certificate": F},
             cert={"names": ("www.example.org",)},
         ),
-        Site("expiring", "残り10日の証明書", HARDENED | {60: R}, cert={"days_to": 10}),
+        Site(
+            "expiring",
+            "残り10日の証明書",
+            HARDENED | {"server-certificate": R},
+            cert={"days_to": 10},
+        ),
         Site(
             "debug-errors",
             "404 にスタックトレース",
-            HARDENED | {58: F},
+            HARDENED | {"error-disclosure": F},
             extra="error_page 404 /trace.html;",
         ),
-        Site("exposed-files", "/.git/HEAD と /.env が公開", HARDENED | {38: F}, root="exposed"),
+        Site(
+            "exposed-files",
+            "/.git/HEAD と /.env が公開",
+            HARDENED | {"unpublished-files": F},
+            root="exposed",
+        ),
         Site(
             "legacy-app",
             "URL にセッションID、GET で送るパスワード、type=text のパスワード欄",
-            HARDENED | {42: F, 47: F, 58: F},
+            HARDENED | {"password-masking": F, "session-id-transport": F, "secrets-in-url": F},
             root="legacy",
         ),
         Site(
@@ -146,19 +162,20 @@ def sites() -> list[Site]:
             "応答しない上流（proxy_pass）",
             # The handshake and the ports answer; nothing that needs an HTTP answer can be judged.
             {
-                36: P,
-                37: U,
-                38: U,
-                39: U,
-                42: U,
-                47: U,
-                48: U,
-                54: U,
-                57: U,
-                58: U,
-                59: U,
-                60: P,
-                61: P,
+                "port-filtering": P,
+                "version-hiding": U,
+                "unpublished-files": U,
+                "admin-interface-restriction": U,
+                "password-masking": U,
+                "session-id-transport": U,
+                "cookie-flags": U,
+                "xss": U,
+                "clickjacking": U,
+                "secrets-in-url": U,
+                "error-disclosure": U,
+                "https": U,
+                "server-certificate": P,
+                "tls-version": P,
             },
             extra="location / { proxy_pass http://127.0.0.1:{silent}; proxy_read_timeout 300s; }",
         ),

@@ -1,4 +1,4 @@
-"""The periodic account review (items 4, 8, 41, 69): which accounts need a look.
+"""The periodic account review (unused-id-removal, access-review, admin-account-review): which accounts need a look.
 
 - accounts unused for N days (never used, counted from issue);
 - accounts whose organisation or role changed since the last completed review;

@@ -182,7 +182,7 @@ def password_expired(*, user: User) -> None:
 
 @transaction.atomic
 def unlock(*, actor, username: str = "", address: str = "") -> int:
-    """Lift a lockout before it expires (item 45): an account's, or an address throttled
+    """Lift a lockout before it expires (account-lockout): an account's, or an address throttled
     for spraying (its failures are forgotten, with those of the accounts tried from it).
     Returns how many records were cleared."""
     if address:

@@ -14,7 +14,7 @@ from kakunin.notifications import outbox
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    # One message whether the ID or the password was wrong (item 43).
+    # One message whether the ID or the password was wrong (login-error-message).
     error_messages = DefaultAccountAdapter.error_messages | {
         key: _("ユーザIDもしくはパスワードが違います。")
         for key in ("username_password_mismatch", "email_password_mismatch", "invalid_login")
@@ -63,7 +63,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    """TOTP secrets and recovery codes are stored encrypted (item 65)."""
+    """TOTP secrets and recovery codes are stored encrypted (data-encryption)."""
 
     def encrypt(self, text: str) -> str:
         return keys.encrypt(text.encode(), "mfa.secret")

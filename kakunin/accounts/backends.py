@@ -12,7 +12,7 @@ class AuthenticationBackend(AllauthBackend):
 
     allauth remembers a disabled user whose password matched and shows an
     "account inactive" page: that page would tell a stranger the password was
-    right (form item 43). Remembering nothing gives the one generic message.
+    right (login-error-message). Remembering nothing gives the one generic message.
     """
 
     @classmethod

@@ -1,4 +1,4 @@
-"""`manage.py check --deploy`: no demo or test accounts in production (item 41)."""
+"""`manage.py check --deploy`: no demo or test accounts in production (test-account-removal)."""
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register

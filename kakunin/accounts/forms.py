@@ -24,7 +24,7 @@ username_validator = RegexValidator(
 
 class OnePersonOneId:
     """A user ID and an e-mail address that are no one else's, and an ID that names a
-    person (items 2–4): the administrators' user form and the first administrator's
+    person (individual-ids, id-management): the administrators' user form and the first administrator's
     own choice of ID share it."""
 
     instance: User
@@ -175,7 +175,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 class LoginForm(AllauthLoginForm):
-    """allauth's login form with a length limit on every field (item 58②)."""
+    """allauth's login form with a length limit on every field (input-validation)."""
 
     password = PasswordField(
         label=_("パスワード"), autocomplete="current-password", max_length=4096
@@ -188,7 +188,7 @@ class LoginForm(AllauthLoginForm):
 
 
 class MFAAuthenticateForm(PlainText, AuthenticateForm):
-    """The code asked after the password. Item 45 holds here too: while the account is
+    """The code asked after the password. account-lockout holds here too: while the account is
     locked every code is refused, even the right one; each wrong code is a failure of
     the account (counted toward the lock, and audited as auth.mfa_failed)."""
 

@@ -1,4 +1,4 @@
-"""Locking out password guessing (item 45).
+"""Locking out password guessing (account-lockout).
 
 - An account is locked after LOCKOUT_FAILURES (10) failed logins, wherever they
   came from, for LOCKOUT_MINUTES (30). django-axes counts them by account only,

@@ -23,8 +23,8 @@ class AccountGateMiddleware:
     """Before anything else: a due password change, then TOTP where the role needs it,
     then, for the first administrator made as `admin`, their own ID.
 
-    An issued, reset or expired password is replaced first (items 5–6); then
-    administrators and security reviewers enrol TOTP (item 39) before they can
+    An issued, reset or expired password is replaced first (password-rules, password-change); then
+    administrators and security reviewers enrol TOTP (mfa) before they can
     use anything; then the generic first administrator becomes a named person (41).
     """
 
@@ -39,7 +39,7 @@ class AccountGateMiddleware:
         "account_change_password",
     )
 
-    # The first administrator made as `admin` names themself (item 41).
+    # The first administrator made as `admin` names themself (individual-ids).
     FOR_IDENTITY = ("accounts:choose_identity",)
 
     def __init__(self, get_response):

@@ -93,7 +93,7 @@ class User(AbstractUser):
     )
     must_change_password = models.BooleanField(default=False)
     # The first administrator `make run` makes without a name (`admin`): at the first
-    # login its holder chooses their own ID, name and e-mail (item 41).
+    # login its holder chooses their own ID, name and e-mail (individual-ids).
     must_choose_id = models.BooleanField(default=False)
     password_changed_at = models.DateTimeField(null=True, blank=True)
     issued_by = models.ForeignKey(
@@ -152,7 +152,7 @@ class User(AbstractUser):
 
 
 class PasswordHistory(models.Model):
-    """The hashes of a person's recent passwords, so that they are not reused (item 6)."""
+    """The hashes of a person's recent passwords, so that they are not reused (password-change)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
     password = models.CharField(max_length=128)
@@ -178,7 +178,7 @@ class UserSessionQuerySet(models.QuerySet):
 
 
 class UserSession(models.Model):
-    """One login of a person: when, from where, with which browser (item 50).
+    """One login of a person: when, from where, with which browser (session-termination).
 
     The person sees their sessions and can end them; disabling the account or
     changing its password ends them all. The session itself lives in Django's

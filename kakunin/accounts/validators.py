@@ -7,7 +7,7 @@ from kakunin.accounts.models import User
 
 
 class CharacterClassValidator:
-    """Upper case, lower case and digits: items 5 and 42 of the form, both at once."""
+    """Upper case, lower case and digits (password-rules: the strictest of the usual forms)."""
 
     def validate(self, password, user=None):
         missing = []

@@ -142,7 +142,7 @@ def unlock(request):
 
 def choose_identity(request):
     """The first administrator, made as `admin` by `make run`, names themself: their own
-    ID, name and e-mail (item 41). Only while the account is still the generic one."""
+    ID, name and e-mail (individual-ids). Only while the account is still the generic one."""
     access.require_visible(request.user.must_choose_id)
     form = IdentityForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():

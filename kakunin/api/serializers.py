@@ -6,11 +6,10 @@ from rest_framework import serializers
 
 from kakunin.assessments.models import Answer, Assessment, State, Status, Verdict
 from kakunin.audit.models import Event
-from kakunin.catalog.models import Template
 from kakunin.evidence.models import Evidence
 from kakunin.inventory.models import Component, Finding, Response
 from kakunin.records.kinds import KINDS, MAX_LINES, LinesField, RecordForm
-from kakunin.records.models import ITEMS, Kind, Record, RecordComment, RecordFile
+from kakunin.records.models import CONTROLS, Kind, Record, RecordComment, RecordFile
 from kakunin.reports.models import AnnualReport, SectionReview
 from kakunin.reviews.models import COMMENT_MAX_LENGTH, Comment
 from kakunin.scans.models import Scan, ScanResult
@@ -76,7 +75,7 @@ class SystemDetailSerializer(SystemSerializer):
 
     @extend_schema_field(ApplicabilitySerializer(many=True))
     def get_applicability(self, system) -> list[dict]:
-        template = Template.current()
+        template = system.form_in_force()
         if template is None:
             return []
         rows = []
@@ -245,10 +244,19 @@ class EvidenceUpload(Strict):
 
 
 class ScanResultSerializer(serializers.ModelSerializer):
+    """One control's verdict on one URL; `items`: the keys of the items of the
+    system's form that ask about that control (where the pages show it)."""
+
+    items = serializers.SerializerMethodField()
+
     class Meta:
         model = ScanResult
-        fields = ["item_number", "item_key", "url", "verdict", "summary", "findings"]
+        fields = ["control", "items", "url", "verdict", "summary", "findings"]
         read_only_fields = fields
+
+    def get_items(self, result) -> list[str]:
+        form = result.scan.system.form
+        return [item.key for item in form.items_with([result.control])] if form else []
 
 
 class ScanSerializer(serializers.ModelSerializer):
@@ -264,7 +272,7 @@ class ScanSerializer(serializers.ModelSerializer):
 
 
 class ComponentSerializer(serializers.ModelSerializer):
-    """One piece of the system's software inventory (item 72)."""
+    """One piece of the system's software inventory (software-inventory)."""
 
     class Meta:
         model = Component
@@ -336,7 +344,7 @@ class ResponseInput(Strict):
 
 
 class RecordSerializer(serializers.ModelSerializer):
-    """A record of the operating years (item 72): what was done, when, by whom; `data`
+    """A record of the operating years (security-status-report): what was done, when, by whom; `data`
     holds the kind's own fields, as the web's form for that kind has them."""
 
     entered_by = serializers.CharField(source="entered_by.username", read_only=True)
@@ -469,7 +477,7 @@ def record_input(form_class: type[RecordForm]) -> type[Strict]:
     fields = {
         name: _record_field(field, prefix, name) for name, field in form_class.base_fields.items()
     }
-    doc = f"{Kind(form_class.kind).label}（No.{ITEMS[Kind(form_class.kind)]}）"
+    doc = f"{Kind(form_class.kind).label}（{', '.join(CONTROLS[Kind(form_class.kind)])}）"
     return type(f"{prefix}Record", (Strict,), {**fields, "__doc__": doc})
 
 
@@ -486,7 +494,7 @@ class SectionReviewSerializer(serializers.ModelSerializer):
 
 
 class AnnualReportSerializer(serializers.ModelSerializer):
-    """The yearly report of item 72 for one fiscal year: where it stands in its
+    """The yearly report (security-status-report) for one fiscal year: where it stands in its
     workflow, and the ward's verdict on each section."""
 
     state = serializers.ChoiceField(choices=State.choices, read_only=True)

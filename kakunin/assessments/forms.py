@@ -37,7 +37,7 @@ class AssessmentCreateForm(forms.Form):
     def __init__(self, *args, system, **kwargs):
         super().__init__(*args, **kwargs)
         self.system = system
-        self.fields["template"].initial = Template.current()
+        self.fields["template"].initial = system.form_in_force()
         self.fields["fiscal_year"].initial = current_fiscal_year()
         self.last_approved = (
             system.assessments.filter(state=State.APPROVED).order_by("-approved_at").first()

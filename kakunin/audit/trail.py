@@ -63,7 +63,7 @@ def record_many(entries: Sequence[tuple[str, Any, dict]], *, actor=None, label: 
 
 
 def record_view(user, obj, system) -> None:
-    """Ward staff opening another department's system or assessment (items 28, 58④)."""
+    """Ward staff opening another department's system or assessment (log-collection, security-event-logging)."""
     if user.is_ward_staff and system.department_id != user.organisation_id:
         record("data.view", obj, actor=user)
 

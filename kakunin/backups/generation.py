@@ -1,4 +1,4 @@
-"""One backup generation (items 20–22 for Kakunin itself): a folder named by its UTC
+"""One backup generation (Kakunin's own backup-frequency, restore-test, offsite-backup): a folder named by its UTC
 time in BACKUP_DIR, holding
 
 - the database (database.sqlite3 or database.pgdump), the evidence files

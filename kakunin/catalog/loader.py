@@ -14,9 +14,10 @@ from typing import Any, NoReturn
 import yaml
 from django.db import transaction
 
-from kakunin.catalog.models import AXES, Item, Template
+from kakunin.catalog.models import AXES, Control, Item, Template
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
+VOCABULARY = BUNDLED_DIR / "vocabulary" / "controls.yaml"
 PROFILE_FLAGS = {"uses_servers", "serves_web", "uses_external_services", "my_number_domain"}
 SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 ITEM_FIELDS = {
@@ -31,6 +32,7 @@ ITEM_FIELDS = {
     "preset_answer",
     "condition",
     "related",
+    "controls",
 }
 
 
@@ -186,6 +188,7 @@ class _Checker:
             "examples": self.string_list(node, "examples", key),
             "condition": self.string_list(node, "condition", key),
             "related": self.string_list(node, "related", key),
+            "controls": self.string_list(node, "controls", key),
             "__line__": node["__line__"],
         }
         if item["standard"] not in meta["standards"]:
@@ -197,6 +200,18 @@ class _Checker:
         for cond in item["condition"]:
             if cond not in meta["conditions"]:
                 self.fail(node, f"条件「{cond}」が conditions にありません", key)
+        if not item["controls"]:
+            self.fail(
+                node, "「controls」に、この項目が問う管理策のキーを1つ以上書いてください", key
+            )
+        known = vocabulary_keys()
+        for control in item["controls"]:
+            if control not in known:
+                self.fail(
+                    node, f"管理策「{control}」は管理策の一覧（controls.yaml）にありません", key
+                )
+        if len(set(item["controls"])) != len(item["controls"]):
+            self.fail(node, "「controls」に同じ管理策が2回あります", key)
         return item
 
     def string_list(self, node: dict, name: str, key: str) -> list[str]:
@@ -206,6 +221,11 @@ class _Checker:
         return list(value)
 
     def cross_check(self, parsed: ParsedTemplate, nodes: list[dict]):
+        self.numbers_and_keys(parsed, nodes)
+        if not any(item["related"] for item in parsed.items):
+            relate_by_controls(parsed.items)
+
+    def numbers_and_keys(self, parsed: ParsedTemplate, nodes: list[dict]):
         seen_keys: dict[str, int] = {}
         seen_numbers: dict[int, int] = {}
         for item, node in zip(parsed.items, nodes, strict=True):
@@ -223,30 +243,149 @@ class _Checker:
                     self.fail(node, f"related「{ref}」は存在しない項目キーです", item["key"])
 
 
+def relate_by_controls(items: list[dict]) -> None:
+    """A form that names no related items of its own: items asking about a same
+    control are related ("No.Nと同じ回答にする"), in the order of their numbers."""
+    for item in items:
+        mine = set(item["controls"])
+        item["related"] = [
+            other["key"]
+            for other in sorted(items, key=lambda i: i["number"])
+            if other is not item and mine & set(other["controls"])
+        ]
+
+
+# --- The control vocabulary -------------------------------------------------------
+
+
+def read_vocabulary(path: Path = VOCABULARY) -> list[dict]:
+    """The controls of the vocabulary file, checked: each with its key, group and titles."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CatalogError(f"{path}: 管理策の一覧を読み込めません ({exc})") from exc
+    groups = data.get("groups") if isinstance(data, dict) else None
+    controls = data.get("controls") if isinstance(data, dict) else None
+    if not isinstance(groups, dict) or not isinstance(controls, list):
+        raise CatalogError(f"{path}: groups と controls がありません")
+    out, seen = [], set()
+    for order, entry in enumerate(controls, start=1):
+        key = entry.get("key", "") if isinstance(entry, dict) else ""
+        if not SLUG.match(str(key)) or key in seen:
+            raise CatalogError(f"{path}: 管理策「{key}」のキーが不正か重複しています")
+        group = groups.get(entry.get("group"))
+        if not group or not entry.get("ja") or not entry.get("en"):
+            raise CatalogError(f"{path}: 管理策「{key}」に group・ja・en が必要です")
+        seen.add(key)
+        out.append(
+            {
+                "key": key,
+                "group": entry["group"],
+                "group_title": group["ja"],
+                "group_title_en": group["en"],
+                "title": entry["ja"],
+                "title_en": entry["en"],
+                "order": order,
+            }
+        )
+    return out
+
+
+_ORDER: dict[str, int] = {}
+
+
+def vocabulary_order() -> dict[str, int]:
+    """Control key -> its place in the vocabulary (read once): the keys a form may
+    name, and the order results by control are shown in."""
+    if not _ORDER:
+        _ORDER.update((c["key"], c["order"]) for c in read_vocabulary())
+    return _ORDER
+
+
+def vocabulary_keys() -> set[str]:
+    return set(vocabulary_order())
+
+
+def load_vocabulary() -> int:
+    """Store the vocabulary: new controls added, titles brought up to date; a control
+    is never removed (a form loaded earlier may name it). Returns the count."""
+    controls = read_vocabulary()
+    for entry in controls:
+        Control.objects.update_or_create(key=entry["key"], defaults=entry)
+    return len(controls)
+
+
+# --- Storing a form -----------------------------------------------------------------
+
+
 @dataclass
 class LoadResult:
     template: Template
     created: bool
+    retagged: bool = False
+
+
+WORDING = ("number", "section", "subsection", "question", "examples", "standard",
+           "answered_by", "preset_answer", "condition")  # fmt: skip
 
 
 def load(parsed: ParsedTemplate) -> LoadResult:
-    """Store a parsed template. Loading the same file twice changes nothing."""
+    """Store a parsed template. Loading the same file twice changes nothing; a file
+    that only tags the items of a loaded version anew (its controls, its related
+    items) retags that version, its wording untouched."""
+    load_vocabulary()
     meta = parsed.meta
     existing = Template.objects.filter(key=meta["key"], version=meta["version"]).first()
     if existing is not None:
-        if existing.source_sha256 != parsed.sha256:
+        if existing.source_sha256 == parsed.sha256:
+            return LoadResult(existing, created=False)
+        if not _same_wording(existing, parsed):
             raise CatalogError(
                 f"{parsed.label} は別の内容で読み込み済みです。"
                 "内容を変えるときは version を上げてください（既存の確認票は読み込み時の版を使い続けます）。"
             )
-        return LoadResult(existing, created=False)
+        with transaction.atomic():
+            _tag(existing, parsed.items)
+            existing.source_sha256 = parsed.sha256
+            existing.save(update_fields=["source_sha256"])
+        return LoadResult(existing, created=False, retagged=True)
     with transaction.atomic():
         template = Template.objects.create(source_sha256=parsed.sha256, **meta)
         Item.objects.bulk_create(
-            Item(template=template, **{k: v for k, v in item.items() if k != "__line__"})
-            for item in parsed.items
+            Item(template=template, **_fields(item, exclude={"controls"})) for item in parsed.items
         )
+        _tag(template, parsed.items)
     return LoadResult(template, created=True)
+
+
+def _fields(item: dict, exclude: set[str]) -> dict:
+    return {k: v for k, v in item.items() if k != "__line__" and k not in exclude}
+
+
+def _same_wording(template: Template, parsed: ParsedTemplate) -> bool:
+    stored = {i["key"]: i for i in template.items.values("key", *WORDING)}
+    given = {i["key"]: {"key": i["key"], **{f: i[f] for f in WORDING}} for i in parsed.items}
+    keep = ("name", "issuer", "instruction", "policy_line", "standards", "high", "conditions")
+    same_meta = all(getattr(template, f) == parsed.meta[f] for f in keep)
+    return (
+        same_meta and template.effective_date == parsed.meta["effective_date"] and stored == given
+    )
+
+
+def _tag(template: Template, items: list[dict]) -> None:
+    """Each item's controls and related items, as the definition gives them."""
+    controls = dict(Control.objects.values_list("key", "pk"))
+    through = Item.controls.through
+    stored = {item.key: item for item in template.items.all()}
+    through.objects.filter(item__template=template).delete()
+    links = []
+    for entry in items:
+        item = stored[entry["key"]]
+        if item.related != entry["related"]:
+            item.related = entry["related"]
+            item.save(update_fields=["related"])
+        links += [through(item_id=item.pk, control_id=controls[c]) for c in entry["controls"]]
+    through.objects.bulk_create(links)
 
 
 def read_file(path: Path) -> ParsedTemplate:

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 AXES = ("confidentiality", "integrity", "availability")
@@ -13,10 +15,62 @@ AXIS_LABELS = {
 }
 
 
+def number_runs(numbers: list[int]) -> str:
+    """[66, 68, 69, 72] -> "66, 68–69, 72"."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def controls_of(items) -> dict[int, list[str]]:
+    """Item pk -> the keys of the controls it asks about (one query), for the items
+    or item pks given."""
+    pks = [getattr(item, "pk", item) for item in items]
+    found: dict[int, list[str]] = {pk: [] for pk in pks}
+    links = Item.controls.through.objects.filter(item_id__in=pks).order_by("pk")
+    for item_id, key in links.values_list("item_id", "control__key"):
+        found[item_id].append(key)
+    return found
+
+
 @dataclass(frozen=True)
 class Applicability:
     applies: bool
     reasons: tuple[str, ...]
+
+
+class Control(models.Model):
+    """One entry of the control vocabulary (data/vocabulary/controls.yaml): what an
+    item asks about, whatever form it is on. Keys are stable and never reused."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    group = models.SlugField(max_length=32)
+    group_title = models.CharField(max_length=100)
+    group_title_en = models.CharField(max_length=100)
+    title = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The title in the reader's language."""
+        return self.title_en if (get_language() or "ja").startswith("en") else self.title
+
+    @property
+    def group_label(self) -> str:
+        return (
+            self.group_title_en if (get_language() or "ja").startswith("en") else self.group_title
+        )
 
 
 class Template(models.Model):
@@ -43,10 +97,36 @@ class Template(models.Model):
         return f"{self.name}（第{self.version}版）"
 
     @classmethod
-    def current(cls, key: str | None = None) -> "Template | None":
-        """The newest version in force: the one new assessments are made with."""
-        qs = cls.objects.order_by("-effective_date", "-loaded_at")
-        return (qs.filter(key=key) if key else qs).first()
+    def current(cls, key: str) -> "Template | None":
+        """The version of form `key` in force: the one its new assessments are made with."""
+        return cls.objects.filter(key=key).order_by("-effective_date", "-loaded_at").first()
+
+    @classmethod
+    def in_force(cls) -> list["Template"]:
+        """The version in force of every form loaded, one per form, by name."""
+        forms = cls.objects.values_list("key", flat=True).distinct().order_by("key")
+        found = [cls.current(key) for key in forms]
+        return sorted((t for t in found if t is not None), key=lambda t: (t.name, t.key))
+
+    @classmethod
+    def default(cls) -> "Template | None":
+        """The form new systems are assessed against unless someone picks another:
+        DEFAULT_FORM where it is set, else the form loaded first."""
+        key = settings.DEFAULT_FORM
+        if not key:
+            first = cls.objects.order_by("loaded_at", "pk").first()
+            key = first.key if first else ""
+        return cls.current(key) if key else None
+
+    def items_with(self, controls) -> list["Item"]:
+        """This form's items that ask about any of `controls` (keys), by number."""
+        found = self.items.filter(controls__key__in=list(controls)).distinct()
+        return list(found.prefetch_related("controls").order_by("number"))
+
+    def numbers_of(self, controls) -> str:
+        """The printed numbers of the items asking about `controls`, runs joined:
+        "66, 72", "68–69"; "" where the form has none."""
+        return number_runs([item.number for item in self.items_with(controls)])
 
     def is_high(self, axis: str, level: int) -> bool:
         return level >= int(self.high.get(axis, 99))
@@ -104,6 +184,7 @@ class Item(models.Model):
     preset_answer = models.TextField(blank=True)
     condition = models.JSONField(default=list, blank=True)
     related = models.JSONField(default=list, blank=True)
+    controls = models.ManyToManyField(Control, related_name="items", blank=True)
 
     class Meta:
         ordering = ["template", "number"]

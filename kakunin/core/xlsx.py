@@ -7,7 +7,7 @@ import zipfile
 from django.conf import settings
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-# What the workbook says made it: no product or version (item 37). openpyxl writes
+# What the workbook says made it: no product or version (version-hiding). openpyxl writes
 # "Microsoft Excel Compatible / Openpyxl 3.1.5" into docProps/app.xml on every save.
 APP_PROPERTIES = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

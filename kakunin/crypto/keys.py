@@ -1,4 +1,4 @@
-"""AES-256-GCM for important data at rest (item 65).
+"""AES-256-GCM for important data at rest (data-encryption).
 
 Keys come from FIELD_ENCRYPTION_KEYS, never from SECRET_KEY:
 "id:base64key,id:base64key", each key 32 random bytes; the first one encrypts,

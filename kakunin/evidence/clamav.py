@@ -1,4 +1,4 @@
-"""Asking clamd (Debian's clamav-daemon) about a file, over its UNIX socket (item 62).
+"""Asking clamd (Debian's clamav-daemon) about a file, over its UNIX socket (anti-malware).
 
 The INSTREAM protocol: "zINSTREAM\\0", then chunks each prefixed with their
 length (4 bytes, big-endian), then a zero length. clamd answers

@@ -1,14 +1,21 @@
-"""Items 66, 67 and 72 of the assessment page show the system's inventory beside the
-answer (registered in apps.py), as the automated check does for its items."""
+"""The items of the assessment page that ask about software, its end of life or its
+vulnerabilities (or the report on them) show the system's inventory beside the answer
+(registered in apps.py), as the automated check does for its controls."""
 
 from dataclasses import dataclass
 
 from django.db.models import Count
 
+from kakunin.catalog.models import controls_of
 from kakunin.inventory import eol
 from kakunin.inventory.models import Component, Finding, Response, Severity
 
-ITEMS = {"ops-software-inventory", "ops-vulnerability-info", "security-status-report"}
+CONTROLS = {
+    "software-inventory",
+    "eol-management",
+    "vulnerability-information",
+    "security-status-report",
+}
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,8 @@ def state_of(system) -> InventoryState:
 
 
 def attach(assessment, rows, window) -> None:
-    wanted = [row for row in rows.values() if row.item.key in ITEMS]
+    controls = controls_of(row.item for row in rows.values())
+    wanted = [row for row in rows.values() if CONTROLS & set(controls[row.item.pk])]
     if not wanted:
         return
     state = state_of(assessment.system)

@@ -1,4 +1,4 @@
-"""Vulnerability feeds, read offline (item 67): NVD's CVE JSON 2.0 files (the yearly
+"""Vulnerability feeds, read offline (vulnerability-information): NVD's CVE JSON 2.0 files (the yearly
 and modified feeds, .json or .json.gz) and JVN iPedia's MyJVN XML (VULDEF).
 
 NVD files are large (300,000 CVEs in all): they are streamed with ijson, one CVE

@@ -26,7 +26,7 @@ class ComponentForm(PlainText, forms.ModelForm):
             "eol_product": _(
                 "endoflife.date の製品名が製品名と違うとき（例: rhel、windows-server）"
             ),
-            "not_latest_reason": _("最新バージョンでない場合は理由を書いてください（No.72）。"),
+            "not_latest_reason": _("最新バージョンでない場合は理由を書いてください。"),
         }
 
     def clean(self):

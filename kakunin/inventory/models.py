@@ -1,4 +1,4 @@
-"""Each system's software inventory (items 66, 72), and the end-of-life data it is
+"""Each system's software inventory (software-inventory, eol-management), and the end-of-life data it is
 matched against (endoflife.date's product files, imported offline)."""
 
 import datetime
@@ -145,7 +145,7 @@ SEVERITY_ORDER = {s: n for n, s in enumerate(Severity.values)}
 
 
 class Vulnerability(models.Model):
-    """One advisory of NVD (CVE) or JVN iPedia (JVNDB), imported offline (item 67)."""
+    """One advisory of NVD (CVE) or JVN iPedia (JVNDB), imported offline (vulnerability-information)."""
 
     class Source(models.TextChoices):
         NVD = "nvd", "NVD"

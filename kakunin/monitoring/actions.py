@@ -94,7 +94,7 @@ def raise_failure(kind: str, key: str, message, details: dict) -> Alert | None:
 
 def mail(alert: Alert, roles=(Role.REVIEWER,)) -> None:
     """One e-mail per alert, through the outbox (sent once, retried until taken). The
-    subject is fixed; what came from the log goes into the body only (item 56)."""
+    subject is fixed; what came from the log goes into the body only (mail-header-injection)."""
     for reviewer in User.objects.filter(role__in=roles, is_active=True).exclude(email=""):
         with override(reviewer.language):
             body = _(

@@ -1,4 +1,4 @@
-"""Reading the authentication events for what a person should look at (item 71).
+"""Reading the authentication events for what a person should look at (auth-log-monitoring).
 
 - a failure spike: ALERT_FAILURE_SPIKE failed logins within ALERT_WINDOW_MINUTES;
 - a password-list attack: one address failing on ALERT_ACCOUNTS_PER_ADDRESS or

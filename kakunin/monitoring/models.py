@@ -7,7 +7,7 @@ from kakunin.core.times import local
 
 
 class Alert(models.Model):
-    """Something in the authentication log that a security reviewer must look at (item 71)."""
+    """Something in the authentication log that a security reviewer must look at (auth-log-monitoring)."""
 
     class Kind(models.TextChoices):
         FAILURE_SPIKE = "failure_spike", _("ログイン失敗の急増")

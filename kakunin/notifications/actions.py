@@ -1,7 +1,7 @@
 """Telling people: an in-app notification and an e-mail, in each person's language.
 
 E-mail goes through Django's mail API with a fixed subject per kind; what users
-typed (comments, names) only ever goes into the body (item 56). It goes through
+typed (comments, names) only ever goes into the body (mail-header-injection). It goes through
 the outbox (outbox.py): saved with the change, sent once it commits, retried
 until the mail server takes it.
 """

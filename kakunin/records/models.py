@@ -1,7 +1,8 @@
-"""The records of a system's operating years (items 20–22, 14/76, 68–71, 77, 82, 83):
+"""The records of a system's operating years (backups, cloud services, reviews of
+administrator accounts and logs, certifications, assessments, disposals):
 each admin-account review, log review, vulnerability assessment, backup set-up with
 its restore tests, cloud service, certificate and disposal, with its date, who
-entered it, its evidence files and its history. The yearly report (item 72,
+entered it, its evidence files and its history. The yearly report (security-status-report,
 kakunin.reports) is generated from them."""
 
 import datetime
@@ -26,16 +27,25 @@ class Kind(models.TextChoices):
     DISPOSAL = "disposal", _("機器・媒体の廃棄")
 
 
-# The checklist items each kind answers (the form's numbers).
-ITEMS = {
-    Kind.ADMIN_REVIEW: "68–69",
-    Kind.LOG_REVIEW: "70–71",
-    Kind.VULN_ASSESSMENT: "82",
-    Kind.BACKUP: "20–22",
-    Kind.CLOUD: "14, 76",
-    Kind.CERTIFICATION: "77",
-    Kind.DISPOSAL: "83",
+# The controls each kind is the record of: a system's form numbers them its own way
+# (numbers_for).
+CONTROLS = {
+    Kind.ADMIN_REVIEW: ("admin-account-review",),
+    Kind.LOG_REVIEW: ("log-review", "auth-log-monitoring"),
+    Kind.VULN_ASSESSMENT: ("vulnerability-assessment",),
+    Kind.BACKUP: ("backup-frequency", "restore-test", "offsite-backup"),
+    Kind.CLOUD: ("data-location", "ismap-registration"),
+    Kind.CERTIFICATION: ("certifications",),
+    Kind.DISPOSAL: ("data-erasure", "disposal-certificate"),
 }
+
+
+def numbers_for(system, kind: str) -> str:
+    """The numbers of the items of the system's form a kind of record answers:
+    "68–69"; "" where the form has none."""
+    form = system.form
+    return form.numbers_of(CONTROLS[Kind(kind)]) if form is not None else ""
+
 
 # Kinds that describe what stands (a service in use, a certificate held, a backup
 # set-up) rather than something done on a day: they count in every year they stand.
@@ -120,7 +130,7 @@ class Record(models.Model):
 
     @property
     def items(self) -> str:
-        return ITEMS[Kind(self.kind)]
+        return numbers_for(self.system, self.kind)
 
     def snapshot(self) -> dict:
         """What a version keeps, and what an audit event records as before/after."""

@@ -16,7 +16,7 @@ from kakunin.evidence.detect import Refused
 from kakunin.evidence.responses import attachment
 from kakunin.records import actions, ismap, status
 from kakunin.records.kinds import KINDS, CommentForm, FilesForm, IsmapUploadForm, WithdrawForm
-from kakunin.records.models import ITEMS, IsmapImport, IsmapService, Kind, Record
+from kakunin.records.models import IsmapImport, IsmapService, Kind, Record, numbers_for
 
 
 def _record_of(request, system, record_pk: int) -> Record:
@@ -41,7 +41,7 @@ def system(request, pk: int):
         {
             "kind": kind,
             "label": label,
-            "items": ITEMS[Kind(kind)],
+            "items": numbers_for(system, kind),
             "records": [
                 (r, KINDS[kind].summary(r), problems.get(r.pk, []))
                 for r in records
@@ -103,7 +103,7 @@ def _edit(request, system, form_class, record: Record | None):
         "form": form,
         "files": files,
         "kind_label": dict(Kind.choices)[form_class.kind],
-        "items": ITEMS[Kind(form_class.kind)],
+        "items": numbers_for(system, form_class.kind),
     }
     return render(request, "records/edit.html", ctx, status=400 if posted else 200)
 
@@ -112,7 +112,9 @@ def _edit(request, system, form_class, record: Record | None):
 def detail(request, pk: int, record_pk: int):
     system = access.get_system_for_user(request, pk)
     record = _record_of(request, system, record_pk)
-    record_view(request.user, record, system)  # another department's record (items 28, 58④)
+    record_view(
+        request.user, record, system
+    )  # another department's record (log-collection, security-event-logging)
     form_class = KINDS[record.kind]
     ctx = {
         "system": system,

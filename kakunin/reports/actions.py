@@ -10,15 +10,15 @@ from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 from kakunin.reports import annual, exports
 from kakunin.reports.models import (
-    SECTIONS,
     AnnualReport,
     PdfJob,
     ReportComment,
     Schedule,
     SectionReview,
+    numbered_sections,
 )
 
-# --- the yearly report (item 72) ---------------------------------------------------
+# --- the yearly report (security-status-report) ------------------------------------
 
 
 def _people(report: AnnualReport) -> list:
@@ -133,7 +133,7 @@ def comment_section(*, actor, report: AnnualReport, section: str, body: str) -> 
         if actor.is_ward_staff
         else [*User.objects.reviewers(), *report.system.department_staff()]
     )
-    items = dict((key, items) for key, items, _title in SECTIONS)[section]
+    items = {key: items for key, items, _title in numbered_sections(report.system)}[section]
     notify(
         [p for p in people if p.pk != actor.pk],
         Kind.COMMENT,
@@ -171,8 +171,8 @@ def _sections_not_ok(report: AnnualReport, judged_only: bool = False) -> list[st
     only those judged 要修正 or 要確認."""
     verdicts = dict(report.reviews.values_list("section", "verdict"))
     return [
-        f"{items} {title}"
-        for key, items, title in SECTIONS
+        f"{items} {title}".strip()
+        for key, items, title in numbered_sections(report.system)
         if verdicts.get(key) != Verdict.OK and (key in verdicts or not judged_only)
     ]
 

@@ -1,4 +1,4 @@
-"""The content of a yearly report (item 72), generated from the records.
+"""The content of a yearly report (security-status-report), generated from the records.
 
 `build(system, year)` returns the report as JSON-ready data; the page, the PDF, the
 Excel file and the JSON export all render this one structure. A submitted report

@@ -22,7 +22,7 @@ from kakunin.inventory.models import Kind as ComponentKind
 from kakunin.inventory.models import Response, Severity
 from kakunin.records.kinds import KINDS
 from kakunin.reports import annual, pdf
-from kakunin.reports.models import SECTIONS, AnnualReport
+from kakunin.reports.models import SECTIONS, AnnualReport, numbered, numbered_sections
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {"pdf": "application/pdf", "xlsx": XLSX, "json": "application/json"}
@@ -46,11 +46,15 @@ class Entry:
 @dataclass
 class Section:
     key: str
-    items: str
+    items: str  # the numbers of the items of the system's form: "68–69"
     title: str
     columns: list[str] = field(default_factory=list)  # software, vulnerabilities: a table
     rows: list[list[str]] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)  # the records' sections
+
+    @property
+    def label(self) -> str:
+        return numbered(self.items, self.title)
 
     @property
     def rows_html(self) -> SafeString:
@@ -108,10 +112,10 @@ def word(key: str, value):
     return value
 
 
-def sections(content: dict) -> list[Section]:
+def sections(report: AnnualReport, content: dict) -> list[Section]:
     out = []
-    for key, items, title in SECTIONS:
-        section = Section(key, items, str(title))
+    for key, items, title in numbered_sections(report.system):
+        section = Section(key, items, title)
         if key in ("software", "vulnerabilities"):
             columns = SOFTWARE_COLUMNS if key == "software" else VULNERABILITY_COLUMNS
             section.columns = [str(label) for _k, label in columns]
@@ -165,7 +169,7 @@ def as_json(content: dict) -> bytes:
                 {**row, **{f"{k}_label": str(word(k, row[k])) for k in WORDS if row.get(k)}}
                 for row in content[key]
             ]
-    for key, _items, _title in SECTIONS:
+    for key, _controls, _title in SECTIONS:
         if key in annual.SECTION_KINDS:
             out[key] = [
                 {**r, "problems": [Text.from_json(p).ja for p in r["problems"]]}
@@ -178,7 +182,7 @@ def page_context(report: AnnualReport, content: dict) -> dict:
     return {
         "report": report,
         "content": content,
-        "sections": sections(content),
+        "sections": sections(report, content),
         "meta": annual.meta(report.fiscal_year),
         "reviews": {r.section: r for r in report.reviews.select_related("by")} if report.pk else {},
     }
@@ -204,7 +208,7 @@ def as_xlsx(report: AnnualReport, content: dict) -> bytes:
     cover.title = _("表紙")[:31]
     meta = annual.meta(report.fiscal_year)
     for row in (
-        [_("年次報告（No.72）")],
+        [_("年次報告")],
         [_("システム"), content["system"]["name"]],
         [_("所管課"), content["system"]["department"]],
         [_("事業者"), "、".join(content["system"]["vendors"])],
@@ -219,9 +223,9 @@ def as_xlsx(report: AnnualReport, content: dict) -> bytes:
     cover["A1"].font = Font(bold=True, size=14)
     cover.column_dimensions["A"].width = 16
     cover.column_dimensions["B"].width = 60
-    for section in sections(content):
-        ws = wb.create_sheet(f"{section.items} {section.title}"[:31].replace("/", "・"))
-        _append(ws, [f"No.{section.items} {section.title}"])
+    for section in sections(report, content):
+        ws = wb.create_sheet(f"{section.items} {section.title}".strip()[:31].replace("/", "・"))
+        _append(ws, [section.label])
         ws["A1"].font = Font(bold=True, size=12)
         if section.empty:
             _append(ws, [section.empty_text])

@@ -1,4 +1,4 @@
-"""The yearly report of item 72: one per system in operation and fiscal year (年度),
+"""The yearly report (security-status-report): one per system in operation and fiscal year (年度),
 generated from the system's records and inventory, and taken through the same
 workflow as an assessment (kakunin/assessments/workflow.py)."""
 
@@ -18,20 +18,40 @@ from kakunin.assessments.models import Verdict
 from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, Reviewed, State
 from kakunin.systems.models import System
 
-# The sections of the report, in order: (key, items of the form, title). The keys
-# are the JSON export's top-level keys.
+# The sections of the report, in order: (key, the controls it reports on, title). The
+# keys are the JSON export's top-level keys. Which items of a system's form a section
+# answers follows from the controls those items ask about (numbered_sections).
 SECTIONS = [
-    ("software", "66, 72", _("ソフトウェアとバージョン")),
-    ("vulnerabilities", "67, 72", _("脆弱性情報と対応")),
-    ("admin_account_reviews", "68–69", _("管理者アカウントの点検")),
-    ("log_reviews", "70–71", _("ログの点検")),
-    ("vulnerability_assessments", "82", _("脆弱性診断と是正")),
-    ("backups", "20–22", _("バックアップと復元テスト")),
-    ("cloud_services", "14, 76", _("クラウドサービスとISMAP")),
-    ("certifications", "77", _("認証・認定")),
-    ("disposals", "83", _("機器・媒体の廃棄")),
+    ("software", ("software-inventory", "eol-management"), _("ソフトウェアとバージョン")),
+    ("vulnerabilities", ("vulnerability-information",), _("脆弱性情報と対応")),
+    ("admin_account_reviews", ("admin-account-review",), _("管理者アカウントの点検")),
+    ("log_reviews", ("log-review", "auth-log-monitoring"), _("ログの点検")),
+    ("vulnerability_assessments", ("vulnerability-assessment",), _("脆弱性診断と是正")),
+    (
+        "backups",
+        ("backup-frequency", "restore-test", "offsite-backup"),
+        _("バックアップと復元テスト"),
+    ),
+    ("cloud_services", ("data-location", "ismap-registration"), _("クラウドサービスとISMAP")),
+    ("certifications", ("certifications",), _("認証・認定")),
+    ("disposals", ("data-erasure", "disposal-certificate"), _("機器・媒体の廃棄")),
 ]
-SECTION_KEYS = [key for key, _items, _title in SECTIONS]
+SECTION_KEYS = [key for key, _controls, _title in SECTIONS]
+
+
+def numbered(numbers: str, title) -> str:
+    """ "No.<numbers> <title>"; the title alone where the form has no item."""
+    return f"No.{numbers} {title}" if numbers else str(title)
+
+
+def numbered_sections(system) -> list[tuple[str, str, str]]:
+    """(key, the numbers of the items of the system's form it answers, title): the
+    sections as that form numbers them ("68–69")."""
+    form = system.form
+    return [
+        (key, form.numbers_of(controls) if form else "", str(title))
+        for key, controls, title in SECTIONS
+    ]
 
 
 class AnnualReportQuerySet(models.QuerySet):

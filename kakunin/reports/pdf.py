@@ -36,7 +36,7 @@ def render_html(assessment) -> str:
 
 
 def neutral_producer(document, pdf) -> None:
-    """The PDF names the site as its producer, not "WeasyPrint 70.0" (item 37)."""
+    """The PDF names the site as its producer, not "WeasyPrint 70.0" (version-hiding)."""
     pdf.info["Producer"] = pydyf.String(settings.SITE_NAME)
     pdf.info["Creator"] = pydyf.String(settings.SITE_NAME)
 

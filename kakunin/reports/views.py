@@ -92,7 +92,7 @@ def pdf_download(request, pk: int):
     return response
 
 
-# --- the yearly report (item 72) ---------------------------------------------------
+# --- the yearly report (security-status-report) ------------------------------------
 
 
 def _year(year: int) -> int:
@@ -137,7 +137,9 @@ def annual_report(request, pk: int, year: int):
     system = access.get_system_for_user(request, pk)
     year = _year(year)
     report = system.annual_reports.filter(fiscal_year=year).first()
-    record_view(request.user, report or system, system)  # another department's (items 28, 58④)
+    record_view(
+        request.user, report or system, system
+    )  # another department's (log-collection, security-event-logging)
     shown = report or AnnualReport(system=system, fiscal_year=year)
     content = annual.content_of(report) if report else annual.build(system, year)
     user = request.user

@@ -13,13 +13,15 @@ from django.utils import timezone
 
 from kakunin.accounts.models import User
 from kakunin.audit.trail import record
+from kakunin.catalog.loader import vocabulary_order
+from kakunin.catalog.models import Control
 from kakunin.core.times import local
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 from kakunin.scans import engine
 from kakunin.scans.models import Authorisation, Outcome, Scan, ScanResult, ScanTarget
-from kakunin.scans.policy import ITEM_KEYS, overall
-from kakunin.scans.results import item_names
+from kakunin.scans.policy import overall
+from kakunin.scans.results import items_asking
 from kakunin.systems.models import System
 
 log = logging.getLogger(__name__)
@@ -179,18 +181,18 @@ def _run_all(scan: Scan, targets, permission) -> list[engine.Report]:
 def _store(scan: Scan, targets, reports) -> None:
     rows = []
     for target, report in zip(targets, reports, strict=True):
-        by_item: dict[int, list] = {}
+        by_control: dict[str, list] = {}
         for finding in report.findings:
-            by_item.setdefault(finding.item, []).append(finding)
-        for number, findings in sorted(by_item.items()):
+            by_control.setdefault(finding.control, []).append(finding)
+        for control, findings in by_control.items():
             findings.sort(key=lambda f: ORDER[Outcome(str(f.verdict))])
             rows.append(
                 ScanResult(
                     scan=scan,
                     target=target,
                     url=target.url,
-                    item_number=number,
-                    item_key=ITEM_KEYS[number],
+                    control=control,
+                    position=vocabulary_order()[control],
                     verdict=str(overall(f.verdict for f in findings)),
                     summary=" / ".join(dict.fromkeys(f.summary.ja for f in findings)),
                     findings=[f.stored_json() for f in findings],
@@ -212,24 +214,25 @@ def _store(scan: Scan, targets, reports) -> None:
 
 
 def tell_new_failures(scan: Scan) -> None:
-    """Items that fail now and did not at the previous scan: the department, the
-    vendor and the reviewers are told (a monthly re-scan that finds TLS 1.0 back on)."""
-    failing = set(scan.results.filter(verdict=Outcome.FAIL).values_list("item_number", flat=True))
+    """Controls that fail now and did not at the previous scan: the department, the
+    vendor and the reviewers are told, with the items of the system's form that ask
+    about them (a monthly re-scan that finds TLS 1.0 back on)."""
+    failing = set(scan.results.filter(verdict=Outcome.FAIL).values_list("control", flat=True))
     previous = (
         scan.system.scans.filter(state=Scan.State.DONE, pk__lt=scan.pk).order_by("-pk").first()
     )
     if previous is not None:
         failing -= set(
-            previous.results.filter(verdict=Outcome.FAIL).values_list("item_number", flat=True)
+            previous.results.filter(verdict=Outcome.FAIL).values_list("control", flat=True)
         )
     if not failing:
         return
-    names = item_names()
     system = scan.system
+    items = items_asking(system, failing) or Control.objects.filter(key__in=failing)
     context = {
         "system": system.name,
         "when": local(scan.finished_at),
-        "items": "、".join(f"No.{n} {names.get(n, '')}".strip() for n in sorted(failing)),
+        "items": "、".join(str(item) for item in items),
         "url": scan.get_absolute_url(),
     }
     people = [*system.department_staff(), *system.vendor_members(), *User.objects.reviewers()]

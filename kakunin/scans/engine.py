@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
+from kakunin.catalog.loader import vocabulary_order
 from kakunin.scans.crawl import Page, crawl
 from kakunin.scans.http import Session
-from kakunin.scans.policy import ITEM_KEYS, Finding, Outcome, Text, overall, say
+from kakunin.scans.policy import Finding, Outcome, Text, overall, say
 from kakunin.scans.safety import Clock, Limits, OutOfTime, Refused, origin, resolve
 from kakunin.scans.scanners import ACTIVE, PASSIVE
 
@@ -24,10 +25,10 @@ log = logging.getLogger(__name__)
 @dataclass
 class Target:
     url: str
-    ports: list[int] = field(default_factory=list)  # declared open ports (item 36)
+    ports: list[int] = field(default_factory=list)  # declared open ports (port-filtering)
     extra_hosts: list[str] = field(default_factory=list)  # other hosts redirects may go to
     ca_bundle: str = ""
-    http_port: int | None = None  # where plain HTTP answers (item 59); 80 for a default HTTPS port
+    http_port: int | None = None  # where plain HTTP answers (https); 80 for a default HTTPS port
 
     @property
     def host(self) -> str:
@@ -95,12 +96,16 @@ class Report:
     def failed(self) -> bool:
         return any(f.verdict == Outcome.FAIL for f in self.findings)
 
-    def verdicts(self) -> dict[int, Outcome]:
-        """One verdict per item, from all the findings on it (policy.overall)."""
-        items: dict[int, list[Outcome]] = {}
+    def verdicts(self) -> dict[str, Outcome]:
+        """One verdict per control, from all the findings on it (policy.overall), in
+        the order of policy.CHECKED."""
+        controls: dict[str, list[Outcome]] = {}
         for f in self.findings:
-            items.setdefault(f.item, []).append(f.verdict)
-        return {item: overall(found) for item, found in sorted(items.items())}
+            controls.setdefault(f.control, []).append(f.verdict)
+        return {
+            c: overall(found)
+            for c, found in sorted(controls.items(), key=lambda kv: vocabulary_order()[kv[0]])
+        }
 
     def as_json(self) -> dict:
         return {
@@ -109,9 +114,9 @@ class Report:
             "finished": self.finished,
             "error": self.error or None,
             "failed": self.failed,
-            "items": [
-                {"item": n, "item_key": ITEM_KEYS[n], "verdict": str(v), "verdict_label": v.ja}
-                for n, v in self.verdicts().items()
+            "controls": [
+                {"control": c, "verdict": str(v), "verdict_label": v.ja}
+                for c, v in self.verdicts().items()
             ],
             "findings": [f.as_json() for f in self.findings],
         }
@@ -140,9 +145,9 @@ def run(
 
 
 def _unchecked(target, started, authorisation, reason: Text) -> Report:
-    """Every item 未確認 with the reason: the target could not be scanned at all."""
-    items = [c for check in PASSIVE + (ACTIVE if authorisation else []) for c in check.ITEMS]
-    findings = [Finding("target", item, Outcome.UNKNOWN, reason) for item in dict.fromkeys(items)]
+    """Every control 未確認 with the reason: the target could not be scanned at all."""
+    controls = [c for check in PASSIVE + (ACTIVE if authorisation else []) for c in check.CONTROLS]
+    findings = [Finding("target", c, Outcome.UNKNOWN, reason) for c in dict.fromkeys(controls)]
     return Report(
         target.url, findings, started, timezone.now().isoformat(timespec="seconds"), reason.ja
     )
@@ -159,7 +164,7 @@ def _run(target, started, scan_ports, authorisation, progress) -> Report:
         except Refused as exc:
             return _unchecked(target, started, authorisation, exc.text)  # nothing was contacted
         pages = crawl(session, target.url, limits.max_pages, limits.max_depth)
-        # Item 36 probes the usual ports and the declared ones, to find what was not declared.
+        # The port check probes the usual ports and the declared ones, to find what was not declared.
         known = {*settings.SCAN_DEFAULT_PORTS, *target.ports, target.port, target.plain_port} - {
             None
         }
@@ -172,8 +177,8 @@ def _run(target, started, scan_ports, authorisation, progress) -> Report:
             for check in [c for c in checks if getattr(c, "NEEDS_HTTP", True)]:
                 evidence = [pages[0].response.evidence()] if pages else []
                 findings += [
-                    Finding(check.NAME, item, Outcome.UNKNOWN, silent, evidence)
-                    for item in check.ITEMS
+                    Finding(check.NAME, control, Outcome.UNKNOWN, silent, evidence)
+                    for control in check.CONTROLS
                 ]
             checks = [c for c in checks if not getattr(c, "NEEDS_HTTP", True)]
         done = 0
@@ -212,20 +217,22 @@ def _safely(check, ctx: Context) -> list[Finding]:
     except OutOfTime:
         return [
             Finding(
-                check.NAME, item, Outcome.UNKNOWN, say("検査の制限時間内に終わりませんでした。")
+                check.NAME, control, Outcome.UNKNOWN, say("検査の制限時間内に終わりませんでした。")
             )
-            for item in check.ITEMS
+            for control in check.CONTROLS
         ]
     except Refused as exc:
-        return [Finding(check.NAME, item, Outcome.UNKNOWN, exc.text) for item in check.ITEMS]
+        return [
+            Finding(check.NAME, control, Outcome.UNKNOWN, exc.text) for control in check.CONTROLS
+        ]
     except Exception as exc:  # a site that answers garbage must not stop the scan
         log.warning("check %s failed on %s: %r", check.NAME, ctx.target.url, exc)
         return [
             Finding(
                 check.NAME,
-                item,
+                control,
                 Outcome.UNKNOWN,
                 say("検査できませんでした（%(error)s）。", error=type(exc).__name__),
             )
-            for item in check.ITEMS
+            for control in check.CONTROLS
         ]

@@ -65,7 +65,7 @@ class TargetForm(PlainText, forms.Form):
     )
     declared_ports = forms.CharField(
         label=_("公開するポート（申告）"), required=False, max_length=400,
-        help_text=_("事業者が申告した、外部に公開するポート（例: 80, 443）。申告にないポートが開いていれば項目36は不適合です。"),
+        help_text=_("事業者が申告した、外部に公開するポート（例: 80, 443）。申告にないポートが開いていれば「不要なポートの遮断」は不適合です。"),
     )  # fmt: skip
     extra_hosts = forms.CharField(
         label=_("転送先として許可するホスト"), required=False, max_length=1000,
@@ -73,7 +73,7 @@ class TargetForm(PlainText, forms.Form):
     )  # fmt: skip
     http_port = forms.IntegerField(
         label=_("HTTP のポート"), required=False, min_value=1, max_value=65535,
-        help_text=_("HTTP から HTTPS への転送（項目59）を確かめるポート。空欄なら 80。"),
+        help_text=_("HTTP から HTTPS への転送を確かめるポート。空欄なら 80。"),
     )  # fmt: skip
 
     def __init__(self, *args, system, **kwargs):
@@ -195,7 +195,7 @@ class AuthorisationForm(PlainText, forms.ModelForm):
 
 class RunForm(forms.Form):
     authorisation = forms.ModelChoiceField(
-        label=_("能動的な検査（項目43・45・50）"), queryset=Authorisation.objects.none(), required=False,
+        label=_("能動的な検査（認証時のメッセージ・アカウントロック・セッションの破棄）"), queryset=Authorisation.objects.none(), required=False,
         empty_label=_("実施しない（受動的な検査のみ）"),
     )  # fmt: skip
 

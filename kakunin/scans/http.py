@@ -90,7 +90,7 @@ class Session:
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.max_body = max_body
         self._addresses: dict[tuple[str, int], str] = {}
-        # The certificate is judged by its own check (item 60), not here.
+        # The certificate is judged by its own check (server-certificate), not here.
         self.client = httpx.Client(
             verify=False,  # noqa: S501
             cookies=CookieJar(policy=KeepNoCookies()),

@@ -160,20 +160,21 @@ class Scan(models.Model):
 
 
 class ScanResult(models.Model):
-    """One item's verdict on one target in one scan, with the findings behind it."""
+    """One control's verdict on one target in one scan, with the findings behind it.
+    Every item of a form that asks about the control shows it."""
 
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="results")
     target = models.ForeignKey(ScanTarget, null=True, on_delete=models.SET_NULL, related_name="+")
     url = models.CharField(max_length=500)  # kept when the target is removed
-    item_number = models.PositiveSmallIntegerField()
-    item_key = models.CharField(max_length=64)
+    control = models.SlugField(max_length=64)  # a key of the control vocabulary
+    position = models.PositiveSmallIntegerField(default=0)  # the control's place in it
     verdict = models.CharField(max_length=16, choices=Outcome.choices)
     summary = models.TextField()
     findings = models.JSONField(default=list)  # [Finding.as_json()]
 
     class Meta:
-        ordering = ["scan", "item_number", "url"]
-        indexes = [models.Index(fields=["item_key", "verdict"], name="scan_result_item")]
+        ordering = ["scan", "position", "url"]
+        indexes = [models.Index(fields=["control", "verdict"], name="scan_result_control")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(verdict__in=Outcome.values), name="scan_result_verdict_valid"
@@ -181,7 +182,7 @@ class ScanResult(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.url} No.{self.item_number} {self.get_verdict_display()}"
+        return f"{self.url} {self.control} {self.get_verdict_display()}"
 
     @property
     def text(self) -> str:

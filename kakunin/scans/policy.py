@@ -1,7 +1,8 @@
-"""Our own policy: the facts a check observed become a verdict on one checklist item.
+"""Our own policy: the facts a check observed become a verdict on one control (an
+entry of the control vocabulary); every item of a form that asks about it shows it.
 
-A tool's severity labels are never used: TLS 1.0 accepted fails item 61,
-whatever another tool would call it.
+A tool's severity labels are never used: TLS 1.0 accepted fails the TLS-version
+control, whatever another tool would call it.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from django.utils.translation import override
 from kakunin.core.text import Text, say
 
 # Text and say are the scanners' words (kakunin/core/text.py), imported from here.
-__all__ = ["ITEM_KEYS", "Finding", "Outcome", "Text", "overall", "say"]
+__all__ = ["Finding", "Outcome", "Text", "overall", "say"]
 
 
 class Outcome(models.TextChoices):
@@ -34,47 +35,21 @@ class Outcome(models.TextChoices):
             return str(self.label)
 
 
-# The checklist items each check answers (printed number -> stable key).
-ITEM_KEYS = {
-    36: "web-port-blocking",
-    37: "web-version-hiding",
-    38: "web-unpublished-files",
-    39: "web-admin-interface",
-    42: "web-password-rules",
-    43: "web-login-message",
-    45: "web-account-lockout",
-    47: "web-session-id-handling",
-    48: "web-cookie-secure",
-    50: "web-session-destruction",
-    54: "web-xss",
-    57: "web-clickjacking",
-    58: "web-other",
-    59: "web-https",
-    60: "web-certificate",
-    61: "web-tls-version",
-}
-
-
 @dataclass
 class Finding:
-    """What one check concluded about one item, with the evidence for it."""
+    """What one check concluded about one control, with the evidence for it."""
 
     check: str  # e.g. "tls.protocols"
-    item: int  # the printed number of the form
+    control: str  # a key of the control vocabulary, e.g. "tls-version"
     verdict: Outcome
     summary: Text
     evidence: list[dict] = field(default_factory=list)
     at: str = field(default_factory=lambda: timezone.now().isoformat(timespec="seconds"))
 
-    @property
-    def item_key(self) -> str:
-        return ITEM_KEYS[self.item]
-
     def as_json(self) -> dict:
         return {
             "check": self.check,
-            "item": self.item,
-            "item_key": self.item_key,
+            "control": self.control,
             "verdict": str(self.verdict),
             "verdict_label": self.verdict.ja,
             "summary": self.summary.ja,
@@ -92,7 +67,7 @@ class Finding:
 
 
 def overall(verdicts) -> Outcome:
-    """The verdict of an item several checks answer: any fail fails it, any doubt
+    """The verdict of a control several checks answer: any fail fails it, any doubt
     makes it 要確認; a part that could not be checked (SSLv3, say) does not stop
     the rest from passing, and stays listed beside it."""
     order = [Outcome.FAIL, Outcome.REVIEW, Outcome.PASS, Outcome.UNKNOWN]

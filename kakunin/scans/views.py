@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from kakunin import access
-from kakunin.catalog.models import Item, Template
+from kakunin.catalog.models import Control, Item
 from kakunin.scans import actions, tasks
 from kakunin.scans.forms import AuthorisationForm, RunForm, TargetForm, scans_allowed_message
 from kakunin.scans.models import Authorisation, Scan, ScanResult, ScanTarget
@@ -113,10 +113,12 @@ def _scan_for_user(request, pk: int) -> Scan:
 
 @dataclass
 class ResultRow:
-    """One line of the scan's table: the result, its checklist item, its anchor."""
+    """One line of the scan's table: the result, its control, the items of the
+    system's form that ask about it, its anchor."""
 
     result: ScanResult
-    item: Item | None
+    control: Control | None
+    items: list[Item]
     anchor: str
 
     @property
@@ -126,15 +128,20 @@ class ResultRow:
 
 def detail(request, pk: int):
     scan = _scan_for_user(request, pk)
-    template = Template.current()
-    items = {i.key: i for i in template.items.all()} if template else {}
     results = list(scan.results.all())
+    keys = {r.control for r in results}
+    controls = {c.key: c for c in Control.objects.filter(key__in=keys)}
+    form = scan.system.form
+    items: dict[str, list[Item]] = {key: [] for key in keys}
+    for item in form.items_with(keys) if form else []:
+        for key in keys & {c.key for c in item.controls.all()}:
+            items[key].append(item)
     rows, seen = [], set()
     for result in results:
-        # The first row of an item is what the assessment page links to.
-        anchor = f"result-{result.item_key}" + (f"-{result.pk}" if result.item_key in seen else "")
-        seen.add(result.item_key)
-        rows.append(ResultRow(result, items.get(result.item_key), anchor))
+        # The first row of a control is what the assessment page links to.
+        anchor = f"result-{result.control}" + (f"-{result.pk}" if result.control in seen else "")
+        seen.add(result.control)
+        rows.append(ResultRow(result, controls.get(result.control), items[result.control], anchor))
     ctx = {
         "scan": scan,
         "results": rows,

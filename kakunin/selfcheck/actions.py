@@ -12,7 +12,7 @@ from kakunin.assessments.actions import create_assessment, update_answers
 from kakunin.assessments.forms import current_fiscal_year
 from kakunin.assessments.models import Answer, AnswerRevision, Assessment, State
 from kakunin.audit.trail import record
-from kakunin.catalog.models import Template
+from kakunin.catalog.models import controls_of
 from kakunin.reviews.actions import new_revision
 from kakunin.scans import actions as scans
 from kakunin.selfcheck import items, readings
@@ -86,7 +86,7 @@ def _assessment(actor, system: System) -> tuple[Assessment, bool]:
     year = current_fiscal_year()
     if latest is None or (latest.state == State.APPROVED and latest.fiscal_year != year):
         # The first, or this year's, starting from last year's approved answers.
-        template = Template.current()
+        template = system.form_in_force()
         if template is None:
             raise Refused(
                 _("チェックリストの様式が読み込まれていません（manage.py load_catalog）。")
@@ -145,21 +145,22 @@ def answer(*, actor, assessment: Assessment, scan: bool = True, created: bool = 
     else:
         found, note = None, _("検査を省略しました（--no-scan）。")
     ctx = readings.Context(scan=found, scan_note=note)
-    how = items.answers(ctx)
     applies = assessment.applicability()
     outcome = Outcome(assessment=assessment, created=created, scan_note=note)
     with transaction.atomic():
         edits: list[tuple[Answer, dict, int | None]] = []
         summary: dict[int, str] = {}
         answers = assessment.answers.select_related("item").order_by("item__number")
+        controls = controls_of(answers.values_list("item_id", flat=True))
         for answer in answers:
             item = answer.item
-            if item.is_ward_item or not applies[item.pk].applies or item.key not in how:
+            how = items.reader(ctx, controls[item.pk])
+            if item.is_ward_item or not applies[item.pk].applies or how is None:
                 continue
             if not assessment.is_open_for(answer):
                 outcome.locked.append(item.number)
                 continue
-            reading = how[item.key]()
+            reading = how()
             label = "check" if reading.to_check else reading.status
             outcome.counts[label] = outcome.counts.get(label, 0) + 1
             summary[item.number] = label

@@ -1,9 +1,9 @@
-"""How Kakunin answers each item of its own checklist: one plain function per item,
-reading the settings in force, the database or the scan of SITE_URL (readings.Context),
-and the table from item key to function (ANSWERS)."""
+"""How Kakunin answers the items of its own checklist, whatever form it is on: one
+plain function per control, reading the settings in force, the database or the scan
+of SITE_URL (readings.Context); the table from control to function (ANSWERS); an
+item's answer combines those of its controls (reader)."""
 
 from collections.abc import Callable
-from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -16,6 +16,7 @@ from kakunin.audit.verify import verify
 from kakunin.crypto import keys
 from kakunin.monitoring.tasks import BACKUP, BACKUP_VERIFY, SCAN, WORKER
 from kakunin.selfcheck.readings import (
+    CHECK,
     Answer,
     Context,
     axes_line,
@@ -84,7 +85,7 @@ def cookie_secure(ctx: Context) -> Answer:
     )
     if not (settings.SESSION_COOKIE_SECURE and settings.CSRF_COOKIE_SECURE):
         return judged(False, flags, "HTTPS=1 で secure 属性が付きます。")
-    return ctx.from_scan(48, "Cookie の secure 属性", flags)
+    return ctx.from_scan("cookie-flags", "Cookie の secure 属性", flags)
 
 
 def hashing(ctx: Context) -> Answer:
@@ -106,7 +107,7 @@ def clickjacking(ctx: Context) -> Answer:
     config = f"設定: X-Frame-Options={settings.X_FRAME_OPTIONS}、CSP frame-ancestors 'none'"
     if not in_middleware("django.middleware.clickjacking.XFrameOptionsMiddleware"):
         return judged(False, config, "XFrameOptionsMiddleware が無効です。")
-    return ctx.from_scan(57, "X-Frame-Options ヘッダ", config)
+    return ctx.from_scan("clickjacking", "X-Frame-Options ヘッダ", config)
 
 
 def https(ctx: Context) -> Answer:
@@ -116,7 +117,7 @@ def https(ctx: Context) -> Answer:
     )
     if not settings.HTTPS:
         return judged(False, config, "HTTPS=1 にし、nginx で TLS を終端してください（README）。")
-    return ctx.from_scan(59, "全ページの HTTPS", config)
+    return ctx.from_scan("https", "全ページの HTTPS", config)
 
 
 def admin_interface(ctx: Context) -> Answer:
@@ -132,7 +133,7 @@ def admin_interface(ctx: Context) -> Answer:
         f"設定: 利用者管理に接続できるネットワーク {', '.join(networks) or '（なし）'}"
         + (f"（{', '.join(wide)} はすべての接続元を許します）" if wide else ""),
         f"二要素認証（TOTP）必須のロール: {roles}",
-        "通信は HTTPS（No.59）。",
+        "通信は HTTPS。",
     )
 
 
@@ -157,16 +158,6 @@ def retention(ctx: Context) -> Answer:
         days >= 730,
         f"設定: 監査証跡を{days}日以上保存（AUDIT_RETENTION_DAYS、730日未満は起動しない）。"
         f"古い分は暗号学的ハッシュ付きの保管ファイルへ移す（{settings.AUDIT_ARCHIVE_DIR}）。",
-    )
-
-
-def log_collection(ctx: Context) -> Answer:
-    retained = retention(ctx)
-    logged = audit_logs(ctx)
-    return judged(
-        retained.status == Status.DONE and logged.status == Status.DONE,
-        logged.text,
-        retained.text,
     )
 
 
@@ -323,149 +314,190 @@ def alerting(ctx: Context) -> Answer:
     )
 
 
-# Item key -> how to answer it. Items the ward answers (区で対応) are not here.
-ANSWERS: dict[str, Callable[[Context], Answer]] = {
-    "info-assets": lambda ctx: done(
-        "確認票（回答・審査・コメント）、システムの情報と証跡ファイル、"
-        "利用者（氏名・メール・所属・ロール）、監査証跡、脆弱性・記録。個人番号は扱いません。"
-    ),
-    "id-no-sharing": personal_ids,
-    "id-personal-auth": lambda ctx: done(
-        "ID とパスワード（argon2id で保存）で個人を認証。管理者と審査担当は二要素認証（TOTP）必須。"
-    ),
-    "id-issuance": account_lifecycle,
-    "pw-composition": password_composition,
-    "pw-rotation": rotation,
-    "access-separation": lambda ctx: done(
+def roles_separated(ctx: Context) -> Answer:
+    return done(
         "ロール（管理者・セキュリティ審査担当・所管課・事業者・監査）ごとに権限を分離し、"
         "すべての画面は一つのアクセス判定（access.py）を通る。事業者は自社のシステムのみ。"
-    ),
-    "access-review": account_lifecycle,
-    "sw-maintenance-contract": ward_operations(
-        "Kakunin の保守体制（保守契約、または区での保守体制）を確認してください。"
-    ),
-    "sw-vulnerability-patching": ward_operations(
-        "OS と依存ライブラリ（constraints.txt で版を固定）の更新手順と適用の記録を確認してください。"
-    ),
-    "sw-support-structure": ward_operations("障害時の連絡体制図・連絡フローを確認してください。"),
-    "hw-maintenance-contract": ward_operations("サーバのハードウェア保守契約を確認してください。"),
-    "hw-support-structure": ward_operations("ハードウェア故障時の連絡体制を確認してください。"),
-    "server-location": ward_operations(
-        "サーバの設置場所（庁内・データセンター）を記入してください。"
-    ),
-    "server-physical-security": ward_operations(
-        "設置場所の入退室管理・施錠などの物理的対策を確認してください。"
-    ),
-    "backup-frequency": backups,
-    "backup-recovery": recovery,
-    "backup-offsite": offsite,
-    "monitoring-system": monitoring,
-    "monitoring-alerting": alerting,
-    "device-authentication": ward_operations(
-        "接続できる端末を LGWAN の端末に限る構成（nginx・ファイアウォール）を確認してください。"
-    ),
-    "malware-software": malware,
-    "malware-pattern-updates": ward_operations(
-        "clamd（freshclam）とサーバのマルウェア定義ファイルが自動更新されていることを確認してください。"
-    ),
-    "log-collection": audit_logs,
-    "log-review": lambda ctx: to_check(
-        "監査証跡とアラートを確認する担当と頻度を決め、実施を記録してください。",
-        auth_log_review(ctx).text,
-    ),
-    "log-retention": retention,
-    "maintenance-terminal": ward_operations("保守に使う端末とその対策を確認してください。"),
-    "maintenance-office": ward_operations("保守拠点（執務室）の対策を確認してください。"),
-    "connection-method": lambda ctx: ctx.from_scan(
-        61, "通信の暗号化（TLS 1.2 以上）", "端末からは LGWAN 内の HTTPS のみで接続。"
-    ),
-    "web-unneeded-services": ward_operations(
-        "サーバで Kakunin（nginx・gunicorn）と必要なもの以外のサービスが止まっていることを確認してください。"
-    ),
-    "web-port-blocking": lambda ctx: ctx.from_scan(36, "公開ポート"),
-    "web-version-hiding": lambda ctx: ctx.from_scan(
-        37,
-        "バージョン情報の非表示",
-        "アプリはバージョンを出さない（/healthz も版を返さない）。",
-    ),
-    "web-unpublished-files": lambda ctx: ctx.from_scan(38, "公開不要なファイル・ディレクトリ一覧"),
-    "web-admin-interface": admin_interface,
-    "web-authentication": lambda ctx: done(
+    )
+
+
+def authentication(ctx: Context) -> Answer:
+    return done(
+        "ID とパスワード（argon2id で保存）で個人を認証。管理者と審査担当は二要素認証（TOTP）必須。",
         "ログインが既定で必須（LoginRequiredMiddleware）。例外は /healthz・ログイン・招待のみ。"
-        "管理画面は管理者ロールと接続元の制限・二要素認証。"
-    ),
-    "web-unneeded-accounts": unneeded_accounts,
-    "web-password-rules": web_password_rules,
-    "web-login-message": login_message,
-    "web-password-storage": hashing,
-    "web-account-lockout": lockout,
-    "web-session-id-generation": lambda ctx: done(
-        f"Django のセッション管理（{settings.SESSION_ENGINE}）を使用。"
-        "セッションIDは暗号論的乱数、ログイン時に再生成。"
-    ),
-    "web-session-id-handling": lambda ctx: done(
-        "セッションIDは Cookie（HttpOnly・SameSite=Lax）のみで受け渡し、URL には入れない。"
-    ),
-    "web-cookie-secure": cookie_secure,
-    "web-csrf": csrf,
-    "web-session-destruction": sessions,
-    "web-sql-injection": errors_hidden,
-    "web-os-command-injection": framework(
-        "シェルを起動しない（外部コマンドは引数の配列で起動、方針試験で検査）。"
-    ),
-    "web-path-traversal": framework(
-        "利用者の入力をファイル名に使わない（証跡は生成した UUID の名前で保存）。"
-    ),
-    "web-xss": framework(
-        "出力はテンプレートで自動エスケープ。Content-Security-Policy で外部スクリプトを禁止。"
-    ),
-    "web-http-header-injection": framework(
-        "ヘッダは Django の API で出力（改行を含む値は拒否される）。"
-    ),
-    "web-mail-header-injection": framework(
-        "メールヘッダは固定値で、Django のメール API を使用（改行を含むヘッダは拒否される）。"
-    ),
-    "web-clickjacking": clickjacking,
-    "web-other": errors_hidden,
-    "web-https": https,
-    "web-certificate": lambda ctx: ctx.from_scan(60, "サーバ証明書"),
-    "web-tls-version": lambda ctx: ctx.from_scan(61, "TLS 1.2 以上のみ"),
-    "web-malware": malware,
-    "web-ids-ips": ward_operations("IPS/IDS の導入とシグネチャの更新を確認してください。"),
-    "web-waf": ward_operations("WAF の導入（または区の WAF の対象であること）を確認してください。"),
-    "web-data-encryption": encryption,
-    "ops-software-inventory": ward_operations(
+        "管理画面は管理者ロールと接続元の制限・二要素認証。",
+    )
+
+
+def software(ctx: Context) -> Answer:
+    return to_check(
         "Kakunin 自身を「ソフトウェア」に登録し（依存は constraints.txt）、OS のサポート期限を確認してください。"
-    ),
-    "ops-vulnerability-info": ward_operations(
-        "JPCERT/CC・IPA の注意喚起と依存ライブラリの脆弱性情報を確認する担当を決めてください。"
-    ),
-    "admin-account-no-sharing": admin_accounts,
-    "admin-account-review": account_lifecycle,
-    "log-monitoring-collection": log_collection,
-    "log-auth-review": auth_log_review,
-    "security-status-report": ward_operations("年1回の報告（運用時の報告書）を作成してください。"),
-    "domain-acquisition": ward_operations(
-        "ドメイン（ホスト名）の管理者と管理方法を確認してください。"
-    ),
-    "domain-change-consideration": ward_operations(
-        "ドメインを変更する予定がないことを確認してください。"
-    ),
-    "domain-retirement": ward_operations("利用をやめるドメインの扱いを確認してください。"),
-    "vulnerability-assessment": lambda ctx: to_check(
+    )
+
+
+def disposal(ctx: Context) -> Answer:
+    return to_check(
+        "サーバ・バックアップ媒体を廃棄するときの消去方法と証明書の受領を確認してください。"
+    )
+
+
+def assessment(ctx: Context) -> Answer:
+    return to_check(
         "本稼働前の脆弱性診断の実施と対策結果を確認してください。",
         (
             f"Kakunin 自身の自動検査: {shown_day(ctx.scan.finished_at or timezone.now())}（検査 #{ctx.scan.pk}）"
             if ctx.scan is not None
             else f"自動検査: 未実施。{ctx.scan_note}"
         ),
+    )
+
+
+# Control key -> how to answer it (the control vocabulary: catalog/data/vocabulary).
+# An item is answered from the readings of its controls (combine); an item none of
+# whose controls is here (what the ward does itself, a cloud service's) is left alone.
+ANSWERS: dict[str, Callable[[Context], Answer]] = {
+    "data-inventory": lambda ctx: done(
+        "確認票（回答・審査・コメント）、システムの情報と証跡ファイル、"
+        "利用者（氏名・メール・所属・ロール）、監査証跡、脆弱性・記録。個人番号は扱いません。"
     ),
-    "data-disposal": ward_operations(
-        "サーバ・バックアップ媒体を廃棄するときの消去方法と証明書の受領を確認してください。"
+    "data-location": ward_operations(
+        "サーバの設置場所（庁内・データセンター）を記入してください。"
     ),
+    "individual-ids": personal_ids,
+    "admin-user-separation": roles_separated,
+    "least-privilege": roles_separated,
+    "id-management": account_lifecycle,
+    "unused-id-removal": account_lifecycle,
+    "access-review": account_lifecycle,
+    "admin-account-review": account_lifecycle,
+    "test-account-removal": unneeded_accounts,
+    "personal-authentication": authentication,
+    "password-rules": password_composition,
+    "password-masking": web_password_rules,
+    "password-change": rotation,
+    "password-storage": hashing,
+    "account-lockout": lockout,
+    "login-error-message": login_message,
+    "admin-interface-restriction": admin_interface,
+    "device-authentication": ward_operations(
+        "接続できる端末を LGWAN の端末に限る構成（nginx・ファイアウォール）を確認してください。"
+    ),
+    "software-maintenance-contract": ward_operations(
+        "Kakunin の保守体制（保守契約、または区での保守体制）を確認してください。"
+    ),
+    "patch-management": ward_operations(
+        "OS と依存ライブラリ（constraints.txt で版を固定）の更新手順と適用の記録を確認してください。"
+    ),
+    "incident-contact": ward_operations("障害時の連絡体制図・連絡フローを確認してください。"),
+    "hardware-maintenance-contract": ward_operations(
+        "サーバのハードウェア保守契約を確認してください。"
+    ),
+    "physical-security": ward_operations(
+        "設置場所の入退室管理・施錠などの物理的対策を確認してください。"
+    ),
+    "maintenance-terminal": ward_operations("保守に使う端末とその対策を確認してください。"),
+    "maintenance-site": ward_operations("保守拠点（執務室）の対策を確認してください。"),
+    "backup-frequency": backups,
+    "restore-test": recovery,
+    "offsite-backup": offsite,
+    "system-monitoring": monitoring,
+    "failure-alerting": alerting,
+    "anti-malware": malware,
+    "malware-definition-updates": ward_operations(
+        "clamd（freshclam）とサーバのマルウェア定義ファイルが自動更新されていることを確認してください。"
+    ),
+    "intrusion-detection": ward_operations("IPS/IDS の導入とシグネチャの更新を確認してください。"),
+    "waf": ward_operations("WAF の導入（または区の WAF の対象であること）を確認してください。"),
+    "log-collection": audit_logs,
+    "security-event-logging": audit_logs,
+    "log-retention": retention,
+    "log-review": lambda ctx: to_check(
+        "監査証跡とアラートを確認する担当と頻度を決め、実施を記録してください。",
+        auth_log_review(ctx).text,
+    ),
+    "auth-log-monitoring": auth_log_review,
+    "remote-connection": lambda ctx: ctx.from_scan(
+        "tls-version", "通信の暗号化（TLS 1.2 以上）", "端末からは LGWAN 内の HTTPS のみで接続。"
+    ),
+    "unneeded-services": ward_operations(
+        "サーバで Kakunin（nginx・gunicorn）と必要なもの以外のサービスが止まっていることを確認してください。"
+    ),
+    "port-filtering": lambda ctx: ctx.from_scan("port-filtering", "公開ポート"),
+    "version-hiding": lambda ctx: ctx.from_scan(
+        "version-hiding",
+        "バージョン情報の非表示",
+        "アプリはバージョンを出さない（/healthz も版を返さない）。",
+    ),
+    "unpublished-files": lambda ctx: ctx.from_scan(
+        "unpublished-files", "公開不要なファイル・ディレクトリ一覧"
+    ),
+    "error-disclosure": errors_hidden,
+    "sql-injection": errors_hidden,
+    "session-id-generation": lambda ctx: done(
+        f"Django のセッション管理（{settings.SESSION_ENGINE}）を使用。"
+        "セッションIDは暗号論的乱数、ログイン時に再生成。"
+    ),
+    "session-id-transport": lambda ctx: done(
+        "セッションIDは Cookie（HttpOnly・SameSite=Lax）のみで受け渡し、URL には入れない。"
+    ),
+    "cookie-flags": cookie_secure,
+    "csrf": csrf,
+    "session-termination": sessions,
+    "os-command-injection": framework(
+        "シェルを起動しない（外部コマンドは引数の配列で起動、方針試験で検査）。"
+    ),
+    "path-traversal": framework(
+        "利用者の入力をファイル名に使わない（証跡は生成した UUID の名前で保存）。"
+    ),
+    "xss": framework(
+        "出力はテンプレートで自動エスケープ。Content-Security-Policy で外部スクリプトを禁止。"
+    ),
+    "http-header-injection": framework(
+        "ヘッダは Django の API で出力（改行を含む値は拒否される）。"
+    ),
+    "mail-header-injection": framework(
+        "メールヘッダは固定値で、Django のメール API を使用（改行を含むヘッダは拒否される）。"
+    ),
+    "clickjacking": clickjacking,
+    "https": https,
+    "server-certificate": lambda ctx: ctx.from_scan("server-certificate", "サーバ証明書"),
+    "tls-version": lambda ctx: ctx.from_scan("tls-version", "TLS 1.2 以上のみ"),
+    "data-encryption": encryption,
+    "software-inventory": software,
+    "eol-management": software,
+    "vulnerability-information": ward_operations(
+        "JPCERT/CC・IPA の注意喚起と依存ライブラリの脆弱性情報を確認する担当を決めてください。"
+    ),
+    "security-status-report": ward_operations("年1回の報告（運用時の報告書）を作成してください。"),
+    "vulnerability-assessment": assessment,
+    "domain-management": ward_operations(
+        "ドメイン（ホスト名）の管理者と管理方法を確認してください。"
+    ),
+    "domain-change": ward_operations("ドメインを変更する予定がないことを確認してください。"),
+    "domain-retirement": ward_operations("利用をやめるドメインの扱いを確認してください。"),
+    "data-erasure": disposal,
+    "disposal-certificate": disposal,
 }
 
 
-def answers(ctx: Context) -> dict[str, Callable[[], Answer]]:
-    """Item key -> how to answer it, with this run's context (ANSWERS)."""
-    return {key: partial(how, ctx) for key, how in ANSWERS.items()}
+def reader(ctx: Context, controls: list[str]) -> Callable[[], Answer] | None:
+    """How to answer an item that asks about `controls`: the readings of those the
+    table knows, each taken once, combined; None where it knows none of them."""
+    found = list(dict.fromkeys(ANSWERS[c] for c in controls if c in ANSWERS))
+    if not found:
+        return None
+    return lambda: combine([how(ctx) for how in found])
+
+
+def combine(readings: list[Answer]) -> Answer:
+    """One answer from several: 未対応 where any part is not done; else 要確認 where
+    any needs a person; else 一部対応 where any is partial; else 対応済. The texts
+    follow each other, what needs a person first."""
+    if len(readings) == 1:
+        return readings[0]
+    statuses = {r.status for r in readings}
+    text = "\n".join(r.text for r in sorted(readings, key=lambda r: not r.to_check))
+    for status in (Status.NOT_DONE, CHECK, Status.PARTIAL):
+        if status in statuses:
+            return Answer(status, text)
+    return done(text)

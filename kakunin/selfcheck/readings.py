@@ -73,17 +73,17 @@ class Context:
     scan: Scan | None
     scan_note: str  # why there is no scan, when there is none
 
-    def scanned(self, number: int) -> tuple[str, str] | None:
-        """(the verdict, its summary) of the scan of SITE_URL for an item, if any."""
+    def scanned(self, control: str) -> tuple[str, str] | None:
+        """(the verdict, its summary) of the scan of SITE_URL for a control, if any."""
         if self.scan is None:
             return None
-        result = self.scan.results.filter(item_number=number, url=settings.SITE_URL).first()
+        result = self.scan.results.filter(control=control, url=settings.SITE_URL).first()
         return (result.verdict, result.summary) if result else None
 
-    def from_scan(self, number: int, what: str, *config: str) -> Answer:
-        """An item the scan of SITE_URL judges: 対応済 on 適合, 未対応 on 不適合,
+    def from_scan(self, control: str, what: str, *config: str) -> Answer:
+        """A control the scan of SITE_URL judges: 対応済 on 適合, 未対応 on 不適合,
         要確認 otherwise (not scanned, or the scan could not tell)."""
-        seen = self.scanned(number)
+        seen = self.scanned(control)
         if seen is None:
             return to_check(
                 f"{what}を SITE_URL（{settings.SITE_URL}）の検査で確かめてください。"
@@ -104,7 +104,7 @@ class Context:
 
 
 def password_rules() -> tuple[bool, bool, list[str]]:
-    """(meets item 5, meets item 42, what was tried): the validators in force are asked
+    """(meets 12 characters of 3 kinds, meets 8 of letters and digits, what was tried): the validators in force are asked
     about sample passwords, so the answer is what they do, not what they are called."""
     samples = [
         ("Ab1xY7qZ", "8文字・3種類"),

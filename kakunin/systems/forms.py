@@ -73,7 +73,7 @@ class SystemForm(forms.ModelForm):
             "confidentiality": _("総務省ガイドラインの分類。3が最も高い。"),
             "integrity": _("2が高い。"),
             "availability": _("2が高い。"),
-            "asset_notes": _("項目1「取り扱う情報」: データ項目を具体的に。"),
+            "asset_notes": _("取り扱う情報: データ項目を具体的に。"),
         }
 
     def __init__(self, *args, departments, **kwargs):

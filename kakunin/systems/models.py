@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kakunin.accounts.models import Organisation, Role, User
+from kakunin.catalog.models import Template
 from kakunin.core.text import refuse_formula_start
 from kakunin.crypto.fields import EncryptedTextField
 
@@ -56,7 +57,7 @@ class SystemQuerySet(models.QuerySet):
     def in_operation(self, today=None):
         """Systems that have gone into operation by `today`: on the day of going live when
         it is recorded, else on the first approval of an assessment. From then on they owe
-        the ward the records of the operating years and a yearly report (item 72)."""
+        the ward the records of the operating years and a yearly report (security-status-report)."""
         today = today or timezone.localdate()
         return self.alias(approved=Exists(self._approved())).filter(
             models.Q(live_on__lte=today) | models.Q(live_on__isnull=True, approved=True)
@@ -95,7 +96,7 @@ class System(models.Model):
     )
     description = models.TextField(_("概要"), max_length=4000, blank=True)
     asset_categories = models.JSONField(_("取り扱う情報資産"), default=list, blank=True)
-    # What data the system holds can itself be sensitive: encrypted at rest (item 65).
+    # What data the system holds can itself be sensitive: encrypted at rest (data-encryption).
     asset_notes = EncryptedTextField(_("情報資産（詳細）"), max_length=4000, blank=True)
     confidentiality = models.PositiveSmallIntegerField(
         _("機密性"), choices=[(3, "3"), (2, "2"), (1, "1")], default=2
@@ -193,6 +194,22 @@ class System(models.Model):
                 .first()
             )
         return timezone.localdate(self.first_approved_at) if self.first_approved_at else None
+
+    @cached_property
+    def form(self) -> Template | None:
+        """The form the system is assessed against: the version its newest assessment
+        was made with; the default form (Template.default) before its first one."""
+        latest = (
+            Template.objects.filter(assessments__system=self)
+            .order_by("-assessments__created_at", "-assessments__pk")
+            .first()
+        )
+        return latest or Template.default()
+
+    def form_in_force(self) -> Template | None:
+        """The version of the system's form that its next assessment is made with."""
+        form = self.form
+        return Template.current(form.key) if form is not None else None
 
     def in_operation_on(self, day: datetime.date) -> bool:
         return self.operation_start is not None and self.operation_start <= day

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from kakunin import access
 from kakunin.accounts.models import User
 from kakunin.audit.trail import record_view
-from kakunin.catalog.models import Template
 from kakunin.core.text import form_errors
 from kakunin.systems import actions
 from kakunin.systems.forms import (
@@ -68,7 +67,7 @@ def create(request):
 def detail(request, pk: int):
     system = access.get_system_for_user(request, pk)
     record_view(request.user, system, system)
-    template = Template.current()
+    template = system.form_in_force()
     applicability = []
     if template:
         applicability = [(item, template.evaluate(item, system)) for item in template.items.all()]

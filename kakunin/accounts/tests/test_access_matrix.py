@@ -266,7 +266,7 @@ class MatrixWorld(BaseTestCase):
             answer=self.answer("pw-composition"),
             upload=SimpleUploadedFile("policy.txt", "パスワード規程".encode()),
         )
-        scan = make_scan(self.system, {61: "pass"})
+        scan = make_scan(self.system, {"tls-version": "pass"})
         target = self.system.scan_targets.get()
         now = timezone.now()
         authorisation = Authorisation.objects.create(

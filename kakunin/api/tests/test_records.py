@@ -113,12 +113,14 @@ class RecordsTestCase(ApiTestCase):
         self.assertEqual(self.call("bob", "get", self.record_url(record)).status_code, 200)
 
     def test_a_scan_is_cited_only_from_the_records_own_system(self):
-        mine = make_scan(self.system, {61: "pass"})
+        mine = make_scan(self.system, {"tls-version": "pass"})
         body = record_body("vuln_assessment") | {"scan": mine.pk}
         r = self.call("bob", "post", self.add_url("vuln_assessment"), body)
         self.assertEqual(r.status_code, 201, r.content)
         self.assertEqual(r.json()["scan"], mine.pk)
-        theirs = make_scan(self.other_system(), {61: "pass"}, url="https://other.example.lg.jp/")
+        theirs = make_scan(
+            self.other_system(), {"tls-version": "pass"}, url="https://other.example.lg.jp/"
+        )
         r = self.call("bob", "post", self.add_url("vuln_assessment"), body | {"scan": theirs.pk})
         self.assertEqual(r.status_code, 400)
         self.assertIn("scan", r.json()["errors"])

@@ -11,13 +11,16 @@ from testsupport.fixtures import (
 
 class ScanTestCase(ApiTestCase):
     def test_a_systems_scans_come_with_their_results(self):
-        scan = make_scan(self.system, {61: "fail", 59: "pass"})
+        scan = make_scan(self.system, {"tls-version": "fail", "https": "pass"})
         r = self.call("bob", "get", reverse("api:system_scans", args=[self.system.pk]))
         self.assertEqual(r.status_code, 200)
         scans = r.json()["results"]
         self.assertEqual([s["id"] for s in scans], [scan.pk])
-        verdicts = {(x["item_number"], x["verdict"]) for x in scans[0]["results"]}
-        self.assertEqual(verdicts, {(61, "fail"), (59, "pass")})
+        verdicts = {(x["control"], tuple(x["items"]), x["verdict"]) for x in scans[0]["results"]}
+        self.assertEqual(
+            verdicts,
+            {("tls-version", ("web-tls-version",), "fail"), ("https", ("web-https",), "pass")},
+        )
 
 
 class AnnualReportTestCase(ApiTestCase):

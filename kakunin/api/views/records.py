@@ -100,7 +100,9 @@ class RecordDetail(APIView):
     def get(self, request, pk: int, record_pk: int):
         system = access.get_system_for_user(request, pk)
         record = _record_of(system, record_pk, self.kind)
-        record_view(request.user, record, system)  # another department's record (items 28, 58④)
+        record_view(
+            request.user, record, system
+        )  # another department's record (log-collection, security-event-logging)
         return _record_response(record)
 
     def patch(self, request, pk: int, record_pk: int):

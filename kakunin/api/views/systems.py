@@ -22,7 +22,9 @@ class SystemDetail(generics.RetrieveAPIView):
 
     def get_object(self):
         system = access.get_system_for_user(self.request, self.kwargs["pk"])
-        record_view(self.request.user, system, system)  # as on the web (items 28, 58④)
+        record_view(
+            self.request.user, system, system
+        )  # as on the web (log-collection, security-event-logging)
         return system
 
 
@@ -39,7 +41,7 @@ class SystemScans(generics.ListAPIView):
 
 @api_view
 class SystemAnnualReports(generics.ListAPIView):
-    """The system's yearly reports (item 72), newest year first: their state and the
+    """The system's yearly reports (security-status-report), newest year first: their state and the
     ward's verdict on each section."""
 
     serializer_class = serializers.AnnualReportSerializer

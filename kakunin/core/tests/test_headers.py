@@ -90,7 +90,7 @@ class NoStoreTestCase(BaseTestCase):
             answer=self.answer("pw-composition"),
             upload=SimpleUploadedFile("policy.txt", "規程".encode()),
         )
-        scan = make_scan(self.system, {61: "pass"})
+        scan = make_scan(self.system, {"tls-version": "pass"})
         Assessment.objects.filter(pk=a).update(state=State.APPROVED)
         self.client.force_login(self.rita)
         responses = {

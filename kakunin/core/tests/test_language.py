@@ -69,7 +69,7 @@ class EnglishEverywhereTestCase(BaseTestCase):
         monitor_auth_log()
         r = self.client.get(reverse("monitoring:alerts"))
         self.assertContains(r, "Failures from address 127.0.0.1 locked 1 account(s): Alice (alice)")
-        scan = make_scan(self.system, {61: "fail"})
+        scan = make_scan(self.system, {"tls-version": "fail"})
         scan.results.update(findings=[{"message": [["TLS 1.2 / 1.3 で接続できません。", {}]]}])
         r = self.client.get(reverse("scans:detail", args=[scan.pk]))
         self.assertContains(r, "No connection with TLS 1.2 / 1.3.")

@@ -101,7 +101,7 @@ class LinksTestCase(BaseTestCase):
             actor=self.rita, answer=self.answer("pw-composition"), verdict="fix", comment="詳しく"
         )
         review.return_assessment(actor=self.rita, assessment=self.assessment)
-        self.scan = make_scan(self.system, {61: "fail", 48: "pass"})
+        self.scan = make_scan(self.system, {"tls-version": "fail", "cookie-flags": "pass"})
 
     def main_pages(self) -> list[str]:
         a, s = self.assessment.pk, self.system.pk

@@ -30,7 +30,7 @@ bob = make_user("bob", Role.VENDOR, vendor, password={PASSWORD!r})
 make_user("carol", Role.VENDOR, vendor, password={PASSWORD!r})
 system = make_system(ward, [vendor], created_by=alice, members=[bob], serves_web=True)
 system.scan_targets.create(url="http://127.0.0.1:9/", created_by=alice)
-a = create_assessment(actor=alice, system=system, template=Template.current(), phase="initial")
+a = create_assessment(actor=alice, system=system, template=Template.default(), phase="initial")
 print(a.pk, system.pk)
 """
 

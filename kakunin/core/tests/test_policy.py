@@ -15,6 +15,7 @@ from django.test import SimpleTestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from kakunin.accounts.forms import LoginForm
+from kakunin.catalog.loader import bundled_files, read_file, vocabulary_keys
 from kakunin.core.text import PlainText
 
 ROOT = Path(settings.BASE_DIR)
@@ -324,3 +325,58 @@ class HouseTestCase(SimpleTestCase):
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     with self.subTest(file=str(path.relative_to(ROOT)), function=node.name):
                         self.assertLessEqual(node.end_lineno - node.lineno + 1, 80)
+
+
+# A form's own numbering, named in code or in a page: "No.61", "item 36", "items 20–22",
+# "項目36", "58④". Kakunin names controls; only the catalog (its data and its loader)
+# knows a form's numbers and keys.
+ITEM_NUMBER = re.compile(r"No\.\s?\d|\b[Ii]tems?\s\d|項目\s?\d|\d[\u2460-\u2473]")
+FORM_AWARE = ("kakunin/catalog/",)
+
+
+def form_text_files() -> list[Path]:
+    pages = [*(ROOT / "templates").rglob("*.html"), *(ROOT / "templates").rglob("*.txt")]
+    return [*APP_CODE, *pages, *(ROOT / "jinja2").rglob("*.html")]
+
+
+def bundled_item_keys() -> set[str]:
+    keys = {item["key"] for path in bundled_files() for item in read_file(path).items}
+    return keys - vocabulary_keys()
+
+
+class FormsAsDataTestCase(SimpleTestCase):
+    """Nothing outside the catalog names an item of a form by its number or its key:
+    the features that read an item's meaning name controls (issue 25)."""
+
+    def test_no_module_or_page_names_an_item_by_its_number(self):
+        for path in form_text_files():
+            name = str(path.relative_to(ROOT))
+            if name.startswith(FORM_AWARE):
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                with self.subTest(file=name, line=number):
+                    self.assertIsNone(ITEM_NUMBER.search(line), line.strip())
+
+    def test_no_module_names_an_item_by_its_key(self):
+        keys = bundled_item_keys()
+        self.assertGreater(len(keys), 50)
+        for path in APP_CODE:
+            name = str(path.relative_to(ROOT))
+            if name.startswith(FORM_AWARE):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            found = [
+                (node.lineno, node.value)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Constant) and node.value in keys
+            ]
+            with self.subTest(file=name):
+                self.assertEqual(found, [])
+
+    def test_the_finders_find_what_they_look_for(self):
+        for text in ("No.61", "item 36", "items 20–22", "項目36", "58④", "(items 28, 58④)"):
+            self.assertIsNotNone(ITEM_NUMBER.search(text), text)
+        for text in ("No.{{ n }}", "item's text", "20 items", "Item(", "port 443"):
+            self.assertIsNone(ITEM_NUMBER.search(text), text)
+        self.assertIn("web-tls-version", bundled_item_keys())
+        self.assertNotIn("log-review", bundled_item_keys())  # a control's key as well

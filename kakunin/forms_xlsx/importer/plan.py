@@ -57,7 +57,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     matched_by_number: bool = False
-    # Items with an answer but no status once applied: "No.5", in order.
+    # Items with an answer but no status once applied, by number, in order.
     needs_status: list[int] = field(default_factory=list)
     sha256: str = ""
     size: int = 0

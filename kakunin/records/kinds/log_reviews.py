@@ -12,7 +12,7 @@ LOG_KINDS = [
     ("event", _("イベントログ")),
     ("access", _("アクセスログ")),
 ]
-MIN_RETENTION_MONTHS = 24  # 2 years (item 71)
+MIN_RETENTION_MONTHS = 24  # 2 years (log-retention)
 
 
 class LogReviewForm(RecordForm):
@@ -29,7 +29,7 @@ class LogReviewForm(RecordForm):
     retention_place = text_field(label=_("ログの保管場所"), max_length=300)
     retention_months = forms.IntegerField(
         label=_("保管期間（月）"), min_value=1, max_value=1200,
-        help_text=_("少なくとも2年（24か月）保管してください（No.71）。"),
+        help_text=_("少なくとも2年（24か月）保管してください。"),
     )  # fmt: skip
 
     def clean(self):

@@ -179,7 +179,7 @@ class AddTestCase(RecordsTestCase):
         self.assertFalse(RecordFile.objects.exists())
 
     def test_a_scan_of_the_system_can_be_attached_but_not_another_systems(self):
-        scan = make_scan(self.system, {61: "pass"})
+        scan = make_scan(self.system, {"tls-version": "pass"})
         r = self.add(Kind.VULN_ASSESSMENT, valid(Kind.VULN_ASSESSMENT) | {"scan": scan.pk})
         self.assertEqual(r.status_code, 302)
         record = Record.objects.get()
@@ -190,7 +190,7 @@ class AddTestCase(RecordsTestCase):
         from testsupport.fixtures import make_system
 
         other = make_system(self.zeimu, [self.beta], created_by=self.rita)
-        foreign = make_scan(other, {61: "pass"}, url="https://other.example.lg.jp/")
+        foreign = make_scan(other, {"tls-version": "pass"}, url="https://other.example.lg.jp/")
         r = self.add(Kind.VULN_ASSESSMENT, valid(Kind.VULN_ASSESSMENT) | {"scan": foreign.pk})
         self.assertEqual(r.status_code, 400)
         self.assertEqual(Record.objects.count(), 1)

@@ -91,19 +91,19 @@ class PdfTestCase(ApprovedTestCase):
     def test_the_pdf_carries_the_scan_the_assessment_was_approved_on(self):
         before = make_scan(
             self.system,
-            {61: "fail"},
+            {"tls-version": "fail"},
             finished_at=self.assessment.approved_at - timedelta(days=1),
             summary="承認前",
         )
         make_scan(
             self.system,
-            {61: "pass"},
+            {"tls-version": "pass"},
             finished_at=self.assessment.approved_at + timedelta(days=1),
             summary="承認後",
         )
         html = render_html(self.assessment)
         self.assertIn(f"（#{before.pk}）", html)
-        self.assertIn("承認前 No.61", html)
+        self.assertIn("承認前 tls-version", html)
         self.assertNotIn("承認後", html)
 
     def test_every_table_is_laid_out_fixed(self):

@@ -1,4 +1,5 @@
-"""One module per check. Each has NAME, ITEMS (the form's item numbers it answers)
+"""One module per check. Each has NAME, CONTROLS (the controls it answers, see
+catalog/data/vocabulary/controls.yaml)
 and run(ctx) -> list[Finding]. Passive checks only read; active ones need a
 recorded authorisation."""
 

@@ -17,7 +17,7 @@ from kakunin.scans.crawl import parse
 from kakunin.scans.policy import Finding, Outcome, say
 
 NAME = "active"
-ITEMS = [43, 45, 50]
+CONTROLS = ["login-error-message", "account-lockout", "session-termination"]
 ATTEMPTS = 10
 TOKEN = re.compile(r"[A-Za-z0-9_\-+/=]{20,}")
 TAGS = re.compile(r"<[^>]+>")
@@ -96,11 +96,11 @@ def run(ctx) -> list[Finding]:
         return [
             Finding(
                 NAME,
-                item,
+                control,
                 Outcome.UNKNOWN,
                 say("能動的な検査の許可がない（または期間外・対象外）ため実施していません。"),
             )
-            for item in ITEMS
+            for control in CONTROLS
         ]
     return [_logout_replay(ctx), _login_message(ctx), _lockout(ctx)]
 
@@ -111,7 +111,11 @@ def _logout_replay(ctx) -> Finding:
     evidence = [r.evidence()]
     if not logged_in(r):
         return Finding(
-            NAME, 50, Outcome.UNKNOWN, say("検査用アカウントでログインできませんでした。"), evidence
+            NAME,
+            "session-termination",
+            Outcome.UNKNOWN,
+            say("検査用アカウントでログインできませんでした。"),
+            evidence,
         )
     landing = urljoin(r.url, r.header("location")) if r.header("location") else r.url
     page = browser.get(landing)
@@ -124,7 +128,11 @@ def _logout_replay(ctx) -> Finding:
         out = browser.get(ctx.authorisation.logout_url)
     else:
         return Finding(
-            NAME, 50, Outcome.UNKNOWN, say("ログアウトの方法が見つかりません。"), evidence
+            NAME,
+            "session-termination",
+            Outcome.UNKNOWN,
+            say("ログアウトの方法が見つかりません。"),
+            evidence,
         )
     replay = Browser(ctx)
     replay.cookies = old
@@ -133,7 +141,7 @@ def _logout_replay(ctx) -> Finding:
     if logged_in(again) and again.status == 200:
         return Finding(
             NAME,
-            50,
+            "session-termination",
             Outcome.FAIL,
             say(
                 "ログアウト後も古いセッション Cookie で画面が開けます（サーバ側でセッションが破棄されていません）。"
@@ -141,7 +149,11 @@ def _logout_replay(ctx) -> Finding:
             evidence,
         )
     return Finding(
-        NAME, 50, Outcome.PASS, say("ログアウト後、古いセッション Cookie は使えません。"), evidence
+        NAME,
+        "session-termination",
+        Outcome.PASS,
+        say("ログアウト後、古いセッション Cookie は使えません。"),
+        evidence,
     )
 
 
@@ -155,14 +167,14 @@ def _login_message(ctx) -> Finding:
     if unknown.status != bad_password.status or a != b:
         return Finding(
             NAME,
-            43,
+            "login-error-message",
             Outcome.FAIL,
             say("存在しないユーザIDと誤ったパスワードで、異なる応答を返します。"),
             evidence,
         )
     return Finding(
         NAME,
-        43,
+        "login-error-message",
         Outcome.PASS,
         say("存在しないユーザIDと誤ったパスワードで、同じメッセージを返します。"),
         evidence,
@@ -180,7 +192,7 @@ def _lockout(ctx) -> Finding:
     if logged_in(r):
         return Finding(
             NAME,
-            45,
+            "account-lockout",
             Outcome.FAIL,
             say(
                 "%(n)s 回失敗した後も、正しいパスワードでログインできます（アカウントロックがありません）。",
@@ -190,7 +202,7 @@ def _lockout(ctx) -> Finding:
         )
     return Finding(
         NAME,
-        45,
+        "account-lockout",
         Outcome.PASS,
         say(
             "%(n)s 回失敗した後、正しいパスワードでもログインできません。検査用アカウントはロックされたままです。",

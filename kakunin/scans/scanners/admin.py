@@ -1,4 +1,4 @@
-"""Item 39: common administration paths that answer from outside: a warning (要確認),
+"""admin-interface-restriction: common administration paths that answer from outside: a warning (要確認),
 since only the ward can say whether the address filter lets this scanner in."""
 
 import secrets
@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from kakunin.scans.policy import Finding, Outcome, say
 
 NAME = "admin"
-ITEMS = [39]
+CONTROLS = ["admin-interface-restriction"]
 PATHS = ["/admin/", "/administrator/", "/wp-admin/", "/wp-login.php", "/phpmyadmin/", "/pma/", "/manager/html",
          "/adminer.php", "/console/", "/webadmin/", "/admin/login/"]  # fmt: skip
 
@@ -34,7 +34,7 @@ def run(ctx) -> list[Finding]:
         return [
             Finding(
                 NAME,
-                39,
+                "admin-interface-restriction",
                 Outcome.REVIEW,
                 say(
                     "管理用と思われる画面が外部から応答します: %(paths)s。アクセス元の制限を確認してください。",
@@ -46,7 +46,7 @@ def run(ctx) -> list[Finding]:
     return [
         Finding(
             NAME,
-            39,
+            "admin-interface-restriction",
             Outcome.PASS,
             say("よく使われる管理用パス（%(n)s 件）は外部から応答しません。", n=len(PATHS)),
             evidence,

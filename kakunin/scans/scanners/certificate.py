@@ -1,4 +1,4 @@
-"""Item 60: a certificate that raises no warning: a valid chain (system trust store,
+"""server-certificate: a certificate that raises no warning: a valid chain (system trust store,
 or the CA bundle the ward configures), the right host name, not expired (a
 warning under 30 days); key size and signature algorithm reported."""
 
@@ -15,7 +15,8 @@ from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "certificate"
 NEEDS_HTTP = False
-ITEMS = [60]
+CONTROL = "server-certificate"
+CONTROLS = [CONTROL]
 WEAK_SIGNATURES = ("md5", "sha1")
 
 
@@ -52,7 +53,9 @@ def verify(ctx) -> tuple[bool, str]:
 
 def run(ctx) -> list[Finding]:
     if not ctx.https:
-        return [Finding(NAME, 60, Outcome.FAIL, say("HTTPS ではないため、証明書がありません。"))]
+        return [
+            Finding(NAME, CONTROL, Outcome.FAIL, say("HTTPS ではないため、証明書がありません。"))
+        ]
     ctx.clock.pace()
     try:
         cert = fetch(ctx)
@@ -60,7 +63,7 @@ def run(ctx) -> list[Finding]:
         return [
             Finding(
                 NAME,
-                60,
+                CONTROL,
                 Outcome.UNKNOWN,
                 say("証明書を取得できませんでした（%(error)s）。", error=type(exc).__name__),
             )
@@ -111,8 +114,8 @@ def run(ctx) -> list[Finding]:
     )
     if problems:
         summary = say("、").join(problems) + say("。") + facts
-        return [Finding(NAME, 60, Outcome.FAIL, summary, evidence)]
+        return [Finding(NAME, CONTROL, Outcome.FAIL, summary, evidence)]
     if warnings:
         summary = say("、").join(warnings) + say("。") + facts
-        return [Finding(NAME, 60, Outcome.REVIEW, summary, evidence)]
-    return [Finding(NAME, 60, Outcome.PASS, say("警告の出ない証明書です。") + facts, evidence)]
+        return [Finding(NAME, CONTROL, Outcome.REVIEW, summary, evidence)]
+    return [Finding(NAME, CONTROL, Outcome.PASS, say("警告の出ない証明書です。") + facts, evidence)]

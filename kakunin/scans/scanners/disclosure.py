@@ -1,5 +1,5 @@
-"""Item 37: no version in what the server says (headers, a 404 page, the answer
-to a malformed request). Item 58③: no stack traces or debug pages in errors."""
+"""version-hiding: no version in what the server says (headers, a 404 page, the answer
+to a malformed request). error-disclosure: no stack traces or debug pages in errors."""
 
 import re
 import secrets
@@ -7,7 +7,7 @@ import secrets
 from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "disclosure"
-ITEMS = [37, 58]
+CONTROLS = ["version-hiding", "error-disclosure"]
 VERSION_HEADERS = (
     "server",
     "x-powered-by",
@@ -60,16 +60,22 @@ def _versions(responses) -> Finding:
     if leaks:
         return Finding(
             NAME,
-            37,
+            "version-hiding",
             Outcome.FAIL,
             say("バージョン等が外部に出力されています: ")
             + Text.of(" / ").join(list(dict.fromkeys(leaks))),
             evidence,
         )
     if all(r.status is None for r in responses):
-        return Finding(NAME, 37, Outcome.UNKNOWN, say("応答を得られませんでした。"), evidence)
+        return Finding(
+            NAME, "version-hiding", Outcome.UNKNOWN, say("応答を得られませんでした。"), evidence
+        )
     return Finding(
-        NAME, 37, Outcome.PASS, say("ヘッダ・エラー画面にバージョン情報はありません。"), evidence
+        NAME,
+        "version-hiding",
+        Outcome.PASS,
+        say("ヘッダ・エラー画面にバージョン情報はありません。"),
+        evidence,
     )
 
 
@@ -81,15 +87,23 @@ def _debug(errors) -> Finding:
     if found:
         return Finding(
             NAME,
-            58,
+            "error-disclosure",
             Outcome.FAIL,
-            say("③ 詳細なエラー内容が表示されます: ") + Text.of(" / ".join(found)),
+            say("詳細なエラー内容が表示されます: ") + Text.of(" / ".join(found)),
             evidence,
         )
     if all(r.status is None for r in errors):
         return Finding(
-            NAME, 58, Outcome.UNKNOWN, say("③ エラー応答を得られませんでした。"), evidence
+            NAME,
+            "error-disclosure",
+            Outcome.UNKNOWN,
+            say("エラー応答を得られませんでした。"),
+            evidence,
         )
     return Finding(
-        NAME, 58, Outcome.PASS, say("③ エラー画面にスタックトレース等はありません。"), evidence
+        NAME,
+        "error-disclosure",
+        Outcome.PASS,
+        say("エラー画面にスタックトレース等はありません。"),
+        evidence,
     )

@@ -1,4 +1,4 @@
-"""Item 38: no directory listings on the crawled folders, and none of a small,
+"""unpublished-files: no directory listings on the crawled folders, and none of a small,
 polite list of files that should never be public."""
 
 import secrets
@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from kakunin.scans.policy import Finding, Outcome, say
 
 NAME = "files"
-ITEMS = [38]
+CONTROLS = ["unpublished-files"]
 LISTING = (
     "<title>Index of /",
     "<h1>Index of /",
@@ -77,18 +77,20 @@ def run(ctx) -> list[Finding]:
     problems = []
     if listings:
         problems.append(
-            say("② ディレクトリの一覧が表示されます: %(paths)s", paths=", ".join(listings))
+            say("ディレクトリの一覧が表示されます: %(paths)s", paths=", ".join(listings))
         )
     if exposed:
         problems.append(
-            say("① 公開不要なファイルが取得できます: %(paths)s", paths=", ".join(exposed))
+            say("公開不要なファイルが取得できます: %(paths)s", paths=", ".join(exposed))
         )
     if problems:
-        return [Finding(NAME, 38, Outcome.FAIL, say("。").join(problems), evidence)]
+        return [
+            Finding(NAME, "unpublished-files", Outcome.FAIL, say("。").join(problems), evidence)
+        ]
     return [
         Finding(
             NAME,
-            38,
+            "unpublished-files",
             Outcome.PASS,
             say(
                 "一覧表示なし（%(folders)s フォルダ）、公開不要なファイルなし（%(files)s 件を確認）。",

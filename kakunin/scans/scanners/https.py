@@ -1,4 +1,4 @@
-"""Item 59: HTTPS on every page: plain HTTP answers 301 or 308 to HTTPS for the
+"""https: HTTPS on every page: plain HTTP answers 301 or 308 to HTTPS for the
 crawled pages, and HTTPS responses carry HSTS."""
 
 from urllib.parse import urlsplit
@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "https"
-ITEMS = [59]
+CONTROLS = ["https"]
 PAGES = 5
 
 
@@ -15,7 +15,7 @@ def run(ctx) -> list[Finding]:
         return [
             Finding(
                 NAME,
-                59,
+                "https",
                 Outcome.FAIL,
                 say("対象の URL が HTTPS ではありません。"),
                 [p.response.evidence() for p in ctx.pages[:1]],
@@ -29,7 +29,7 @@ def _redirects(ctx) -> Finding:
     if port is None:
         return Finding(
             NAME,
-            59,
+            "https",
             Outcome.UNKNOWN,
             say("HTTP のポートが分からないため、リダイレクトを確認していません。"),
         )
@@ -64,15 +64,15 @@ def _redirects(ctx) -> Finding:
             )
     summary = say("。").join(m for _, m in problems) + say("。")
     if any(kind == "fail" for kind, _ in problems):
-        return Finding(NAME, 59, Outcome.FAIL, summary, evidence)
+        return Finding(NAME, "https", Outcome.FAIL, summary, evidence)
     if problems:
-        return Finding(NAME, 59, Outcome.REVIEW, summary, evidence)
+        return Finding(NAME, "https", Outcome.REVIEW, summary, evidence)
     if closed == len(evidence):
         return Finding(
-            NAME, 59, Outcome.PASS, say("HTTP では応答しません（HTTPS のみ）。"), evidence
+            NAME, "https", Outcome.PASS, say("HTTP では応答しません（HTTPS のみ）。"), evidence
         )
     return Finding(
-        NAME, 59, Outcome.PASS, say("HTTP は 301/308 で HTTPS へ転送されます。"), evidence
+        NAME, "https", Outcome.PASS, say("HTTP は 301/308 で HTTPS へ転送されます。"), evidence
     )
 
 
@@ -86,13 +86,13 @@ def _hsts(ctx) -> Finding:
     if missing:
         return Finding(
             NAME,
-            59,
+            "https",
             Outcome.FAIL,
             say("HSTS ヘッダがありません: ") + Text.of(", ".join(missing[:3])),
             evidence,
         )
     if not any(p.response.status for p in ctx.pages):
         return Finding(
-            NAME, 59, Outcome.UNKNOWN, say("HTTPS の応答を得られませんでした。"), evidence
+            NAME, "https", Outcome.UNKNOWN, say("HTTPS の応答を得られませんでした。"), evidence
         )
-    return Finding(NAME, 59, Outcome.PASS, say("HSTS ヘッダがあります。"), evidence)
+    return Finding(NAME, "https", Outcome.PASS, say("HSTS ヘッダがあります。"), evidence)

@@ -1,5 +1,6 @@
-"""What the crawled pages show: session IDs in URLs (47), cookies (48), the charset
-(54), framing (57), credentials in URLs (58①), password inputs (42②)."""
+"""What the crawled pages show: session IDs in URLs (session-id-transport), cookies
+(cookie-flags), the charset (xss), framing (clickjacking), credentials in URLs
+(secrets-in-url), password inputs (password-masking)."""
 
 import re
 from urllib.parse import parse_qsl, urlsplit
@@ -8,7 +9,14 @@ from kakunin.scans.crawl import PASSWORD_NAME
 from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "pages"
-ITEMS = [42, 47, 48, 54, 57, 58]
+CONTROLS = [
+    "password-masking",
+    "session-id-transport",
+    "cookie-flags",
+    "xss",
+    "clickjacking",
+    "secrets-in-url",
+]
 SESSION_PARAM = re.compile(
     r"^(jsessionid|phpsessid|sid|sessionid|session_id|session|aspsessionid\w*|cfid|cftoken)$",
     re.IGNORECASE,
@@ -48,14 +56,14 @@ def _session_in_url(ctx, evidence) -> Finding:
     if found:
         return Finding(
             NAME,
-            47,
+            "session-id-transport",
             Outcome.FAIL,
             say("URL にセッションIDが含まれます: ") + Text.of(", ".join(sorted(found)[:5])),
             evidence,
         )
     return Finding(
         NAME,
-        47,
+        "session-id-transport",
         Outcome.PASS,
         say("URL にセッションIDは見当たりません（%(n)s ページ）。", n=len(ctx.pages)),
         evidence,
@@ -66,7 +74,7 @@ FLAGS = ("Secure", "HttpOnly", "SameSite")
 
 
 def _cookies(ctx, evidence) -> Finding:
-    """Item 48. The summary names, cookie by cookie, the flags it really carries (it once
+    """cookie-flags. The summary names, cookie by cookie, the flags it really carries (it once
     said 「Secure・HttpOnly・SameSite」 of a cookie without Secure, over plain HTTP)."""
     fails: list[Text] = []
     reviews: list[Text] = []
@@ -87,7 +95,7 @@ def _cookies(ctx, evidence) -> Finding:
     if fails:
         return Finding(
             NAME,
-            48,
+            "cookie-flags",
             Outcome.FAIL,
             say("Cookie の属性が不足しています: ") + say(", ").join(list(dict.fromkeys(fails))),
             ev,
@@ -95,14 +103,18 @@ def _cookies(ctx, evidence) -> Finding:
     if reviews:
         return Finding(
             NAME,
-            48,
+            "cookie-flags",
             Outcome.REVIEW,
             say("Cookie の属性を確認してください: ") + say(", ").join(list(dict.fromkeys(reviews))),
             ev,
         )
     if not seen:
         return Finding(
-            NAME, 48, Outcome.PASS, say("未ログインの画面では Cookie を発行していません。"), ev
+            NAME,
+            "cookie-flags",
+            Outcome.PASS,
+            say("未ログインの画面では Cookie を発行していません。"),
+            ev,
         )
     carried = say(", ").join(
         [Text.of(f"{name}（{'・'.join(flags)}）") for name, (_h, flags) in seen.items()]
@@ -110,30 +122,30 @@ def _cookies(ctx, evidence) -> Finding:
     summary = say("Cookie の属性: ") + carried + say("。")
     if not ctx.https:
         summary = summary + say("HTTP のため Secure は求めていません。")
-    return Finding(NAME, 48, Outcome.PASS, summary, ev)
+    return Finding(NAME, "cookie-flags", Outcome.PASS, summary, ev)
 
 
 def _html(ctx):
     return [p for p in ctx.pages if p.response.status == 200 and p.response.is_html]
 
 
-def _every_html_page(ctx, evidence, item: int, ok, missing: Text, passed: Text) -> Finding:
-    """Item `item` passes when every HTML page the crawl found is `ok`."""
+def _every_html_page(ctx, evidence, control: str, ok, missing: Text, passed: Text) -> Finding:
+    """Control `control` passes when every HTML page the crawl found is `ok`."""
     pages = _html(ctx)
     lacking = [p.url for p in pages if not ok(p.response)]
     if lacking:
         summary = missing + Text.of(": " + ", ".join(lacking[:3]))
-        return Finding(NAME, item, Outcome.FAIL, summary, evidence)
+        return Finding(NAME, control, Outcome.FAIL, summary, evidence)
     if not pages:
         return Finding(
-            NAME, item, Outcome.UNKNOWN, say("HTML のページを取得できませんでした。"), evidence
+            NAME, control, Outcome.UNKNOWN, say("HTML のページを取得できませんでした。"), evidence
         )
-    return Finding(NAME, item, Outcome.PASS, passed, evidence)
+    return Finding(NAME, control, Outcome.PASS, passed, evidence)
 
 
 def _charset(ctx, evidence) -> Finding:
     return _every_html_page(
-        ctx, evidence, 54,
+        ctx, evidence, "xss",
         lambda r: "charset=" in r.header("content-type").lower(),
         say("Content-Type に charset がありません"),
         say("HTML の Content-Type に charset があります。"),
@@ -147,7 +159,7 @@ def _framing(ctx, evidence) -> Finding:
         return xfo in ("DENY", "SAMEORIGIN") or "frame-ancestors" in csp
 
     return _every_html_page(
-        ctx, evidence, 57, protected,
+        ctx, evidence, "clickjacking", protected,
         say("X-Frame-Options も CSP frame-ancestors もありません"),
         say("X-Frame-Options または CSP frame-ancestors があります。"),
     )  # fmt: skip
@@ -168,12 +180,14 @@ def _credentials_in_url(ctx, evidence) -> Finding:
     if found:
         return Finding(
             NAME,
-            58,
+            "secrets-in-url",
             Outcome.FAIL,
-            say("① URL にパスワード等が含まれます: ") + say(", ").join(list(dict.fromkeys(found))),
+            say("URL にパスワード等が含まれます: ") + say(", ").join(list(dict.fromkeys(found))),
             evidence,
         )
-    return Finding(NAME, 58, Outcome.PASS, say("① URL にパスワード等は含まれません。"), evidence)
+    return Finding(
+        NAME, "secrets-in-url", Outcome.PASS, say("URL にパスワード等は含まれません。"), evidence
+    )
 
 
 def _password_inputs(ctx, evidence) -> Finding:
@@ -188,15 +202,23 @@ def _password_inputs(ctx, evidence) -> Finding:
     if visible:
         return Finding(
             NAME,
-            42,
+            "password-masking",
             Outcome.FAIL,
-            say("② パスワードが画面に表示される入力欄があります: ") + Text.of(", ".join(visible)),
+            say("パスワードが画面に表示される入力欄があります: ") + Text.of(", ".join(visible)),
             evidence,
         )
     if not hidden:
         return Finding(
-            NAME, 42, Outcome.UNKNOWN, say("② パスワード入力欄が見つかりませんでした。"), evidence
+            NAME,
+            "password-masking",
+            Outcome.UNKNOWN,
+            say("パスワード入力欄が見つかりませんでした。"),
+            evidence,
         )
     return Finding(
-        NAME, 42, Outcome.PASS, say("② パスワード入力欄は type=password です。"), evidence
+        NAME,
+        "password-masking",
+        Outcome.PASS,
+        say("パスワード入力欄は type=password です。"),
+        evidence,
     )

@@ -1,4 +1,4 @@
-"""Item 36: open TCP ports against the ports the vendor declared for the system.
+"""port-filtering: open TCP ports against the ports the vendor declared for the system.
 A bounded connect scan; service names through nmap when it is installed."""
 
 import shutil
@@ -10,7 +10,7 @@ from kakunin.scans.policy import Finding, Outcome, Text, say
 
 NAME = "ports"
 NEEDS_HTTP = False
-ITEMS = [36]
+CONTROLS = ["port-filtering"]
 CONNECT_TIMEOUT = 1.0
 
 
@@ -78,7 +78,7 @@ def run(ctx) -> list[Finding]:
         return [
             Finding(
                 NAME,
-                36,
+                "port-filtering",
                 verdict,
                 say("申告された公開ポートがありません。開いているポート: ")
                 + _list(open_ports, names),
@@ -90,7 +90,7 @@ def run(ctx) -> list[Finding]:
         return [
             Finding(
                 NAME,
-                36,
+                "port-filtering",
                 Outcome.FAIL,
                 say("申告にないポートが開いています: ") + _list(undeclared, names),
                 evidence,
@@ -99,7 +99,7 @@ def run(ctx) -> list[Finding]:
     return [
         Finding(
             NAME,
-            36,
+            "port-filtering",
             Outcome.PASS,
             say("開いているポートは申告どおりです: ") + _list(open_ports, names),
             evidence,

@@ -1,4 +1,4 @@
-"""Item 61: TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted, no weak cipher suites.
+"""tls-version: TLS 1.0 and 1.1 refused, TLS 1.2 or 1.3 accepted, no weak cipher suites.
 
 Probed with the standard ssl module. Debian's OpenSSL needs @SECLEVEL=0 on the
 probing client, or TLS 1.0/1.1 would look disabled when they are not.
@@ -12,7 +12,7 @@ from kakunin.scans.policy import Finding, Outcome, say
 
 NAME = "tls"
 NEEDS_HTTP = False
-ITEMS = [61]
+CONTROLS = ["tls-version"]
 VERSIONS = {
     "TLS 1.0": ssl.TLSVersion.TLSv1,
     "TLS 1.1": ssl.TLSVersion.TLSv1_1,
@@ -59,7 +59,10 @@ def run(ctx) -> list[Finding]:
     if not ctx.https:
         return [
             Finding(
-                NAME, 61, Outcome.UNKNOWN, say("HTTPS の対象ではないため、TLS は検査していません。")
+                NAME,
+                "tls-version",
+                Outcome.UNKNOWN,
+                say("HTTPS の対象ではないため、TLS は検査していません。"),
             )
         ]
     ctx.clock.pace()
@@ -80,7 +83,7 @@ def run(ctx) -> list[Finding]:
         findings.append(
             Finding(
                 NAME,
-                61,
+                "tls-version",
                 Outcome.FAIL,
                 say("弱い暗号スイートを受け付けます: %(suites)s", suites=", ".join(weak)),
                 evidence,
@@ -93,13 +96,17 @@ def _versions(results, evidence) -> Finding:
     accepted = [label for label, (ok, _d) in results.items() if ok]
     if not accepted and any(ok is None for ok, _d in results.values()):
         return Finding(
-            NAME, 61, Outcome.UNKNOWN, say("TLS の接続を確認できませんでした。"), evidence
+            NAME,
+            "tls-version",
+            Outcome.UNKNOWN,
+            say("TLS の接続を確認できませんでした。"),
+            evidence,
         )
     old = [v for v in ("TLS 1.0", "TLS 1.1") if v in accepted]
     if old:
         return Finding(
             NAME,
-            61,
+            "tls-version",
             Outcome.FAIL,
             say(
                 "%(versions)s を受け付けます（無効にする必要があります）。", versions="・".join(old)
@@ -107,10 +114,12 @@ def _versions(results, evidence) -> Finding:
             evidence,
         )
     if not ({"TLS 1.2", "TLS 1.3"} & set(accepted)):
-        return Finding(NAME, 61, Outcome.FAIL, say("TLS 1.2 / 1.3 で接続できません。"), evidence)
+        return Finding(
+            NAME, "tls-version", Outcome.FAIL, say("TLS 1.2 / 1.3 で接続できません。"), evidence
+        )
     return Finding(
         NAME,
-        61,
+        "tls-version",
         Outcome.PASS,
         say("受け付けるのは %(versions)s のみです。", versions="・".join(accepted)),
         evidence,
@@ -121,7 +130,7 @@ def _sslv3() -> Finding:
     # Python's ssl cannot offer SSLv2/v3 at all; an external tool (sslyze) could.
     return Finding(
         NAME,
-        61,
+        "tls-version",
         Outcome.UNKNOWN,
         say("SSL 2.0 / 3.0 は標準の ssl モジュールでは検査できないため未確認です。"),
     )

@@ -73,12 +73,12 @@ class ScansInTheApp(BaseTestCase):
         scan = self.run_scan()
         self.assertEqual(scan.state, Scan.State.DONE, scan.error)
         self.assertEqual(scan.progress, 100)
-        verdicts = dict(scan.results.values_list("item_number", "verdict"))
-        self.assertEqual(len(verdicts), 13)
+        verdicts = dict(scan.results.values_list("control", "verdict"))
+        self.assertEqual(len(verdicts), 14)
         self.assertEqual(
             set(verdicts.values()),
             {"pass"},
-            list(scan.results.values_list("item_number", "summary")),
+            list(scan.results.values_list("control", "summary")),
         )
         self.assertTrue(
             Event.objects.filter(
@@ -93,16 +93,17 @@ class ScansInTheApp(BaseTestCase):
         block = page.split('id="scan-web-tls-version"')[1].split("</div>")[0]
         self.assertIn("適合", block)
         self.assertIn("TLS 1.2・TLS 1.3 のみ", block)
-        self.assertIn(f"{scan.get_absolute_url()}#result-web-tls-version", block)
+        self.assertIn(f"{scan.get_absolute_url()}#result-tls-version", block)
 
         detail = self.client.get(scan.get_absolute_url())
-        self.assertContains(detail, 'id="result-web-tls-version"')
+        self.assertContains(detail, 'id="result-tls-version"')
+        self.assertContains(detail, "No.61 SSL/TLSのバージョン")  # the form's item beside it
         self.assertContains(detail, "TLS 1.0")  # the handshakes, in the evidence
         report = self.client.get(reverse("scans:report", args=[scan.pk]))
         self.assertEqual(report["Content-Type"], "application/json")
         body = json.loads(report.content)
         self.assertEqual(body["targets"][0]["target"], target.url)
-        self.assertEqual({i["item"] for i in body["targets"][0]["items"]}, set(verdicts))
+        self.assertEqual({i["control"] for i in body["targets"][0]["controls"]}, set(verdicts))
 
     def test_done_but_failing_is_flagged_for_the_reviewer(self):
         self.add_target("tls10")
@@ -110,7 +111,7 @@ class ScansInTheApp(BaseTestCase):
         answer.status, answer.text = Status.DONE, "TLS1.2以上のみ有効"
         answer.save()
         scan = self.run_scan()
-        self.assertEqual(scan.results.get(item_number=61).verdict, "fail")
+        self.assertEqual(scan.results.get(control="tls-version").verdict, "fail")
         type(self.assessment).objects.filter(pk=self.assessment.pk).update(
             state=State.SUBMITTED, submitted_at=timezone.now()
         )
@@ -422,7 +423,7 @@ class ScansInTheApp(BaseTestCase):
         self.assertIsNone(new.requested_by)
         self.assertIsNone(new.authorisation)  # scheduled scans are passive only
         self.assertEqual(new.state, Scan.State.DONE)
-        self.assertEqual(new.results.filter(target=target).count(), 13)
+        self.assertEqual(new.results.filter(target=target).count(), 14)
         self.assertEqual(list(actions.due_for_rescan()), [])
         tasks.rescan.call_local()
         self.assertEqual(Scan.objects.count(), 2)
@@ -451,7 +452,5 @@ class EveryConfigurationInTheApp(BaseTestCase):
         self.assertEqual(scan.state, Scan.State.DONE, scan.error)
         for site in self.farm.sites.values():
             with self.subTest(site=site.name):
-                stored = dict(
-                    scan.results.filter(url=site.url).values_list("item_number", "verdict")
-                )
+                stored = dict(scan.results.filter(url=site.url).values_list("control", "verdict"))
                 self.assertEqual(stored, {n: str(v) for n, v in site.expected.items()})

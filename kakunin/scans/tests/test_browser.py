@@ -57,8 +57,8 @@ class ScanInTheBrowser(BrowserTestCase):
         expect(self.page.locator("#results")).to_contain_text(
             "TLS 1.0・TLS 1.1 を受け付けます", timeout=15_000
         )
-        self.page.click("#result-web-tls-version details summary")
-        expect(self.page.locator("#result-web-tls-version pre")).to_contain_text(
+        self.page.click("#result-tls-version details summary")
+        expect(self.page.locator("#result-tls-version pre")).to_contain_text(
             '"handshake": "TLS 1.0"'
         )
         self.screenshot("scan-results")

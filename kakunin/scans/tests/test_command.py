@@ -41,8 +41,8 @@ class ScanCommand(TestCase):
     def test_a_clean_site_exits_0_with_a_table(self):
         code, out = self.scan("hardened")
         self.assertEqual(code, 0, out)
-        self.assertRegex(out, r"61\s+適合")
-        self.assertIn("不適合 0 項目 / 13 項目", out)
+        self.assertRegex(out, r"適合\s+TLSのバージョン")
+        self.assertIn("不適合 0 管理策 / 14 管理策", out)
         self.assertTrue(
             Event.objects.filter(action="scan.cli", object_label=self.farm["hardened"].url).exists()
         )
@@ -52,30 +52,34 @@ class ScanCommand(TestCase):
         self.assertEqual(code, 1)
         report = json.loads(out)
         self.assertEqual(
-            set(report), {"target", "started", "finished", "error", "failed", "items", "findings"}
+            set(report),
+            {"target", "started", "finished", "error", "failed", "controls", "findings"},
         )
         self.assertTrue(report["failed"])
-        items = {i["item"]: i for i in report["items"]}
-        self.assertEqual(items[61]["verdict"], "fail")
-        self.assertEqual(items[61]["verdict_label"], "不適合")
-        self.assertEqual(items[61]["item_key"], "web-tls-version")
-        finding = next(f for f in report["findings"] if f["item"] == 61 and f["verdict"] == "fail")
+        controls = {i["control"]: i for i in report["controls"]}
+        self.assertEqual(controls["tls-version"]["verdict"], "fail")
+        self.assertEqual(controls["tls-version"]["verdict_label"], "不適合")
+        finding = next(
+            f
+            for f in report["findings"]
+            if f["control"] == "tls-version" and f["verdict"] == "fail"
+        )
         self.assertEqual(
             set(finding),
-            {"check", "item", "item_key", "verdict", "verdict_label", "summary", "evidence", "at"},
+            {"check", "control", "verdict", "verdict_label", "summary", "evidence", "at"},
         )
         self.assertTrue(
             any(e.get("handshake") == "TLS 1.0" and e["accepted"] for e in finding["evidence"])
         )
 
-    def test_an_undeclared_port_fails_item_36(self):
+    def test_an_undeclared_port_fails_port_filtering(self):
         site = self.farm["hardened"]
         out = io.StringIO()
         with self.assertRaises(SystemExit) as exit_:
             call_command("scan", site.url, "--ports", str(site.https_port), "--http-port", str(site.http_port),
                          "--ca-bundle", str(self.farm.ca.path), stdout=out)  # fmt: skip
         self.assertEqual(exit_.exception.code, 1)
-        self.assertRegex(out.getvalue(), rf"36\s+不適合.*{site.http_port}")
+        self.assertRegex(out.getvalue(), rf"不適合\s+不要なポートの遮断.*{site.http_port}")
 
     @override_settings(SCAN_ALLOW_LOOPBACK=False)
     def test_a_refused_target_exits_2_with_the_reason(self):
@@ -120,7 +124,7 @@ class ScanCommandOnEveryConfiguration(TestCase):
                 except SystemExit as exc:
                     code = exc.code
                 report = json.loads(out.getvalue())
-                verdicts = {i["item"]: i["verdict"] for i in report["items"]}
+                verdicts = {i["control"]: i["verdict"] for i in report["controls"]}
                 self.assertEqual(verdicts, {n: str(v) for n, v in site.expected.items()})
                 failed = "fail" in verdicts.values()
                 self.assertEqual(code, 1 if failed else (2 if report["error"] else 0))
@@ -128,7 +132,9 @@ class ScanCommandOnEveryConfiguration(TestCase):
 
 class VerdictLabels(SimpleTestCase):
     def test_pages_follow_the_reader_and_the_stored_json_stays_japanese(self):
-        finding = Finding(check="tls.protocols", item=61, verdict=Outcome.FAIL, summary="TLS 1.0")
+        finding = Finding(
+            check="tls.protocols", control="tls-version", verdict=Outcome.FAIL, summary="TLS 1.0"
+        )
         with translation.override("en"):
             self.assertEqual(Outcome.FAIL.label, "Non-compliant")
             self.assertEqual(finding.as_json()["verdict_label"], "不適合")

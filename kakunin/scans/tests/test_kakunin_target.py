@@ -54,30 +54,42 @@ class KakuninAsTarget(LiveServerTestCase):
 
     def explain(self, report, item):
         return " / ".join(
-            f"[{f.verdict.label}] {f.summary.ja}" for f in report.findings if f.item == item
+            f"[{f.verdict.label}] {f.summary.ja}" for f in report.findings if f.control == item
         )
 
     def test_passive_checks_of_the_login_page(self):
         report = self.scan()
         verdicts = report.verdicts()
-        for item in (42, 47, 48, 58, 54, 57):
+        for item in (
+            "password-masking",
+            "session-id-transport",
+            "cookie-flags",
+            "secrets-in-url",
+            "xss",
+            "clickjacking",
+        ):
             self.assertEqual(verdicts[item], P, f"{item}: {self.explain(report, item)}")
         # Django's own test server says what it is; in production nginx answers (test_deploy_tls).
-        self.assertEqual(verdicts[37], F)
-        self.assertIn("server: WSGIServer/0.2", self.explain(report, 37))
+        self.assertEqual(verdicts["version-hiding"], F)
+        self.assertIn("server: WSGIServer/0.2", self.explain(report, "version-hiding"))
 
-        self.assertIn("type=password", self.explain(report, 42))
-        self.assertIn("csrftoken", self.explain(report, 48))
+        self.assertIn("type=password", self.explain(report, "password-masking"))
+        self.assertIn("csrftoken", self.explain(report, "cookie-flags"))
         # Plain HTTP (the test server): item 59 fails, and active checks did not run.
-        self.assertEqual(verdicts[59], F)
-        self.assertNotIn(45, verdicts)
+        self.assertEqual(verdicts["https"], F)
+        self.assertNotIn("account-lockout", verdicts)
 
     def test_active_checks_under_an_authorisation(self):
         report = self.scan(self.authorise())
         verdicts = report.verdicts()
         # The active checks' login does not leak into the passive ones (issue 23.6):
         # Kakunin has no admin path that answers.
-        for item in (43, 45, 50, 39):
+        for item in (
+            "login-error-message",
+            "account-lockout",
+            "session-termination",
+            "admin-interface-restriction",
+        ):
             self.assertEqual(verdicts[item], P, f"{item}: {self.explain(report, item)}")
         # The lockout really happened: the test account is now locked out.
         self.assertTrue(
@@ -92,8 +104,10 @@ class KakuninAsTarget(LiveServerTestCase):
     @override_settings(AXES_ENABLED=False)
     def test_without_lockout_item_45_fails(self):
         report = self.scan(self.authorise())
-        self.assertEqual(report.verdicts()[45], F, self.explain(report, 45))
-        self.assertIn("10 回失敗した後も", self.explain(report, 45))
+        self.assertEqual(
+            report.verdicts()["account-lockout"], F, self.explain(report, "account-lockout")
+        )
+        self.assertIn("10 回失敗した後も", self.explain(report, "account-lockout"))
 
     def test_active_checks_refuse_outside_the_window_or_target(self):
         expired = self.authorise(
@@ -101,9 +115,9 @@ class KakuninAsTarget(LiveServerTestCase):
             valid_until=timezone.now() - timedelta(days=1),
         )
         report = self.scan(expired)
-        for item in (43, 45, 50):
+        for item in ("login-error-message", "account-lockout", "session-termination"):
             self.assertEqual(report.verdicts()[item], U)
-        self.assertIn("許可がない", self.explain(report, 45))
+        self.assertIn("許可がない", self.explain(report, "account-lockout"))
         self.assertFalse(AccessAttempt.objects.exists())  # not one login was tried
         other = self.authorise()
         other.targets.set(
@@ -114,8 +128,8 @@ class KakuninAsTarget(LiveServerTestCase):
             ]
         )
         report = self.scan(other)
-        self.assertEqual(report.verdicts()[45], U)
+        self.assertEqual(report.verdicts()["account-lockout"], U)
         self.assertFalse(AccessAttempt.objects.exists())
         revoked = self.authorise(revoked_at=timezone.now())
-        self.assertEqual(self.scan(revoked).verdicts()[50], U)
+        self.assertEqual(self.scan(revoked).verdicts()["session-termination"], U)
         self.assertFalse(AccessAttempt.objects.exists())

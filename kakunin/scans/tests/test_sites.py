@@ -31,10 +31,10 @@ class NginxBase(SimpleTestCase):
         kwargs.setdefault("scan_ports", [site.https_port, site.http_port, self.closed])
         return engine.run(self.sites.target(name), **kwargs)
 
-    def findings(self, report, item: int):
-        return [f for f in report.findings if f.item == item]
+    def findings(self, report, item: str):
+        return [f for f in report.findings if f.control == item]
 
-    def summary(self, report, item: int) -> str:
+    def summary(self, report, item: str) -> str:
         return " / ".join(
             f"[{f.verdict.label}] {f.summary.ja}" for f in self.findings(report, item)
         )
@@ -72,17 +72,17 @@ class EvidenceTests(NginxBase):
         report = self.scan("tls10")
         evidence = {
             e["handshake"]: e
-            for f in self.findings(report, 61)
+            for f in self.findings(report, "tls-version")
             for e in f.evidence
             if "handshake" in e
         }
         self.assertTrue(evidence["TLS 1.0"]["accepted"], evidence["TLS 1.0"])
         self.assertTrue(evidence["TLS 1.1"]["accepted"])
         self.assertIn("TLSv1.2", evidence["TLS 1.2"]["result"])
-        self.assertIn("TLS 1.0", self.summary(report, 61))
+        self.assertIn("TLS 1.0", self.summary(report, "tls-version"))
         hardened = {
             e["handshake"]: e
-            for f in self.findings(self.scan("hardened"), 61)
+            for f in self.findings(self.scan("hardened"), "tls-version")
             for e in f.evidence
             if "handshake" in e
         }
@@ -92,12 +92,12 @@ class EvidenceTests(NginxBase):
 
     def test_sslv3_is_reported_as_not_checked(self):
         report = self.scan("hardened")
-        self.assertIn(U, [f.verdict for f in self.findings(report, 61)])
-        self.assertIn("SSL 2.0 / 3.0", self.summary(report, 61))
+        self.assertIn(U, [f.verdict for f in self.findings(report, "tls-version")])
+        self.assertIn("SSL 2.0 / 3.0", self.summary(report, "tls-version"))
 
     def test_certificate_facts_are_reported(self):
         report = self.scan("hardened")
-        (finding,) = self.findings(report, 60)
+        (finding,) = self.findings(report, "server-certificate")
         facts = finding.evidence[0]
         self.assertEqual(facts["key"], "EC secp256r1 256")
         self.assertEqual(facts["signature_hash"], "sha256")
@@ -106,23 +106,27 @@ class EvidenceTests(NginxBase):
         self.assertIn("sha256", finding.summary.ja)
 
     def test_expired_wrong_host_and_expiring_say_why(self):
-        self.assertIn("有効期限切れ", self.summary(self.scan("expired"), 60))
-        self.assertIn("Hostname mismatch", self.summary(self.scan("wrong-host"), 60))
-        self.assertIn("有効期限まで", self.summary(self.scan("expiring"), 60))
+        self.assertIn("有効期限切れ", self.summary(self.scan("expired"), "server-certificate"))
+        self.assertIn(
+            "Hostname mismatch", self.summary(self.scan("wrong-host"), "server-certificate")
+        )
+        self.assertIn("有効期限まで", self.summary(self.scan("expiring"), "server-certificate"))
 
     def test_without_the_wards_ca_the_chain_fails(self):
         site = self.sites["hardened"]
         report = engine.run(site.target(ca_bundle=""), scan_ports=[site.https_port])
-        self.assertEqual(report.verdicts()[60], F)
-        self.assertIn("unable to get local issuer certificate", self.summary(report, 60))
+        self.assertEqual(report.verdicts()["server-certificate"], F)
+        self.assertIn(
+            "unable to get local issuer certificate", self.summary(report, "server-certificate")
+        )
 
     def test_the_version_leak_names_the_header(self):
-        summary = self.summary(self.scan("server-tokens"), 37)
+        summary = self.summary(self.scan("server-tokens"), "version-hiding")
         self.assertRegex(summary, r"server: nginx/\d")
 
     def test_directory_listing_and_exposed_files_are_named(self):
-        self.assertIn("/files/", self.summary(self.scan("autoindex"), 38))
-        summary = self.summary(self.scan("exposed-files"), 38)
+        self.assertIn("/files/", self.summary(self.scan("autoindex"), "unpublished-files"))
+        summary = self.summary(self.scan("exposed-files"), "unpublished-files")
         self.assertIn("/.git/HEAD", summary)
         self.assertIn("/.env", summary)
 
@@ -130,7 +134,7 @@ class EvidenceTests(NginxBase):
         report = self.scan("hardened")
         redirects = [
             e
-            for f in self.findings(report, 59)
+            for f in self.findings(report, "https")
             for e in f.evidence
             if e.get("request", "").startswith("GET http://")
         ]
@@ -140,7 +144,7 @@ class EvidenceTests(NginxBase):
         self.assertTrue(redirects[0]["at"])
         plain = [
             e
-            for f in self.findings(self.scan("http-plain"), 59)
+            for f in self.findings(self.scan("http-plain"), "https")
             for e in f.evidence
             if e.get("request", "").startswith("GET http://")
         ]
@@ -151,8 +155,8 @@ class EvidenceTests(NginxBase):
         target = site.target(str(self.sites.ca.path))
         target.ports = [site.https_port]  # the HTTP port is open but not declared
         report = engine.run(target, scan_ports=[site.https_port, site.http_port, self.closed])
-        self.assertEqual(report.verdicts()[36], F)
-        summary = self.summary(report, 36)
+        self.assertEqual(report.verdicts()["port-filtering"], F)
+        summary = self.summary(report, "port-filtering")
         self.assertIn(str(site.http_port), summary)
         self.assertNotIn(str(self.closed), summary)
         self.assertIsNotNone(
@@ -164,7 +168,7 @@ class EvidenceTests(NginxBase):
         with override_settings(SCAN_TIMEOUT=1):
             report = self.scan("hanging")
         self.assertIn("ReadTimeout", report.error)
-        self.assertIn("応答しません", self.summary(report, 57))
+        self.assertIn("応答しません", self.summary(report, "clickjacking"))
 
 
 class SafetyAgainstNginx(NginxBase):
@@ -211,7 +215,7 @@ class SafetyAgainstNginx(NginxBase):
         report = self.scan("hardened")
         self.assertIn("ループバックアドレス 127.0.0.1", report.error)
         self.assertEqual(set(report.verdicts().values()), {U})
-        self.assertEqual(len(report.verdicts()), 13)
+        self.assertEqual(len(report.verdicts()), 14)
 
 
 class GarbageServer:
@@ -256,12 +260,18 @@ class BrokenSites(SimpleTestCase):
     def test_garbage_gives_unchecked_with_the_reason_and_no_crash(self):
         report = self.scan(b"\x00\xffnot http at all\r\n\r\n" * 10)
         self.assertTrue(report.error)
-        for item in (37, 47, 48, 54, 57):
+        for item in (
+            "version-hiding",
+            "session-id-transport",
+            "cookie-flags",
+            "xss",
+            "clickjacking",
+        ):
             self.assertEqual(report.verdicts()[item], U, item)
 
     def test_a_reset_gives_unchecked_with_the_reason(self):
         report = self.scan(None)
         self.assertRegex(report.error, r"応答しません（.*(Reset|Disconnected|Protocol|Error)")
-        self.assertEqual(report.verdicts()[57], U)
+        self.assertEqual(report.verdicts()["clickjacking"], U)
         # Not HTTPS: items 59-61 fail or cannot be checked; nothing raised.
-        self.assertEqual(report.verdicts()[59], U)
+        self.assertEqual(report.verdicts()["https"], U)

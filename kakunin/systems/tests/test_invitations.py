@@ -202,7 +202,7 @@ class InvitationScopeTestCase(BaseTestCase):
             answer=self.answer("pw-composition"),
             upload=SimpleUploadedFile("policy.txt", "パスワード規程".encode()),
         )
-        scan = make_scan(self.system, {61: "pass"})
+        scan = make_scan(self.system, {"tls-version": "pass"})
         for url in [
             reverse("systems:detail", args=[self.system.pk]),
             reverse("assessments:detail", args=[a]),

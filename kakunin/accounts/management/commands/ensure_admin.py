@@ -3,7 +3,7 @@
 Named (--username, --email, --full-name: the person who will administer Kakunin; with
 --organisation, the ward department they belong to, registered if new), or,
 as `make run` does with nothing given, `admin` for now: at its first login the holder
-chooses their own ID, name and e-mail before anything else (item 41: no generic ID
+chooses their own ID, name and e-mail before anything else (individual-ids: no generic ID
 stays in use). The password is random, printed once, and must be changed at the first
 login. There is never a fixed default password.
 """

@@ -2,7 +2,7 @@
 and an assessment, for trying Kakunin. Refuses to run when DEBUG is off.
 
 Every demo object carries 【デモ】 in its name and is_demo=True, so that the
-account review can find and disable them before going live (item 41).
+account review can find and disable them before going live (test-account-removal).
 """
 
 from django.conf import settings
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "demo は DEBUG=1 のときだけ実行できます（本番環境にデモデータを作らないため）。"
             )
-        template = Template.current()
+        template = Template.default()
         if template is None:
             raise CommandError(
                 "様式が読み込まれていません。先に manage.py load_catalog を実行してください。"

@@ -29,5 +29,11 @@ class Command(BaseCommand):
             raise CommandError(f"{exc}\n何も読み込んでいません。") from None
         for result in results:
             t = result.template
-            state = "読み込みました" if result.created else "読み込み済み（変更なし）"
+            state = (
+                "読み込みました"
+                if result.created
+                else "管理策の対応付けを更新しました"
+                if result.retagged
+                else "読み込み済み（変更なし）"
+            )
             self.stdout.write(f"{t.key} 第{t.version}版: {t.items.count()}項目 {state}")

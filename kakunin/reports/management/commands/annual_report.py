@@ -1,4 +1,4 @@
-"""The yearly report (item 72) of a system for a fiscal year (年度, April to March),
+"""The yearly report (security-status-report) of a system for a fiscal year (年度, April to March),
 as JSON, PDF or Excel: the same as the web's export. A report not made yet on the
 web is generated from the records as they are now.
 

@@ -1,9 +1,10 @@
-"""Check one web system against the checklist's technical items and print the verdicts.
+"""Check one web system against the controls a scan can see, and print the verdicts.
 
     manage.py scan URL [--json] [--ports 22,80,443] [--active AUTHORISATION_ID]
 
---ports are the ports the vendor declared (item 36 fails on any other open one).
---active runs items 43, 45 and 50 under a recorded authorisation (see the app's
+--ports are the ports the vendor declared (port-filtering fails on any other open
+one). --active checks login-error-message, account-lockout and session-termination
+under a recorded authorisation (see the app's
 自動確認 page), only within its time window and for its targets.
 
 Exit code: 0 no check failed, 1 at least one 不適合, 2 none failed but the site
@@ -17,10 +18,10 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from kakunin.catalog.loader import read_vocabulary
 from kakunin.scans import actions, engine
 from kakunin.scans.forms import check_url, parse_ports
 from kakunin.scans.models import Authorisation
-from kakunin.scans.results import item_names
 
 
 class Command(BaseCommand):
@@ -37,7 +38,9 @@ class Command(BaseCommand):
             help="run the active checks (43, 45, 50)",
         )
         parser.add_argument(
-            "--http-port", type=int, help="where plain HTTP answers (item 59); 80 by default"
+            "--http-port",
+            type=int,
+            help="where plain HTTP answers (the https control); 80 by default",
         )
         parser.add_argument(
             "--ca-bundle", default="", help="CA certificates the certificate is checked against"
@@ -82,22 +85,23 @@ class Command(BaseCommand):
             sys.exit(2)
 
     def print_table(self, report: engine.Report):
-        names = item_names()
+        names = {c["key"]: c["title"] for c in read_vocabulary()}
         self.stdout.write(f"{report.target}  {report.started} – {report.finished}")
         if report.error:
             self.stdout.write(f"検査できませんでした: {report.error}")
-        self.stdout.write(f"{'No':>3}  {'結果':<4}  {'項目':<16}  内容")
+        self.stdout.write(f"{'結果':<4}  {'管理策':<24}  内容")
         verdicts = report.verdicts()
-        for number, verdict in verdicts.items():
-            found = {(f.verdict, f.summary.ja): f for f in report.findings if f.item == number}
+        for control, verdict in verdicts.items():
+            found = {(f.verdict, f.summary.ja): f for f in report.findings if f.control == control}
             first, *rest = found.values()
+            name = names.get(control, control)
             self.stdout.write(
-                f"{number:>3}  {verdict.ja:<4}  {names.get(number, ''):<16}  [{first.verdict.ja}] {first.summary.ja}"
+                f"{verdict.ja:<4}  {name:<24}  [{first.verdict.ja}] {first.summary.ja}"
             )
             for f in rest:
-                self.stdout.write(f"{'':>3}  {'':<4}  {'':<16}  [{f.verdict.ja}] {f.summary.ja}")
+                self.stdout.write(f"{'':<4}  {'':<24}  [{f.verdict.ja}] {f.summary.ja}")
         failed = sum(1 for v in verdicts.values() if v == "fail")
-        self.stdout.write(f"不適合 {failed} 項目 / {len(verdicts)} 項目")
+        self.stdout.write(f"不適合 {failed} 管理策 / {len(verdicts)} 管理策")
 
 
 def dumps(report: engine.Report) -> str:

@@ -1,4 +1,4 @@
-"""Kakunin answers its own checklist (item 18): create, or on later runs update, the
+"""Kakunin answers its own checklist: create, or on later runs update, the
 assessment of the system SELF_ASSESSMENT_SYSTEM (「Kakunin」) from the live
 configuration — password rules, lockout, sessions, TLS and headers from a scan of
 SITE_URL, audit retention and the chain, backups, encryption keys, the admin

@@ -1,6 +1,6 @@
 """Kakunin's benchmark: prints figures, asserts nothing (`make bench`). BENCH_PARTS
-chooses parts (page, pdf, vendor, lists, audit, scan, annual, inventory, api; all by
-default).
+chooses parts (page, pdf, vendor, lists, audit, scan, annual, inventory, api, suggest;
+all by default).
 
 An assessment with all 83 items applicable and answered (about 300 characters
 each), in a fresh SQLite database under a temporary folder:
@@ -18,7 +18,9 @@ each), in a fresh SQLite database under a temporary folder:
   operation;
 - the software inventory: a synthetic NVD feed of BENCH_CVES CVEs (300,000, NVD's
   size) imported and imported again, 1,000 systems x 50 components matched, and
-  an inventory page with 200 components and 500 findings.
+  an inventory page with 200 components and 500 findings;
+- the control suggestions of a form read from Excel: precision and recall against
+  Chiyoda's own tags (its 83 items read as an unseen form) and the test city's.
 """
 
 import base64
@@ -684,8 +686,45 @@ def api_bench(world: World) -> None:
 
 
 PARTS = os.environ.get(
-    "BENCH_PARTS", "page,pdf,vendor,lists,audit,scan,inventory,annual,api"
+    "BENCH_PARTS", "page,pdf,vendor,lists,audit,scan,inventory,annual,api,suggest"
 ).split(",")
+
+
+def suggest_bench(world: World) -> None:
+    """The controls suggested for a form's items, against a person's tags: Chiyoda's 83
+    items read as an unseen form (their tags are not used to suggest), and the test
+    city's form (testsupport/municipal_form.py). Precision: of the controls saved
+    without a person (the best suggestion at or above the threshold), how many are
+    among the person's tags; recall: of the person's tags, how many were saved."""
+    import yaml
+
+    from kakunin.catalog import suggest
+    from kakunin.catalog.loader import bundled_files
+    from testsupport import municipal_form
+
+    chiyoda = yaml.safe_load(bundled_files()[0].read_text(encoding="utf-8"))["items"]
+    city = [
+        {"section": c, "subsection": "", "question": q, "controls": controls}
+        for c, _n, q, _e, _p, controls in municipal_form.ITEMS
+    ]
+    started = time.perf_counter()
+    suggest.model()
+    built = time.perf_counter() - started
+    print(
+        f"\ncontrol suggestions (SudachiPy + SudachiDict-core; threshold {suggest.THRESHOLD}; model built in {built:.2f} s)"
+    )
+    print("  form                      items saved precision recall recall@3 top-1")
+    for name, items, model in (
+        ("Chiyoda (83, unseen)", chiyoda, None),
+        ("test city (27)", city, None),
+        ("Chiyoda, titles only", chiyoda, suggest.titles_only()),
+    ):
+        started = time.perf_counter()
+        m = suggest.evaluate(items, model)
+        per_item = (time.perf_counter() - started) / max(m.items, 1) * 1000
+        print(f"  {name:<25} {m.items:>5} {m.saved:>5} {m.precision:>9.2f} {m.recall:>6.2f} "
+              f"{m.recall_at_3:>8.2f} {m.top1:>5.2f}  ({per_item:.1f} ms an item)")  # fmt: skip
+    print("note: the vocabulary's words were written by people who had read Chiyoda's form")
 
 
 def pdf_bench(world: World) -> None:
@@ -722,7 +761,8 @@ def main():
     if "page" in PARTS:
         page_bench(world)
     for part, bench in [("pdf", pdf_bench), ("vendor", vendor_bench), ("lists", lists_bench), ("audit", audit_bench), ("scan", scan_bench),
-                        ("annual", annual_bench), ("inventory", inventory_bench), ("api", api_bench)]:  # fmt: skip
+                        ("annual", annual_bench), ("inventory", inventory_bench), ("api", api_bench),
+                        ("suggest", suggest_bench)]:  # fmt: skip
         if part in PARTS:
             bench(world)
 

@@ -19,6 +19,7 @@ class Row:
     editable: bool
     related: list[tuple[str, int]] = field(default_factory=list)  # (key, printed number)
     copy_from: list[tuple[str, int]] = field(default_factory=list)  # related, with an answer
+    form_word: str = ""  # the PDF: the status in the form's own word, where it differs
     # What the page adds (kakunin/assessments/page.py): the export needs none of it.
     form: object = None  # the inline form's fields, where the page shows one
     submitted_before: object = None  # the revision submitted the round before, if it differs

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import yaml
 from django.db import transaction
 
+from kakunin.catalog.layout import Layout, LayoutError
 from kakunin.catalog.models import AXES, Control, Item, Template
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
@@ -23,6 +24,7 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 ITEM_FIELDS = {
     "key",
     "number",
+    "label",
     "section",
     "subsection",
     "question",
@@ -82,6 +84,15 @@ def parse(text: str, source: str = "") -> ParsedTemplate:
     return parsed
 
 
+def strip_lines(value):
+    """A value read with _LineLoader, without the line numbers it noted."""
+    if isinstance(value, dict):
+        return {k: strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [strip_lines(v) for v in value]
+    return value
+
+
 class _Checker:
     def __init__(self, source: str):
         self.source = source
@@ -111,6 +122,7 @@ class _Checker:
         meta["standards"] = self.standards(data)
         meta["high"] = self.high(data)
         meta["conditions"] = self.conditions(data)
+        meta["layout"] = self.layout(data)
         items = data.get("items")
         if not isinstance(items, list) or not items:
             self.fail(data, "「items」に項目の一覧がありません")
@@ -146,6 +158,16 @@ class _Checker:
             self.fail(data, "「high」には confidentiality / integrity / availability が必要です")
         return {axis: int(value[axis]) for axis in AXES}
 
+    def layout(self, data: dict) -> dict:
+        """The form's layout as given (the defaults fill the rest when it is drawn),
+        checked now: a layout that cannot be drawn loads nothing."""
+        value = data.get("layout") or {}
+        try:
+            Layout.parse(value)
+        except LayoutError as exc:
+            self.fail(value if isinstance(value, dict) else data, f"layout: {exc}")
+        return strip_lines(value) if value else {}
+
     def conditions(self, data: dict) -> dict:
         out = {}
         for key, cond in (data.get("conditions") or {}).items():
@@ -176,9 +198,13 @@ class _Checker:
         number = node.get("number")
         if not isinstance(number, int) or number < 1:
             self.fail(node, f"number「{number}」は1以上の整数でなければなりません", key)
+        label = str(node.get("label") or "").strip()
+        if len(label) > 20:
+            self.fail(node, "label は20文字以内です", key)
         item = {
             "key": key,
             "number": number,
+            "label": "" if label == str(number) else label,
             "section": self.text(node, "section", key),
             "subsection": self.text(node, "subsection", key),
             "question": self.text(node, "question", key),
@@ -200,10 +226,6 @@ class _Checker:
         for cond in item["condition"]:
             if cond not in meta["conditions"]:
                 self.fail(node, f"条件「{cond}」が conditions にありません", key)
-        if not item["controls"]:
-            self.fail(
-                node, "「controls」に、この項目が問う管理策のキーを1つ以上書いてください", key
-            )
         known = vocabulary_keys()
         for control in item["controls"]:
             if control not in known:
@@ -276,6 +298,12 @@ def read_vocabulary(path: Path = VOCABULARY) -> list[dict]:
         group = groups.get(entry.get("group"))
         if not group or not entry.get("ja") or not entry.get("en"):
             raise CatalogError(f"{path}: 管理策「{key}」に group・ja・en が必要です")
+        unknown = set(entry) - {"key", "group", "ja", "en", "words"}
+        words = entry.get("words") or []
+        if unknown or not all(isinstance(w, str) for w in words):
+            raise CatalogError(
+                f"{path}: 管理策「{key}」: 未知の項目か不正な words です（{', '.join(sorted(unknown))}）"
+            )
         seen.add(key)
         out.append(
             {
@@ -286,6 +314,7 @@ def read_vocabulary(path: Path = VOCABULARY) -> list[dict]:
                 "title": entry["ja"],
                 "title_en": entry["en"],
                 "order": order,
+                "words": list(words),
             }
         )
     return out
@@ -311,7 +340,8 @@ def load_vocabulary() -> int:
     is never removed (a form loaded earlier may name it). Returns the count."""
     controls = read_vocabulary()
     for entry in controls:
-        Control.objects.update_or_create(key=entry["key"], defaults=entry)
+        fields = {k: v for k, v in entry.items() if k != "words"}
+        Control.objects.update_or_create(key=entry["key"], defaults=fields)
     return len(controls)
 
 
@@ -325,7 +355,7 @@ class LoadResult:
     retagged: bool = False
 
 
-WORDING = ("number", "section", "subsection", "question", "examples", "standard",
+WORDING = ("number", "label", "section", "subsection", "question", "examples", "standard",
            "answered_by", "preset_answer", "condition")  # fmt: skip
 
 
@@ -365,7 +395,8 @@ def _fields(item: dict, exclude: set[str]) -> dict:
 def _same_wording(template: Template, parsed: ParsedTemplate) -> bool:
     stored = {i["key"]: i for i in template.items.values("key", *WORDING)}
     given = {i["key"]: {"key": i["key"], **{f: i[f] for f in WORDING}} for i in parsed.items}
-    keep = ("name", "issuer", "instruction", "policy_line", "standards", "high", "conditions")
+    keep = ("name", "issuer", "instruction", "policy_line", "standards", "high", "conditions",
+            "layout")  # fmt: skip
     same_meta = all(getattr(template, f) == parsed.meta[f] for f in keep)
     return (
         same_meta and template.effective_date == parsed.meta["effective_date"] and stored == given

@@ -84,6 +84,8 @@ class Template(models.Model):
     standards = models.JSONField(default=dict)
     high = models.JSONField(default=dict)
     conditions = models.JSONField(default=dict)
+    # How it looks in Excel and on paper (catalog.layout); {} is the default layout.
+    layout = models.JSONField(default=dict, blank=True)
     source_sha256 = models.CharField(max_length=64)
     loaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -174,7 +176,9 @@ class Item(models.Model):
 
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="items")
     key = models.SlugField(max_length=100)
-    number = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField()  # the order of the form
+    # The number as the form prints it ("1-1", "(3)", "①"); "" where it is `number`.
+    label = models.CharField(max_length=20, blank=True)
     section = models.CharField(max_length=200)
     subsection = models.CharField(max_length=200)
     question = models.TextField()
@@ -194,7 +198,12 @@ class Item(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"No.{self.number} {self.subsection}"
+        return f"No.{self.shown_number} {self.subsection}"
+
+    @property
+    def shown_number(self) -> str:
+        """The number as the form prints it."""
+        return self.label or str(self.number)
 
     @property
     def is_ward_item(self) -> bool:

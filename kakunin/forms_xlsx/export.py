@@ -1,4 +1,6 @@
-"""Writing the ward's form as an xlsx workbook, filled from an assessment or blank."""
+"""Writing a form as an xlsx workbook, filled from an assessment or blank, drawn
+as its layout says (catalog.layout: its sheet, header rows, columns, status words,
+print settings)."""
 
 from dataclasses import dataclass
 
@@ -12,25 +14,17 @@ from openpyxl.worksheet.pagebreak import Break
 from kakunin.assessments.models import Assessment, Status
 from kakunin.assessments.page import attach_details
 from kakunin.assessments.sheet import build_sheet
+from kakunin.catalog.layout import Layout
 from kakunin.catalog.models import Item, Template
 from kakunin.core.xlsx import set_text
 from kakunin.forms_xlsx import paging
 from kakunin.forms_xlsx.layout import (
     BODY_SIZE,
-    COLUMNS,
     FONT_NAME,
     FORMAT,
-    HEADER_ROW,
     INPUT_FIELDS,
     META_SHEET,
-    NOT_APPLICABLE_LABEL,
-    SCALE,
-    SHEET_TITLE,
-    STATUS_LABELS_JA,
     TEXT_FORMAT,
-    VENDOR_WIDTHS,
-    VERDICT_COLUMN,
-    WARD_WIDTHS,
     font,
 )
 
@@ -42,12 +36,45 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 UNLOCKED = Protection(locked=False)
-LAST_COLUMN = COLUMNS["target_date"][0]  # the last visible column of the vendor's copy
 TITLE_HEIGHT = 20.0  # the header row, repeated on every page
 HEADER_SIZE = 9  # the page header's and footer's text
 HEADER_GAP = 12.0  # points kept free between the header's left and right texts
 # The columns whose text decides a row's height.
 PRINTED_TEXT = ("section", "subsection", "question", "answer", "plan", "target_date")
+
+
+@dataclass
+class Drawing:
+    """One copy being drawn: the form's layout, the vendor's copy or the ward's, the
+    scale it prints at and the page."""
+
+    layout: Layout
+    ward: bool
+    scale: int
+    page: tuple[float, float]
+
+    @classmethod
+    def of(cls, template: Template, ward: bool) -> "Drawing":
+        layout = Layout.of(template)
+        page = paging.page_size(layout.paper, layout.orientation)
+        widths = [w for letter, w in layout.widths(ward).items() if letter != layout.letter("key")]
+        return cls(layout, ward, paging.fitting_scale(widths, layout.scale, page), page)
+
+    @property
+    def widths(self) -> dict[str, float]:
+        return self.layout.widths(self.ward)
+
+    @property
+    def visible(self) -> list[str]:
+        """The letters of the columns printed across the page: every one but the key."""
+        return [
+            c.letter for c in self.layout.printed(self.ward) if c.field not in ("key", "verdict")
+        ]
+
+    @property
+    def across(self) -> float:
+        """The width, in characters, of a line across the visible columns."""
+        return sum(self.layout.widths(False)[letter] for letter in self.visible)
 
 
 @dataclass
@@ -109,56 +136,89 @@ def build_workbook(
 ):
     wb = Workbook()
     ws = wb.active
-    ws.title = SHEET_TITLE
-    widths, scale = (WARD_WIDTHS if with_verdicts else VENDOR_WIDTHS), SCALE
-    printed = [w for col, w in widths.items() if col != COLUMNS["key"][0]]
-    assert sum(map(paging.printed_points, printed)) <= paging.printable_width(scale / 100)
-    used = _write_heading(ws, template, assessment, widths)
-    _write_rows(ws, template, rows, widths, scale, used, with_verdicts)
-    if with_verdicts:
-        _write_verdicts(ws, rows)
-    _page_setup(ws, template, assessment, scale)
-    _write_meta(wb, template, assessment)
+    drawing = Drawing.of(template, ward=with_verdicts)
+    ws.title = drawing.layout.sheet
+    used = _write_heading(ws, drawing, template, assessment)
+    _write_rows(ws, drawing, template, rows, used)
+    if with_verdicts and drawing.layout.has("verdict"):
+        _write_verdicts(ws, drawing.layout, rows)
+    _page_setup(ws, drawing, template, assessment)
+    _write_meta(wb, drawing.layout, template, assessment)
     return wb
 
 
-def _merge_line(ws, row: int, text: str, *, bold=False, size=BODY_SIZE, fill=None) -> float:
+def _merge_line(
+    ws, drawing: Drawing, row: int, text: str, *, bold=False, size=BODY_SIZE, fill=None
+) -> float:
     """A line across the visible columns; returns its height in points."""
-    ws.merge_cells(f"A{row}:{LAST_COLUMN}{row}")
+    last = drawing.visible[-1]
+    ws.merge_cells(f"A{row}:{last}{row}")
     cell = ws.cell(row=row, column=1)
     set_text(cell, text)
     cell.alignment = Alignment(wrap_text=True, vertical="center")
     cell.font = font(size, bold=bold)
     if fill:
         cell.fill = fill
-    across: dict[str, float] = {LAST_COLUMN: sum(VENDOR_WIDTHS[c] for c in "ABCDEFGH")}
-    height = paging.height({LAST_COLUMN: text}, across, size)
+    height = paging.height({last: text}, {last: drawing.across}, size)
     ws.row_dimensions[row].height = height
     return height
 
 
-def _write_heading(ws, template: Template, assessment: Assessment | None, widths) -> float:
-    """The title, the instruction, the system and the column headers; returns their height."""
+def _write_heading(ws, drawing: Drawing, template: Template, assessment) -> float:
+    """The title, the instruction, the system and the column headers (one row, or a
+    row of groups above them); returns their height."""
     if assessment:
         who = f"システム名: {assessment.system.name} ／ 区分: {assessment.phase_label}"
     else:
         who = "システム名: "
-    used = _merge_line(ws, 1, template.name, bold=True, size=14)
-    used += _merge_line(ws, 2, template.instruction)
-    used += _merge_line(ws, 3, f"{who} ／ 様式: {template}（施行日 {template.effective_date}）")
-    for col, title in COLUMNS.values():
-        cell = ws[f"{col}{HEADER_ROW}"]
-        cell.value = title
-        cell.font = font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.border = BORDER
-        cell.alignment = CENTER
-    ws.row_dimensions[HEADER_ROW].height = TITLE_HEIGHT
-    for col, width in widths.items():
+    used = _merge_line(ws, drawing, 1, template.name, bold=True, size=14)
+    used += _merge_line(ws, drawing, 2, template.instruction)
+    used += _merge_line(
+        ws, drawing, 3, f"{who} ／ 様式: {template}（施行日 {template.effective_date}）"
+    )
+    layout, row = drawing.layout, drawing.layout.header_row
+    columns = [c for c in layout.printed(drawing.ward) if c.field != "verdict"]
+    for column in columns:
+        _header_cell(ws[f"{column.letter}{row}"], column.heading)
+    if layout.header_rows == 2:
+        _group_row(ws, columns, row - 1)
+    ws.row_dimensions[row].height = TITLE_HEIGHT
+    for col, width in drawing.widths.items():
         ws.column_dimensions[col].width = width
-    ws.column_dimensions[COLUMNS["key"][0]].hidden = True
-    ws.freeze_panes = f"A{HEADER_ROW + 1}"
-    return used + TITLE_HEIGHT
+    if layout.has("key"):
+        ws.column_dimensions[layout.letter("key")].hidden = True
+    ws.freeze_panes = f"A{row + 1}"
+    return used + TITLE_HEIGHT * layout.header_rows
+
+
+def _header_cell(cell, text: str) -> None:
+    cell.value = text
+    cell.font = font(bold=True)
+    cell.fill = HEADER_FILL
+    cell.border = BORDER
+    cell.alignment = CENTER
+
+
+def _group_row(ws, columns, row: int) -> None:
+    """The upper header row: a group's heading merged across its columns, a column
+    without a group merged down over both rows, as municipalities draw them."""
+    ws.row_dimensions[row].height = TITLE_HEIGHT
+    index = 0
+    while index < len(columns):
+        column = columns[index]
+        if not column.group:
+            _header_cell(ws[f"{column.letter}{row}"], column.heading)
+            ws[f"{column.letter}{row + 1}"].value = None
+            ws.merge_cells(f"{column.letter}{row}:{column.letter}{row + 1}")
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(columns) and columns[end + 1].group == column.group:
+            end += 1
+        _header_cell(ws[f"{column.letter}{row}"], column.group)
+        if end > index:
+            ws.merge_cells(f"{column.letter}{row}:{columns[end].letter}{row}")
+        index = end + 1
 
 
 def question_cell(item: Item, template: Template) -> str:
@@ -171,13 +231,14 @@ def question_cell(item: Item, template: Template) -> str:
     return "\n".join(parts)
 
 
-def _validations(ws) -> tuple[DataValidation, DataValidation]:
+def _validations(ws, layout: Layout) -> tuple[DataValidation, DataValidation]:
+    words = [layout.word(s) for s in layout.status_words]
     status_list = DataValidation(
         type="list",
-        formula1='"{}"'.format(",".join(STATUS_LABELS_JA[s] for s in STATUS_LABELS_JA)),
+        formula1='"{}"'.format(",".join(words)),
         allow_blank=True,
         showErrorMessage=True,
-        errorTitle="対応状況",
+        errorTitle=layout.heading("status", "対応状況"),
         error="一覧から選んでください。",
     )
     date_hint = DataValidation(
@@ -191,18 +252,20 @@ def _validations(ws) -> tuple[DataValidation, DataValidation]:
     return status_list, date_hint
 
 
-def _write_rows(ws, template, rows: list[FormRow], widths, scale: int, used: float, verdicts):
+def _write_rows(ws, drawing: Drawing, template, rows: list[FormRow], used: float):
     """The body, page by page: a page starts where the next row would not fit, and
     the first row of each page names its section and sub-section again."""
-    status_list, date_hint = _validations(ws)
-    room = paging.printable_height(scale / 100)
-    excel_row, standard, fresh_page = HEADER_ROW + 1, None, False
+    layout = drawing.layout
+    status_list, date_hint = _validations(ws, layout)
+    room = paging.printable_height(drawing.scale / 100, drawing.page)
+    excel_row, standard, fresh_page = layout.header_row + 1, None, False
     previous: FormRow | None = None
+    heading = TITLE_HEIGHT * layout.header_rows
 
     def new_page():
         nonlocal used, fresh_page
         ws.row_breaks.append(Break(id=excel_row - 1))
-        used, fresh_page = TITLE_HEIGHT, True
+        used, fresh_page = heading, True
 
     for row in rows:
         if row.item.standard != standard:
@@ -210,31 +273,32 @@ def _write_rows(ws, template, rows: list[FormRow], widths, scale: int, used: flo
             banner = template.standards.get(standard, {}).get("banner", "")
             if banner:
                 # A banner is kept on the page of the item it introduces.
-                needed = _banner_height(banner) + _item_height(
-                    template, row, widths, None, verdicts
+                needed = _banner_height(drawing, banner) + _item_height(
+                    drawing, template, row, None
                 )
-                if used + needed > room and used > TITLE_HEIGHT:
+                if used + needed > room and used > heading:
                     new_page()
-                used += _merge_line(ws, excel_row, banner, bold=True)
+                used += _merge_line(ws, drawing, excel_row, banner, bold=True)
                 excel_row += 1
         shown = None if fresh_page else previous
-        h = _item_height(template, row, widths, shown, verdicts)
-        if used + h > room and used > TITLE_HEIGHT:
+        h = _item_height(drawing, template, row, shown)
+        if used + h > room and used > heading:
             new_page()
-            h = _item_height(template, row, widths, None, verdicts)
+            h = _item_height(drawing, template, row, None)
             shown = None
-        _write_item(ws, excel_row, template, row, shown)
+        _write_item(ws, layout, excel_row, template, row, shown)
         ws.row_dimensions[excel_row].height = h
-        if row.yellow:
-            status_list.add(f"{COLUMNS['status'][0]}{excel_row}")
-            date_hint.add(f"{COLUMNS['target_date'][0]}{excel_row}")
+        if row.yellow and layout.has("status"):
+            status_list.add(f"{layout.letter('status')}{excel_row}")
+        if row.yellow and layout.has("target_date"):
+            date_hint.add(f"{layout.letter('target_date')}{excel_row}")
         used += h
         excel_row += 1
         previous, fresh_page = row, False
 
 
-def _banner_height(text: str) -> float:
-    return paging.height({"A": text}, {"A": sum(VENDOR_WIDTHS[c] for c in "ABCDEFGH")}, BODY_SIZE)
+def _banner_height(drawing: Drawing, text: str) -> float:
+    return paging.height({"A": text}, {"A": drawing.across}, BODY_SIZE)
 
 
 def _headings(row: FormRow, previous: FormRow | None) -> tuple[str, str]:
@@ -248,35 +312,39 @@ def _headings(row: FormRow, previous: FormRow | None) -> tuple[str, str]:
     return "", ""
 
 
-def _item_values(template: Template, row: FormRow, previous: FormRow | None) -> dict:
+def _item_values(layout: Layout, template: Template, row: FormRow, previous) -> dict:
     item = row.item
     section, subsection = _headings(row, previous)
     return {
-        "number": item.number,
+        "number": item.label or item.number,
         "section": section,
         "subsection": subsection,
         "question": question_cell(item, template),
         "answer": row.text,
-        "status": STATUS_LABELS_JA.get(row.status, "") if row.applies else NOT_APPLICABLE_LABEL,
+        "status": layout.word(row.status) if row.applies else layout.not_applicable_label,
         "plan": row.plan,
         "target_date": row.target_date,
         "key": item.key,
     }
 
 
-def _item_height(template, row: FormRow, widths, previous: FormRow | None, verdicts) -> float:
-    values = _item_values(template, row, previous)
-    texts = {COLUMNS[f][0]: str(values[f]) for f in PRINTED_TEXT}
-    if verdicts:
-        texts[VERDICT_COLUMN[0]] = row.verdict
-    return paging.height(texts, widths, BODY_SIZE)
+def _item_height(drawing: Drawing, template, row: FormRow, previous: FormRow | None) -> float:
+    layout = drawing.layout
+    values = _item_values(layout, template, row, previous)
+    texts = {layout.letter(f): str(values[f]) for f in PRINTED_TEXT if layout.has(f)}
+    if drawing.ward and layout.has("verdict"):
+        texts[layout.letter("verdict")] = row.verdict
+    return paging.height(texts, drawing.widths, BODY_SIZE)
 
 
-def _write_item(ws, r: int, template: Template, row: FormRow, previous: FormRow | None):
+def _write_item(ws, layout: Layout, r: int, template: Template, row: FormRow, previous):
     """One item on one row; its input cells are text cells (what is typed stays text)."""
-    values = _item_values(template, row, previous)
+    values = _item_values(layout, template, row, previous)
     body = font()
-    for field, (col, _title) in COLUMNS.items():
+    for column in layout.columns:
+        field, col = column.field, column.letter
+        if field == "verdict":
+            continue
         cell = ws[f"{col}{r}"]
         set_text(cell, values[field])
         cell.font = body
@@ -291,31 +359,35 @@ def _write_item(ws, r: int, template: Template, row: FormRow, previous: FormRow 
                 cell.fill = GREY
 
 
-def _write_verdicts(ws, rows: list[FormRow]):
-    col, title = VERDICT_COLUMN
-    header = ws[f"{col}{HEADER_ROW}"]
-    header.value, header.font, header.fill, header.border, header.alignment = (
-        title,
-        font(bold=True),
-        HEADER_FILL,
-        BORDER,
-        CENTER,
-    )
+def _write_verdicts(ws, layout: Layout, rows: list[FormRow]):
+    column = layout.column("verdict")
+    assert column is not None  # the caller asked layout.has("verdict")
+    col, first = column.letter, layout.header_row
+    _header_cell(ws[f"{col}{first}"], column.heading)
+    if layout.header_rows == 2:
+        _header_cell(ws[f"{col}{first - 1}"], column.group or column.heading)
+        if not column.group:
+            ws[f"{col}{first}"].value = None
+            ws.merge_cells(f"{col}{first - 1}:{col}{first}")
     by_key = {row.item.key: row for row in rows}
-    for r in range(HEADER_ROW + 1, ws.max_row + 1):
-        key = ws[f"{COLUMNS['key'][0]}{r}"].value
+    for r in range(first + 1, ws.max_row + 1):
+        key = ws[f"{layout.letter('key')}{r}"].value
         if key in by_key:
             cell = ws[f"{col}{r}"]
             set_text(cell, by_key[key].verdict)
             cell.border, cell.alignment, cell.font = BORDER, WRAP, font()
 
 
-def _page_setup(ws, template: Template, assessment: Assessment | None, scale: int):
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+def _page_setup(ws, drawing: Drawing, template: Template, assessment: Assessment | None):
+    layout, scale = drawing.layout, drawing.scale
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4 if layout.paper == "A4" else ws.PAPERSIZE_A3
+    ws.page_setup.orientation = (
+        ws.ORIENTATION_LANDSCAPE if layout.orientation == "landscape" else ws.ORIENTATION_PORTRAIT
+    )
     # A fixed scale, not "fit to width": the pages break where _write_rows put them.
     ws.page_setup.scale = scale
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    first = layout.header_row - layout.header_rows + 1
+    ws.print_title_rows = f"{first}:{layout.header_row}"
     ws.print_area = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
     margins = ws.page_margins
     margins.left = margins.right = paging.MARGIN_SIDE
@@ -326,7 +398,7 @@ def _page_setup(ws, template: Template, assessment: Assessment | None, scale: in
     # the left, the form on the right, each in its half of the page (a section of a
     # header does not wrap: a long one ran over its neighbour). The system and the
     # page number go in the footer.
-    half = paging.printable_width(scale / 100) / 2 - HEADER_GAP
+    half = paging.printable_width(scale / 100, drawing.page) / 2 - HEADER_GAP
     for part, text in (
         (ws.oddHeader.left, paging.header_lines(template.policy_line, half, HEADER_SIZE)),
         (
@@ -346,7 +418,7 @@ def _page_setup(ws, template: Template, assessment: Assessment | None, scale: in
     ws.protection.formatRows = False
 
 
-def _write_meta(wb, template: Template, assessment: Assessment | None):
+def _write_meta(wb, layout: Layout, template: Template, assessment: Assessment | None):
     meta = wb.create_sheet(META_SHEET)
     meta.sheet_state = "hidden"
     values = [
@@ -354,7 +426,7 @@ def _write_meta(wb, template: Template, assessment: Assessment | None):
         ("template_key", template.key),
         ("template_version", template.version),
         ("template_name", template.name),
-        ("sheet", SHEET_TITLE),
+        ("sheet", layout.sheet),
         ("assessment_id", assessment.pk if assessment else ""),
         ("system", assessment.system.name if assessment else ""),
         ("phase", assessment.phase_label if assessment else ""),

@@ -16,8 +16,9 @@ import math
 import unicodedata
 from functools import lru_cache
 
-# Page: A4 landscape, in points.
+# Page: A4 landscape, in points (a form's layout may turn it, or take A3).
 PAGE_WIDTH, PAGE_HEIGHT = 841.9, 595.3
+PAPERS = {"A4": (841.9, 595.3), "A3": (1190.6, 841.9)}
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = 0.3, 0.6, 0.5  # inches, as openpyxl takes them
 HEADER_MARGIN = FOOTER_MARGIN = 0.25
 LINE_EM = 1.5
@@ -56,13 +57,28 @@ def printed_points(width_chars: float) -> float:
     return max(excel_points(width_chars), libreoffice_points(width_chars))
 
 
-def printable_width(scale: float) -> float:
+def page_size(paper: str = "A4", orientation: str = "landscape") -> tuple[float, float]:
+    """(width, height) of the page in points."""
+    long, short = PAPERS[paper]
+    return (long, short) if orientation == "landscape" else (short, long)
+
+
+def printable_width(scale: float, page: tuple[float, float] = (PAGE_WIDTH, PAGE_HEIGHT)) -> float:
     """The sheet width, in points at 100 %, that fits across the page at `scale`."""
-    return (PAGE_WIDTH - 2 * MARGIN_SIDE * 72) / scale
+    return (page[0] - 2 * MARGIN_SIDE * 72) / scale
 
 
-def printable_height(scale: float) -> float:
-    return (PAGE_HEIGHT - (MARGIN_TOP + MARGIN_BOTTOM) * 72) * SAFETY / scale
+def printable_height(scale: float, page: tuple[float, float] = (PAGE_WIDTH, PAGE_HEIGHT)) -> float:
+    return (page[1] - (MARGIN_TOP + MARGIN_BOTTOM) * 72) * SAFETY / scale
+
+
+def fitting_scale(widths: list[float], scale: int, page: tuple[float, float]) -> int:
+    """The layout's scale, or the largest smaller one at which these columns fit
+    across the page in Excel and in LibreOffice alike."""
+    total = sum(map(printed_points, widths))
+    while scale > 10 and total > printable_width(scale / 100, page):
+        scale -= 1
+    return scale
 
 
 @lru_cache(maxsize=4096)

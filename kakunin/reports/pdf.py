@@ -11,6 +11,7 @@ from weasyprint import HTML
 
 from kakunin.assessments.page import attach_details
 from kakunin.assessments.sheet import build_sheet
+from kakunin.catalog.layout import Layout
 from kakunin.core.text import neutralise_bidi
 
 
@@ -23,14 +24,22 @@ def refuse_fetch(url: str, *args, **kwargs):
 
 
 def render_html(assessment) -> str:
+    """The assessment as its form prints: the form's policy line on every page, each
+    status in the form's own word beside Kakunin's (catalog.layout)."""
     sections = build_sheet(assessment)
     attach_details(assessment, sections)
+    layout = Layout.of(assessment.template)
+    for section in sections:
+        for row in section.rows:
+            word = layout.word(row.answer.status) if row.answer.status else ""
+            row.form_word = "" if word == row.answer.get_status_display() else word
     return render_to_string(
         "reports/assessment_pdf.html",
         {
             "assessment": assessment,
             "sections": sections,
             "submissions": assessment.submissions.select_related("submitted_by"),
+            "page_size": layout.paper,  # portrait: one item a block, as the file keeps it
         },
     )
 

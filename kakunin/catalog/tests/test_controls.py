@@ -77,6 +77,9 @@ class ControlsTestCase(TestCase):
             self.assertTrue(c["title"] and c["title_en"] and c["group_title_en"], c)
         self.load()
         self.assertEqual(Control.objects.count(), len(controls))
+        self.assertEqual(
+            Control.objects.get(key="data-inventory").title_en, "Information handled, identified"
+        )
         tls = Control.objects.get(key="tls-version")
         self.assertEqual(tls.title, "TLSのバージョン")
         with translation.override("en"):
@@ -104,11 +107,11 @@ class ControlsTestCase(TestCase):
         self.assertRegex(message, r"\d+行目")
         self.assertFalse(Template.objects.exists())
 
-    def test_an_item_without_controls_is_refused(self):
-        broken = BUNDLED.replace("    controls: [tls-version]\n", "", 1)
-        with self.assertRaisesMessage(CommandError, "「controls」"):
-            self.load(self.write("broken.yaml", broken))
-        self.assertFalse(Template.objects.exists())
+    def test_an_item_without_controls_loads_and_is_listed_for_a_person_to_tag(self):
+        untagged = BUNDLED.replace("    controls: [tls-version]\n", "", 1)
+        out = self.load(self.write("untagged.yaml", untagged))
+        self.assertIn("管理策のない項目（Web の様式管理で付けてください）: No.61", out)
+        self.assertFalse(Template.objects.get().items.get(number=61).controls.exists())
 
     def test_a_loaded_version_is_retagged_without_touching_its_wording(self):
         self.load()

@@ -17,14 +17,10 @@ from kakunin.forms_xlsx.export import question_cell
 from kakunin.forms_xlsx.importer.locate import (
     Form,
     fold,
+    number_key,
 )
 from kakunin.forms_xlsx.importer.plan import Change, Plan, Skipped
 from kakunin.forms_xlsx.importer.rows import FormRow, _merged_inputs
-from kakunin.forms_xlsx.layout import (
-    COLUMNS,
-    STATUS_LABELS_JA,
-    parse_status,
-)
 from kakunin.staging.models import ImportRefused
 
 
@@ -32,7 +28,7 @@ def _plan(read, form: Form, assessment: Assessment, scope: AnswerScope) -> Plan:
     rows, skipped, errors = read
     sheet_rows = [r for section in build_sheet(assessment, scope) for r in section.rows]
     by_key = {r.item.key: r for r in sheet_rows}
-    by_number = {r.item.number: r for r in sheet_rows}
+    by_number = {number_key(r.item.shown_number): r for r in sheet_rows}
     plan = Plan(skipped=skipped, matched_by_number=form.by_number)
     seen: dict[str, FormRow] = {}
     for row in rows:
@@ -40,14 +36,14 @@ def _plan(read, form: Form, assessment: Assessment, scope: AnswerScope) -> Plan:
         if target is None:
             errors.append(_unknown(row, form))
             continue
-        row.number = target.item.number
+        row.number = target.item.label or target.item.number
         if target.item.key in seen:
             first = seen[target.item.key]
             errors.append(
                 _(
                     "%(row)s行目と %(first)s行目が同じ項目（No.%(n)s）の行です。どちらか一方の行を削除してください。"
                 )
-                % {"row": row.row, "first": first.row, "n": target.item.number}
+                % {"row": row.row, "first": first.row, "n": target.item.shown_number}
             )
             continue
         seen[target.item.key] = row
@@ -58,13 +54,13 @@ def _plan(read, form: Form, assessment: Assessment, scope: AnswerScope) -> Plan:
                 )
                 % {
                     "cell": row.cells.get("question", f"{row.row}行目"),
-                    "n": target.item.number,
+                    "n": target.item.shown_number,
                     "template": assessment.template,
                 }
             )
             continue
         plan.skipped.extend(_printed_cells(row, target, form, assessment.template))
-        change = _row_change(row, target, plan, errors)
+        change = _row_change(row, target, plan, errors, form)
         if change:
             plan.changes.append(change)
     errors.extend(_merged_inputs(form.sheet, form, rows))
@@ -108,7 +104,7 @@ def _printed_cells(row: FormRow, target, form: Form, template) -> list[Skipped]:
     """Cells of an item's row outside the yellow ones: left aside, each said."""
     out = []
     expected = {
-        "number": str(target.item.number),
+        "number": target.item.shown_number,
         "section": target.item.section,
         "subsection": target.item.subsection,
         "key": target.item.key,
@@ -120,8 +116,9 @@ def _printed_cells(row: FormRow, target, form: Form, template) -> list[Skipped]:
         if name in expected:
             if fold(text) == fold(expected[name]):
                 continue
+            column = form.layout.column(name)
             reason = _("印刷用の欄（%(title)s）の変更は取り込みません。") % {
-                "title": COLUMNS[name][1]
+                "title": column.heading if column else name
             }
         elif name == "question":
             if form.by_number or fold(text) == fold(question_cell(target.item, template)):
@@ -141,17 +138,16 @@ def _printed_cells(row: FormRow, target, form: Form, template) -> list[Skipped]:
     return out
 
 
-def _row_change(row: FormRow, target, plan: Plan, errors: list[str]) -> Change | None:
+def _row_change(row: FormRow, target, plan: Plan, errors: list[str], form: Form) -> Change | None:
     """What one row asks to change, or None. A blank cell never deletes anything."""
-    answer, item = target.answer, target.item
+    answer, item, layout = target.answer, target.item, form.layout
     typed = row.values.get("status", "")
-    status = parse_status(typed)
+    status = layout.parse_status(typed)
     if status is None:
+        words = "／".join(layout.word(s) for s in ("done", "partial", "not_done", "na"))
         errors.append(
-            _(
-                "%(cell)s: 対応状況「%(value)s」は選択肢（対応済／一部対応／未対応／該当なし）のどれとも読めません。"
-            )
-            % {"cell": row.cells["status"], "value": typed[:50]}
+            _("%(cell)s: 対応状況「%(value)s」は選択肢（%(words)s）のどれとも読めません。")
+            % {"cell": row.cells["status"], "value": typed[:50], "words": words}
         )
         return None
     text = row.values.get("answer", "")
@@ -165,8 +161,8 @@ def _row_change(row: FormRow, target, plan: Plan, errors: list[str]) -> Change |
             _("%(cell)s: No.%(n)s は「%(status)s」のため、対応予定と対応予定日は取り込みません。")
             % {
                 "cell": row.cells.get("plan", row.cells.get("target_date", "")),
-                "n": item.number,
-                "status": STATUS_LABELS_JA[new_status],
+                "n": item.shown_number,
+                "status": layout.word(new_status),
             }
         )
     if new_status in STATUSES_WITHOUT_PLAN:
@@ -174,7 +170,7 @@ def _row_change(row: FormRow, target, plan: Plan, errors: list[str]) -> Change |
     if not text.strip() and answer.text.strip() and target.editable and "answer" in row.cells:
         plan.notes.append(
             _("%(cell)s: 空欄のため、No.%(n)s の既存の回答をそのまま残します。")
-            % {"cell": row.cells["answer"], "n": item.number}
+            % {"cell": row.cells["answer"], "n": item.shown_number}
         )
     new = (new_status, new_text, new_plan, new_date)
     if new == (answer.status, answer.text, answer.plan, answer.target_date):
@@ -192,7 +188,7 @@ def _row_change(row: FormRow, target, plan: Plan, errors: list[str]) -> Change |
         return None
     return Change(
         key=item.key,
-        number=item.number,
+        number=item.label or item.number,
         cell=row.cells.get("answer", ""),
         old_status=answer.status,
         new_status=new_status,
@@ -203,7 +199,7 @@ def _row_change(row: FormRow, target, plan: Plan, errors: list[str]) -> Change |
         new_plan=new_plan,
         old_date=answer.target_date.isoformat() if answer.target_date else "",
         new_date=new_date.isoformat() if new_date else "",
-        typed_status=typed.strip() if status and typed.strip() != STATUS_LABELS_JA[status] else "",
+        typed_status=typed.strip() if status and typed.strip() != layout.word(status) else "",
     )
 
 
@@ -216,12 +212,12 @@ def _why_skipped(row: FormRow, target) -> str:
         reason = _("この項目を編集する権限がありません")
     return _("%(cell)s: No.%(n)s は%(reason)s。取り込みません。") % {
         "cell": row.cells.get("answer", f"{row.row}行目"),
-        "n": target.item.number,
+        "n": target.item.shown_number,
         "reason": reason,
     }
 
 
-def _needs_status(plan: Plan, sheet_rows) -> list[int]:
+def _needs_status(plan: Plan, sheet_rows) -> list[int | str]:
     """Items that will have an answer but no status: the ward's original form has
     no status column, so these are said in the preview and on the page."""
     changed = {c.key: c for c in plan.changes}
@@ -232,5 +228,5 @@ def _needs_status(plan: Plan, sheet_rows) -> list[int]:
         c = changed.get(r.item.key)
         status, text = (c.new_status, c.new_text) if c else (r.answer.status, r.answer.text)
         if text.strip() and not status:
-            out.append(r.item.number)
+            out.append(r.item.label or r.item.number)
     return out

@@ -10,18 +10,11 @@ from django.utils.translation import gettext as _
 from kakunin.assessments.models import (
     Assessment,
 )
+from kakunin.catalog.layout import Layout
 from kakunin.catalog.models import Template
 from kakunin.forms_xlsx.importer.plan import HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_ROWS, _at
-from kakunin.forms_xlsx.layout import (
-    COLUMNS,
-    FORMATS_READ,
-    META_SHEET,
-    SHEET_TITLE,
-    VERDICT_COLUMN,
-)
+from kakunin.forms_xlsx.layout import FORMATS_READ, META_SHEET
 from kakunin.staging.models import ImportRefused
-
-TITLES = {title: name for name, (_col, title) in COLUMNS.items()} | {VERDICT_COLUMN[1]: "verdict"}
 
 
 def fold(text: str) -> str:
@@ -30,7 +23,10 @@ def fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-FOLDED_TITLES = {fold(title).casefold(): name for title, name in TITLES.items()}
+def number_key(value) -> int | str:
+    """An item's printed number as rows are matched by it: 5, "1-1", "(3)"."""
+    text = fold(str(value)).casefold()
+    return int(text) if text.isdigit() else text
 
 
 @dataclass
@@ -40,10 +36,17 @@ class Form:
     columns: dict[str, int]  # field -> 0-based column
     others: dict[int, str]  # 0-based column -> the title of a column Kakunin does not know
     by_number: bool  # the ward's original form: no item keys
+    layout: Layout
+    # The printed numbers of the form's items that are not plain numbers ("1-1").
+    labels: frozenset = frozenset()
 
 
-def _header(ws) -> tuple[int, dict[str, int], dict[int, str]] | None:
-    """The header row: the first row naming the answer column and two more of ours."""
+def _header(ws, layout: Layout) -> tuple[int, dict[str, int], dict[int, str]] | None:
+    """The header row: the first row naming the answer column and two more of the
+    form's columns. On a form with two header rows, a heading merged down over both
+    is read from the row above."""
+    titles = layout.headings()
+    above: tuple = ()
     for number, values in enumerate(
         ws.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_COLUMNS, values_only=True), start=1
     ):
@@ -51,14 +54,17 @@ def _header(ws) -> tuple[int, dict[str, int], dict[int, str]] | None:
         others: dict[int, str] = {}
         for index, value in enumerate(values):
             if value is None or str(value).strip() == "":
-                continue
-            name = FOLDED_TITLES.get(fold(str(value)).casefold())
+                value = above[index] if index < len(above) else None
+                if value is None or str(value).strip() == "":
+                    continue
+            name = titles.get(fold(str(value)).casefold())
             if name and name not in columns:
                 columns[name] = index
             else:
                 others[index] = str(value).strip()[:40]
         if "answer" in columns and len(columns) >= 3:
             return number, columns, others
+        above = values
     return None
 
 
@@ -74,9 +80,10 @@ def _locate(workbook, assessment: Assessment) -> Form:
     meta = _meta(workbook)
     if meta:
         _check_meta(meta, assessment)
+    layout = Layout.of(assessment.template)
     headers = {}
     for ws in workbook.worksheets:
-        if ws.title != META_SHEET and (found := _header(ws)):
+        if ws.title != META_SHEET and (found := _header(ws, layout)):
             headers[ws.title] = (ws, found)
     keyed = [title for title, (ws, header) in headers.items() if _keyed(ws, header)]
     if len(keyed) > 1:
@@ -90,14 +97,14 @@ def _locate(workbook, assessment: Assessment) -> Form:
         )
     if keyed:
         ws, (row, columns, others) = headers[keyed[0]]
-        return Form(ws, row, columns, others, by_number=False)
+        return Form(ws, row, columns, others, by_number=False, layout=layout)
     # No item keys: the ward's original form, or ours with the key column deleted.
     numbered = [
         title
         for title, (_ws, (_r, columns, _o)) in headers.items()
         if {"number", "question", "answer"} <= set(columns)
     ]
-    named = meta.get("sheet", SHEET_TITLE) if meta else None
+    named = meta.get("sheet", layout.sheet) if meta else None
     if named in numbered:
         numbered = [named]
     if len(numbered) > 1:
@@ -110,15 +117,21 @@ def _locate(workbook, assessment: Assessment) -> Form:
             ]
         )
     if not numbered:
+        headings = "".join(f"「{layout.heading(f, f)}」" for f in ("number", "question", "answer"))
         raise ImportRefused(
             [
                 _(
-                    "確認一覧表が見つかりません（「No」「質問/確認事項」「回答」の見出しがあるシートがありません）。Kakunin からダウンロードした様式か、区の様式に記入してください。"
+                    "%(sheet)sが見つかりません（%(headings)sの見出しがあるシートがありません）。Kakunin からダウンロードした様式か、区の様式に記入してください。"
                 )
+                % {"sheet": layout.sheet, "headings": headings}
             ]
         )
     ws, (row, columns, others) = headers[numbered[0]]
-    return Form(ws, row, columns, others, by_number=True)
+    labels = assessment.template.items.exclude(label="").values_list("label", flat=True)
+    return Form(
+        ws, row, columns, others, by_number=True, layout=layout,
+        labels=frozenset(number_key(label) for label in labels),
+    )  # fmt: skip
 
 
 def _meta(workbook) -> dict[str, str]:

@@ -16,7 +16,7 @@ CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE file: .xls, or an encr
 @dataclass
 class Change:
     key: str
-    number: int
+    number: int | str  # as the form prints it
     cell: str
     old_status: str
     new_status: str
@@ -58,7 +58,7 @@ class Plan:
     skipped: list[Skipped] = field(default_factory=list)
     matched_by_number: bool = False
     # Items with an answer but no status once applied, by number, in order.
-    needs_status: list[int] = field(default_factory=list)
+    needs_status: list[int | str] = field(default_factory=list)
     sha256: str = ""
     size: int = 0
 

@@ -15,6 +15,7 @@ from kakunin.forms_xlsx import cells as cell_text
 from kakunin.forms_xlsx.importer.locate import (
     Form,
     fold,
+    number_key,
 )
 from kakunin.forms_xlsx.importer.plan import (
     MAX_COLUMNS,
@@ -34,7 +35,7 @@ class FormRow:
 
     row: int
     key: str
-    number: int | None
+    number: int | str | None  # as printed: 5, or "1-1" (number_key)
     values: dict[str, str]  # field -> text, for the input fields present
     date: datetime.date | None
     cells: dict[str, str]  # field -> address
@@ -91,7 +92,7 @@ def _read_rows(form: Form, assessment: Assessment, epoch) -> tuple[list[FormRow]
     return rows, skipped, errors
 
 
-def _identity(cells, form: Form) -> tuple[str, int | None] | None:
+def _identity(cells, form: Form) -> tuple[str, int | str | None] | None:
     """(key, number) of an item row, or None for a row that is not one."""
     if not form.by_number:
         key = _at(cells, form.columns["key"])
@@ -101,6 +102,9 @@ def _identity(cells, form: Form) -> tuple[str, int | None] | None:
     value = None if number_cell is None else number_cell.value
     if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
         return "", int(value)
+    if isinstance(value, str) and fold(value) and form.labels:
+        found = number_key(value)
+        return ("", found) if found in form.labels else None
     if isinstance(value, str) and fold(value).isdigit():
         return "", int(fold(value))
     return None

@@ -37,3 +37,9 @@ class Command(BaseCommand):
                 else "読み込み済み（変更なし）"
             )
             self.stdout.write(f"{t.key} 第{t.version}版: {t.items.count()}項目 {state}")
+            untagged = t.items.filter(controls=None).order_by("number")
+            if untagged:
+                numbers = "、".join(f"No.{i.shown_number}" for i in untagged)
+                self.stdout.write(
+                    f"  管理策のない項目（Web の様式管理で付けてください）: {numbers}"
+                )

@@ -127,8 +127,12 @@ class Template(models.Model):
 
     def numbers_of(self, controls) -> str:
         """The printed numbers of the items asking about `controls`, runs joined:
-        "66, 72", "68–69"; "" where the form has none."""
-        return number_runs([item.number for item in self.items_with(controls)])
+        "66, 72", "68–69" ("1-1, 1-2" on a form numbered its own way); "" where the
+        form has none."""
+        items = self.items_with(controls)
+        if any(item.label for item in items):
+            return ", ".join(item.shown_number for item in items)
+        return number_runs([item.number for item in items])
 
     def is_high(self, axis: str, level: int) -> bool:
         return level >= int(self.high.get(axis, 99))

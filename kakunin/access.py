@@ -55,6 +55,7 @@ from kakunin.accounts.models import Organisation, Role, User
 from kakunin.assessments import workflow
 from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.audit.middleware import client_ip
+from kakunin.catalog.models import Template
 from kakunin.systems.models import AccessRequest, Membership, System
 
 
@@ -275,6 +276,18 @@ def can_manage_users(user) -> bool:
     return user.has_role(Role.ADMIN)
 
 
+def can_read_forms(user) -> bool:
+    """The forms (checklists) loaded, their versions and what changed between them:
+    the ward's staff and the auditors."""
+    return user.is_active and (user.is_ward_staff or user.has_role(Role.AUDITOR))
+
+
+def can_manage_forms(user) -> bool:
+    """Loading a municipality's own form from its Excel file, tagging, publishing a
+    version: the security reviewers and the administrators."""
+    return user.has_role(Role.REVIEWER, Role.ADMIN)
+
+
 def can_read_audit(user) -> bool:
     return user.has_role(Role.AUDITOR, Role.REVIEWER, Role.ADMIN)
 
@@ -291,6 +304,7 @@ def menu(user) -> dict[str, bool]:
         "users": can_manage_users(user),
         "audit": can_read_audit(user),
         "alerts": can_see_alerts(user),
+        "forms": can_read_forms(user),
     }
 
 
@@ -395,6 +409,18 @@ def step(user, thing, name: str) -> workflow.Step:
         raise Http404
     require(step.allowed(user, thing))
     return step
+
+
+def get_form_for_user(request, pk: int) -> Template:
+    """A form (one version), for whoever may read the forms; 404 for the others."""
+    require_visible(can_read_forms(request.user))
+    return get_object_or_404(Template, pk=pk)
+
+
+def get_form_to_manage(request, pk: int) -> Template:
+    form = get_form_for_user(request, pk)
+    require(can_manage_forms(request.user))
+    return form
 
 
 def require(condition: bool) -> None:

@@ -18,6 +18,8 @@ urlpatterns = [
     path("scans/", include("kakunin.scans.urls")),
     path("assessments/", include("kakunin.assessments.urls")),
     path("assessments/", include("kakunin.forms_xlsx.urls")),
+    path("forms/", include("kakunin.catalog.urls")),
+    path("forms/import/", include("kakunin.forms_xlsx.definition_urls")),
     path("inventory/", include("kakunin.inventory.urls")),
     path("records/", include("kakunin.records.urls")),
     path("assessments/", include("kakunin.reviews.urls")),

@@ -16,6 +16,7 @@ from kakunin.assessments.models import (
 )
 from kakunin.assessments.workflow import TransitionRefused
 from kakunin.audit.trail import record, record_many
+from kakunin.catalog.models import controls_of
 
 
 class StaleAnswer(Exception):
@@ -93,12 +94,18 @@ def create_assessment(
 
 
 def carry_answers(assessment: Assessment, source: Assessment, actor) -> int:
-    """Start from the source's answers, matched by item key (templates may differ).
-    Each keeps who wrote it and when, and is marked carried until edited or confirmed."""
-    previous = {a.item.key: a for a in source.answers.select_related("item") if a.status}
+    """Start from the source's answers, matched by item key; across versions or forms,
+    an item the source does not have takes the answer of the one source item that asks
+    about the same controls. Each keeps who wrote it and when, and is marked carried
+    until edited or confirmed."""
+    answered = [a for a in source.answers.select_related("item") if a.status]
+    previous = {a.item.key: a for a in answered}
+    by_controls = _one_per_control_set(answered)
+    mine = assessment.answers.select_related("item")
+    tags = controls_of(a.item_id for a in mine)
     now, count = timezone.now(), 0
-    for answer in assessment.answers.select_related("item"):
-        old = previous.get(answer.item.key)
+    for answer in mine:
+        old = previous.get(answer.item.key) or by_controls.get(frozenset(tags[answer.item_id]))
         if old is None or (answer.status, answer.text) == (old.status, old.text):
             continue
         answer.status, answer.text, answer.plan, answer.target_date = (
@@ -117,6 +124,17 @@ def carry_answers(assessment: Assessment, source: Assessment, actor) -> int:
         )  # fmt: skip
         count += 1
     return count
+
+
+def _one_per_control_set(answers) -> dict[frozenset, Answer]:
+    """Control set -> the source answer of the one item that asks about exactly those
+    controls (a set two items share matches neither)."""
+    tags = controls_of(a.item_id for a in answers)
+    found: dict[frozenset, list] = {}
+    for answer in answers:
+        if tags[answer.item_id]:
+            found.setdefault(frozenset(tags[answer.item_id]), []).append(answer)
+    return {key: group[0] for key, group in found.items() if len(group) == 1}
 
 
 ANSWER_FIELDS = ("status", "text", "plan", "target_date")

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 import yaml
 from django.db import transaction
+from django.utils import timezone
 
 from kakunin.catalog.layout import Layout, LayoutError
 from kakunin.catalog.models import AXES, Control, Item, Template
@@ -380,7 +381,10 @@ def load(parsed: ParsedTemplate) -> LoadResult:
             existing.save(update_fields=["source_sha256"])
         return LoadResult(existing, created=False, retagged=True)
     with transaction.atomic():
-        template = Template.objects.create(source_sha256=parsed.sha256, **meta)
+        # A definition loaded from a file is published: usable at once.
+        template = Template.objects.create(
+            source_sha256=parsed.sha256, published_at=timezone.now(), **meta
+        )
         Item.objects.bulk_create(
             Item(template=template, **_fields(item, exclude={"controls"})) for item in parsed.items
         )

@@ -88,6 +88,9 @@ class Template(models.Model):
     layout = models.JSONField(default=dict, blank=True)
     source_sha256 = models.CharField(max_length=64)
     loaded_at = models.DateTimeField(auto_now_add=True)
+    # A version is a draft until published; a published one is frozen, and the newest
+    # published is in force (its new assessments are made with it).
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["key", "-effective_date", "-loaded_at"]
@@ -100,8 +103,14 @@ class Template(models.Model):
 
     @classmethod
     def current(cls, key: str) -> "Template | None":
-        """The version of form `key` in force: the one its new assessments are made with."""
-        return cls.objects.filter(key=key).order_by("-effective_date", "-loaded_at").first()
+        """The version of form `key` in force: the newest published, the one its new
+        assessments are made with."""
+        published = cls.objects.filter(key=key, published_at__isnull=False)
+        return published.order_by("-effective_date", "-loaded_at").first()
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
 
     @classmethod
     def in_force(cls) -> list["Template"]:
@@ -116,7 +125,9 @@ class Template(models.Model):
         DEFAULT_FORM where it is set, else the form loaded first."""
         key = settings.DEFAULT_FORM
         if not key:
-            first = cls.objects.order_by("loaded_at", "pk").first()
+            first = (
+                cls.objects.filter(published_at__isnull=False).order_by("loaded_at", "pk").first()
+            )
             key = first.key if first else ""
         return cls.current(key) if key else None
 

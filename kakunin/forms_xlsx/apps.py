@@ -18,6 +18,8 @@ class FormsXlsxConfig(AppConfig):
                 "form.import_upload": _("Excel様式のアップロード"),
                 "form.import": _("Excel様式の取り込み"),
                 "form.import_cancel": _("Excel様式の取り込みの取消し"),
+                "form.definition_upload": _("自治体の様式（Excel）のアップロード"),
+                "form.definition_cancel": _("自治体の様式の読み込みの取消し"),
             },
             fields={
                 "bytes": _("サイズ（バイト）"),

@@ -18,7 +18,7 @@ from kakunin.accounts.models import UserSession
 from kakunin.api.actions import issue_token
 from kakunin.assessments.actions import create_assessment
 from kakunin.evidence.actions import add_evidence
-from kakunin.forms_xlsx.models import FormImport
+from kakunin.forms_xlsx.models import DefinitionImport, FormImport
 from kakunin.inventory.models import (
     Component,
     Finding,
@@ -33,6 +33,7 @@ from kakunin.reports import annual
 from kakunin.reports.models import AnnualReport, PdfJob
 from kakunin.scans.models import Authorisation
 from kakunin.systems.models import AccessRequest
+from testsupport import municipal_form
 from testsupport.fixtures import PASSWORD, BaseTestCase, make_scan, make_system, make_user
 
 # bella works for Alpha, the system's vendor, but was never given the system.
@@ -84,6 +85,13 @@ OWN_SESSION_POST = row(302, 302, 404, 404, 404, 404, 404, 404, 404)
 ISSUE_TOKEN = row(302, 200, 200, 200, 200, 200, 400, 400, 200)
 EOL_DATA = row(302, 403, 403, 403, 403, 403, 200, 403, 403)
 GONE = row(410, 410, 410, 410, 410, 410, 410, 410, 410)
+# The forms: the ward's staff and the auditors read them; reviewers and administrators
+# load, tag and publish (a published version refuses, with a message: 302).
+READ_FORMS = row(302, 200, 404, 404, 404, 200, 200, 200, 200)
+MANAGE_FORMS = row(302, 403, 404, 404, 404, 403, 200, 200, 403)
+MANAGE_FORMS_POST = row(302, 403, 404, 404, 404, 403, 302, 302, 403)
+UPLOAD_FORMS = row(302, 404, 404, 404, 404, 404, 200, 200, 404)
+RITAS_UPLOAD = row(302, 404, 404, 404, 404, 404, 200, 404, 404)
 
 # URL name -> [(method, args, data, expected)]. Args name the objects set up below.
 MATRIX = {
@@ -235,6 +243,14 @@ MATRIX = {
         ("post", ["s", "year"], {"section": "software", "body": "x"}, COMMENT_POST)
     ],
     "reports:annual_export": [("get", ["s", "year", "json"], {}, SEE_SYSTEM)],
+    "catalog:list": [("get", [], {}, READ_FORMS)],
+    "catalog:detail": [("get", ["form"], {}, READ_FORMS)],
+    "catalog:compare": [("get", ["form", "form"], {}, READ_FORMS)],
+    "catalog:item": [("get", ["form", "vendor_item"], {}, MANAGE_FORMS)],
+    "catalog:publish": [("post", ["form"], {}, MANAGE_FORMS_POST)],
+    "catalog:new_version": [("post", ["form"], {}, MANAGE_FORMS_POST)],
+    "form_definitions:upload": [("get", [], {}, UPLOAD_FORMS)],
+    "form_definitions:preview": [("get", ["definition"], {}, RITAS_UPLOAD)],
 }
 
 
@@ -326,6 +342,10 @@ class MatrixWorld(BaseTestCase):
             record=kept, label="certificate",
             evidence=add_evidence(actor=self.bob, upload=SimpleUploadedFile("cert.txt", b"ISMS")),
         )  # fmt: skip
+        definition = DefinitionImport.objects.create(
+            uploaded_by=self.rita, filename="midori.xlsx", sha256="0" * 64,
+            data=municipal_form.build(), options={"key": "midori", "version": "1"},
+        )  # fmt: skip
         self.objects = {
             "record": kept.pk, "record_file": record_file.pk, "year": year, "alices_pdf": alices_pdf.pk,
             "next_year": year + 1, "admin_review": "admin_review", "submit": "submit",
@@ -338,6 +358,7 @@ class MatrixWorld(BaseTestCase):
             "inventory_import": inventory_import.pk, "finding": finding.pk,
             "vulnerability_response": vulnerability_response.pk,
             "vendor_item": "pw-composition", "section": 5, "ward_item": "terminal-physical-lock",
+            "form": self.template.pk, "definition": definition.pk,
         }  # fmt: skip
         self.data = {
             "vendor_answer": {

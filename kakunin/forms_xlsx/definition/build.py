@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kakunin.catalog import suggest
-from kakunin.catalog.layout import DEFAULT_STATUS_WORDS, STATUSES, Layout, LayoutError
+from kakunin.catalog.layout import DEFAULT_STATUS_WORDS, STATUSES, Layout, LayoutError, fold
 from kakunin.catalog.loader import CatalogError, ParsedTemplate, parse
 from kakunin.forms_xlsx.definition.sheet import ReadForm, read_form
 from kakunin.forms_xlsx.importer.container import _check_container, _unreadable_refused
@@ -152,7 +152,14 @@ def _layout(read: ReadForm, corrections: dict[str, str]) -> dict:
     for word, status in {**read.words, **corrections}.items():
         if status in words:
             words[status].append(word)
-    status_words = {s: list(dict.fromkeys(words[s] + DEFAULT_STATUS_WORDS[s])) for s in STATUSES}
+    # A word the form gives a meaning to leaves the defaults of the other statuses.
+    mapped = {fold(w) for found in words.values() for w in found}
+    status_words = {
+        s: list(
+            dict.fromkeys(words[s] + [w for w in DEFAULT_STATUS_WORDS[s] if fold(w) not in mapped])
+        )
+        for s in STATUSES
+    }
     layout = {
         "sheet": read.sheet[:31],
         "header_rows": read.header_rows,

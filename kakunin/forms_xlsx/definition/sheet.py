@@ -78,7 +78,7 @@ class ReadForm:
     header_row: int
     header_rows: int
     columns: list[Column]
-    ignored: list[str]  # headings of columns not taken
+    ignored: list[Column]  # the columns not taken (field "")
     items: list[ReadItem]
     words: dict[str, str | None]  # the drop-down's words -> the status each means
     title: str = ""
@@ -344,7 +344,7 @@ def read_form(workbook, remap: dict[int, str] | None = None) -> ReadForm:
         width = ws.column_dimensions[get_column_letter(col)].width or 10
         kept.append(Column(col, name, heading, group, max(1, min(100, round(width, 1)))))
     ignored = [
-        grid.text(row, col)
+        Column(col, "", grid.text(row, col))
         for col in range(1, min(ws.max_column, 60) + 1)
         if col not in columns and grid.text(row, col)
     ]

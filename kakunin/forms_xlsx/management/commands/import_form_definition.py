@@ -80,8 +80,8 @@ class Command(BaseCommand):
         for c in read.columns:
             group = f"（{c.group}）" if c.group else ""
             write(f"  {c.index:>2}列目 「{c.heading}」{group} → {c.field}")
-        for heading in read.ignored:
-            write(f"  「{heading}」 → 取り込まない列")
+        for column in read.ignored:
+            write(f"  {column.index:>2}列目 「{column.heading}」 → 取り込まない列")
         sections = list(dict.fromkeys(i.section for i in read.items))
         write(f"節: {len(sections)}  項目: {len(read.items)}")
         if read.words:

@@ -3,7 +3,9 @@ an item's conditions and controls, a version published, a new draft."""
 
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -12,6 +14,7 @@ from kakunin import access
 from kakunin.catalog import actions
 from kakunin.catalog.diff import compare as compare_versions
 from kakunin.catalog.models import Control, Template, controls_of
+from kakunin.catalog.oscal import catalog_of, to_json
 
 
 def form_list(request):
@@ -47,6 +50,15 @@ def detail(request, pk: int):
         "in_force": Template.current(template.key),
     }
     return render(request, "catalog/detail.html", ctx)
+
+
+def oscal(request, pk: int):
+    """The version as an OSCAL 1.1 catalog (JSON), for other GRC tools."""
+    template = access.get_form_for_user(request, pk)
+    response = HttpResponse(to_json(catalog_of(template)), content_type="application/json")
+    name = f"{template.key}-v{template.version}.oscal.json"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 def compare(request, pk: int, other: int):

@@ -246,6 +246,7 @@ MATRIX = {
     "catalog:list": [("get", [], {}, READ_FORMS)],
     "catalog:detail": [("get", ["form"], {}, READ_FORMS)],
     "catalog:compare": [("get", ["form", "form"], {}, READ_FORMS)],
+    "catalog:oscal": [("get", ["form"], {}, READ_FORMS)],
     "catalog:item": [("get", ["form", "vendor_item"], {}, MANAGE_FORMS)],
     "catalog:publish": [("post", ["form"], {}, MANAGE_FORMS_POST)],
     "catalog:new_version": [("post", ["form"], {}, MANAGE_FORMS_POST)],

@@ -210,6 +210,10 @@ class Layout:
 
 
 def _text(value, name: str, limit: int) -> str:
+    if isinstance(value, bool):  # YAML reads No, Yes, On, Off as true or false
+        raise LayoutError(
+            f'「{name}」が真偽値として読まれました。"No" のように引用符で囲んでください'
+        )
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise LayoutError(f"「{name}」は {limit} 文字以内の空でない文字列です")
     return value.strip()

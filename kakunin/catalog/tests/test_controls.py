@@ -190,3 +190,35 @@ class WhichFormTestCase(TestCase):
         response.force_login(self.alice)
         page = response.get(f"/systems/{system.pk}/").content.decode()
         self.assertIn("情報システム調達時のセキュリティチェックシート", page)
+
+
+class LayoutDefinitionTestCase(TestCase):
+    """A definition's layout is checked whole when it is loaded: a column Kakunin does
+    not know, or a form without a question column, loads nothing."""
+
+    def load(self, layout: str) -> str:
+        with TemporaryDirectory() as tmp:
+            path = Path(tmp) / "other.yaml"
+            path.write_text(
+                OTHER.replace("items:", f"layout:\n{layout}\nitems:", 1), encoding="utf-8"
+            )
+            with self.assertRaises(CommandError) as cm:
+                call_command("load_catalog", str(path), stdout=StringIO())
+        self.assertFalse(Template.objects.exists())
+        return str(cm.exception)
+
+    def test_an_unknown_column_is_refused(self):
+        message = self.load(
+            "  columns:\n    - {field: number, heading: 'No'}\n    - {field: remarks, heading: 備考}"
+        )
+        self.assertIn("列「remarks」は知らない列です", message)
+
+    def test_a_layout_without_a_question_column_is_refused(self):
+        message = self.load(
+            "  columns:\n    - {field: number, heading: 'No'}\n    - {field: answer, heading: 回答}"
+        )
+        self.assertIn("必要な列がありません: question", message)
+
+    def test_status_words_that_mean_two_statuses_are_refused(self):
+        message = self.load("  status_words: {done: [○], not_done: [○]}")
+        self.assertIn("「○」が2つの状態の言葉になっています", message)

@@ -12,9 +12,9 @@ where it fails; nothing is saved.
 from pathlib import Path
 
 import yaml
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from kakunin.accounts.models import User
 from kakunin.catalog.actions import load_form
 from kakunin.catalog.loader import CatalogError, parse
 from kakunin.catalog.oscal import OscalRefused, definition_of, read_catalog
@@ -55,7 +55,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("--dry-run のため保存していません。")
             return
-        actor = User.objects.filter(username=user).first() if user else None
+        actor = get_user_model().objects.filter(username=user).first() if user else None
         try:
             result = load_form(actor=actor, parsed=parsed, source_label=file.name)
         except CatalogError as exc:

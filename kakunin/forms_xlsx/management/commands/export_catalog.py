@@ -25,6 +25,8 @@ def item_json(item) -> dict:
             {"key": c, "label": item.template.conditions[c]["label"]} for c in item.condition
         ],
         "related": item.related,
+        "label": item.shown_number,
+        "controls": list(item.controls.values_list("key", flat=True)),
     }
 
 
@@ -32,16 +34,20 @@ class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("--template", help="template key (default: the one in force)")
-        parser.add_argument("--template-version", help="template version (default: the newest)")
+        parser.add_argument("--template", help="form key (default: the default form)")
+        parser.add_argument(
+            "--template-version", help="version (default: the one in force, or the newest)"
+        )
         parser.add_argument("--format", choices=["json", "xlsx"], required=True)
         parser.add_argument("-o", "--output", help="output file (default: stdout for JSON)")
 
     def handle(self, *args, template, template_version, format, output, **options):
-        qs = Template.objects.filter(key=template) if template else Template.objects.all()
+        key = template or (Template.default().key if Template.default() else "")
+        qs = Template.objects.filter(key=key)
         if template_version:
-            qs = qs.filter(version=template_version)
-        chosen = qs.order_by("-effective_date", "-loaded_at").first()
+            chosen = qs.filter(version=template_version).first()
+        else:
+            chosen = Template.current(key) or qs.order_by("-effective_date", "-loaded_at").first()
         if chosen is None:
             raise CommandError(
                 "該当する様式がありません。先に manage.py load_catalog を実行してください。"

@@ -38,13 +38,21 @@ def detail(request, pk: int):
     template = access.get_form_for_user(request, pk)
     items = list(template.items.all())
     tags = controls_of(items)
-    titles = dict(Control.objects.values_list("key", "title"))
-    rows = [(item, [(key, titles.get(key, key)) for key in tags[item.pk]]) for item in items]
+    titles = {c.key: c.label for c in Control.objects.all()}
+    labels = {key: c.get("label", key) for key, c in template.conditions.items()}
+    rows = [
+        (
+            item,
+            [(key, titles.get(key, key)) for key in tags[item.pk]],
+            [labels[c] for c in item.condition],
+        )
+        for item in items
+    ]
     others = Template.objects.filter(key=template.key).exclude(pk=template.pk)
     ctx = {
         "template": template,
         "rows": rows,
-        "untagged": [item for item, controls in rows if not controls],
+        "untagged": [item for item, controls, _c in rows if not controls],
         "others": others.order_by("-effective_date"),
         "can_manage": access.can_manage_forms(request.user),
         "in_force": Template.current(template.key),

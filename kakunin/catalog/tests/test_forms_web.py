@@ -34,7 +34,7 @@ class UploadTestCase(BaseTestCase):
         staged = DefinitionImport.objects.get()
         self.assertRedirects(r, reverse("form_definitions:preview", args=[staged.pk]))
         page = self.client.get(r["Location"]).content.decode()
-        self.assertIn("シート「チェックシート」、見出し 2 行、27 項目", page)
+        self.assertIn("（シート「チェックシート」）</span>: 見出し 2 行、27 項目", page)
         self.assertIn("事業者記入欄", page)  # the group of the two header rows
         self.assertIn('<option value="verdict" selected>', page)
         self.assertIn("TLSのバージョン", page)  # a suggestion, with its score
@@ -47,9 +47,7 @@ class UploadTestCase(BaseTestCase):
         r = self.client.post(r["Location"], {**post, "decision": "update"})
         self.assertEqual(r.status_code, 302, re.findall(r"<li>(.*?)</li>", r.content.decode())[:8])
         page = self.client.get(r["Location"]).content.decode()
-        self.assertIn(
-            '<select name="column-6" aria-label="市確認欄"><option value="" selected>', page
-        )
+        self.assertIn('<select name="column-6" aria-label="6"><option value="" selected>', page)
         r = self.client.post(r["Location"], {**self.preview_post(page), "decision": "apply"})
         form = Template.objects.get(key="midori")
         self.assertRedirects(r, reverse("catalog:detail", args=[form.pk]))

@@ -42,7 +42,8 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="output file (default: stdout for JSON)")
 
     def handle(self, *args, template, template_version, format, output, **options):
-        key = template or (Template.default().key if Template.default() else "")
+        default = Template.default()
+        key = template or (default.key if default else "")
         qs = Template.objects.filter(key=key)
         if template_version:
             chosen = qs.filter(version=template_version).first()

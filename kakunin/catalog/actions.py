@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kakunin.audit.trail import record
-from kakunin.catalog.loader import LoadResult, ParsedTemplate, load
+from kakunin.catalog.loader import STANDARD_CONDITIONS, LoadResult, ParsedTemplate, load
 from kakunin.catalog.models import Control, Item, Template, controls_of
 
 
@@ -90,9 +90,13 @@ def edit_item(*, actor, item: Item, condition: list[str], controls: list[str]) -
                 raise FormFrozen(
                     "公開済みの版は変更できません。「新しい版を作る」で下書きを作り、変更して公開してください。"
                 )
-        unknown = set(condition) - set(template.conditions)
+        unknown = set(condition) - set(template.conditions) - set(STANDARD_CONDITIONS)
         if unknown:
             raise FormFrozen(f"条件「{'、'.join(sorted(unknown))}」はこの様式にありません。")
+        added = {c: STANDARD_CONDITIONS[c] for c in condition if c not in template.conditions}
+        if added:  # a standard condition the draft did not have yet
+            template.conditions = {**template.conditions, **added}
+            template.save(update_fields=["conditions"])
         if (item.condition, before) == (condition, controls):
             return False
         changes = {}

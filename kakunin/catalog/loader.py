@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import yaml
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from kakunin.catalog.layout import Layout, LayoutError
 from kakunin.catalog.models import AXES, Control, Item, Template
@@ -21,6 +22,19 @@ from kakunin.catalog.models import AXES, Control, Item, Template
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
 VOCABULARY = BUNDLED_DIR / "vocabulary" / "controls.yaml"
 PROFILE_FLAGS = {"uses_servers", "serves_web", "uses_external_services", "my_number_domain"}
+# The conditions any form's items may be given on the web, where its definition has
+# none of its own (a form read from Excel): a profile flag, or a high C/I/A.
+STANDARD_CONDITIONS: dict[str, dict[str, Any]] = {
+    "servers": {"label": gettext_noop("【サーバ・ネットワーク機器を利用する場合】"), "flag": "uses_servers"},
+    "web": {"label": gettext_noop("【Webサイト・Web画面・Web APIを提供する場合】"), "flag": "serves_web"},
+    "external": {"label": gettext_noop("【外部サービス(クラウド・SaaS)を利用する場合】"), "flag": "uses_external_services"},
+    "my-number": {"label": gettext_noop("【個人番号利用事務系で利用する場合】"), "flag": "my_number_domain"},
+    "high-ci": {"label": gettext_noop("【機密性または完全性の重要度が「高」の場合】"), "any_high": ["confidentiality", "integrity"]},
+    "high-any": {
+        "label": gettext_noop("【機密性、完全性または可用性の重要度が「高」の場合】"),
+        "any_high": ["confidentiality", "integrity", "availability"],
+    },
+}  # fmt: skip
 SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
 ITEM_FIELDS = {
     "key",

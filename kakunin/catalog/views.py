@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from kakunin import access
 from kakunin.catalog import actions
 from kakunin.catalog.diff import compare as compare_versions
+from kakunin.catalog.loader import STANDARD_CONDITIONS
 from kakunin.catalog.models import Control, Template, controls_of
 from kakunin.catalog.oscal import catalog_of, to_json
 
@@ -88,7 +89,15 @@ class ItemForm(forms.Form):
         super().__init__(*args, **kwargs)
         condition, controls = self.fields["condition"], self.fields["controls"]
         assert isinstance(condition, forms.ChoiceField) and isinstance(controls, forms.ChoiceField)
-        condition.choices = [(key, c.get("label", key)) for key, c in template.conditions.items()]
+        # The form's own conditions (its words, data), then the standard ones it lacks
+        # (in the reader's language).
+        own = [(key, c.get("label", key)) for key, c in template.conditions.items()]
+        standard = [
+            (k, _(c["label"]))
+            for k, c in STANDARD_CONDITIONS.items()
+            if k not in template.conditions
+        ]
+        condition.choices = own + standard
         controls.choices = [(c.key, f"{c.group_label} — {c.label}") for c in Control.objects.all()]
         self.fields["controls"].widget.attrs["size"] = 12
 

@@ -4,8 +4,12 @@ published version frozen; new assessments made with the version in force, their
 answers carried across versions through the controls."""
 
 import re
+from io import StringIO
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
 from kakunin.assessments.actions import create_assessment
@@ -15,7 +19,7 @@ from kakunin.catalog.layout import Layout
 from kakunin.catalog.models import Template
 from kakunin.forms_xlsx.models import DefinitionImport
 from testsupport import municipal_form
-from testsupport.fixtures import BaseTestCase, fill_everything
+from testsupport.fixtures import BaseTestCase, fill_everything, make_system
 
 
 class UploadTestCase(BaseTestCase):
@@ -170,3 +174,31 @@ class VersionsTestCase(BaseTestCase):
         )
         self.client.force_login(self.bob)
         self.assertEqual(self.client.get(reverse("catalog:list")).status_code, 404)
+
+
+class ImportedFormConditionsTestCase(BaseTestCase):
+    """A form read from Excel has no conditions of its own: a draft of it is given
+    the standard ones (a profile flag, a high C/I/A) item by item."""
+
+    def test_a_draft_of_an_imported_form_takes_a_standard_condition(self):
+        with TemporaryDirectory() as tmp:
+            path = Path(tmp) / "midori.xlsx"
+            path.write_bytes(municipal_form.build())
+            call_command("import_form_definition", str(path), "--key", "midori", stdout=StringIO())
+        city = Template.objects.get(key="midori")
+        self.assertEqual(city.conditions, {})
+        draft = actions.new_version(actor=self.rita, template=city)
+        item = draft.items.get(label="3-2")
+        self.client.force_login(self.rita)
+        url = reverse("catalog:item", args=[draft.pk, item.key])
+        self.assertContains(self.client.get(url), "【Webサイト・Web画面・Web APIを提供する場合】")
+        r = self.client.post(url, {"condition": ["web"], "controls": ["https"]})
+        self.assertEqual(r.status_code, 302)
+        draft.refresh_from_db()
+        self.assertEqual(draft.conditions["web"]["flag"], "serves_web")
+        item.refresh_from_db()
+        self.assertEqual(item.condition, ["web"])
+        no_web = make_system(
+            self.kodomo, created_by=self.alice, name="窓口システム", serves_web=False
+        )
+        self.assertFalse(draft.evaluate(item, no_web).applies)

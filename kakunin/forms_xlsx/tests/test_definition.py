@@ -165,3 +165,19 @@ class SuggestionsTestCase(TestCase):
         for text in ("ＴＬＳ１．２以上を使用すること", "TLS1.2以上を使用すること"):
             best = model.suggest({"question": text})[0]
             self.assertEqual(best.control, "tls-version", text)
+
+
+class NumberingTestCase(TestCase):
+    def test_numbers_as_municipalities_write_them(self):
+        items = [
+            ("認証", "1", "パスワードは12文字以上ですか。", "", "", []),
+            ("認証", "(2)", "アカウントロックの機能がありますか。", "", "", []),
+            ("通信", "③", "TLS1.2以上を使用していますか。", "", "", []),
+            ("通信", "4.", "HTTPSを使用していますか。", "", "", []),
+        ]
+        with TemporaryDirectory() as tmp:
+            path = Path(tmp) / "numbers.xlsx"
+            path.write_bytes(municipal_form.build(items))
+            call_command("import_form_definition", str(path), "--key", "numbers", stdout=StringIO())
+        labels = list(Template.objects.get(key="numbers").items.values_list("number", "label"))
+        self.assertEqual(labels, [(1, ""), (2, "(2)"), (3, "③"), (4, "")])

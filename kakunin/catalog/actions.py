@@ -5,13 +5,27 @@ from django.db import transaction
 from django.utils import timezone
 
 from kakunin.audit.trail import record
-from kakunin.catalog.loader import STANDARD_CONDITIONS, LoadResult, ParsedTemplate, load
+from kakunin.catalog.loader import (
+    STANDARD_CONDITIONS,
+    CatalogError,
+    LoadResult,
+    ParsedTemplate,
+    load,
+)
 from kakunin.catalog.models import Control, Item, Template, controls_of
 
 
 def load_form(*, actor, parsed: ParsedTemplate, source_label: str) -> LoadResult:
     """Store a checked definition (a municipality's own form) and record who loaded
-    it from what, with the items left without a control."""
+    it from what, with the items left without a control. A version already loaded
+    with another content is refused: published versions are frozen (the bundled
+    files' retagging is load_catalog's alone)."""
+    meta = parsed.meta
+    existing = Template.objects.filter(key=meta["key"], version=meta["version"]).first()
+    if existing is not None and existing.source_sha256 != parsed.sha256:
+        raise CatalogError(
+            f"{parsed.label} は別の内容で読み込み済みです。版（version）を変えて読み込んでください。"
+        )
     with transaction.atomic():
         result = load(parsed)
         template = result.template

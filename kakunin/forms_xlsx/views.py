@@ -163,16 +163,18 @@ def definition_preview(request, pk: int):
                     return _apply(request, staged, parsed)
                 return redirect("form_definitions:preview", staged.pk)
     ctx = {"staged": staged, "made": made, "names": names, "errors": errors, **preview_rows(made)}
-    return render(request, "forms_xlsx/definition_preview.html", ctx, status=400 if errors else 200)
+    status = 400 if errors or names.errors else 200
+    return render(request, "forms_xlsx/definition_preview.html", ctx, status=status)
 
 
 def _apply(request, staged: DefinitionImport, parsed):
     try:
         template = actions.apply_definition(actor=request.user, staged=staged, parsed=parsed)
-    except (CatalogError, actions.DefinitionDecided) as exc:
-        messages.error(
-            request, str(exc) or _("この様式はすでに読み込まれたか、取り消されています。")
-        )
+    except CatalogError as exc:  # the key and version taken by another content: say so, stay
+        messages.error(request, str(exc))
+        return redirect("form_definitions:preview", staged.pk)
+    except actions.DefinitionDecided:
+        messages.error(request, _("この様式はすでに読み込まれたか、取り消されています。"))
         return redirect("catalog:list")
     messages.success(request, _("様式「%(name)s」を読み込みました。") % {"name": template})
     return redirect("catalog:detail", template.pk)

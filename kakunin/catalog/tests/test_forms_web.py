@@ -104,6 +104,32 @@ class UploadTestCase(BaseTestCase):
             self.client.force_login(user)
             self.assertEqual(self.client.get(reverse("form_definitions:upload")).status_code, 404)
 
+    def test_another_content_under_a_loaded_version_is_refused_and_the_preview_stays(self):
+        self.upload(municipal_form.build(), key="midori")
+        first = DefinitionImport.objects.get()
+        page = self.client.get(
+            reverse("form_definitions:preview", args=[first.pk])
+        ).content.decode()
+        self.client.post(
+            reverse("form_definitions:preview", args=[first.pk]),
+            {**self.preview_post(page), "decision": "apply"},
+        )
+        form = Template.objects.get(key="midori")
+        before = list(form.items.get(label="1-1").controls.values_list("key", flat=True))
+        # The same file again, its first item tagged otherwise: a new version is needed.
+        self.upload(municipal_form.build(), key="midori")
+        second = DefinitionImport.objects.filter(state="pending").get()
+        url = reverse("form_definitions:preview", args=[second.pk])
+        page = self.client.get(url).content.decode()
+        r = self.client.post(
+            url, {**self.preview_post(page), "controls-0": ["mfa"], "decision": "apply"}
+        )
+        self.assertRedirects(r, url, fetch_redirect_response=False)
+        self.assertContains(self.client.get(url), "版（version）を変えて")
+        self.assertEqual(
+            list(form.items.get(label="1-1").controls.values_list("key", flat=True)), before
+        )
+
 
 class VersionsTestCase(BaseTestCase):
     def setUp(self):

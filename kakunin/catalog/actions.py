@@ -130,6 +130,20 @@ def edit_item(*, actor, item: Item, condition: list[str], controls: list[str]) -
     return True
 
 
+def set_high(*, actor, template: Template, high: dict[str, int]) -> bool:
+    """A draft's C/I/A levels that count as 「高」 (its conditions any_high read them)."""
+    with transaction.atomic():
+        current = Template.objects.select_for_update().get(pk=template.pk)
+        if current.published_at is not None:
+            raise FormFrozen("公開済みの版は変更できません。新しい版を作ってください。")
+        if current.high == high:
+            return False
+        record("catalog.form_high", current, actor=actor, changes={"high": [current.high, high]})
+        current.high = high
+        current.save(update_fields=["high"])
+    return True
+
+
 def publish(*, actor, template: Template) -> Template:
     """A draft becomes the version in force; from now on it is frozen."""
     with transaction.atomic():

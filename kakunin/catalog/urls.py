@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/oscal.json", views.oscal, name="oscal"),
     path("<int:pk>/items/<slug:key>/", views.item_edit, name="item"),
     path("<int:pk>/publish/", views.publish, name="publish"),
+    path("<int:pk>/high/", views.high, name="high"),
     path("<int:pk>/new-version/", views.new_version, name="new_version"),
 ]

@@ -57,6 +57,7 @@ def detail(request, pk: int):
         "others": others.order_by("-effective_date"),
         "can_manage": access.can_manage_forms(request.user),
         "in_force": Template.current(template.key),
+        "high_form": HighForm(initial=template.high),
     }
     return render(request, "catalog/detail.html", ctx)
 
@@ -75,6 +76,36 @@ def compare(request, pk: int, other: int):
     old = access.get_form_for_user(request, other)
     ctx = {"comparison": compare_versions(old, new), "template": new}
     return render(request, "catalog/compare.html", ctx)
+
+
+class HighForm(forms.Form):
+    """The levels of the MIC classification that count as 「高」, axis by axis."""
+
+    confidentiality = forms.TypedChoiceField(
+        label=gettext_lazy("機密性"), choices=[(3, "3"), (2, "2"), (1, "1")], coerce=int
+    )
+    integrity = forms.TypedChoiceField(
+        label=gettext_lazy("完全性"), choices=[(2, "2"), (1, "1")], coerce=int
+    )
+    availability = forms.TypedChoiceField(
+        label=gettext_lazy("可用性"), choices=[(2, "2"), (1, "1")], coerce=int
+    )
+
+
+@require_POST
+def high(request, pk: int):
+    template = access.get_form_to_manage(request, pk)
+    form = HighForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("重要度「高」の水準を選んでください。"))
+    else:
+        try:
+            actions.set_high(actor=request.user, template=template, high=form.cleaned_data)
+        except actions.FormFrozen as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("重要度「高」の水準を変更しました。"))
+    return redirect("catalog:detail", template.pk)
 
 
 class ItemForm(forms.Form):

@@ -249,6 +249,7 @@ MATRIX = {
     "catalog:oscal": [("get", ["form"], {}, READ_FORMS)],
     "catalog:item": [("get", ["form", "vendor_item"], {}, MANAGE_FORMS)],
     "catalog:publish": [("post", ["form"], {}, MANAGE_FORMS_POST)],
+    "catalog:high": [("post", ["form"], {}, MANAGE_FORMS_POST)],
     "catalog:new_version": [("post", ["form"], {}, MANAGE_FORMS_POST)],
     "form_definitions:upload": [("get", [], {}, UPLOAD_FORMS)],
     "form_definitions:preview": [("get", ["definition"], {}, RITAS_UPLOAD)],

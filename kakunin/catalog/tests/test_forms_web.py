@@ -228,3 +228,24 @@ class ImportedFormConditionsTestCase(BaseTestCase):
             self.kodomo, created_by=self.alice, name="窓口システム", serves_web=False
         )
         self.assertFalse(draft.evaluate(item, no_web).applies)
+
+
+class HighLevelsTestCase(BaseTestCase):
+    def test_a_drafts_levels_of_high_change_and_a_published_ones_do_not(self):
+        self.client.force_login(self.rita)
+        draft = actions.new_version(actor=self.rita, template=self.template)
+        url = reverse("catalog:high", args=[draft.pk])
+        self.client.post(url, {"confidentiality": "2", "integrity": "2", "availability": "2"})
+        draft.refresh_from_db()
+        self.assertEqual(draft.high, {"confidentiality": 2, "integrity": 2, "availability": 2})
+        # The system (C2) is now 「高」 for the draft's high-any items.
+        item = draft.items.get(key="web-waf")
+        self.assertTrue(draft.evaluate(item, self.system).applies)
+        self.assertTrue(Event.objects.filter(action="catalog.form_high").exists())
+        r = self.client.post(
+            reverse("catalog:high", args=[self.template.pk]),
+            {"confidentiality": "1", "integrity": "1", "availability": "1"},
+        )
+        self.assertEqual(r.status_code, 302)
+        self.template.refresh_from_db()
+        self.assertEqual(self.template.high["confidentiality"], 3)

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from playwright.sync_api import expect, sync_playwright
 
 from testsupport.fixtures import PASSWORD, create_world, totp_code
-from testsupport.servers import one_request_at_a_time
+from testsupport.servers import no_request_in_flight, one_request_at_a_time
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
@@ -79,6 +79,11 @@ class BrowserTestCase(StaticLiveServerTestCase):
         # htmx logs a failed request as a console error: that is a page saying so, not a
         # fault. An exception nobody caught is.
         self.assertEqual(self.page_errors, [], "uncaught JavaScript errors")
+
+    def _fixture_teardown(self):
+        # The browser is closed; a request it sent last may still be running.
+        with no_request_in_flight():
+            super()._fixture_teardown()
 
     def url(self, path: str) -> str:
         return f"{self.live_server_url}{path}"

@@ -4,6 +4,7 @@ whatever configuration a test needs, with certificates from a throwaway CA.
 nginx is installed by .ci/run; a missing nginx is an error, never a skip.
 """
 
+import contextlib
 import datetime
 import hashlib
 import ipaddress
@@ -69,6 +70,18 @@ def one_request_at_a_time(handler_class: type) -> type:
                 return super().__call__(environ, start_response)
 
     return OneRequestAtATime
+
+
+@contextlib.contextmanager
+def no_request_in_flight():
+    """Holds off the live server's requests (SQLite in memory) while the block runs.
+
+    A test's end flushes the database through the connection the server's threads
+    share; a request the browser sent just before it closed (a section loading as
+    the page scrolled) would otherwise read a table as the flush empties it:
+    "database table is locked"."""
+    with _one_request:
+        yield
 
 
 def wait_for(port: int, seconds: float = 20) -> None:

@@ -44,3 +44,15 @@ def _nothing_kept_from_the_last_test():
     from kakunin.core import kept
 
     kept.forget()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _the_tests_own_set_up_sees_every_municipality():
+    """What a test sets up and asserts reads the database directly, across
+    municipalities, as the service itself does (kakunin.tenants.active.everywhere).
+    Every request, command and job the test runs activates its own municipality as
+    it does in production; the tests of isolation activate one themselves."""
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        yield

@@ -47,7 +47,7 @@ import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -57,6 +57,24 @@ from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.audit.middleware import client_ip
 from kakunin.catalog.models import Template
 from kakunin.systems.models import AccessRequest, Membership, System
+from kakunin.tenants.active import current_id_for
+from kakunin.tenants.models import Municipality
+
+
+def municipalities_of(user):
+    """The municipalities a person works for: a member of the ward's staff their own; a
+    vendor person each municipality that gave them a system (an invitation, a grant)."""
+    if not user.is_authenticated or not user.is_active:
+        return Municipality.objects.none()
+    if user.role == Role.VENDOR:
+        return Municipality.objects.filter(systems__memberships__user=user).distinct()
+    return Municipality.objects.filter(pk=user.municipality_id)
+
+
+def get_municipality_for_user(user, code: str) -> Municipality:
+    """One of the person's municipalities by its code; any other is a 404 (its
+    existence is not revealed)."""
+    return get_object_or_404(municipalities_of(user), code=code)
 
 
 def visible_systems(user):
@@ -72,6 +90,8 @@ def can_see_system(user, system: System) -> bool:
     Python (with at most the one membership query that is_member keeps). The access
     tests hold the two to the same answer for every role."""
     if not user.is_authenticated or not user.is_active:
+        return False
+    if system.municipality_id != current_id_for(user):
         return False
     if user.role in (Role.ADMIN, Role.REVIEWER, Role.AUDITOR):
         return True
@@ -204,8 +224,10 @@ def can_request_access(user, system: System) -> bool:
 
 
 def departments_for(user):
-    """The departments this user may register a system for."""
-    departments = Organisation.objects.filter(kind=Organisation.Kind.WARD)
+    """The departments this user may register a system for (of the municipality)."""
+    departments = Organisation.objects.filter(
+        kind=Organisation.Kind.WARD, municipality=current_id_for(user)
+    )
     if user.has_role(Role.REVIEWER):
         return departments
     if user.has_role(Role.DEPARTMENT):
@@ -276,6 +298,25 @@ def can_manage_users(user) -> bool:
     return user.has_role(Role.ADMIN)
 
 
+def people_managed_by(user):
+    """The accounts a municipality's administrator manages: its own staff, and the
+    vendor people who work on its systems, whose account it issued, or who work for no
+    municipality yet. Another municipality's staff, and vendor people it never dealt
+    with, are not there (a 404)."""
+    municipality = current_id_for(user)
+    if not can_manage_users(user) or not municipality:
+        return User.objects.none()
+    return User.objects.managed_in(municipality)
+
+
+def organisations_seen_by(user):
+    """The municipality's departments, and the vendor companies (one list across the
+    service: a company is registered once, by its 法人番号)."""
+    return Organisation.objects.filter(
+        Q(kind=Organisation.Kind.VENDOR) | Q(municipality_id=current_id_for(user))
+    )
+
+
 def can_read_forms(user) -> bool:
     """The forms (checklists) loaded, their versions and what changed between them:
     the ward's staff and the auditors."""
@@ -305,6 +346,7 @@ def menu(user) -> dict[str, bool]:
         "audit": can_read_audit(user),
         "alerts": can_see_alerts(user),
         "forms": can_read_forms(user),
+        "municipalities": user.role == Role.VENDOR and municipalities_of(user).count() > 1,
     }
 
 
@@ -417,9 +459,12 @@ def get_form_for_user(request, pk: int) -> Template:
     return get_object_or_404(Template, pk=pk)
 
 
-def get_form_to_manage(request, pk: int) -> Template:
+def get_form_to_manage(request, pk: int, own: bool = True) -> Template:
+    """A form this person changes: their municipality's own (`own=False`: also the
+    service's, of which they make their own new version)."""
     form = get_form_for_user(request, pk)
     require(can_manage_forms(request.user))
+    require(not own or form.municipality_id == current_id_for(request.user))
     return form
 
 
@@ -440,9 +485,10 @@ def from_admin_network(request) -> bool:
     if not address:
         return False
     ip = ipaddress.ip_address(address)
-    return any(
-        ip in ipaddress.ip_network(net, strict=False) for net in settings.ADMIN_ALLOWED_NETWORKS
-    )
+    # The municipality's own networks where it set them, else the service's.
+    municipality = getattr(request, "municipality", None)
+    networks = municipality.allowed_networks if municipality else settings.ADMIN_ALLOWED_NETWORKS
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in networks)
 
 
 def require_user_admin(request) -> None:

@@ -69,9 +69,10 @@ elif not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off.")
 elif not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
-
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_NAME = env.str("SITE_NAME", default="Kakunin")
+MUNICIPALITY_CODE = env.str("MUNICIPALITY_CODE", default="131016")  # a one-ward installation's
+MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="千代田区")  # (kakunin.tenants)
 # Where Kakunin is served, for the links in e-mails: SITE_URL; else, on the installation
 # `make run` made, the address it last served on (it writes VAR_DIR/site_url), so that a
 # mail queued by a command in a plain shell links there; else http://HOST:PORT.
@@ -101,6 +102,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "kakunin.core",
+    "kakunin.tenants",
     "kakunin.staging",
     "kakunin.crypto",
     "kakunin.audit",
@@ -119,6 +121,7 @@ INSTALLED_APPS = [
     "kakunin.backups",
     "kakunin.selfcheck",
     "kakunin.scans",
+    "kakunin.service",
     # Not "rest_framework": its Japanese catalogue would replace Django's wording on
     # every form ("このフィールドは必須です" became "この項目は必須です"); the JSON API
     # needs neither its templates nor its static files.
@@ -126,7 +129,6 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "kakunin.api",
 ]
-
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -152,6 +154,7 @@ MIDDLEWARE = [
     # Every page needs a login, except views marked @login_not_required.
     "kakunin.accounts.middleware.LoginRequiredMiddleware",
     "kakunin.accounts.middleware.AccountGateMiddleware",
+    "kakunin.service.middleware.MunicipalityMiddleware",
     # Last: it answers for the lockout that AxesBackend noticed.
     "axes.middleware.AxesMiddleware",
 ]
@@ -264,13 +267,10 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "kakunin.accounts.lockout.login_identifier"
 AXES_CLIENT_IP_CALLABLE = "kakunin.audit.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
-# A lock lasts LOCKOUT_MINUTES from the failure that set it; attempts refused meanwhile
-# are recorded (auth.login_refused), not counted as new failures.
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock lasts from its failure
 AXES_SENSITIVE_PARAMETERS = ["password", "code", "password1", "password2", "oldpassword"]
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
-AXES_ENABLE_ADMIN = False
-AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = AXES_VERBOSE = False
 # An address is throttled only when it fails on this many different accounts within
 # LOCKOUT_MINUTES (password spraying): a typo behind the ward's NAT never locks a department.
 LOCKOUT_ADDRESS_ACCOUNTS = env.int("LOCKOUT_ADDRESS_ACCOUNTS", default=30)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("healthz", monitoring_views.healthz, name="healthz"),
     path("api/", include("kakunin.api.urls")),
     path("api-tokens/", include("kakunin.api.token_urls")),
+    path("municipalities/", include("kakunin.service.urls")),
 ]
 
 handler400 = "kakunin.core.views.bad_request"

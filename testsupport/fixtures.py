@@ -118,6 +118,35 @@ def create_world(target) -> None:
     )
 
 
+def create_second_municipality(target) -> None:
+    """港区 beside the world's 千代田区: its department, reviewer, auditor and administrator,
+    and a system served by alpha (bob works on it too) and beta. The system and its
+    assessment are numbered like nothing in 千代田区's, so that a leak shows."""
+    from kakunin.tenants.models import Municipality
+
+    target.minato = Municipality.objects.create(code="131032", name="港区")
+    target.minato_it = Organisation.objects.create(
+        name="情報政策課", kind="ward", municipality=target.minato
+    )
+    target.minato_dept = Organisation.objects.create(
+        name="子ども支援課", kind="ward", municipality=target.minato
+    )
+    target.mika = make_user("mika", Role.DEPARTMENT, target.minato_dept)
+    target.mori = make_user("mori", Role.REVIEWER, target.minato_it)
+    target.mori_totp = enrol_totp(target.mori)
+    target.masa = make_user("masa", Role.AUDITOR, municipality=target.minato)
+    target.minato_system = make_system(
+        target.minato_dept,
+        [target.alpha, target.beta],
+        created_by=target.mika,
+        name="港区 子育て支援システム",
+        serves_web=True,
+    )
+    target.minato_assessment = create_assessment(
+        actor=target.mika, system=target.minato_system, template=target.template, phase="initial"
+    )
+
+
 class BaseTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):

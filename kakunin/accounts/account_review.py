@@ -38,14 +38,15 @@ def last_completed():
     return event.at if event else None
 
 
-def review(days: int | None = None) -> list[Finding]:
+def review(people, days: int | None = None) -> list[Finding]:
+    """The findings on `people` (a municipality's, User.objects.managed_in)."""
     days = days or settings.ACCOUNT_REVIEW_UNUSED_DAYS
     now = timezone.now()
     cutoff = now - timedelta(days=days)
     since = last_completed() or cutoff
     changed = _org_or_role_changes(since)
     findings = []
-    for user in User.objects.filter(is_active=True).select_related("organisation"):
+    for user in people.filter(is_active=True).select_related("organisation"):
         reasons = []
         last_used = user.last_login or user.date_joined
         if last_used < cutoff:

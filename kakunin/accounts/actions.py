@@ -120,15 +120,21 @@ def enable_user(*, actor, user: User) -> None:
 
 @transaction.atomic
 def create_organisation(
-    *, actor, name: str, kind: str, contact: str = "", is_demo: bool = False
+    *,
+    actor,
+    name: str,
+    kind: str,
+    contact: str = "",
+    is_demo: bool = False,
+    corporate_number: str = "",
 ) -> Organisation:
-    org = Organisation.objects.create(name=name, kind=kind, contact=contact, is_demo=is_demo)
-    record(
-        "organisation.create",
-        org,
-        actor=actor,
-        changes={"name": [None, name], "kind": [None, kind]},
+    org = Organisation.objects.create(
+        name=name, kind=kind, contact=contact, is_demo=is_demo, corporate_number=corporate_number
     )
+    changes = {"name": [None, name], "kind": [None, kind]}
+    if corporate_number:
+        changes["corporate_number"] = [None, corporate_number]
+    record("organisation.create", org, actor=actor, changes=changes)
     return org
 
 

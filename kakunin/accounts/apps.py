@@ -59,6 +59,7 @@ class AccountsConfig(AppConfig):
                 "password_changed_at": _("パスワードの変更日時"),
                 "name": _("名称"),
                 "kind": _("種別"),
+                "corporate_number": _("法人番号"),
             },
             values={
                 "role": dict(Role.choices),

@@ -22,8 +22,9 @@ def header(request):
 
 
 def site_header(request) -> SafeString:
+    municipality = getattr(request, "municipality", None)
     values: dict = {
-        "site_name": settings.SITE_NAME,
+        "site_name": municipality.shown_name if municipality else settings.SITE_NAME,
         "language_code": get_language(),
         "authenticated": False,
     }
@@ -36,6 +37,8 @@ def site_header(request) -> SafeString:
             "name": user.full_name or user.username,
             "role": user.get_role_display(),
             "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
+            # The municipality the page works in (a vendor person may switch).
+            "municipality": municipality.name if municipality else "",
         }
     key = repr(sorted(values.items()))
     html = _headers.get(key)

@@ -10,12 +10,15 @@ from allauth.mfa.totp.internal import auth as totp_auth
 from django import forms
 from django.contrib.auth.signals import user_login_failed
 from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kakunin.accounts import lockout
 from kakunin.accounts.account_review import GENERIC_ID
 from kakunin.accounts.models import ROLE_ORGANISATION_KIND, Organisation, Role, User
 from kakunin.core.text import PlainText, plain_text_fields
+from kakunin.tenants.active import current
+from kakunin.tenants.codes import normalise_corporate_number
 
 username_validator = RegexValidator(
     r"^[A-Za-z0-9._-]+$", _("ユーザIDには半角英数字と . _ - のみ使えます。")
@@ -104,9 +107,13 @@ class UserForm(OnePersonOneId, forms.ModelForm):
         self.fields["username"].validators = [username_validator]
         self.fields["full_name"].required = True
         self.fields["email"].required = True
+        # The municipality's own departments, and the vendor companies (one list
+        # across the service, so that a company is registered once).
         cast(
             forms.ModelChoiceField, self.fields["organisation"]
-        ).queryset = Organisation.objects.all()
+        ).queryset = Organisation.objects.filter(
+            Q(kind=Organisation.Kind.VENDOR) | Q(municipality=current())
+        )
 
     def clean(self):
         super().clean()
@@ -164,14 +171,28 @@ class DisableForm(forms.Form):
 
 
 class OrganisationForm(forms.ModelForm):
+    # Room for the number as people copy it (hyphens, full-width digits): 13 digits kept.
+    corporate_number = forms.CharField(
+        label=Organisation._meta.get_field("corporate_number").verbose_name,
+        help_text=Organisation._meta.get_field("corporate_number").help_text,
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "contact"]
+        fields = ["name", "kind", "corporate_number", "contact"]
         widgets = {"contact": forms.Textarea(attrs={"rows": 3, "maxlength": 1000})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         plain_text_fields(self)
+
+    def clean_corporate_number(self) -> str:
+        """Kept as 13 half-width digits, however typed (１２３…, hyphens)."""
+        value = self.cleaned_data.get("corporate_number", "")
+        return normalise_corporate_number(value) if value else ""
 
 
 class LoginForm(AllauthLoginForm):

@@ -2,7 +2,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,19 +12,39 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.core.text import refuse_formula_start
 from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
+from kakunin.tenants.active import current
+from kakunin.tenants.codes import validate_corporate_number
+from kakunin.tenants.models import Municipality
 
 
 class Organisation(models.Model):
-    """A ward department (所管課, 情報政策課) or a vendor company (事業者)."""
+    """A ward department (所管課, 情報政策課) of one municipality, or a vendor company
+    (事業者): one across the service, known by its 法人番号, serving many municipalities."""
 
     class Kind(models.TextChoices):
         WARD = "ward", _("区の部署")
         VENDOR = "vendor", _("事業者")
 
-    name = models.CharField(
-        _("名称"), max_length=200, unique=True, validators=[refuse_formula_start]
-    )
+    name = models.CharField(_("名称"), max_length=200, validators=[refuse_formula_start])
     kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices)
+    # A department's municipality; a vendor company has none (it serves many).
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("団体"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    corporate_number = models.CharField(
+        _("法人番号"),
+        max_length=13,
+        blank=True,
+        validators=[validate_corporate_number],
+        help_text=_(
+            "13桁（国税庁の法人番号）。同じ会社が二度登録されないよう、事業者は入力してください。"
+        ),
+    )
     contact = EncryptedTextField(_("連絡先（担当窓口・電話・住所）"), max_length=1000, blank=True)
     is_demo = models.BooleanField(_("デモ用"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -34,10 +56,60 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind__in=["ward", "vendor"]), name="org_kind"
             ),
+            models.CheckConstraint(
+                condition=models.Q(kind="ward", municipality__isnull=False)
+                | models.Q(kind="vendor", municipality__isnull=True),
+                name="org_municipality",
+            ),
+            models.UniqueConstraint(
+                fields=["municipality", "name"],
+                condition=models.Q(kind="ward"),
+                name="org_ward_name_unique",
+                violation_error_message=_("この名称の部署は既に登録されています。"),
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(kind="vendor"),
+                name="org_vendor_name_unique",
+                violation_error_message=_("この名称の事業者は既に登録されています。"),
+            ),
+            models.UniqueConstraint(
+                fields=["corporate_number"],
+                condition=~models.Q(corporate_number=""),
+                name="org_corporate_number_unique",
+                violation_error_message=_("この法人番号の事業者は既に登録されています。"),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.place()
+        super().save(*args, **kwargs)
+
+    def place(self) -> None:
+        """A vendor company belongs to no municipality; a department not placed yet to
+        the municipality worked in, else the installation's (clean() places it too, so that the form checks the name
+        against the same municipality's departments before saving)."""
+        if self.kind == self.Kind.VENDOR:
+            self.municipality = None
+        elif self.municipality_id is None:
+            self.municipality = current() or Municipality.default()
+
+    def clean(self) -> None:
+        super().clean()
+        self.place()
+        if self.corporate_number and self.kind != self.Kind.VENDOR:
+            raise ValidationError(
+                {"corporate_number": _("法人番号は事業者の組織にだけ入力します。")}
+            )
+        # A form leaves the municipality out of its own checks (not one of its fields).
+        same = Organisation.objects.filter(
+            kind=self.kind, municipality=self.municipality, name=self.name
+        ).exclude(pk=self.pk)
+        if self.kind == self.Kind.WARD and same.exists():
+            raise ValidationError({"name": _("この名称の部署は既に登録されています。")})
 
 
 class Role(models.TextChoices):
@@ -61,8 +133,23 @@ WARD_ROLES = {Role.ADMIN, Role.REVIEWER, Role.DEPARTMENT, Role.AUDITOR}
 
 class UserQuerySet(models.QuerySet):
     def reviewers(self):
-        """The security reviewers (情報政策課) who can act now."""
-        return self.filter(role=Role.REVIEWER, is_active=True)
+        """The security reviewers (情報政策課) who can act now, of the municipality
+        worked in (every municipality's only in the service's own work)."""
+        reviewers = self.filter(role=Role.REVIEWER, is_active=True)
+        municipality = current()
+        return reviewers.filter(municipality=municipality) if municipality else reviewers
+
+    def managed_in(self, municipality_id):
+        """The accounts a municipality manages: its own staff, and the vendor people who
+        work on its systems, whose account its staff issued, or who work for no
+        municipality yet."""
+        vendors = Q(role=Role.VENDOR) & (
+            Q(memberships__system__municipality=municipality_id)
+            | Q(issued_by__municipality=municipality_id)
+            | Q(memberships__isnull=True)
+        )
+        matching = User.objects.filter(Q(municipality=municipality_id) | vendors)
+        return self.filter(pk__in=matching.values("pk"))
 
     def of_department(self, department_id):
         """The active staff of one ward department."""
@@ -87,6 +174,16 @@ class User(AbstractUser):
         related_name="users",
     )
     role = models.CharField(_("ロール"), max_length=16, choices=Role.choices)
+    # Ward staff belong to exactly one municipality; a vendor person to none (they work
+    # for the municipalities that invited them).
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("団体"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
     phone = EncryptedTextField(_("電話番号"), max_length=40, blank=True)
     language = models.CharField(
         _("表示言語"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
@@ -123,6 +220,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.username})" if self.full_name else self.username
+
+    def save(self, *args, **kwargs):
+        if self.role == Role.VENDOR:
+            self.municipality = None
+        elif self.municipality_id is None:
+            org = self.organisation
+            self.municipality = (org and org.municipality) or current() or Municipality.default()
+        super().save(*args, **kwargs)
 
     @property
     def audit_label(self) -> str:

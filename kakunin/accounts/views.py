@@ -18,13 +18,17 @@ from kakunin.accounts.forms import (
     UnlockForm,
     UserForm,
 )
-from kakunin.accounts.models import Organisation, User, UserSession
+from kakunin.accounts.models import UserSession
 from kakunin.accounts.security import effective_settings
 
 
 def users(request):
     access.require_user_admin(request)
-    qs = User.objects.select_related("organisation", "issued_by").order_by("-is_active", "username")
+    qs = (
+        access.people_managed_by(request.user)
+        .select_related("organisation", "issued_by")
+        .order_by("-is_active", "username")
+    )
     return render(request, "accounts/users.html", {"users": qs})
 
 
@@ -39,7 +43,7 @@ def user_create(request):
 
 def user_edit(request, pk: int):
     access.require_user_admin(request)
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(access.people_managed_by(request.user), pk=pk)
     form = UserForm(request.POST if request.method == "POST" else None, instance=user)
     if request.method == "POST" and form.is_valid():
         if actions.update_user(actor=request.user, user=user, data=form.cleaned_data):
@@ -52,7 +56,7 @@ def user_edit(request, pk: int):
 @require_POST
 def user_disable(request, pk: int):
     access.require_user_admin(request)
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(access.people_managed_by(request.user), pk=pk)
     form = DisableForm(request.POST)
     if user == request.user:
         messages.error(request, _("自分自身のアカウントは無効化できません。"))
@@ -67,7 +71,7 @@ def user_disable(request, pk: int):
 @require_POST
 def user_enable(request, pk: int):
     access.require_user_admin(request)
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(access.people_managed_by(request.user), pk=pk)
     actions.enable_user(actor=request.user, user=user)
     messages.success(request, _("%(name)s を有効にしました。") % {"name": user})
     return redirect("accounts:user_edit", user.pk)
@@ -76,7 +80,7 @@ def user_enable(request, pk: int):
 @require_POST
 def user_reset_password(request, pk: int):
     access.require_user_admin(request)
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(access.people_managed_by(request.user), pk=pk)
     password = actions.reset_password(actor=request.user, user=user)
     return render(request, "accounts/issued.html", {"issued": user, "password": password})
 
@@ -88,13 +92,18 @@ def organisations(request):
         actions.create_organisation(actor=request.user, **form.cleaned_data)
         messages.success(request, _("組織を登録しました。"))
         return redirect("accounts:organisations")
-    ctx = {"form": form, "organisations": Organisation.objects.annotate(n_users=Count("users"))}
+    ctx = {
+        "form": form,
+        "organisations": access.organisations_seen_by(request.user).annotate(
+            n_users=Count("users")
+        ),
+    }
     return render(request, "accounts/organisations.html", ctx)
 
 
 def account_review(request):
     access.require_user_admin(request)
-    findings = review()
+    findings = review(access.people_managed_by(request.user))
     if request.method == "POST":
         form = ReviewForm(request.POST, choices=[(f.user.pk, f.user.pk) for f in findings])
         if not form.is_valid():
@@ -104,7 +113,9 @@ def account_review(request):
             messages.success(request, _("アカウントの棚卸しの完了を記録しました。"))
             return redirect("accounts:review")
         else:
-            chosen = User.objects.filter(pk__in=form.cleaned_data["users"])
+            chosen = access.people_managed_by(request.user).filter(
+                pk__in=form.cleaned_data["users"]
+            )
             count = actions.disable_many(
                 actor=request.user, users=chosen, reason=form.cleaned_data["reason"]
             )

@@ -12,6 +12,8 @@ from kakunin.api.models import MAX_DAYS, Token, digest, new_secret
 from kakunin.audit.trail import record
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
+from kakunin.tenants.active import current_id_for, everywhere
+from kakunin.tenants.models import Municipality
 
 # last_used_at is written at most this often (a token in a busy pipeline would
 # otherwise write a row on every request).
@@ -36,9 +38,11 @@ def issue_token(
                 "このロールのトークンは、二要素認証（TOTP）でログインした画面から本人が発行してください。"
             )
         )
+    municipality = _municipality_for(user)
     secret = new_secret()
     token = Token.objects.create(
         user=user,
+        municipality_id=municipality,
         name=name[:100],
         digest=digest(secret),
         hint=secret[:8],
@@ -118,3 +122,24 @@ def record_expired() -> int:
                 )
                 done += 1
     return done
+
+
+def _municipality_for(user) -> int | None:
+    """The municipality a new token works in: the one worked in, a member of the ward's
+    staff's own, or the only one a vendor person works for (none: a token that sees
+    nothing). A vendor person working for several must say which (on the web: the one
+    they switched to)."""
+    if municipality := current_id_for(user):
+        return municipality
+    with everywhere():
+        theirs = list(
+            Municipality.objects.filter(systems__memberships__user=user)
+            .distinct()
+            .values_list("pk", flat=True)[:2]
+        )
+    if len(theirs) > 1:
+        raise ValidationError(
+            _("%(name)s さんは複数の団体で作業しています。トークンを使う団体を指定してください。")
+            % {"name": user}
+        )
+    return theirs[0] if theirs else None

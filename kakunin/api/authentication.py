@@ -8,6 +8,7 @@ from rest_framework import authentication, exceptions
 from kakunin.api import actions
 from kakunin.api.models import Token, digest
 from kakunin.audit.middleware import client_ip
+from kakunin.tenants.active import enter
 
 
 class BearerAuthentication(authentication.BaseAuthentication):
@@ -20,12 +21,19 @@ class BearerAuthentication(authentication.BaseAuthentication):
                 _("Authorization ヘッダーは「Bearer トークン」の形で送ってください。")
             )
         secret = parts[1] if parts[1].isascii() else ""
-        token = Token.objects.select_related("user").filter(digest=digest(secret)).first()
+        token = (
+            Token.objects.select_related("user", "municipality")
+            .filter(digest=digest(secret))
+            .first()
+        )
         if token is None or token.refusal():
             raise exceptions.AuthenticationFailed(
                 _("トークンが無効か、期限切れか、取り消されています。")
             )
         actions.note_use(token, client_ip(request))
+        # The request works in the token's municipality (reset when the request ends,
+        # by kakunin.service.middleware's own activation around it).
+        enter(token.municipality)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

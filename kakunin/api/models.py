@@ -32,6 +32,10 @@ class Token(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
+    # A token works in one municipality: the one its person worked in when issuing it.
+    municipality = models.ForeignKey(
+        "tenants.Municipality", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(_("名前"), max_length=100)
     digest = models.CharField(max_length=64, unique=True)
     # The first characters, so that a person can tell their tokens apart.
@@ -68,6 +72,8 @@ class Token(models.Model):
             return "expired"
         if not self.user.is_active:
             return "user disabled"
+        if self.municipality is not None and self.municipality.is_suspended:
+            return "municipality suspended"
         if self.user.needs_mfa and not self.with_totp:
             return "needs a token issued after a TOTP login"
         return ""

@@ -37,6 +37,8 @@ class AssessmentCreateForm(forms.Form):
     def __init__(self, *args, system, **kwargs):
         super().__init__(*args, **kwargs)
         self.system = system
+        # The forms of the municipality worked in, and the service's.
+        cast(forms.ModelChoiceField, self.fields["template"]).queryset = Template.objects.all()
         self.fields["template"].initial = system.form_in_force()
         self.fields["fiscal_year"].initial = current_fiscal_year()
         self.last_approved = (

@@ -15,6 +15,7 @@ from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR,
 from kakunin.catalog.models import Applicability, Item, Template
 from kakunin.core.text import BIDI_CONTROLS, BIDI_MESSAGE
 from kakunin.systems.models import System
+from kakunin.tenants.active import ScopedManager
 
 ANSWER_MAX_LENGTH = 10_000
 # Control characters other than tab and line breaks: invisible, and not allowed in xlsx.
@@ -56,7 +57,8 @@ class Assessment(Reviewed):
     due_date = models.DateField(_("提出期限"), null=True, blank=True)
 
     audit_name = "assessment"
-    objects = AssessmentQuerySet.as_manager()
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager.from_queryset(AssessmentQuerySet)()
 
     class Meta:
         ordering = ["system", "phase", "-fiscal_year", "-revision"]
@@ -199,6 +201,9 @@ class Answer(models.Model):
     )
     updated_at = models.DateTimeField(null=True, blank=True)
 
+    MUNICIPALITY_PATH = "assessment__system__municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["assessment", "item__number"]
         constraints = [
@@ -277,6 +282,9 @@ class AnswerRevision(models.Model):
     changed_at = models.DateTimeField()
     source = models.CharField(max_length=16, choices=Source.choices)
 
+    MUNICIPALITY_PATH = "answer__assessment__system__municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["answer", "-version"]
         constraints = [
@@ -298,6 +306,9 @@ class Submission(models.Model):
     )
     submitted_at = models.DateTimeField()
     versions = models.JSONField(default=dict)  # answer id -> version
+
+    MUNICIPALITY_PATH = "assessment__system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["assessment", "round"]

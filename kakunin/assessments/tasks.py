@@ -7,24 +7,27 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from kakunin.accounts.models import User
 from kakunin.assessments.models import Assessment
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
+from kakunin.tenants.active import current, for_each_municipality
 
 
 def remind(today=None) -> int:
-    """Tell the vendor and the department of deadlines in REMINDER_DAYS_BEFORE_DUE
-    days, and everyone concerned of overdue assessments. Each reminder goes once."""
+    """Tell the vendor and the department of deadlines in the municipality's reminder
+    days (REMINDER_DAYS_BEFORE_DUE unless it set its own), and everyone concerned of
+    overdue assessments. Each reminder goes once."""
     today = today or timezone.localdate()
     sent = 0
-    soon = today + timedelta(days=settings.REMINDER_DAYS_BEFORE_DUE)
+    municipality = current()
+    days = municipality.days_before_due if municipality else settings.REMINDER_DAYS_BEFORE_DUE
+    soon = today + timedelta(days=days)
     # Only what still waits for the vendor: a submitted assessment is the ward's move.
     waiting = Assessment.objects.waiting_for_vendor().select_related("system")
     for assessment in waiting.filter(due_date=soon):
         sent += _remind(assessment, Kind.DUE_SOON, "due")
     for assessment in waiting.filter(due_date__lt=today):
-        sent += _remind(assessment, Kind.OVERDUE, "overdue", User.objects.reviewers())
+        sent += _remind(assessment, Kind.OVERDUE, "overdue", assessment.system.reviewers())
     return sent
 
 
@@ -40,5 +43,6 @@ def _remind(assessment, kind: str, key: str, others=()) -> int:
 
 
 @db_periodic_task(crontab(hour="8", minute="0"))
+@for_each_municipality
 def daily_reminders():
     remind()

@@ -42,7 +42,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from kakunin.accounts.models import User
 from kakunin.audit.trail import record
 from kakunin.core.text import form_errors
 from kakunin.notifications.actions import notify
@@ -146,7 +145,7 @@ class Reviewed(models.Model):
         department; a return or an approval to the vendor and the owning department."""
         system = self.system  # type: ignore[attr-defined]
         if step == "submit":
-            return [*User.objects.reviewers(), *system.department_staff()]
+            return [*system.reviewers(), *system.department_staff()]
         return [*system.vendor_members(), *system.department_staff()]
 
 

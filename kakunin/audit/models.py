@@ -39,6 +39,11 @@ class Event(models.Model):
         related_name="+",
     )
     actor_label = models.CharField(max_length=300, blank=True)
+    # The municipality whose trail shows the event (its auditors read theirs only);
+    # none for the service's own events (a vendor's sign-in, a municipality created).
+    municipality = models.ForeignKey(
+        "tenants.Municipality", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     ip = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64, blank=True)
@@ -59,6 +64,7 @@ class Event(models.Model):
             models.Index(fields=["actor", "seq"], name="event_actor_seq"),
             models.Index(fields=["action", "seq"], name="event_action_seq"),
             models.Index(fields=["ip", "seq"], name="event_ip_seq"),
+            models.Index(fields=["municipality", "seq"], name="event_municipality_seq"),
         ]
         verbose_name = _("監査イベント")
 

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 
 from kakunin.audit.models import ChainHead
 from kakunin.core.kept import kept
+from kakunin.tenants import active
 
 T = TypeVar("T")
 
@@ -52,9 +53,12 @@ _local = kept(64)
 
 
 def cached(stamp: str, parts: tuple, compute: Callable[[], T], timeout: int = 600) -> T:
-    """compute(), or what it gave under the same head, day, language and `parts`
-    (who asks, and with which filter: a user's view depends on what they may see)."""
-    key_text = repr((stamp, timezone.localdate(), translation.get_language(), parts))
+    """compute(), or what it gave under the same head, day, language, municipality and
+    `parts` (who asks, and with which filter: a user's view depends on what they may
+    see). A value kept in one municipality is never served in another."""
+    municipality = active.current()
+    where = municipality.pk if municipality is not None else 0
+    key_text = repr((stamp, timezone.localdate(), translation.get_language(), where, parts))
     key = "stamp:" + hashlib.sha256(key_text.encode()).hexdigest()
     value = _local.get(key)
     if value is not None:

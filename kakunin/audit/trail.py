@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kakunin.audit.context import current_ip
 from kakunin.audit.models import ChainHead, Event
+from kakunin.tenants.active import current
 
 
 def _jsonable(value):
@@ -36,6 +37,7 @@ def record_many(entries: Sequence[tuple[str, Any, dict]], *, actor=None, label: 
     with transaction.atomic():
         head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
         seq, prev, at = head.seq, head.hash, timezone.now()
+        municipality = _municipality_of(actor, entries)
         events = []
         for action, obj, changes in entries:
             seq += 1
@@ -44,6 +46,7 @@ def record_many(entries: Sequence[tuple[str, Any, dict]], *, actor=None, label: 
                 at=at,
                 actor=actor if actor is not None and actor.pk else None,
                 actor_label=actor.audit_label if actor is not None and actor.pk else "",
+                municipality_id=municipality,
                 ip=current_ip.get(),
                 action=action,
                 object_type=obj._meta.label_lower if obj is not None else "",
@@ -60,6 +63,32 @@ def record_many(entries: Sequence[tuple[str, Any, dict]], *, actor=None, label: 
             head.others_hash = prev
         head.save(update_fields=["seq", "hash", "others_hash"])
     return events
+
+
+# How an object leads to its municipality, when nothing is active (a command, a job).
+_PATHS = (
+    ("municipality_id",),
+    ("system", "municipality_id"),
+    ("assessment", "system", "municipality_id"),
+    ("report", "system", "municipality_id"),
+    ("record", "system", "municipality_id"),
+    ("answer", "assessment", "system", "municipality_id"),
+)
+
+
+def _municipality_of(actor, entries) -> int | None:
+    """The municipality worked in; outside one, the first object's, else the acting
+    member of the ward's staff's own (their sign-in); else none: the service's own."""
+    if (municipality := current()) is not None:
+        return municipality.pk
+    for _action, obj, _changes in entries[:1]:
+        for path in _PATHS if obj is not None else ():
+            value = obj
+            for name in path:
+                value = getattr(value, name, None)
+            if isinstance(value, int):
+                return value
+    return getattr(actor, "municipality_id", None) if actor is not None else None
 
 
 def record_view(user, obj, system) -> None:

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -22,7 +23,7 @@ PAGE = 50
 
 class EventFilter(PlainText, forms.Form):
     person = forms.ModelChoiceField(
-        label=_("利用者"), queryset=get_user_model().objects.all(), required=False
+        label=_("利用者"), queryset=get_user_model().objects.none(), required=False
     )
     action = forms.CharField(label=_("操作"), max_length=64, required=False)
     object_type = forms.CharField(label=_("対象の種類"), max_length=64, required=False)
@@ -36,9 +37,20 @@ class EventFilter(PlainText, forms.Form):
     )
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
+    def __init__(self, *args, municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.municipality = municipality
+        people = get_user_model().objects.managed_in(municipality.pk if municipality else None)
+        cast(forms.ModelChoiceField, self.fields["person"]).queryset = people
+
     def events(self):
-        """Matching events, newest first. Every filter is an indexed equality or range."""
-        qs = Event.objects.select_related("actor").order_by("-seq")
+        """Matching events of the municipality's trail, newest first. Every filter is an
+        indexed equality or range."""
+        qs = (
+            Event.objects.filter(municipality=self.municipality)
+            .select_related("actor")
+            .order_by("-seq")
+        )
         data = self.cleaned_data
         if data.get("person"):
             qs = qs.filter(actor=data["person"])
@@ -63,14 +75,14 @@ class EventFilter(PlainText, forms.Form):
         }
 
 
-def known_actions() -> list[str]:
-    """The action names for the filter's suggestions. Reading them takes a pass over
-    the whole action index (40 ms at a million events): computed every ten minutes."""
+def known_actions(municipality) -> list[str]:
+    """The action names of the municipality's trail, for the filter's suggestions.
+    Reading them takes a pass over the whole action index (40 ms at a million events):
+    computed every ten minutes."""
+    mine = Event.objects.filter(municipality=municipality)
     names = cache.get_or_set(
-        "audit:actions",
-        lambda: list(
-            Event.objects.order_by("action").values_list("action", flat=True).distinct()[:200]
-        ),
+        f"audit:actions:{municipality.pk if municipality else 0}",
+        lambda: list(mine.order_by("action").values_list("action", flat=True).distinct()[:200]),
         600,
     )
     return list(names or [])
@@ -82,11 +94,12 @@ def _require_auditor(request):
 
 def events(request):
     _require_auditor(request)
-    form = EventFilter(request.GET or None)
+    municipality = request.municipality
+    form = EventFilter(request.GET or None, municipality=municipality)
     page, next_before = [], None
     if not form.is_bound or form.is_valid():
         if not form.is_bound:
-            form = EventFilter({})
+            form = EventFilter({}, municipality=municipality)
             form.is_valid()
         qs = form.events()
         if form.cleaned_data.get("before"):
@@ -104,14 +117,14 @@ def events(request):
         "events": page,
         "next_before": next_before,
         "query": query.urlencode(),
-        "actions": [(a, words.action_label(a)) for a in known_actions()],
+        "actions": [(a, words.action_label(a)) for a in known_actions(municipality)],
     }
     return render(request, "audit/events.html", ctx, status=200 if not form.errors else 400)
 
 
 def export_csv(request):
     _require_auditor(request)
-    form = EventFilter(request.GET)
+    form = EventFilter(request.GET, municipality=request.municipality)
     if not form.is_valid():
         return render(request, "audit/events.html", {"form": form, "events": []}, status=400)
     actions.exported(actor=request.user, filters=form.filters())

@@ -2,6 +2,7 @@
 new draft version, an item's conditions and controls, a version published."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kakunin.audit.trail import record
@@ -13,6 +14,7 @@ from kakunin.catalog.loader import (
     load,
 )
 from kakunin.catalog.models import Control, Item, Template, controls_of
+from kakunin.tenants.active import current_id_for
 
 
 def load_form(*, actor, parsed: ParsedTemplate, source_label: str) -> LoadResult:
@@ -21,13 +23,16 @@ def load_form(*, actor, parsed: ParsedTemplate, source_label: str) -> LoadResult
     with another content is refused: published versions are frozen (the bundled
     files' retagging is load_catalog's alone)."""
     meta = parsed.meta
-    existing = Template.objects.filter(key=meta["key"], version=meta["version"]).first()
+    municipality = current_id_for(actor)  # the loader's municipality: its own form
+    existing = Template.objects.filter(
+        Q(municipality_id=municipality), key=meta["key"], version=meta["version"]
+    ).first()
     if existing is not None and existing.source_sha256 != parsed.sha256:
         raise CatalogError(
             f"{parsed.label} は別の内容で読み込み済みです。版（version）を変えて読み込んでください。"
         )
     with transaction.atomic():
-        result = load(parsed)
+        result = load(parsed, municipality)
         template = result.template
         untagged = list(template.items.filter(controls=None).values_list("key", flat=True))
         record(
@@ -62,6 +67,7 @@ def new_version(*, actor, template: Template) -> Template:
             policy_line=template.policy_line, standards=template.standards, high=template.high,
             conditions=template.conditions, layout=template.layout,
             source_sha256=f"draft:{template.source_sha256}"[:64],
+            municipality_id=current_id_for(actor),
         )  # fmt: skip
         items = list(template.items.all())
         tags = controls_of(items)

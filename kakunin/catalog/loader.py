@@ -13,11 +13,13 @@ from typing import Any, NoReturn
 
 import yaml
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from kakunin.catalog.layout import Layout, LayoutError
 from kakunin.catalog.models import AXES, Control, Item, Template
+from kakunin.tenants.active import current
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
 VOCABULARY = BUNDLED_DIR / "vocabulary" / "controls.yaml"
@@ -374,13 +376,18 @@ WORDING = ("number", "label", "section", "subsection", "question", "examples", "
            "answered_by", "preset_answer", "condition")  # fmt: skip
 
 
-def load(parsed: ParsedTemplate) -> LoadResult:
-    """Store a parsed template. Loading the same file twice changes nothing; a file
-    that only tags the items of a loaded version anew (its controls, its related
-    items) retags that version, its wording untouched."""
+def load(parsed: ParsedTemplate, municipality: int | None = None) -> LoadResult:
+    """Store a parsed template: `municipality`'s own form (by default the one worked
+    in), or, with none, the service's, which every municipality uses. Loading the same
+    file twice changes nothing; a file that only tags the items of a loaded version anew
+    (its controls, its related items) retags that version, its wording untouched."""
     load_vocabulary()
     meta = parsed.meta
-    existing = Template.objects.filter(key=meta["key"], version=meta["version"]).first()
+    if municipality is None and (active := current()) is not None:
+        municipality = active.pk
+    existing = Template.objects.filter(
+        Q(municipality_id=municipality), key=meta["key"], version=meta["version"]
+    ).first()
     if existing is not None:
         if existing.source_sha256 == parsed.sha256:
             return LoadResult(existing, created=False)
@@ -397,7 +404,10 @@ def load(parsed: ParsedTemplate) -> LoadResult:
     with transaction.atomic():
         # A definition loaded from a file is published: usable at once.
         template = Template.objects.create(
-            source_sha256=parsed.sha256, published_at=timezone.now(), **meta
+            source_sha256=parsed.sha256,
+            published_at=timezone.now(),
+            municipality_id=municipality,
+            **meta,
         )
         Item.objects.bulk_create(
             Item(template=template, **_fields(item, exclude={"controls"})) for item in parsed.items

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.tenants.active import ScopedManager
+
 AXES = ("confidentiality", "integrity", "availability")
 AXIS_LABELS = {
     "confidentiality": _("機密性"),
@@ -91,11 +93,27 @@ class Template(models.Model):
     # A version is a draft until published; a published one is frozen, and the newest
     # published is in force (its new assessments are made with it).
     published_at = models.DateTimeField(null=True, blank=True)
+    # The municipality whose own form it is; none: the service's, which every
+    # municipality uses (the bundled forms, load_catalog).
+    municipality = models.ForeignKey(
+        "tenants.Municipality", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    MUNICIPALITY_PATH = "municipality"
+    MUNICIPALITY_SHARED = True
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["key", "-effective_date", "-loaded_at"]
         constraints = [
-            models.UniqueConstraint(fields=["key", "version"], name="template_key_version"),
+            models.UniqueConstraint(
+                fields=["municipality", "key", "version"], name="template_key_version"
+            ),
+            models.UniqueConstraint(
+                fields=["key", "version"],
+                condition=models.Q(municipality__isnull=True),
+                name="template_shared_key_version",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -173,7 +173,7 @@ def publish(request, pk: int):
 
 @require_POST
 def new_version(request, pk: int):
-    template = access.get_form_to_manage(request, pk)
+    template = access.get_form_to_manage(request, pk, own=False)
     draft = actions.new_version(actor=request.user, template=template)
     messages.success(
         request, _("下書き %(form)s を作りました。変更してから公開してください。") % {"form": draft}

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.assessments.models import Assessment
 from kakunin.catalog.models import Template
 from kakunin.staging.models import StagedImport
+from kakunin.tenants.active import ScopedManager
 
 
 class FormImport(StagedImport):
@@ -18,6 +19,9 @@ class FormImport(StagedImport):
 
     class Meta(StagedImport.Meta):
         pass
+
+    MUNICIPALITY_PATH = "assessment__system__municipality"
+    objects = ScopedManager()
 
 
 class DefinitionImport(models.Model):

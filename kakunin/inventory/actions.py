@@ -9,7 +9,6 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from kakunin.accounts.models import User
 from kakunin.audit.trail import record, record_many
 from kakunin.evidence.actions import add_evidence
 from kakunin.inventory import feeds, matching, sources
@@ -295,7 +294,6 @@ def _tell(new: dict[int, list]) -> None:
     people and the reviewers."""
     if not new:
         return
-    reviewers = list(User.objects.reviewers())
     for system in System.objects.filter(pk__in=new):
         findings = new[system.pk]
         idents = sorted(
@@ -313,7 +311,7 @@ def _tell(new: dict[int, list]) -> None:
             "items": "、".join(idents[:20]),
             "url": url,
         }
-        people = [*system.department_staff(), *system.vendor_members(), *reviewers]
+        people = [*system.department_staff(), *system.vendor_members(), *system.reviewers()]
         key = "vuln:" + hashlib.sha256(f"{system.pk}:{','.join(idents)}".encode()).hexdigest()[:40]
         notify(people, Kind.VULNERABILITY, context, url=url, key=key)
 

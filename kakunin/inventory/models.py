@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.evidence.models import Evidence
 from kakunin.staging.models import StagedImport
 from kakunin.systems.models import System
+from kakunin.tenants.active import ScopedManager
 
 
 class Kind(models.TextChoices):
@@ -49,6 +50,9 @@ class Component(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(null=True, blank=True)
+
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["system", "kind", "product", "version", "location"]
@@ -131,6 +135,9 @@ class InventoryImport(StagedImport):
 
     class Meta(StagedImport.Meta):
         pass
+
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager()
 
 
 class Severity(models.TextChoices):
@@ -224,7 +231,8 @@ class Finding(models.Model):
     first_seen = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = FindingQuerySet.as_manager()
+    MUNICIPALITY_PATH = "component__system__municipality"
+    objects = ScopedManager.from_queryset(FindingQuerySet)()
 
     class Meta:
         ordering = ["vulnerability"]
@@ -260,6 +268,9 @@ class Response(models.Model):
     )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField()
+
+    MUNICIPALITY_PATH = "finding__component__system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["finding", "at", "pk"]

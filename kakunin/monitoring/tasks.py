@@ -13,6 +13,7 @@ from huey.contrib.djhuey import db_periodic_task, on_startup
 from kakunin.accounts.models import UserSession
 from kakunin.monitoring import actions, detection
 from kakunin.monitoring.models import Heartbeat
+from kakunin.tenants.active import service_job
 
 SCAN = "auth-log-scan"
 WORKER = "worker"
@@ -34,11 +35,13 @@ def monitor_auth_log(now=None) -> int:
 
 
 @db_periodic_task(crontab(minute="*/5"))
+@service_job
 def scan_auth_log():
     monitor_auth_log()
 
 
 @db_periodic_task(crontab(minute="*"))
+@service_job
 def heartbeat():
     """Proof of life for /healthz: the worker runs its periodic jobs."""
     Heartbeat.objects.update_or_create(name=WORKER, defaults={"at": timezone.now()})
@@ -67,6 +70,7 @@ def first_readings() -> None:
 
 
 @db_periodic_task(crontab(hour="3", minute="17"))
+@service_job
 def clear_expired_sessions():
     """Django's expired sessions, and the session list's rows of three months ago."""
     call_command("clearsessions")

@@ -13,12 +13,18 @@ from django.utils import translation
 from kakunin.notifications import outbox
 from kakunin.notifications.messages import render
 from kakunin.notifications.models import Notification
+from kakunin.tenants.active import link
 
 
 def notify(users, kind: str, context: dict, url: str = "", key: str = "") -> list[Notification]:
     """Notify each (active) user; with `key`, only those not told already. Objects in
     `context` (an assessment) are named in each person's language."""
     made = []
+    # A link opens the municipality the notification is about (a vendor person may work
+    # for several).
+    url = link(url)
+    if "url" in context:
+        context = context | {"url": link(str(context["url"]))}
     # The objects named in each language: a person reading the notification later in
     # another language sees it whole in that one (an assessment's phase, a report's year).
     by_language = {}

@@ -16,6 +16,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from kakunin.notifications.models import OutgoingMail
+from kakunin.tenants.active import service_job
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -38,6 +39,7 @@ def queue(to: list[str], subject: str, body: str) -> OutgoingMail | None:
 
 
 @db_task()
+@service_job
 def deliver(pk: int) -> None:
     """Send it now, on the worker; the minute sweep catches it if this fails."""
     send(pk)

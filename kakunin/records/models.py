@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kakunin.evidence.models import Evidence
 from kakunin.scans.models import Scan
 from kakunin.systems.models import System
+from kakunin.tenants.active import ScopedManager
 
 
 class Kind(models.TextChoices):
@@ -107,7 +108,8 @@ class Record(models.Model):
     )
     withdraw_reason = models.CharField(_("取下げの理由"), max_length=500, blank=True)
 
-    objects = RecordQuerySet.as_manager()
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager.from_queryset(RecordQuerySet)()
 
     class Meta:
         ordering = ["system", "kind", "-date", "-pk"]
@@ -151,6 +153,9 @@ class RecordVersion(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
+    MUNICIPALITY_PATH = "record__system__municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["record", "-version"]
         constraints = [
@@ -174,6 +179,9 @@ class RecordFile(models.Model):
     evidence = models.OneToOneField(Evidence, on_delete=models.PROTECT, related_name="+")
     label = models.CharField(_("区分"), max_length=16, choices=Label.choices)
 
+    MUNICIPALITY_PATH = "record__system__municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["record", "label", "pk"]
 
@@ -186,6 +194,9 @@ class RecordComment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("コメント"), max_length=4000)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    MUNICIPALITY_PATH = "record__system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["record", "created_at", "pk"]

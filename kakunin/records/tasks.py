@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from kakunin.accounts.models import User
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 from kakunin.records.models import Kind as RecordKind
 from kakunin.records.models import Record
+from kakunin.tenants.active import for_each_municipality
 
 
 def remind_certificates(today: datetime.date | None = None) -> int:
@@ -28,7 +28,7 @@ def remind_certificates(today: datetime.date | None = None) -> int:
         system = record.system
         people = [*system.vendor_members(), *system.department_staff()]
         if expired:
-            people += list(User.objects.reviewers())
+            people += list(system.reviewers())
         ctx = {
             "system": system.name,
             "certificate": f"{record.data.get('number', '')} {record.data.get('holder', '')}".strip(),
@@ -42,5 +42,6 @@ def remind_certificates(today: datetime.date | None = None) -> int:
 
 
 @db_periodic_task(crontab(hour="8", minute="5"))
+@for_each_municipality
 def daily_certificate_reminders():
     remind_certificates()

@@ -1,7 +1,6 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kakunin.accounts.models import User
 from kakunin.assessments import workflow
 from kakunin.assessments.models import Verdict
 from kakunin.assessments.workflow import TransitionRefused
@@ -131,7 +130,7 @@ def comment_section(*, actor, report: AnnualReport, section: str, body: str) -> 
     people = (
         _people(report)
         if actor.is_ward_staff
-        else [*User.objects.reviewers(), *report.system.department_staff()]
+        else [*report.system.reviewers(), *report.system.department_staff()]
     )
     items = {key: items for key, items, _title in numbered_sections(report.system)}[section]
     notify(

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from kakunin.assessments.models import Verdict
 from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, Reviewed, State
 from kakunin.systems.models import System
+from kakunin.tenants.active import ScopedManager
 
 # The sections of the report, in order: (key, the controls it reports on, title). The
 # keys are the JSON export's top-level keys. Which items of a system's form a section
@@ -73,7 +74,8 @@ class AnnualReport(Reviewed):
     content = models.JSONField(null=True, blank=True)
 
     audit_name = "annual"
-    objects = AnnualReportQuerySet.as_manager()
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager.from_queryset(AnnualReportQuerySet)()
 
     class Meta:
         ordering = ["system", "-fiscal_year"]
@@ -103,6 +105,9 @@ class SectionReview(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now=True)
 
+    MUNICIPALITY_PATH = "report__system__municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["report", "section"]
         constraints = [
@@ -121,6 +126,9 @@ class ReportComment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("コメント"), max_length=4000)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    MUNICIPALITY_PATH = "report__system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["report", "created_at", "pk"]

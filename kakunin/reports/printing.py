@@ -14,6 +14,7 @@ from huey.contrib.djhuey import db_task
 
 from kakunin.reports import annual, exports, pdf
 from kakunin.reports.models import PdfJob
+from kakunin.tenants.active import activated, everywhere
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,19 @@ def request_pdf(*, actor, assessment=None, report=None, language: str) -> PdfJob
 
 @db_task()
 def make_pdf(job_pk: int) -> None:
-    """The worker's task (huey finds it through reports.tasks, which imports this)."""
-    make(job_pk)
+    """The worker's task (huey finds it through reports.tasks, which imports this), in
+    the municipality of the document it prints."""
+    with everywhere():
+        job = (
+            PdfJob.objects.filter(pk=job_pk)
+            .select_related("assessment__system__municipality", "report__system__municipality")
+            .first()
+        )
+    if job is None:
+        return
+    document = job.assessment or job.report
+    with activated(document.system.municipality if document else None):
+        make(job_pk)
 
 
 def make(job_pk: int) -> None:

@@ -9,13 +9,13 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from kakunin.accounts.models import User
 from kakunin.notifications.actions import notify
 from kakunin.notifications.models import Kind
 from kakunin.reports import annual, printing
 from kakunin.reports.models import AnnualReport, Schedule
 from kakunin.reports.status import ReportStatus, statuses
 from kakunin.systems.models import System
+from kakunin.tenants.active import for_each_municipality, service_job
 
 
 def remind_reports(today: datetime.date | None = None) -> int:
@@ -38,7 +38,7 @@ def remind_reports(today: datetime.date | None = None) -> int:
         late = status == ReportStatus.OVERDUE
         people = [*system.vendor_members(), *system.department_staff()]
         if late:
-            people += list(User.objects.reviewers())
+            people += list(system.reviewers())
         url = reverse("reports:annual", args=[system.pk, year])
         # The report (or the one to be made) names itself in each reader's language.
         report = reports.get(system.pk) or AnnualReport(system=system, fiscal_year=year)
@@ -49,10 +49,12 @@ def remind_reports(today: datetime.date | None = None) -> int:
 
 
 @db_periodic_task(crontab(hour="8", minute="10"))
+@for_each_municipality
 def daily_report_reminders():
     remind_reports()
 
 
 @db_periodic_task(crontab(minute="23"))
+@service_job
 def forget_old_pdfs() -> None:
     printing.forget_old()

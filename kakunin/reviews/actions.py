@@ -6,7 +6,6 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kakunin.accounts.models import User
 from kakunin.assessments import workflow
 from kakunin.assessments.actions import create_assessment
 from kakunin.assessments.models import Answer, Assessment, Verdict
@@ -159,7 +158,7 @@ def _add_comment(actor, answer: Answer, assessment: Assessment, body: str) -> Co
     if actor.is_ward_staff:
         people = list(assessment.system.vendor_members())
     else:
-        people = [*User.objects.reviewers(), *assessment.system.department_staff()]
+        people = [*assessment.system.reviewers(), *assessment.system.department_staff()]
     notify(
         people,
         Kind.COMMENT,

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from kakunin.assessments.models import Answer
+from kakunin.tenants.active import ScopedManager
 
 COMMENT_MAX_LENGTH = 4000
 
@@ -14,6 +15,9 @@ class Comment(models.Model):
     body = models.TextField(max_length=COMMENT_MAX_LENGTH)
     round = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    MUNICIPALITY_PATH = "answer__assessment__system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["answer", "created_at", "pk"]

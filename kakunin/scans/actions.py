@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kakunin.accounts.models import User
 from kakunin.audit.trail import record
 from kakunin.catalog.loader import vocabulary_order
 from kakunin.catalog.models import Control
@@ -235,7 +234,7 @@ def tell_new_failures(scan: Scan) -> None:
         "items": "、".join(str(item) for item in items),
         "url": scan.get_absolute_url(),
     }
-    people = [*system.department_staff(), *system.vendor_members(), *User.objects.reviewers()]
+    people = [*system.department_staff(), *system.vendor_members(), *system.reviewers()]
     notify(people, Kind.SCAN_FAILED, context, url=scan.get_absolute_url(), key=f"scan:{scan.pk}")
 
 

@@ -15,6 +15,7 @@ from kakunin.scans.engine import Permission, Target
 from kakunin.scans.policy import Outcome, Text
 from kakunin.scans.safety import origin
 from kakunin.systems.models import System
+from kakunin.tenants.active import ScopedManager
 
 
 class ScanTarget(models.Model):
@@ -29,6 +30,9 @@ class ScanTarget(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["system", "url"]
@@ -70,6 +74,9 @@ class Authorisation(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-valid_from", "-pk"]
@@ -134,6 +141,9 @@ class Scan(models.Model):
     )  # the reports as `manage.py scan --json` prints them
     error = models.TextField(blank=True)
 
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("自動確認")
@@ -171,6 +181,9 @@ class ScanResult(models.Model):
     verdict = models.CharField(max_length=16, choices=Outcome.choices)
     summary = models.TextField()
     findings = models.JSONField(default=list)  # [Finding.as_json()]
+
+    MUNICIPALITY_PATH = "scan__system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["scan", "position", "url"]

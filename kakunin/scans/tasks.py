@@ -6,6 +6,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from kakunin.scans import actions
 from kakunin.scans.models import Scan
+from kakunin.tenants.active import activated, everywhere, for_each_municipality
 
 
 def queue_scan(*, actor, system, authorisation=None) -> Scan:
@@ -20,16 +21,19 @@ def queue_scan(*, actor, system, authorisation=None) -> Scan:
 
 @db_task()
 def run_scan(scan_id: int):
-    scan = (
-        Scan.objects.filter(pk=scan_id, state=Scan.State.QUEUED)
-        .select_related("system", "authorisation")
-        .first()
-    )
+    with everywhere():  # found by its number, then run in its system's municipality
+        scan = (
+            Scan.objects.filter(pk=scan_id, state=Scan.State.QUEUED)
+            .select_related("system__municipality", "authorisation")
+            .first()
+        )
     if scan is not None:  # already run (a retried job) or removed
-        actions.execute(scan)
+        with activated(scan.system.municipality):
+            actions.execute(scan)
 
 
 @db_periodic_task(crontab(hour="2", minute="41"))
+@for_each_municipality
 def rescan():
     """Every night, the systems whose last scan is older than SCAN_INTERVAL_DAYS (30)."""
     actions.rescan_due()

@@ -33,6 +33,7 @@ from kakunin.selfcheck.readings import (
     shown_day,
     to_check,
 )
+from kakunin.tenants.active import current
 
 
 def _active_users() -> list:
@@ -232,7 +233,9 @@ def personal_ids(ctx: Context) -> Answer:
 
 def account_lifecycle(ctx: Context) -> Answer:
     last = account_review.last_completed()
-    unused = len(account_review.review())
+    municipality = current()
+    people = User.objects.managed_in(municipality.pk) if municipality else User.objects.all()
+    unused = len(account_review.review(people))
     line = f"最後の棚卸し: {shown_day(last) if last else '未実施'}、要確認のアカウント {unused} 件"
     return to_check(
         "棚卸し（利用者管理 → 棚卸し）を定期的に行い、人事異動のたびにアクセス権を見直してください。",

@@ -4,12 +4,13 @@ messages name what is at fault."""
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.staging.models import ImportRefused
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class ImportCommand(BaseCommand):
+class ImportCommand(MunicipalityCommand):
     """A kind's command says what the import changes (`owner_label`, `owner`), how a
     file becomes a plan (`read`), how a plan is shown (`show`, returning the number of
     changes) and applied (`apply`). `file_first`: FILE ID rather than ID FILE."""

@@ -115,9 +115,18 @@ def invite(*, actor, system, organisation: Organisation, full_name: str, email: 
             )
             % {"org": organisation.name}
         )
+    # One person, one ID across the service: the company's person of the same name
+    # with an account under another address (invited before by another municipality)
+    # is invited at that address, not given a second account.
+    if (holder := account_for(email)) is None and _namesake(organisation, full_name):
+        raise InvitationRefused(
+            _(
+                "%(org)s の %(name)s さんは、別のメールアドレスで Kakunin のアカウントをお持ちです。同じ方であれば、そのアカウントのメールアドレス宛てに招待してください（1人1ID）。別の方であれば、区別できる氏名で招待してください。"
+            )
+            % {"org": organisation.name, "name": full_name}
+        )
     # Whether the address has an account changes only what its owner is told, never what
     # the inviter sees (issue 23.14): the invitation is made and listed alike.
-    holder = account_for(email)
     token, digest = _token()
     invitation = Invitation.objects.create(
         system=system,
@@ -173,6 +182,13 @@ def invite(*, actor, system, organisation: Organisation, full_name: str, email: 
     return invitation
 
 
+def _namesake(organisation: Organisation, full_name: str) -> bool:
+    """Whether the company has an active person of this name (spaces aside)."""
+    wanted = "".join(full_name.split())
+    people = User.objects.filter(role=Role.VENDOR, organisation=organisation, is_active=True)
+    return any("".join(p.split()) == wanted for p in people.values_list("full_name", flat=True))
+
+
 def account_for(email: str) -> User | None:
     """The account that has this address, if any (addresses are unique, ignoring case)."""
     return User.objects.filter(email__iexact=email).first()
@@ -224,8 +240,10 @@ def _spend(invitation: Invitation, user) -> Membership:
 
 def find_invitation(token: str) -> Invitation | None:
     digest = hashlib.sha256(token.encode()).hexdigest()
+    # By its code, in any municipality: the code is the invitation's own key.
     return (
-        Invitation.objects.select_related("system", "organisation")
+        Invitation.objects.across_municipalities()
+        .select_related("system", "organisation")
         .filter(token_hash=digest)
         .first()
     )

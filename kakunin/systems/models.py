@@ -15,6 +15,7 @@ from kakunin.accounts.models import Organisation, Role, User
 from kakunin.catalog.models import Template
 from kakunin.core.text import refuse_formula_start
 from kakunin.crypto.fields import EncryptedTextField
+from kakunin.tenants.active import ScopedManager, current_id_for
 
 
 class AssetCategory(models.TextChoices):
@@ -33,12 +34,18 @@ class SystemQuerySet(models.QuerySet):
         to them while their company still serves the system."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
+        # One municipality at a time: the one the person works in now (kakunin.tenants).
+        # None (a vendor person outside any municipality): nothing.
+        municipality = current_id_for(user)
+        if not municipality:
+            return self.none()
+        mine = self.filter(municipality=municipality)
         if user.role in (Role.ADMIN, Role.REVIEWER, Role.AUDITOR):
-            return self.all()
+            return mine
         if user.role == Role.DEPARTMENT and user.organisation_id:
-            return self.filter(department_id=user.organisation_id)
+            return mine.filter(department_id=user.organisation_id)
         if user.role == Role.VENDOR and user.organisation_id:
-            return self.filter(vendors=user.organisation_id, memberships__user=user).distinct()
+            return mine.filter(vendors=user.organisation_id, memberships__user=user).distinct()
         return self.none()
 
     def _approved(self):
@@ -79,6 +86,14 @@ class SystemQuerySet(models.QuerySet):
 
 
 class System(models.Model):
+    # The municipality whose system it is: its department's.
+    municipality = models.ForeignKey(
+        "tenants.Municipality",
+        verbose_name=_("団体"),
+        on_delete=models.PROTECT,
+        related_name="systems",
+        editable=False,
+    )
     name = models.CharField(_("システム名"), max_length=200, validators=[refuse_formula_start])
     department = models.ForeignKey(
         Organisation,
@@ -139,7 +154,8 @@ class System(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = SystemQuerySet.as_manager()
+    MUNICIPALITY_PATH = "municipality"
+    objects = ScopedManager.from_queryset(SystemQuerySet)()
     # Set by SystemQuerySet.with_operation_start() (or by operation_start when not).
     first_approved_at: datetime.datetime | None
 
@@ -164,6 +180,11 @@ class System(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.municipality_id is None:
+            self.municipality_id = self.department.municipality_id
+        super().save(*args, **kwargs)
+
     @property
     def asset_category_labels(self) -> list[str]:
         labels = dict(AssetCategory.choices)
@@ -172,6 +193,12 @@ class System(models.Model):
     def department_staff(self):
         """The staff of the department that owns the system."""
         return User.objects.of_department(self.department_id)
+
+    def reviewers(self):
+        """The security reviewers of the system's municipality who can act now."""
+        return User.objects.filter(
+            role=Role.REVIEWER, is_active=True, municipality=self.municipality_id
+        )
 
     def vendor_members(self):
         """The vendor people who work on this system: members whose company is still
@@ -252,6 +279,9 @@ class Membership(models.Model):
     )
     granted_at = models.DateTimeField(auto_now_add=True)
 
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager()
+
     class Meta:
         ordering = ["system", "user__full_name"]
         verbose_name = _("システムの担当者")
@@ -281,6 +311,9 @@ class Invitation(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -315,6 +348,9 @@ class AccessRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    MUNICIPALITY_PATH = "system__municipality"
+    objects = ScopedManager()
 
     class Meta:
         ordering = ["-created_at"]

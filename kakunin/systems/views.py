@@ -24,6 +24,8 @@ from kakunin.systems.forms import (
 )
 from kakunin.systems.models import AccessRequest, Invitation
 from kakunin.systems.panels import render_panels
+from kakunin.tenants.active import SESSION_KEY as MUNICIPALITY_SESSION_KEY
+from kakunin.tenants.active import activated, everywhere
 
 
 def index(request):
@@ -195,15 +197,30 @@ def invitation(request):
 
 @login_not_required
 def accept_invitation(request):
-    pending = (
-        Invitation.objects.filter(pk=request.session.get(INVITATION_SESSION_KEY))
-        .select_related("system")
-        .first()
-    )
+    # The invitation, checked once by its code (kept in the session), opens its
+    # system's municipality: the page works there, and so does the person afterwards.
+    with everywhere():
+        pending = (
+            Invitation.objects.filter(pk=request.session.get(INVITATION_SESSION_KEY))
+            .select_related("system__municipality")
+            .first()
+        )
     if pending is None or not pending.usable:
         return render(request, "systems/invitation_invalid.html", status=410)
+    municipality = pending.system.municipality
+    with activated(municipality):
+        request.session[MUNICIPALITY_SESSION_KEY] = municipality.code
+        return _accept_invitation(request, pending)
+
+
+def _accept_invitation(request, pending: Invitation):
     if holder := actions.account_for(pending.email):
         return join_invitation(request, pending, holder)
+    if request.user.is_authenticated:
+        # One person, one ID: whoever has an account (invited before by another
+        # municipality, under another address) takes no second one.
+        context = {"invitation": pending, "state": "second"}
+        return render(request, "systems/join_invitation.html", context, status=403)
     form = AcceptInvitationForm(
         request.POST if request.method == "POST" else None, invitation=pending
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from kakunin.accounts.models import UserSession
 from kakunin.api.actions import issue_token
 from kakunin.assessments.actions import create_assessment
+from kakunin.catalog import actions as catalog_actions
 from kakunin.evidence.actions import add_evidence
 from kakunin.forms_xlsx.models import DefinitionImport, FormImport
 from kakunin.inventory.models import (
@@ -90,7 +91,11 @@ GONE = row(410, 410, 410, 410, 410, 410, 410, 410, 410)
 READ_FORMS = row(302, 200, 404, 404, 404, 200, 200, 200, 200)
 MANAGE_FORMS = row(302, 403, 404, 404, 404, 403, 200, 200, 403)
 MANAGE_FORMS_POST = row(302, 403, 404, 404, 404, 403, 302, 302, 403)
+SERVICE_FORM = row(302, 403, 404, 404, 404, 403, 403, 403, 403)
 UPLOAD_FORMS = row(302, 404, 404, 404, 404, 404, 200, 200, 404)
+# The municipalities one works for: a vendor person those that gave them a system (bella
+# and charlie have none here), the ward's staff their own.
+SWITCH = row(302, 302, 302, 404, 404, 302, 302, 302, 302)
 RITAS_UPLOAD = row(302, 404, 404, 404, 404, 404, 200, 404, 404)
 
 # URL name -> [(method, args, data, expected)]. Args name the objects set up below.
@@ -124,6 +129,8 @@ MATRIX = {
     "accounts:sessions": [("get", [], {}, EVERYONE)],
     "accounts:end_session": [("post", ["alices_session"], {}, OWN_SESSION_POST)],
     "tokens:index": [("get", [], {}, EVERYONE)],
+    "service:municipalities": [("get", [], {}, EVERYONE)],
+    "service:switch": [("post", ["municipality"], {}, SWITCH)],
     "tokens:issue": [
         (
             "post",
@@ -247,9 +254,19 @@ MATRIX = {
     "catalog:detail": [("get", ["form"], {}, READ_FORMS)],
     "catalog:compare": [("get", ["form", "form"], {}, READ_FORMS)],
     "catalog:oscal": [("get", ["form"], {}, READ_FORMS)],
-    "catalog:item": [("get", ["form", "vendor_item"], {}, MANAGE_FORMS)],
-    "catalog:publish": [("post", ["form"], {}, MANAGE_FORMS_POST)],
-    "catalog:high": [("post", ["form"], {}, MANAGE_FORMS_POST)],
+    # The municipality's own form; the service's is read, never changed, by any of them.
+    "catalog:item": [
+        ("get", ["own_form", "vendor_item"], {}, MANAGE_FORMS),
+        ("get", ["form", "vendor_item"], {}, SERVICE_FORM),
+    ],
+    "catalog:publish": [
+        ("post", ["own_form"], {}, MANAGE_FORMS_POST),
+        ("post", ["form"], {}, SERVICE_FORM),
+    ],
+    "catalog:high": [
+        ("post", ["own_form"], {}, MANAGE_FORMS_POST),
+        ("post", ["form"], {}, SERVICE_FORM),
+    ],
     "catalog:new_version": [("post", ["form"], {}, MANAGE_FORMS_POST)],
     "form_definitions:upload": [("get", [], {}, UPLOAD_FORMS)],
     "form_definitions:preview": [("get", ["definition"], {}, RITAS_UPLOAD)],
@@ -344,6 +361,8 @@ class MatrixWorld(BaseTestCase):
             record=kept, label="certificate",
             evidence=add_evidence(actor=self.bob, upload=SimpleUploadedFile("cert.txt", b"ISMS")),
         )  # fmt: skip
+        own_form = catalog_actions.new_version(actor=self.rita, template=self.template)
+        catalog_actions.publish(actor=self.rita, template=own_form)
         definition = DefinitionImport.objects.create(
             uploaded_by=self.rita, filename="midori.xlsx", sha256="0" * 64,
             data=municipal_form.build(), options={"key": "midori", "version": "1"},
@@ -360,7 +379,7 @@ class MatrixWorld(BaseTestCase):
             "inventory_import": inventory_import.pk, "finding": finding.pk,
             "vulnerability_response": vulnerability_response.pk,
             "vendor_item": "pw-composition", "section": 5, "ward_item": "terminal-physical-lock",
-            "form": self.template.pk, "definition": definition.pk,
+            "form": self.template.pk, "definition": definition.pk, "municipality": "131016", "own_form": own_form.pk,
         }  # fmt: skip
         self.data = {
             "vendor_answer": {

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from kakunin.accounts.models import User
+from kakunin.accounts.models import Organisation, User
 from kakunin.audit.models import Event
 from testsupport.fixtures import BaseTestCase
 
@@ -105,4 +105,42 @@ class IssueUserTestCase(BaseTestCase):
         r = self.client.post(
             reverse("accounts:organisations"), {"name": "株式会社ガンマ", "kind": "vendor"}
         )
-        self.assertContains(r, "既に存在します")
+        self.assertContains(r, "この名称の事業者は既に登録されています")
+        # A department's name is unique within its municipality: said, not a 500.
+        r = self.client.post(
+            reverse("accounts:organisations"), {"name": "情報政策課", "kind": "ward"}
+        )
+        self.assertContains(r, "この名称の部署は既に登録されています")
+
+    def test_a_vendor_company_is_registered_once_by_its_corporate_number(self):
+        url = reverse("accounts:organisations")
+        r = self.client.post(
+            url,
+            {
+                "name": "株式会社デルタ",
+                "kind": "vendor",
+                "corporate_number": "１-１８０３-０１０１-８７７１",
+            },
+        )
+        self.assertRedirects(r, url)
+        delta = Organisation.objects.get(name="株式会社デルタ")
+        self.assertEqual(delta.corporate_number, "1180301018771")
+        event = Event.objects.get(action="organisation.create", object_id=str(delta.pk))
+        self.assertEqual(event.changes["corporate_number"], [None, "1180301018771"])
+        before = Organisation.objects.count()
+        for data, message in (
+            (
+                {"name": "デルタ株式会社", "corporate_number": "1180301018771"},
+                "この法人番号の事業者は既に登録されています",
+            ),
+            ({"name": "株式会社イプシロン", "corporate_number": "2180301018771"}, "検査数字"),
+            ({"name": "株式会社ゼータ", "corporate_number": "118030101877"}, "13桁"),
+            (
+                {"name": "広報課", "kind": "ward", "corporate_number": "7000012050002"},
+                "事業者の組織にだけ",
+            ),
+        ):
+            with self.subTest(data=data):
+                r = self.client.post(url, {"kind": "vendor"} | data)
+                self.assertContains(r, message, status_code=200)
+        self.assertEqual(Organisation.objects.count(), before, "nothing saved")

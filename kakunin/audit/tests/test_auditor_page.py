@@ -128,7 +128,9 @@ class ReadableTrailTestCase(BaseTestCase):
     """The page once showed `mfa.enrolled` and `type: [None, 'totp']`."""
 
     def test_actions_and_changes_read_as_words_in_the_readers_language(self):
-        record("mfa.enrolled", self.bob, actor=self.bob, changes={"type": [None, "totp"]})
+        # (A member of the ward's staff: a vendor person's own account events outside any
+        # municipality are the service's, in no municipality's trail.)
+        record("mfa.enrolled", self.alice, actor=self.alice, changes={"type": [None, "totp"]})
         update_answer(actor=self.bob, answer=self.answer("pw-composition"),
                       values={"status": "done", "text": "12桁"}, expected_version=None, source="web")  # fmt: skip
         self.client.force_login(self.audrey)

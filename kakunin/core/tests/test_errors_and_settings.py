@@ -85,6 +85,7 @@ class SettingsTestCase(BaseTestCase):
             "from django.core.management import call_command\n"
             "call_command('migrate', verbosity=0)\n"
             "from testsupport.fixtures import create_world\n"
+            "from django_scopes.state import state; state.set({'_enabled': False})\n"
             "from kakunin.inventory.models import Component\n"
             "from kakunin.notifications.models import OutgoingMail\n"
             "world = SimpleNamespace(); create_world(world)\n"

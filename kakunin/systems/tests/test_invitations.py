@@ -11,7 +11,13 @@ from kakunin.audit.models import Event
 from kakunin.evidence.actions import add_evidence
 from kakunin.systems.actions import InvitationRefused, invite, update_system
 from kakunin.systems.models import AccessRequest, Invitation
-from testsupport.fixtures import BaseTestCase, make_scan, make_system, make_user
+from testsupport.fixtures import (
+    BaseTestCase,
+    create_second_municipality,
+    make_scan,
+    make_system,
+    make_user,
+)
 
 LINK = re.compile(r"http://127\.0\.0\.1:8000/invite/#(\S+)")
 
@@ -475,3 +481,35 @@ class ExistingAccountTestCase(Inviting, BaseTestCase):
         self.client.force_login(late)
         self.client.post(reverse("invitations:accept"))
         self.assertTrue(self.system.memberships.filter(user=late).exists())
+
+
+class TwoAddressesTestCase(Inviting, BaseTestCase):
+    """One person invited by two municipalities under two addresses: one ID still."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        create_second_municipality(cls)
+
+    def test_a_namesake_of_the_company_is_invited_at_their_accounts_address(self):
+        self.bob.full_name = "佐藤 花子"
+        self.bob.save()
+        before = (Invitation.objects.count(), len(mail.outbox))
+        r = self.invite(email="hanako.work@alpha.example", organisation=self.alpha,
+                        inviter=self.mika, system=self.minato_system)  # fmt: skip
+        self.assertContains(r, "別のメールアドレスで Kakunin のアカウントをお持ちです")
+        self.assertEqual((Invitation.objects.count(), len(mail.outbox)), before, "nothing sent")
+
+    def test_someone_with_an_account_takes_no_second_one_through_a_link(self):
+        self.invite(email="b.suzuki@alpha.example", organisation=self.alpha,
+                    inviter=self.mika, system=self.minato_system)  # fmt: skip
+        code = self.code()
+        self.client.force_login(self.bob)  # the same person, signed in with their account
+        self.open_link(code)
+        users = User.objects.count()
+        r = self.client.get(reverse("invitations:accept"))
+        self.assertContains(r, "2つめのアカウントは作れません", status_code=403)
+        r = self.accept(username="b.suzuki")
+        self.assertEqual(r.status_code, 403)
+        self.assertEqual(User.objects.count(), users)
+        self.assertTrue(Invitation.objects.get(email="b.suzuki@alpha.example").usable)

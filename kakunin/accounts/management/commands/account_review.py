@@ -2,14 +2,16 @@
 changed since the last review, demo, test or generic. --disable disables them
 all in one step (each audited); --complete records that the review was done."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from kakunin.accounts import actions
 from kakunin.accounts.account_review import review
+from kakunin.accounts.models import User
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     def add_arguments(self, parser):
@@ -21,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, days, disable, reason, complete, **options):
         if days is not None and days < 1:
             raise CommandError("--days は1以上の整数で指定してください。")
-        findings = review(days)
+        findings = review(User.objects.managed_in(self.municipality.pk), days)
         for f in findings:
             self.stdout.write(f"{f.user.username}\t{f.user.full_name}\t" + " / ".join(f.reasons))
         self.stdout.write(f"{len(findings)} 件")

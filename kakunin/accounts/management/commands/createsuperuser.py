@@ -12,19 +12,20 @@ come from `manage.py ensure_admin`; later ones are issued on the user management
 
 import os
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from kakunin.accounts import actions
 from kakunin.accounts.forms import UserForm
 from kakunin.accounts.models import Role
 from kakunin.core.text import form_errors
+from kakunin.tenants.commands import MunicipalityCommand
 
 FIELDS = [("username", "ユーザID / user ID"), ("email", "メールアドレス / e-mail"),
           ("full_name", "氏名 / full name")]  # fmt: skip
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -8,16 +8,17 @@ stays in use). The password is random, printed once, and must be changed at the 
 login. There is never a fixed default password.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from kakunin.accounts import actions
 from kakunin.accounts.forms import IdentityForm
 from kakunin.accounts.models import Organisation, Role, User
 from kakunin.core.text import form_errors
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -7,14 +7,15 @@ tokens only from a TOTP login on the web, never from here.
 """
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.accounts.models import User
 from kakunin.api import actions
 from kakunin.api.models import MAX_DAYS
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     def add_arguments(self, parser):

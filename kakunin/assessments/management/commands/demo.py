@@ -6,7 +6,7 @@ account review can find and disable them before going live (test-account-removal
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from kakunin.accounts import actions as account_actions
@@ -15,6 +15,7 @@ from kakunin.assessments.actions import create_assessment
 from kakunin.catalog.models import Template
 from kakunin.systems.actions import add_member, create_system
 from kakunin.systems.models import AssetCategory, System
+from kakunin.tenants.commands import MunicipalityCommand
 
 PREFIX = "【デモ】"
 USERS = [
@@ -25,7 +26,7 @@ USERS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     @transaction.atomic

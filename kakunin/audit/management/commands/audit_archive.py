@@ -4,15 +4,16 @@ the files and the table together. --purge-expired deletes archive files whose
 events are all older than AUDIT_RETENTION_DAYS (at least 730). --dry-run says
 what would be archived and deleted, and changes nothing."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.audit import actions, archive
 from kakunin.core.times import local
+from kakunin.tenants.commands import ServiceCommand
 
 DAY = "%Y-%m-%d"
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -1,11 +1,12 @@
 """Check the audit trail's hash chain and name the first event that breaks it."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.audit.verify import verify
+from kakunin.tenants.commands import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def handle(self, *args, **options):

@@ -9,12 +9,13 @@ Exit code 0: done (verified); 1: the backup failed or the verification found pro
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.backups import actions
+from kakunin.tenants.commands import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -13,14 +13,15 @@ from pathlib import Path
 
 import yaml
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.catalog.actions import load_form
 from kakunin.catalog.loader import CatalogError, parse
 from kakunin.catalog.oscal import OscalRefused, definition_of, read_catalog
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -7,13 +7,14 @@ old one, and existing assessments keep the version they were made with.
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from kakunin.catalog.loader import CatalogError, bundled_files, load, read_file
+from kakunin.tenants.commands import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def add_arguments(self, parser):

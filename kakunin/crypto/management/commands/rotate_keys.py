@@ -2,13 +2,14 @@
 FIELD_ENCRYPTION_KEYS). Put the new key first, keep the old ones after it, run
 this, then remove the old keys. --dry-run counts without writing."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.crypto import keys
 from kakunin.crypto.actions import rotate_keys
+from kakunin.tenants.commands import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -3,11 +3,12 @@
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.catalog.models import Template
 from kakunin.core import xlsx
 from kakunin.forms_xlsx import export
+from kakunin.tenants.commands import ServiceCommand
 
 
 def item_json(item) -> dict:
@@ -30,7 +31,7 @@ def item_json(item) -> dict:
     }
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def add_arguments(self, parser):

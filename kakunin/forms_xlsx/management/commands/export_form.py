@@ -1,12 +1,13 @@
 """Write an assessment as the ward's Excel form (the file a vendor fills)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.assessments.models import Assessment
 from kakunin.forms_xlsx.actions import export_assessment
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     def add_arguments(self, parser):

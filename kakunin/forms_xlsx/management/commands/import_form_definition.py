@@ -16,16 +16,17 @@ sheet, the row and what is missing; nothing is saved.
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.accounts.models import User
 from kakunin.catalog import suggest
 from kakunin.catalog.actions import load_form
 from kakunin.forms_xlsx.definition.build import Draft, Options, draft
 from kakunin.staging.models import ImportRefused
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     def add_arguments(self, parser):

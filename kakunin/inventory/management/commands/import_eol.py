@@ -6,12 +6,13 @@ LGWAN has no internet. The product is the file's name (nginx.json -> nginx), or
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.inventory import actions, eol
+from kakunin.tenants.commands import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -8,12 +8,13 @@ All files are imported or none: a bad file names itself and the record.
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.inventory import actions, feeds
+from kakunin.tenants.commands import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def add_arguments(self, parser):

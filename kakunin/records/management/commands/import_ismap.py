@@ -7,13 +7,14 @@ refuses the whole file, naming it; nothing changes then.
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.records import actions as records_actions
 from kakunin.records import ismap
+from kakunin.tenants.commands import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def add_arguments(self, parser):

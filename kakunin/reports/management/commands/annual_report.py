@@ -7,14 +7,15 @@ web is generated from the records as they are now.
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.reports import actions, annual, exports
 from kakunin.reports.models import AnnualReport
 from kakunin.systems.models import System
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     def add_arguments(self, parser):

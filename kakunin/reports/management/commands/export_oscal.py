@@ -9,15 +9,16 @@ Written through compliance-trestle's models: valid by construction.
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.assessments.models import Assessment
 from kakunin.catalog.models import Template
 from kakunin.catalog.oscal import catalog_of, to_json
 from kakunin.reports.oscal import NotApproved, results_of
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -16,15 +16,16 @@ is in the README.
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.catalog.loader import read_vocabulary
 from kakunin.scans import actions, engine
 from kakunin.scans.forms import check_url, parse_ports
 from kakunin.scans.models import Authorisation
+from kakunin.tenants.commands import MunicipalityCommand
 
 
-class Command(BaseCommand):
+class Command(MunicipalityCommand):
     help = __doc__.split("\n\n")[0]
 
     def add_arguments(self, parser):

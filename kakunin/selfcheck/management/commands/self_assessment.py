@@ -8,15 +8,16 @@ check, never claimed. The ward reviews it like any other assessment.
 Exit code 0: the answers were written; 1: nothing changed (the message says why).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kakunin.accounts.models import Role, User
 from kakunin.selfcheck import actions
+from kakunin.tenants.commands import ServiceCommand
 
 LABELS = {"done": "対応済", "partial": "一部対応", "not_done": "未対応", "check": "要確認"}
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = __doc__
 
     def add_arguments(self, parser):

@@ -1,0 +1,83 @@
+"""The proof of the first lock: every page of Kakunin, asked by every persona of one
+municipality (each role, a vendor person who serves both, the anonymous visitor)
+about the objects of another, shows none of them and changes none of them.
+
+The list of pages is the access matrix's, which a test holds to every URL pattern
+Kakunin serves: a new page is covered without anyone remembering it here. The other
+municipality's objects are the matrix's own, moved to 港区 after they were made
+(a system's data follows its system), with names that show if they leak."""
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Count, Max
+from django.urls import reverse
+
+from kakunin.accounts.tests.test_access_matrix import MATRIX, PERSONAS, MatrixWorld
+from kakunin.catalog.models import Template
+from kakunin.notifications.models import Notification
+from kakunin.systems.models import System
+from kakunin.tenants.models import Municipality
+from testsupport.fixtures import make_system
+
+MARKER = "港区の機密システム"
+
+
+def municipality_data(municipality) -> list:
+    """Every scoped model's rows of one municipality: how many, and the newest change."""
+    found = []
+    for model in apps.get_models():
+        path = getattr(model, "MUNICIPALITY_PATH", None)
+        if path is None:
+            continue
+        rows = model._default_manager.filter(**{path: municipality})
+        fields = {f.name for f in model._meta.concrete_fields}
+        newest = [f for f in ("updated_at", "published_at", "state") if f in fields]
+        summary = rows.aggregate(n=Count("pk"), **{f: Max(f) for f in newest})
+        found.append((model._meta.label, sorted(summary.items())))
+    return found
+
+
+class WebIsolationMatrixTestCase(MatrixWorld):
+    def setUp(self):
+        super().setUp()
+        self.minato = Municipality.objects.create(code="131032", name="港区")
+        for number, system in enumerate(System.objects.order_by("pk")):
+            System.objects.filter(pk=system.pk).update(
+                municipality=self.minato, name=f"{MARKER}{number}"
+            )
+        Template.objects.filter(municipality__isnull=False).update(municipality=self.minato)
+        # bob serves both; 千代田区 keeps a system of its own, where he works now.
+        make_system(self.kodomo, [self.alpha], created_by=self.alice, name="千代田の別システム")
+        Notification.objects.all().delete()  # (told while the systems were 千代田区's)
+
+    def test_no_page_shows_or_changes_another_municipalitys_data(self):
+        leaks, asked = [], 0
+        for name, cases in MATRIX.items():
+            for method, args, data, _expected in cases:
+                url = reverse(name, args=[self.objects[a] for a in args])
+                for persona in PERSONAS:
+                    self.login(persona)
+                    shown, changed = self.ask(method, url, data)
+                    asked += 1
+                    if shown or changed:
+                        leaks.append((name, method, persona, shown, changed))
+        self.assertEqual(leaks, [], "responses that show or change 港区's data")
+        self.assertGreater(asked, 500)
+
+    def ask(self, method, url, data) -> tuple[bool, bool]:
+        """(B's data shown, B's data changed) for one request, then undone."""
+        if isinstance(data, str):
+            data = self.data[data]
+        data = {k: self.objects.get(v, v) if k == "user" else v for k, v in data.items()}
+        savepoint = transaction.savepoint()
+        try:
+            before = municipality_data(self.minato)
+            if method.startswith("hx-"):
+                r = getattr(self.client, method[3:])(url, data, headers={"HX-Request": "true"})
+            else:
+                r = getattr(self.client, method)(url, data)
+            body = b"".join(r.streaming_content) if r.streaming else r.content
+            shown = MARKER.encode() in body
+            return shown, municipality_data(self.minato) != before
+        finally:
+            transaction.savepoint_rollback(savepoint)

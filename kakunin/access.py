@@ -329,6 +329,17 @@ def can_manage_forms(user) -> bool:
     return user.has_role(Role.REVIEWER, Role.ADMIN)
 
 
+def can_operate(user) -> bool:
+    """The service's operator: registers, suspends and watches municipalities, by their
+    counts and sizes; never their data (in no municipality, every scoped query of theirs
+    finds nothing)."""
+    return user.has_role(Role.OPERATOR)
+
+
+def require_operator(request) -> None:
+    require_visible(can_operate(request.user))
+
+
 def can_read_audit(user) -> bool:
     return user.has_role(Role.AUDITOR, Role.REVIEWER, Role.ADMIN)
 
@@ -347,6 +358,7 @@ def menu(user) -> dict[str, bool]:
         "alerts": can_see_alerts(user),
         "forms": can_read_forms(user),
         "municipalities": user.role == Role.VENDOR and municipalities_of(user).count() > 1,
+        "service": can_operate(user),
     }
 
 
@@ -459,12 +471,17 @@ def get_form_for_user(request, pk: int) -> Template:
     return get_object_or_404(Template, pk=pk)
 
 
+def can_change_form(user, form: Template) -> bool:
+    """A form's items, levels and publication change in its own municipality only."""
+    return can_manage_forms(user) and form.municipality_id == current_id_for(user)
+
+
 def get_form_to_manage(request, pk: int, own: bool = True) -> Template:
     """A form this person changes: their municipality's own (`own=False`: also the
     service's, of which they make their own new version)."""
     form = get_form_for_user(request, pk)
     require(can_manage_forms(request.user))
-    require(not own or form.municipality_id == current_id_for(request.user))
+    require(not own or can_change_form(request.user, form))
     return form
 
 

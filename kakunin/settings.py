@@ -285,7 +285,7 @@ MFA_FORMS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
-MFA_REQUIRED_ROLES = ["admin", "reviewer"]
+MFA_REQUIRED_ROLES = ["admin", "reviewer", "operator"]
 MFA_REQUIRED_FOR_ALL = env.bool("MFA_REQUIRED_FOR_ALL", default=False)
 
 # User management answers only from these networks; elsewhere it is a 404.

@@ -107,6 +107,12 @@ class UserForm(OnePersonOneId, forms.ModelForm):
         self.fields["username"].validators = [username_validator]
         self.fields["full_name"].required = True
         self.fields["email"].required = True
+        # A municipality issues its own people's accounts; the service's operators are
+        # the service's (manage.py create_operator).
+        role = cast(forms.ChoiceField, self.fields["role"])
+        role.choices = [("", "---------")] + [
+            (value, label) for value, label in Role.choices if value != Role.OPERATOR
+        ]
         # The municipality's own departments, and the vendor companies (one list
         # across the service, so that a company is registered once).
         cast(

@@ -118,6 +118,8 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("所管課担当")
     VENDOR = "vendor", _("事業者")
     AUDITOR = "auditor", _("監査人（閲覧のみ）")
+    # The provider that runs the service (LGWAN-ASP 事業者): municipalities, never their data.
+    OPERATOR = "operator", _("サービス運営者")
 
 
 # Which kind of organisation each role belongs to. Administrators and auditors
@@ -222,7 +224,7 @@ class User(AbstractUser):
         return f"{self.full_name} ({self.username})" if self.full_name else self.username
 
     def save(self, *args, **kwargs):
-        if self.role == Role.VENDOR:
+        if self.role in (Role.VENDOR, Role.OPERATOR):
             self.municipality = None
         elif self.municipality_id is None:
             org = self.organisation

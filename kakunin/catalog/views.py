@@ -31,6 +31,9 @@ def form_list(request):
         ],
         "default": Template.default(),
         "can_manage": access.can_manage_forms(request.user),
+        # Only the municipality's own form changes; the service's is every one's.
+        "can_change": access.can_change_form(request.user, template),
+        "shared": template.municipality_id is None,
     }
     return render(request, "catalog/list.html", ctx)
 

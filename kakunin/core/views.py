@@ -6,8 +6,12 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from kakunin import access
+
 
 def home(request):
+    if access.can_operate(request.user):
+        return redirect("service:operator")
     return redirect("dashboards:home")
 
 

@@ -131,6 +131,9 @@ MATRIX = {
     "tokens:index": [("get", [], {}, EVERYONE)],
     "service:municipalities": [("get", [], {}, EVERYONE)],
     "service:switch": [("post", ["municipality"], {}, SWITCH)],
+    # The service's operator's (kakunin/service/tests/test_operator.py): no one here.
+    "service:operator": [("get", [], {}, NOBODY_HERE)],
+    "service:suspend": [("post", ["municipality"], {}, NOBODY_HERE)],
     "tokens:issue": [
         (
             "post",

@@ -167,12 +167,20 @@ class VersionsTestCase(BaseTestCase):
         )
 
     def test_an_untagged_item_of_a_published_version_can_be_tagged(self):
-        item = self.template.items.get(key="web-waf")
+        # The municipality's own published version; the service's form is every
+        # municipality's, and none of them changes it (403).
+        own = actions.new_version(actor=self.rita, template=self.template)
+        actions.publish(actor=self.rita, template=own)
+        item = own.items.get(key="web-waf")
         item.controls.clear()
-        url = reverse("catalog:item", args=[self.template.pk, "web-waf"])
+        url = reverse("catalog:item", args=[own.pk, "web-waf"])
         r = self.client.post(url, {"condition": item.condition, "controls": ["waf"]})
         self.assertEqual(r.status_code, 302, re.findall(r"<li>(.*?)</li>", r.content.decode())[:8])
         self.assertEqual(list(item.controls.values_list("key", flat=True)), ["waf"])
+        shared = reverse("catalog:item", args=[self.template.pk, "web-waf"])
+        r = self.client.post(shared, {"condition": item.condition, "controls": []})
+        self.assertEqual(r.status_code, 403)
+        self.assertTrue(self.template.items.get(key="web-waf").controls.exists())
 
     def test_a_new_version_keeps_the_answers_through_the_controls(self):
         fill_everything(self.assessment, self.bob)
@@ -242,10 +250,11 @@ class HighLevelsTestCase(BaseTestCase):
         item = draft.items.get(key="web-waf")
         self.assertTrue(draft.evaluate(item, self.system).applies)
         self.assertTrue(Event.objects.filter(action="catalog.form_high").exists())
+        # The service's form (published, every municipality's) is not theirs to change.
         r = self.client.post(
             reverse("catalog:high", args=[self.template.pk]),
             {"confidentiality": "1", "integrity": "1", "availability": "1"},
         )
-        self.assertEqual(r.status_code, 302)
+        self.assertEqual(r.status_code, 403)
         self.template.refresh_from_db()
         self.assertEqual(self.template.high["confidentiality"], 3)

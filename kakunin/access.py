@@ -345,7 +345,9 @@ def can_read_audit(user) -> bool:
 
 
 def can_see_alerts(user) -> bool:
-    return user.has_role(Role.REVIEWER, Role.ADMIN)
+    """A municipality's reviewers and administrators its alerts; the operator the
+    service's (Alert.objects.seen_in)."""
+    return user.has_role(Role.REVIEWER, Role.ADMIN, Role.OPERATOR)
 
 
 def menu(user) -> dict[str, bool]:

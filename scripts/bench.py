@@ -57,6 +57,12 @@ django.setup()
 # As kakunin/wsgi.py leaves a server process: what is loaded at start is frozen.
 gc.freeze()
 
+from django_scopes.state import state  # noqa: E402
+
+# The bench sets up and measures across municipalities, as a test does (conftest.py);
+# every request it makes activates its municipality, as in production.
+state.set({"_enabled": False})
+
 import openpyxl  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402

@@ -11,6 +11,7 @@ from kakunin.audit.trail import record
 from kakunin.monitoring.detection import Finding, describe
 from kakunin.monitoring.models import Alert
 from kakunin.notifications import outbox
+from kakunin.tenants.models import Municipality
 
 
 def _gather(alert: Alert, finding: Finding) -> None:
@@ -56,7 +57,10 @@ def raise_alert(finding: Finding) -> Alert | None:
             return None
         if not finding.key or Alert.objects.filter(key=finding.key).exists():
             return None  # only refusals, their lock's alert long closed; or raised already
+        # One municipality's people's events: its alert; else the service's.
+        places = {e.municipality_id for e in finding.events}
         alert = Alert.objects.create(
+            municipality_id=places.pop() if len(places) == 1 else None,
             kind=finding.kind,
             key=finding.key,
             group=finding.group,
@@ -92,10 +96,23 @@ def raise_failure(kind: str, key: str, message, details: dict) -> Alert | None:
     return alert
 
 
+def recipients(alert: Alert, roles) -> list[User]:
+    """Those of `roles` in the alert's municipality; for the service's alerts, the
+    operators, and those of the only municipality of a service of one."""
+    people = User.objects.filter(is_active=True).exclude(email="")
+    if alert.municipality_id is not None:
+        return list(people.filter(role__in=roles, municipality=alert.municipality_id))
+    found = list(people.filter(role=Role.OPERATOR))
+    municipalities = list(Municipality.objects.values_list("pk", flat=True)[:2])
+    if len(municipalities) == 1:
+        found += people.filter(role__in=roles, municipality=municipalities[0])
+    return found
+
+
 def mail(alert: Alert, roles=(Role.REVIEWER,)) -> None:
     """One e-mail per alert, through the outbox (sent once, retried until taken). The
     subject is fixed; what came from the log goes into the body only (mail-header-injection)."""
-    for reviewer in User.objects.filter(role__in=roles, is_active=True).exclude(email=""):
+    for reviewer in recipients(alert, roles):
         with override(reviewer.language):
             body = _(
                 "%(site)s でセキュリティアラートが発生しました。\n\n%(kind)s\n%(message)s\n\n確認: %(url)s/alerts/\n"

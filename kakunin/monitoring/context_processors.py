@@ -7,4 +7,5 @@ def alerts(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not access.can_see_alerts(user):
         return {}
-    return {"open_alerts": Alert.objects.filter(acknowledged_at__isnull=True).count()}
+    mine = Alert.objects.seen_in(getattr(request, "municipality", None))
+    return {"open_alerts": mine.filter(acknowledged_at__isnull=True).count()}

@@ -4,6 +4,18 @@ from django.utils.translation import gettext_lazy as _
 
 from kakunin.core.text import Text
 from kakunin.core.times import local
+from kakunin.tenants.models import Municipality
+
+
+class AlertQuerySet(models.QuerySet):
+    def seen_in(self, municipality):
+        """The alerts of one municipality; with none, the service's. A service of one
+        municipality shows it the service's too (nobody else would see them)."""
+        if municipality is None:
+            return self.filter(municipality=None)
+        alone = not Municipality.objects.exclude(pk=municipality.pk).exists()
+        mine = models.Q(municipality=municipality)
+        return self.filter(mine | models.Q(municipality=None) if alone else mine)
 
 
 class Alert(models.Model):
@@ -33,6 +45,13 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # The municipality whose people its events are about; none: the service's (a
+    # vendor's or an unknown account, a backup), for the operator.
+    municipality = models.ForeignKey(
+        "tenants.Municipality", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

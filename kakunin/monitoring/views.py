@@ -24,7 +24,8 @@ def _require_reviewer(request):
 
 def alerts(request):
     _require_reviewer(request)
-    qs = Alert.objects.select_related("acknowledged_by")[:200]
+    mine = Alert.objects.seen_in(request.municipality)
+    qs = mine.select_related("acknowledged_by")[:200]
     beats = {b.name: b for b in Heartbeat.objects.filter(name__in=[BACKUP, BACKUP_VERIFY])}
     jobs = [
         (_("バックアップ"), beats.get(BACKUP)),
@@ -36,7 +37,8 @@ def alerts(request):
 @require_POST
 def acknowledge(request, pk: int):
     _require_reviewer(request)
-    alert = get_object_or_404(Alert, pk=pk, acknowledged_at__isnull=True)
+    mine = Alert.objects.seen_in(request.municipality)
+    alert = get_object_or_404(mine, pk=pk, acknowledged_at__isnull=True)
     actions.acknowledge(actor=request.user, alert=alert)
     messages.success(request, _("アラートを確認済みにしました。"))
     return redirect("monitoring:alerts")

@@ -11,6 +11,11 @@ from kakunin.accounts.models import Role
 from kakunin.api.actions import issue_token
 from kakunin.assessments.models import Assessment
 from kakunin.assessments.tasks import daily_reminders
+from kakunin.audit.trail import record
+from kakunin.core.text import say
+from kakunin.monitoring.actions import raise_alert
+from kakunin.monitoring.detection import Finding
+from kakunin.monitoring.models import Alert
 from kakunin.notifications.models import Notification, OutgoingMail
 from kakunin.reviews.actions import add_comment
 from kakunin.systems.models import System
@@ -197,3 +202,33 @@ class MunicipalitySettingsInForceTestCase(BaseTestCase):
         told = set(Notification.objects.filter(kind="due_soon").values_list("url", flat=True))
         self.assertEqual(len(told), 1)
         self.assertIn(f"/assessments/{self.minato_assessment.pk}/", told.pop())
+
+
+class AlertsTestCase(BaseTestCase):
+    """An alert about a municipality's people is that municipality's: its reviewers
+    are told and see it; the others neither."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        create_second_municipality(cls)
+
+    def raise_about(self, person):
+        event = record("auth.lockout", person, actor=person)
+        finding = Finding(Alert.Kind.LOCKOUT, f"lockout:{event.seq}", f"lockout:{person.pk}",
+                          say("アカウント %(account)s がロックされました", account=person.username),
+                          {"accounts": [person.username]}, [event])  # fmt: skip
+        return raise_alert(finding)
+
+    def test_an_alert_about_one_municipalitys_person_is_its_own(self):
+        alert = self.raise_about(self.mika)
+        self.assertEqual(alert.municipality, self.minato)
+        told = {a for m in OutgoingMail.objects.all() for a in m.to}
+        self.assertIn(self.mori.email, told)
+        self.assertNotIn(self.rita.email, told)
+        self.client.force_login(self.rita)
+        self.assertNotContains(self.client.get(reverse("monitoring:alerts")), "mika")
+        r = self.client.post(reverse("monitoring:acknowledge", args=[alert.pk]))
+        self.assertEqual(r.status_code, 404)
+        self.client.force_login(self.mori)
+        self.assertContains(self.client.get(reverse("monitoring:alerts")), "mika")

@@ -359,7 +359,6 @@ def menu(user) -> dict[str, bool]:
         "audit": can_read_audit(user),
         "alerts": can_see_alerts(user),
         "forms": can_read_forms(user),
-        "municipalities": user.role == Role.VENDOR and municipalities_of(user).count() > 1,
         "service": can_operate(user),
     }
 

@@ -39,6 +39,7 @@ def site_header(request) -> SafeString:
             "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
             # The municipality the page works in (a vendor person may switch).
             "municipality": municipality.name if municipality else "",
+            "switch": getattr(request, "municipalities_to_switch", 0) > 1,
         }
     key = repr(sorted(values.items()))
     html = _headers.get(key)

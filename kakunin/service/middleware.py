@@ -36,17 +36,22 @@ class MunicipalityMiddleware:
             return self.get_response(request)
 
     def choose(self, request):
+        request.municipalities_to_switch = 0
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
         if not user.has_role(access.Role.VENDOR):
             return user.municipality
-        theirs = access.municipalities_of(user).filter(suspended_at__isnull=True)
+        # Theirs, in one query: the choice and the header's switch read the same list.
+        theirs = list(
+            access.municipalities_of(user).filter(suspended_at__isnull=True).order_by("code")
+        )
+        request.municipalities_to_switch = len(theirs)
         if code := request.GET.get(LINK_PARAMETER, ""):
-            municipality = access.get_municipality_for_user(user, code.strip())
-            if municipality.is_suspended:
+            municipality = next((m for m in theirs if m.code == code.strip()), None)
+            if municipality is None:
                 raise Http404
             request.session[SESSION_KEY] = municipality.code
             return municipality
         chosen = request.session.get(SESSION_KEY)
-        return (chosen and theirs.filter(code=chosen).first()) or theirs.order_by("code").first()
+        return next((m for m in theirs if m.code == chosen), theirs[0] if theirs else None)

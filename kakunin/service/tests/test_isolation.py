@@ -37,6 +37,26 @@ def municipality_data(municipality) -> list:
     return found
 
 
+def undone(municipality, ask) -> tuple:
+    """ask()'s response, its body, and whether it changed the municipality's data;
+    then everything it did is rolled back."""
+    savepoint = transaction.savepoint()
+    try:
+        before = municipality_data(municipality)
+        response = ask()
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        return response, body, municipality_data(municipality) != before
+    finally:
+        transaction.savepoint_rollback(savepoint)
+
+
+def page(client, method: str, url: str, data):
+    """A request as the access matrix makes it (an htmx one for "hx-get", "hx-post")."""
+    if method.startswith("hx-"):
+        return getattr(client, method[3:])(url, data, headers={"HX-Request": "true"})
+    return getattr(client, method)(url, data)
+
+
 class WebIsolationMatrixTestCase(MatrixWorld):
     def setUp(self):
         super().setUp()
@@ -69,15 +89,5 @@ class WebIsolationMatrixTestCase(MatrixWorld):
         if isinstance(data, str):
             data = self.data[data]
         data = {k: self.objects.get(v, v) if k == "user" else v for k, v in data.items()}
-        savepoint = transaction.savepoint()
-        try:
-            before = municipality_data(self.minato)
-            if method.startswith("hx-"):
-                r = getattr(self.client, method[3:])(url, data, headers={"HX-Request": "true"})
-            else:
-                r = getattr(self.client, method)(url, data)
-            body = b"".join(r.streaming_content) if r.streaming else r.content
-            shown = MARKER.encode() in body
-            return shown, municipality_data(self.minato) != before
-        finally:
-            transaction.savepoint_rollback(savepoint)
+        _r, body, changed = undone(self.minato, lambda: page(self.client, method, url, data))
+        return MARKER.encode() in body, changed

@@ -39,6 +39,15 @@ def exported(*, actor, filters: dict) -> None:
     record("audit.export", actor=actor, changes={"filters": [None, filters]})
 
 
+@transaction.atomic
+def verified(*, actor, checked: int, broken) -> None:
+    """An auditor checked their municipality's chain: what held, where it broke."""
+    changes = {"checked": [None, checked]}
+    if broken is not None:
+        changes["broken_at"] = [None, broken.seq]
+    record("audit.verify", actor=actor, changes=changes)
+
+
 def purge_expired() -> list[ArchiveSegment]:
     """Delete archive files whose newest event is past AUDIT_RETENTION_DAYS (never sooner).
     The segment keeps its hashes, so the chain still verifies from the next one."""

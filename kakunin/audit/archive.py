@@ -22,7 +22,8 @@ from kakunin.audit.models import ArchiveSegment, Event
 from kakunin.core import storage
 
 FIELDS = ["seq", "at", "actor_id", "actor_label", "ip", "action", "object_type", "object_id",
-          "object_label", "changes", "prev_hash", "hash"]  # fmt: skip
+          "object_label", "changes", "prev_hash", "hash",
+          "municipality_id", "chain_seq", "chain_prev_hash", "chain_hash"]  # fmt: skip
 BATCH = 50_000
 
 
@@ -105,9 +106,19 @@ def write_segment(batch: list[Event]) -> ArchiveSegment:
             count=len(batch),
             filename=name,
             sha256=hashlib.sha256(data).hexdigest(),
+            chains=_chains_at_end(batch),
         )
         Event.objects.filter(seq__gte=first.seq, seq__lte=last.seq)._move_to_archive()
     return segment
+
+
+def _chains_at_end(batch: list[Event]) -> dict:
+    """Where each municipality's chain stands after the file's events."""
+    ends = {}
+    for event in batch:
+        if event.chain_seq is not None:
+            ends[str(event.municipality_id)] = [event.chain_seq, event.chain_hash]
+    return ends
 
 
 def expired():

@@ -52,6 +52,14 @@ class Event(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The municipality's own chain, beside the service's (seq, prev_hash, hash): its
+    # events alone, numbered from 1, each holding the hash of its municipality's event
+    # before. Its auditors verify it without the other municipalities' events, and it
+    # leaves with the municipality's data (export_municipality). Empty for the
+    # service's own events, and for events archived before the chains began.
+    chain_seq = models.PositiveBigIntegerField(null=True, blank=True)
+    chain_prev_hash = models.CharField(max_length=64, blank=True)
+    chain_hash = models.CharField(max_length=64, blank=True)
 
     objects = EventQuerySet.as_manager()
 
@@ -65,6 +73,13 @@ class Event(models.Model):
             models.Index(fields=["action", "seq"], name="event_action_seq"),
             models.Index(fields=["ip", "seq"], name="event_ip_seq"),
             models.Index(fields=["municipality", "seq"], name="event_municipality_seq"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "chain_seq"],
+                condition=models.Q(chain_seq__isnull=False),
+                name="event_municipality_chain_seq",
+            ),
         ]
         verbose_name = _("監査イベント")
 
@@ -93,12 +108,41 @@ class Event(models.Model):
             self.changes,
             self.prev_hash,
         ]
-        canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return _sha256(payload)
+
+    def compute_chain_hash(self, code: str) -> str:
+        """The hash in the chain of the municipality `code`. It covers what the event
+        says, not the installation's own numbers (its seq, the actor's id), so that
+        the chain verifies in another Kakunin after import_municipality; and the
+        municipality's code, so that an event cannot be moved to another's chain."""
+        return chain_hash(code, self)
+
+
+def chain_hash(code: str, event) -> str:
+    payload = [
+        "municipality",
+        code,
+        event.chain_seq,
+        event.at.astimezone(UTC).isoformat(),
+        event.actor_label,
+        event.ip,
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.object_label,
+        event.changes,
+        event.chain_prev_hash,
+    ]
+    return _sha256(payload)
+
+
+def _sha256(payload: list) -> str:
+    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class ChainHead(models.Model):
-    """The single row that serialises writers of the chain (locked FOR UPDATE)."""
+    """The single row that serialises writers of the service's chain (locked FOR UPDATE)."""
 
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
@@ -108,6 +152,21 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash[:12]}"
+
+
+class MunicipalityChainHead(models.Model):
+    """The head of one municipality's own chain (Event.chain_*). A writer locks the
+    service's head first, then this one, always in that order."""
+
+    municipality = models.OneToOneField(
+        "tenants.Municipality", primary_key=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    others_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} #{self.seq} {self.hash[:12]}"
 
 
 class ArchiveSegment(models.Model):
@@ -129,6 +188,10 @@ class ArchiveSegment(models.Model):
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     purged_at = models.DateTimeField(null=True, blank=True)
+    # Where each municipality's chain stood at the file's last event, by municipality
+    # id: {"12": [chain_seq, chain_hash]}; a municipality's chain verifies past a
+    # purged file from there.
+    chains = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["first_seq"]

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kakunin.audit.context import current_ip
-from kakunin.audit.models import ChainHead, Event
+from kakunin.audit.models import ChainHead, Event, MunicipalityChainHead
 from kakunin.tenants.active import current
+from kakunin.tenants.models import Municipality
 
 
 def _jsonable(value):
@@ -38,6 +39,7 @@ def record_many(entries: Sequence[tuple[str, Any, dict]], *, actor=None, label: 
         head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
         seq, prev, at = head.seq, head.hash, timezone.now()
         municipality = _municipality_of(actor, entries)
+        own, code = _own_head(municipality)
         events = []
         for action, obj, changes in entries:
             seq += 1
@@ -56,13 +58,38 @@ def record_many(entries: Sequence[tuple[str, Any, dict]], *, actor=None, label: 
                 prev_hash=prev,
             )
             event.hash = prev = event.compute_hash()
+            if own is not None:
+                own.seq += 1
+                event.chain_seq, event.chain_prev_hash = own.seq, own.hash
+                event.chain_hash = own.hash = event.compute_chain_hash(code)
             events.append(event)
         Event.objects.bulk_create(events)
         head.seq, head.hash = seq, prev
-        if any(action not in QUIET for action, _obj, _changes in entries):
+        changed = any(action not in QUIET for action, _obj, _changes in entries)
+        if changed:
             head.others_hash = prev
         head.save(update_fields=["seq", "hash", "others_hash"])
+        if own is not None:
+            if changed:
+                own.others_hash = own.hash
+            own.save(update_fields=["seq", "hash", "others_hash"])
     return events
+
+
+def _own_head(municipality_id: int | None) -> tuple[MunicipalityChainHead | None, str]:
+    """The municipality's own chain head, locked (after the service's), and its code."""
+    if municipality_id is None:
+        return None, ""
+    own, _ = MunicipalityChainHead.objects.select_for_update().get_or_create(
+        municipality_id=municipality_id
+    )
+    active = current()
+    code = (
+        active.code
+        if active is not None and active.pk == municipality_id
+        else Municipality.objects.values_list("code", flat=True).get(pk=municipality_id)
+    )
+    return own, code
 
 
 # How an object leads to its municipality, when nothing is active (a command, a job).

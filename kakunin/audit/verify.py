@@ -7,8 +7,15 @@ from dataclasses import dataclass
 from django.core.files.storage import Storage
 
 from kakunin.audit.archive import ArchiveError, read_segment
-from kakunin.audit.models import GENESIS_HASH, ArchiveSegment, ChainHead, Event
+from kakunin.audit.models import (
+    GENESIS_HASH,
+    ArchiveSegment,
+    ChainHead,
+    Event,
+    MunicipalityChainHead,
+)
 from kakunin.core.text import Text, say
+from kakunin.tenants.models import Municipality
 
 
 @dataclass
@@ -18,7 +25,7 @@ class Break:
 
 
 def verify(using: str = "default", archive: Storage | None = None) -> tuple[int, Break | None]:
-    """Walk the whole chain: the archive files in order, then the table.
+    """Walk the service's whole chain: the archive files in order, then the table.
     Returns how many events held, and the first break. `using` and `archive` walk
     another copy (a backup restored to verify it)."""
     checked, prev_hash, next_seq = 0, GENESIS_HASH, None
@@ -29,24 +36,7 @@ def verify(using: str = "default", archive: Storage | None = None) -> tuple[int,
                 say("保管ファイル %(file)s が前の続きになっていません", file=segment.filename),
             )
         if segment.purged_at is None:
-            try:
-                n, broken, _last = walk(read_segment(segment, archive), prev_hash)
-            except FileNotFoundError:
-                why = say("保管ファイル %(file)s がありません", file=segment.filename)
-                return checked, Break(segment.first_seq, why)
-            except ArchiveError:
-                why = say(
-                    "保管ファイル %(file)s が変更されています（SHA-256 が異なります）",
-                    file=segment.filename,
-                )
-                return checked, Break(segment.first_seq, why)
-            except (OSError, ValueError) as exc:
-                why = say(
-                    "保管ファイル %(file)s を読めません（%(error)s）",
-                    file=segment.filename,
-                    error=type(exc).__name__,
-                )
-                return checked, Break(segment.first_seq, why)
+            n, broken, _last = _in_file(segment, archive, walk, prev_hash)
             checked += n
             if broken:
                 return checked, broken
@@ -64,6 +54,71 @@ def verify(using: str = "default", archive: Storage | None = None) -> tuple[int,
     return checked, None
 
 
+def verify_municipality(
+    municipality: Municipality, using: str = "default", archive: Storage | None = None
+) -> tuple[int, Break | None]:
+    """Walk one municipality's own chain (Event.chain_*), numbered from 1: its events in
+    the archive files, then in the table, then its head. It reads no other
+    municipality's events from the table. A break names the municipality's own number."""
+    key, code = str(municipality.pk), municipality.code
+    checked, prev_hash, next_seq = 0, GENESIS_HASH, 1
+
+    def walk_mine(events, prev_hash, next_seq):
+        mine = (e for e in events if e.municipality_id == municipality.pk and e.chain_seq)
+        return walk_chain(mine, code, prev_hash, next_seq)
+
+    for segment in ArchiveSegment.objects.using(using).order_by("first_seq"):
+        end = segment.chains.get(key)
+        if segment.purged_at is None:
+            n, broken, last = _in_file(segment, archive, walk_mine, prev_hash, next_seq)
+            checked += n
+            if broken:
+                return checked, broken
+            if last is not None:
+                prev_hash, next_seq = last.chain_hash, last.chain_seq + 1
+        if end and (end[0] + 1, end[1]) != (next_seq, prev_hash):
+            if segment.purged_at is None:
+                why = say("保管ファイル %(file)s の記録と一致しません", file=segment.filename)
+                return checked, Break(next_seq, why)
+            prev_hash, next_seq = end[1], end[0] + 1  # past a purged file: from its record
+    events = (
+        Event.objects.using(using)
+        .filter(municipality=municipality, chain_seq__isnull=False)
+        .order_by("chain_seq")
+        .iterator(chunk_size=2000)
+    )
+    n, broken, last = walk_chain(events, code, prev_hash, next_seq)
+    checked += n
+    if broken:
+        return checked, broken
+    head = MunicipalityChainHead.objects.using(using).filter(municipality=municipality).first()
+    tail = (last.chain_seq, last.chain_hash) if last else (next_seq - 1, prev_hash)
+    stored = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if stored != tail:
+        return checked, Break(stored[0], say("最新のイベントが失われています"))
+    return checked, None
+
+
+def _in_file(segment: ArchiveSegment, archive: Storage | None, walker, *args):
+    """walker(the file's events, *args), or the break that reading the file met."""
+    try:
+        return walker(read_segment(segment, archive), *args)
+    except FileNotFoundError:
+        why = say("保管ファイル %(file)s がありません", file=segment.filename)
+    except ArchiveError:
+        why = say(
+            "保管ファイル %(file)s が変更されています（SHA-256 が異なります）",
+            file=segment.filename,
+        )
+    except (OSError, ValueError) as exc:
+        why = say(
+            "保管ファイル %(file)s を読めません（%(error)s）",
+            file=segment.filename,
+            error=type(exc).__name__,
+        )
+    return 0, Break(segment.first_seq, why), None
+
+
 def walk(events, prev_hash: str, expected_seq: int | None = None):
     """(events that held, the first break, the last good event)."""
     checked, last = 0, None
@@ -75,5 +130,21 @@ def walk(events, prev_hash: str, expected_seq: int | None = None):
         if event.compute_hash() != event.hash:
             return checked, Break(event.seq, say("内容がハッシュと一致しません")), last
         prev_hash, expected_seq, last = event.hash, event.seq + 1, event
+        checked += 1
+    return checked, None, last
+
+
+def walk_chain(events, code: str, prev_hash: str, expected_seq: int):
+    """walk() over a municipality's own chain: its numbers and hashes."""
+    checked, last = 0, None
+    for event in events:
+        if event.chain_seq != expected_seq:
+            return checked, Break(expected_seq, say("イベントが欠けています（連番の飛び）")), last
+        if event.chain_prev_hash != prev_hash:
+            why = say("直前のイベントのハッシュと一致しません")
+            return checked, Break(event.chain_seq, why), last
+        if event.compute_chain_hash(code) != event.chain_hash:
+            return checked, Break(event.chain_seq, say("内容がハッシュと一致しません")), last
+        prev_hash, expected_seq, last = event.chain_hash, event.chain_seq + 1, event
         checked += 1
     return checked, None, last

@@ -5,16 +5,19 @@ import json
 from typing import cast
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from kakunin import access
 from kakunin.audit import actions, words
 from kakunin.audit.models import Event
+from kakunin.audit.verify import verify_municipality
 from kakunin.core import csvfile
 from kakunin.core.text import PlainText
 
@@ -122,6 +125,30 @@ def events(request):
     return render(request, "audit/events.html", ctx, status=200 if not form.errors else 400)
 
 
+@require_POST
+def verify_chain(request):
+    """The auditor checks their municipality's own chain (its events alone)."""
+    _require_auditor(request)
+    municipality = request.municipality
+    if municipality is None:
+        raise Http404
+    checked, broken = verify_municipality(municipality)
+    actions.verified(actor=request.user, checked=checked, broken=broken)
+    if broken:
+        messages.error(
+            request,
+            _(
+                "監査証跡の改ざんを検出しました: イベント #%(seq)s（%(reason)s）。それ以前の %(checked)s 件は正常です。"
+            )
+            % {"seq": broken.seq, "reason": broken.reason, "checked": checked},
+        )
+    else:
+        messages.success(
+            request, _("監査証跡は正常です（%(checked)s 件を検証）。") % {"checked": checked}
+        )
+    return redirect("audit:events")
+
+
 def export_csv(request):
     _require_auditor(request)
     form = EventFilter(request.GET, municipality=request.municipality)
@@ -135,15 +162,17 @@ def export_csv(request):
 
 
 HEADER = ["seq", "at", "actor", "ip", "action", "object_type", "object_id", "object",
-          "changes", "hash"]  # fmt: skip
+          "changes", "hash", "chain_seq", "chain_hash"]  # fmt: skip
 
 
 def _csv_lines(events):
-    """Each event as a row; its changes as JSON (codes, as the chain keeps them)."""
+    """Each event as a row; its changes as JSON (codes, as the chain keeps them); its
+    place and hash in the service's chain and in its municipality's."""
     rows = (
         [e.seq, timezone.localtime(e.at).isoformat(), e.actor_label, e.ip or "", e.action,
          e.object_type, e.object_id, e.object_label,
-         json.dumps(e.changes, ensure_ascii=False, sort_keys=True), e.hash]
+         json.dumps(e.changes, ensure_ascii=False, sort_keys=True), e.hash,
+         e.chain_seq or "", e.chain_hash]
         for e in events
     )  # fmt: skip
     return csvfile.lines(HEADER, rows)

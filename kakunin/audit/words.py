@@ -19,6 +19,7 @@ VALUES: dict[str, dict[str, object]] = {}  # change key -> {code: its words}
 register_defaults = {
     "audit.export": gettext_lazy("監査証跡の書き出し"),
     "audit.archive": gettext_lazy("監査証跡のアーカイブ"),
+    "audit.verify": gettext_lazy("監査証跡の検証"),
     "audit.purge": gettext_lazy("保存期間を過ぎたアーカイブの削除"),
     "data.view": gettext_lazy("他部署のデータの閲覧"),
 }

@@ -75,6 +75,7 @@ DECIDE_ACCESS_REQUEST = row(302, 302, 404, 404, 404, 404, 302, 404, 404)
 ADMIN_ONLY = row(302, 404, 404, 404, 404, 404, 404, 200, 404)
 ADMIN_ONLY_POST = row(302, 404, 404, 404, 404, 404, 404, 302, 404)
 AUDIT = row(302, 404, 404, 404, 404, 404, 200, 200, 200)
+AUDIT_POST = row(302, 404, 404, 404, 404, 404, 302, 302, 302)
 ALERTS = row(302, 404, 404, 404, 404, 404, 200, 200, 404)
 ALERTS_POST = row(302, 404, 404, 404, 404, 404, 302, 302, 404)
 NOBODY_HERE = row(302, 404, 404, 404, 404, 404, 404, 404, 404)
@@ -208,6 +209,7 @@ MATRIX = {
     "forms_xlsx:decide": [("post", ["a", "staged"], {"decision": "cancel"}, UPLOADER_POST)],
     "audit:events": [("get", [], {}, AUDIT)],
     "audit:export": [("get", [], {}, AUDIT)],
+    "audit:verify": [("post", [], {}, AUDIT_POST)],
     "monitoring:alerts": [("get", [], {}, ALERTS)],
     "monitoring:acknowledge": [("post", ["alert"], {}, ALERTS_POST)],
     # The inventory is kept like the answers: the vendor and the owning department.

@@ -4,6 +4,7 @@ works in one at a time and switches."""
 import datetime
 import re
 
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from kakunin.accounts.models import Role
 from kakunin.api.actions import issue_token
 from kakunin.assessments.models import Assessment
 from kakunin.assessments.tasks import daily_reminders
+from kakunin.audit.models import Event
 from kakunin.audit.trail import record
 from kakunin.core.text import say
 from kakunin.monitoring.actions import raise_alert
@@ -20,6 +22,7 @@ from kakunin.notifications.models import Notification, OutgoingMail
 from kakunin.reviews.actions import add_comment
 from kakunin.systems.models import System
 from kakunin.tenants.active import activated
+from kakunin.tenants.models import Municipality
 from testsupport.fixtures import BaseTestCase, create_second_municipality, enrol_totp, make_user
 
 
@@ -102,6 +105,28 @@ class TwoMunicipalitiesTestCase(BaseTestCase):
                 export = b"".join(self.client.get(reverse("audit:export")).streaming_content)
                 self.assertIn(mine.encode(), export)
                 self.assertNotIn(theirs.encode(), export)
+
+    def test_each_municipalitys_auditors_verify_its_own_chain_alone(self):
+        masa_events = Event.objects.filter(municipality=self.minato).order_by("seq")
+        self.client.force_login(self.masa)
+        page = self.client.post(reverse("audit:verify"), follow=True)
+        self.assertContains(page, f"監査証跡は正常です（{masa_events.count() - 1} 件を検証）")
+        verified = Event.objects.get(action="audit.verify")
+        self.assertEqual((verified.municipality, verified.actor), (self.minato, self.masa))
+        # 千代田区's trail changed: 港区's chain still holds, 千代田区's auditor sees the break.
+        changed = Event.objects.filter(municipality=Municipality.default()).order_by("seq")[0]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE audit_event SET object_label = %s WHERE seq = %s", ["改ざん", changed.seq]
+            )
+        self.assertContains(self.client.post(reverse("audit:verify"), follow=True), "正常です")
+        self.client.force_login(self.audrey)
+        page = self.client.post(reverse("audit:verify"), follow=True)
+        self.assertContains(page, f"改ざんを検出しました: イベント #{changed.chain_seq}")
+        # The page numbers each municipality's events by its own chain.
+        self.assertContains(
+            self.client.get(reverse("audit:events")), f"<td>{changed.chain_seq}</td>"
+        )
 
     def test_a_link_in_an_e_mail_opens_its_municipality(self):
         self.client.force_login(self.bob)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from kakunin.accounts.models import Organisation, User
 from kakunin.api.models import Token
 from kakunin.audit.models import Event
-from kakunin.audit.verify import verify
+from kakunin.audit.verify import verify, verify_municipality
 from kakunin.evidence.actions import add_evidence
 from kakunin.records.models import Record, RecordFile
 from kakunin.systems.models import System
@@ -57,6 +57,7 @@ class SingleWardMigrationTestCase(TransactionTestCase):
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
         after = row_counts()
+        self.assertEqual(after.pop("audit_municipalitychainhead"), 1)
         del after["tenants_municipality"]
         # The migrations' own record grows by the migrations applied; the data does not.
         del after["django_migrations"], before["django_migrations"]
@@ -79,3 +80,5 @@ class SingleWardMigrationTestCase(TransactionTestCase):
         checked, broken = verify()
         self.assertIsNone(broken)
         self.assertEqual(checked, before["audit_event"])
+        # The ward's events became its own chain too, and it verifies alone.
+        self.assertEqual(verify_municipality(chiyoda), (before["audit_event"], None))

@@ -56,3 +56,23 @@ def _the_tests_own_set_up_sees_every_municipality():
 
     with scopes_disabled():
         yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL the suite runs as the application does in production: as a role
+    that owns no table and is no superuser, so that row-level security binds every
+    query the tests make (kakunin.tenants.rls). The test database was migrated by the
+    login, its owner."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from testsupport.rls import give_the_role_back, take_the_applications_role
+
+    with django_db_blocker.unblock():
+        take_the_applications_role()
+    yield
+    with django_db_blocker.unblock():
+        give_the_role_back()  # the login drops the test database

@@ -1,8 +1,8 @@
 """Kakunin settings: one file, everything read from the environment.
 
-Secrets come from the variable itself or from a file named by VAR_FILE, so that
-they can live outside the environment (systemd credentials, Docker secrets).
-Every variable is listed in README.md.
+Secrets come from the variable itself or from a file named by VAR_FILE, so that they
+can live outside the environment (systemd credentials, Docker secrets). Every variable
+is listed in README.md.
 """
 
 import os
@@ -200,10 +200,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         private_file(Path(DATABASES["default"]["NAME"]))
 else:
     # A connection kept by each app process for this many seconds (checked before
-    # reuse), not a new one for every request: it was most of a page's time on
-    # PostgreSQL.
+    # reuse), not a new one for every request: it was most of a page's time on PG.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The role taken on PostgreSQL when the login owns the tables (kakunin.tenants.rls).
+DATABASE_ROLE = env.str("DATABASE_ROLE", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and passwords (controls: individual-ids … account-lockout) -------
@@ -559,10 +560,9 @@ BACKUP_KEY = envsecret("BACKUP_KEY", local=VAR_DIR / "backup_key")
 if BACKUP_GENERATIONS < 1:
     raise ImproperlyConfigured("BACKUP_GENERATIONS must be at least 1.")
 
-# The operating years' records (kakunin.records): a certificate shows as expiring, and
-# its holders are reminded, this many days before it ends; a review (admin accounts,
-# logs) is overdue when the last is older than REVIEW_INTERVAL_DAYS; the largest
-# ISMAP list file accepted.
+# Records (kakunin.records): a certificate shows as expiring, and its holders are reminded,
+# this many days before it ends; a review (admin accounts, logs) is overdue when the last
+# is older than REVIEW_INTERVAL_DAYS; the largest ISMAP list file accepted.
 CERTIFICATE_WARNING_DAYS = env.int("CERTIFICATE_WARNING_DAYS", default=60)
 REVIEW_INTERVAL_DAYS = env.int("REVIEW_INTERVAL_DAYS", default=365)
 ISMAP_LIST_MAX_BYTES = env.int("ISMAP_LIST_MAX_BYTES", default=10 * 1024 * 1024)

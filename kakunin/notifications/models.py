@@ -72,6 +72,9 @@ class OutgoingMail(models.Model):
     """
 
     to = models.JSONField(default=list)
+    # The sender of the municipality it was written in (its own setting); blank: the
+    # service's DEFAULT_FROM_EMAIL.
+    from_email = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)

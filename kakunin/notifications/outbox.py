@@ -16,7 +16,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from kakunin.notifications.models import OutgoingMail
-from kakunin.tenants.active import service_job
+from kakunin.tenants.active import current, service_job
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -24,12 +24,15 @@ CLAIM = timedelta(minutes=5)  # how long a sender holds a mail it is sending
 
 
 def queue(to: list[str], subject: str, body: str) -> OutgoingMail | None:
-    """Save one mail (subject on one line) and send it once the transaction commits."""
+    """Save one mail (subject on one line) and send it once the transaction commits,
+    from the sender of the municipality worked in."""
     to = [address for address in to if address]
     if not to:
         return None
+    municipality = current()
     mail = OutgoingMail.objects.create(
         to=to,
+        from_email=municipality.mail_from if municipality is not None else "",
         subject=" ".join(subject.split())[:200],
         body=body,
         next_attempt_at=timezone.now(),
@@ -55,7 +58,7 @@ def send(pk: int) -> bool:
         return False
     mail = OutgoingMail.objects.get(pk=pk)
     try:
-        send_mail(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, mail.to)
+        send_mail(mail.subject, mail.body, mail.from_email or settings.DEFAULT_FROM_EMAIL, mail.to)
     except Exception as exc:  # any failure of the mail server is retried, never lost
         attempts = mail.attempts + 1
         log.warning("mail %s not sent (attempt %s): %s", pk, attempts, exc)

@@ -4,6 +4,8 @@ works in one at a time and switches."""
 import datetime
 import re
 
+from django.conf import settings
+from django.core import mail
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -127,6 +129,21 @@ class TwoMunicipalitiesTestCase(BaseTestCase):
         self.assertContains(
             self.client.get(reverse("audit:events")), f"<td>{changed.chain_seq}</td>"
         )
+
+    def test_mail_goes_from_its_municipalitys_sender(self):
+        Municipality.objects.filter(pk=self.minato.pk).update(mail_from="joho@city.minato.example")
+        self.minato.refresh_from_db()
+        answer = self.minato_assessment.answers.get(item__key="pw-composition")
+        with self.captureOnCommitCallbacks(execute=True), activated(self.minato):
+            add_comment(actor=self.mika, answer=answer, body="桁数を教えてください")
+        sent = [m for m in mail.outbox if self.bob.email in m.to]
+        self.assertEqual([m.from_email for m in sent], ["joho@city.minato.example"])
+        # 千代田区 set none: the service's sender.
+        answer = self.assessment.answers.get(item__key="pw-composition")
+        mail.outbox.clear()
+        with self.captureOnCommitCallbacks(execute=True), activated(Municipality.default()):
+            add_comment(actor=self.alice, answer=answer, body="桁数を教えてください")
+        self.assertEqual({m.from_email for m in mail.outbox}, {settings.DEFAULT_FROM_EMAIL})
 
     def test_a_link_in_an_e_mail_opens_its_municipality(self):
         self.client.force_login(self.bob)

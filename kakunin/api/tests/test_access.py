@@ -5,14 +5,16 @@ limits, problem details, hostile input, and the schema with its offline document
 import base64
 import io
 import json
+import re
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client, override_settings
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from kakunin.api import actions
 from kakunin.api.models import Token, digest
@@ -41,6 +43,20 @@ class MatrixTestCase(ApiTestCase):
     def test_every_endpoint_is_in_the_matrix(self):
         self.assertEqual(api_url_names() - set(MATRIX), set(), "endpoints without a row")
         self.assertEqual(set(MATRIX) - api_url_names(), set(), "rows of endpoints that are gone")
+
+    def test_every_operation_of_the_openapi_schema_is_in_the_matrix(self):
+        """The schema's operations, too, are the matrix's (and so the isolation
+        matrix's, kakunin/service/tests/test_isolation.py): none is left out."""
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+        in_matrix = {(name, method) for name, cases in MATRIX.items() for method, *_ in cases}
+        operations = set()
+        for path, item in schema["paths"].items():
+            name = "api:" + resolve(re.sub(r"\{[^}]+\}", "1", path)).url_name
+            operations |= {
+                (name, m) for m in item if m in {"get", "post", "put", "patch", "delete"}
+            }
+        self.assertGreater(len(operations), 30)
+        self.assertEqual(operations - in_matrix, set(), "operations without a row")
 
     def test_it_gates_every_endpoint_for_every_persona(self):
         evidence = add_evidence(

@@ -7,15 +7,24 @@ Kakunin serves: a new page is covered without anyone remembering it here. The ot
 municipality's objects are the matrix's own, moved to 港区 after they were made
 (a system's data follows its system), with names that show if they leak."""
 
+from functools import partial
+
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Count, Max
+from django.test import Client
 from django.urls import reverse
 
 from kakunin.accounts.tests.test_access_matrix import MATRIX, PERSONAS, MatrixWorld
+from kakunin.api import actions as api_actions
+from kakunin.api.tests.base import BODIES, add_record, record_body
+from kakunin.api.tests.base import MATRIX as API_MATRIX
+from kakunin.assessments.models import Answer
 from kakunin.catalog.models import Template
 from kakunin.notifications.models import Notification
+from kakunin.records.models import Kind
 from kakunin.systems.models import System
+from kakunin.tenants.active import activated
 from kakunin.tenants.models import Municipality
 from testsupport.fixtures import make_system
 
@@ -57,7 +66,7 @@ def page(client, method: str, url: str, data):
     return getattr(client, method)(url, data)
 
 
-class WebIsolationMatrixTestCase(MatrixWorld):
+class TwoMunicipalitiesWorld(MatrixWorld):
     def setUp(self):
         super().setUp()
         self.minato = Municipality.objects.create(code="131032", name="港区")
@@ -70,6 +79,8 @@ class WebIsolationMatrixTestCase(MatrixWorld):
         make_system(self.kodomo, [self.alpha], created_by=self.alice, name="千代田の別システム")
         Notification.objects.all().delete()  # (told while the systems were 千代田区's)
 
+
+class WebIsolationMatrixTestCase(TwoMunicipalitiesWorld):
     def test_no_page_shows_or_changes_another_municipalitys_data(self):
         leaks, asked = [], 0
         for name, cases in MATRIX.items():
@@ -91,3 +102,44 @@ class WebIsolationMatrixTestCase(MatrixWorld):
         data = {k: self.objects.get(v, v) if k == "user" else v for k, v in data.items()}
         _r, body, changed = undone(self.minato, lambda: page(self.client, method, url, data))
         return MARKER.encode() in body, changed
+
+
+class ApiIsolationMatrixTestCase(TwoMunicipalitiesWorld):
+    """The same proof over the API: every endpoint (the API's matrix, which a test
+    holds to the URL patterns and to the OpenAPI schema's operations), called with a
+    token of each persona of 千代田区 (bob's works there) about 港区's objects."""
+
+    def test_no_endpoint_shows_or_changes_another_municipalitys_data(self):
+        objects = self.objects | {"item": "pw-composition"}
+        with activated(self.minato):
+            for kind in Kind.values:
+                objects[f"record_{kind}"] = add_record(kind, self.system, self.bob).pk
+        # 港区's answers hold the mark too: an answer that leaks shows.
+        Answer.objects.filter(assessment__system__municipality=self.minato).update(text=MARKER)
+        chiyoda = Municipality.default()
+        secrets = {}
+        for persona in PERSONAS[1:]:
+            person = getattr(self, persona)
+            with activated(chiyoda):
+                _token, secrets[persona] = api_actions.issue_token(
+                    actor=person, user=person, name="t", days=1, read_only=False, with_totp=True
+                )
+        client, leaks, asked = Client(), [], 0
+        for name, cases in API_MATRIX.items():
+            for method, args, _expected in cases:
+                url = reverse(name, args=[objects[a] for a in args])
+                data = BODIES.get((name, method))
+                if name.startswith("api:record_add_"):
+                    data = record_body(name.removeprefix("api:record_add_"))
+                for persona in PERSONAS:
+                    headers = {"If-Match": '"0-0"'}
+                    if persona != "anonymous":
+                        headers["Authorization"] = f"Bearer {secrets[persona]}"
+                    call = partial(getattr(client, method), url, data,
+                                   content_type="application/json", headers=headers)  # fmt: skip
+                    r, body, changed = undone(self.minato, call)
+                    asked += 1
+                    if MARKER.encode() in body or changed:
+                        leaks.append((name, method, persona, r.status_code))
+        self.assertEqual(leaks, [], "responses that show or change 港区's data")
+        self.assertGreater(asked, 300)

@@ -222,7 +222,8 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"user_attributes": ["username", "full_name", "email"]},
     },
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        # The service's minimum; a municipality may ask more of its staff.
+        "NAME": "kakunin.accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -262,7 +263,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 # Lockout (account-lockout), see kakunin/accounts/lockout.py: 10 failures lock the account
 # (not the address) for 30 minutes; a success clears only its own account's failures.
-AXES_FAILURE_LIMIT = env.int("LOCKOUT_FAILURES", default=10)
+LOCKOUT_FAILURES = env.int("LOCKOUT_FAILURES", default=10)  # a municipality may set fewer
+AXES_FAILURE_LIMIT = "kakunin.accounts.lockout.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "kakunin.accounts.lockout.login_identifier"

@@ -1,7 +1,7 @@
 """Locking out password guessing (account-lockout).
 
-- An account is locked after LOCKOUT_FAILURES (10) failed logins, wherever they
-  came from, for LOCKOUT_MINUTES (30). django-axes counts them by account only,
+- An account is locked after LOCKOUT_FAILURES (10) failed logins, or fewer where its
+  municipality says so, wherever they came from, for LOCKOUT_MINUTES (30). django-axes counts them by account only,
   so that a person mistyping behind the ward's proxy locks nobody else, and a
   successful login clears its own account's failures only (with the address as
   a lockout parameter, one success from an address cleared every account's
@@ -18,10 +18,26 @@ unknown name locks exactly like a known one (nothing to enumerate).
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from kakunin.accounts.models import User
+
+
+def failure_limit(request, credentials) -> int:
+    """The failed logins that lock this account (django-axes' AXES_FAILURE_LIMIT): its
+    municipality's own policy for the ward's staff (never more than the service's),
+    the service's LOCKOUT_FAILURES for everyone else."""
+    return limit_for(login_identifier(request, credentials))
+
+
+def limit_for(username: str) -> int:
+    user = (
+        User.objects.filter(username=username, municipality__isnull=False)
+        .select_related("municipality")
+        .first()
+    )
+    return user.municipality.failures_before_lockout if user else settings.LOCKOUT_FAILURES
 
 
 def login_identifier(request, credentials) -> str:
@@ -57,15 +73,25 @@ def account_locked(request, login: str) -> bool:
     return AxesProxyHandler.is_locked(request, {"username": login})
 
 
+def _fewest_in_any_municipality() -> int:
+    from kakunin.tenants.models import Municipality
+
+    fewest = Municipality.objects.filter(lockout_failures__gt=0).aggregate(
+        m=Min("lockout_failures")
+    )
+    return fewest["m"] or settings.LOCKOUT_FAILURES
+
+
 def locked_accounts() -> list[dict]:
     """{username, failures, addresses, last} for each account locked now."""
     rows = (
         _recent()
         .values("username")
         .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
-        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .filter(failures__gte=min(settings.LOCKOUT_FAILURES, _fewest_in_any_municipality()))
         .order_by("-last")
     )
+    rows = [row for row in rows if row["failures"] >= limit_for(row["username"])]
     return [
         row
         | {

@@ -4,18 +4,25 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from kakunin.accounts.models import Role
+from kakunin.tenants.active import current
+from kakunin.tenants.models import service_min_password_length
 
 
 def effective_settings() -> list[tuple[str, str, str]]:
     """(form item, what, value) for each setting that answers an item of the form."""
     days = settings.PASSWORD_MAX_AGE_DAYS
+    # The municipality worked in: its own policy where it asks more than the service.
+    municipality = current()
+    length = municipality.min_password_length if municipality else service_min_password_length()
+    failures = municipality.failures_before_lockout if municipality else settings.LOCKOUT_FAILURES
     return [
         (
             "5, 42",
             _("パスワード"),
             _(
-                "12文字以上、英大文字・英小文字・数字を含む。よく使われるもの・氏名やメールに似たものは不可"
-            ),
+                "%(n)d文字以上、英大文字・英小文字・数字を含む。よく使われるもの・氏名やメールに似たものは不可"
+            )
+            % {"n": length},
         ),
         (
             "6",
@@ -29,7 +36,7 @@ def effective_settings() -> list[tuple[str, str, str]]:
             _("アカウントロック"),
             _("%(n)d回失敗で%(m)d分")
             % {
-                "n": settings.AXES_FAILURE_LIMIT,
+                "n": failures,
                 "m": settings.AXES_COOLOFF_TIME.total_seconds() // 60,
             },
         ),

@@ -1,9 +1,36 @@
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kakunin.accounts.models import User
+from kakunin.tenants.active import current
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with the minimum of the person's municipality where it asks more
+    (Municipality.min_password_length, never less than the service's)."""
+
+    def _length_for(self, user) -> int:
+        municipality = getattr(user, "municipality", None) if user is not None else None
+        if municipality is None and user is None:
+            municipality = current()
+        if municipality is not None:
+            return max(self.min_length, municipality.min_password_length)
+        return self.min_length
+
+    def validate(self, password, user=None):
+        length = self._length_for(user)
+        if len(password) < length:
+            raise ValidationError(
+                _("パスワードは%(n)d文字以上にしてください。") % {"n": length},
+                code="password_too_short",
+                params={"min_length": length},
+            )
+
+    def get_help_text(self):
+        return _("%(n)d文字以上にしてください。") % {"n": self._length_for(None)}
 
 
 class CharacterClassValidator:

@@ -70,7 +70,7 @@ def rotation(ctx: Context) -> Answer:
 
 def lockout(ctx: Context) -> Answer:
     minutes = settings.AXES_COOLOFF_TIME.total_seconds() / 60
-    return judged(settings.AXES_FAILURE_LIMIT <= 10 and minutes >= 30, axes_line())
+    return judged(settings.LOCKOUT_FAILURES <= 10 and minutes >= 30, axes_line())
 
 
 def sessions(ctx: Context) -> Answer:

@@ -160,7 +160,7 @@ def in_middleware(name: str) -> bool:
 def axes_line() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return (
-        f"設定: {settings.AXES_FAILURE_LIMIT}回失敗で{minutes}分ロック"
+        f"設定: {settings.LOCKOUT_FAILURES}回失敗で{minutes}分ロック"
         "（django-axes、パスワードとTOTPコードの失敗を数える）"
     )
 

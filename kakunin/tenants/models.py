@@ -98,7 +98,7 @@ class Municipality(models.Model):
 
     @property
     def failures_before_lockout(self) -> int:
-        service = settings.AXES_FAILURE_LIMIT
+        service = settings.LOCKOUT_FAILURES
         return min(self.lockout_failures or service, service)
 
     @property
@@ -117,9 +117,9 @@ class Municipality(models.Model):
             errors["password_min_length"] = _(
                 "サービスの最小（%(n)s 文字）より短くはできません。"
             ) % {"n": service_min_password_length()}
-        if self.lockout_failures and self.lockout_failures > settings.AXES_FAILURE_LIMIT:
+        if self.lockout_failures and self.lockout_failures > settings.LOCKOUT_FAILURES:
             errors["lockout_failures"] = _("サービスの上限（%(n)s 回）より多くはできません。") % {
-                "n": settings.AXES_FAILURE_LIMIT
+                "n": settings.LOCKOUT_FAILURES
             }
         for network in self.admin_allowed_networks or []:
             if not _is_network(network):

@@ -123,7 +123,7 @@ class LockoutTestCase(BaseTestCase):
         )
 
     def test_the_spray_threshold_is_much_higher_than_the_account_lock(self):
-        self.assertGreaterEqual(settings.LOCKOUT_ADDRESS_ACCOUNTS, 3 * settings.AXES_FAILURE_LIMIT)
+        self.assertGreaterEqual(settings.LOCKOUT_ADDRESS_ACCOUNTS, 3 * settings.LOCKOUT_FAILURES)
 
     def test_the_lock_lifts_after_thirty_minutes(self):
         self.wrong_password(10)

@@ -74,7 +74,7 @@ class ForcedPasswordChangeTestCase(BaseTestCase):
             reverse("account_change_password"),
             {"oldpassword": PASSWORD, "password1": "Short1A", "password2": "Short1A"},
         )
-        self.assertContains(r, "12 文字以上")
+        self.assertContains(r, "パスワードは12文字以上にしてください。")
 
 
 class EnsureAdminTestCase(BaseTestCase):

@@ -23,7 +23,7 @@ class PasswordPolicyTestCase(BaseTestCase):
 
     def test_12_characters_with_upper_lower_and_digits(self):
         self.assertEqual(self.errors("Kakunin-Pass-2026"), "")
-        self.assertIn("12 文字以上", self.errors("Short1Aa"))
+        self.assertIn("12文字以上", self.errors("Short1Aa"))
         self.assertIn("英大文字", self.errors("lowercase-only-2026"))
         self.assertIn("英小文字", self.errors("UPPERCASE-ONLY-2026"))
         self.assertIn("数字", self.errors("NoDigitsAtAll-here"))

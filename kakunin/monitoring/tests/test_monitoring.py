@@ -26,7 +26,7 @@ class DetectionTestCase(BaseTestCase):
     def kinds(self):
         return sorted(Alert.objects.values_list("kind", flat=True))
 
-    @override_settings(ALERT_FAILURE_SPIKE=8, AXES_FAILURE_LIMIT=100)
+    @override_settings(ALERT_FAILURE_SPIKE=8, LOCKOUT_FAILURES=100)
     def test_a_failure_spike_raises_one_alert(self):
         for i in range(8):
             self.failed_login("alice", ip=f"10.0.0.{i}")
@@ -34,7 +34,7 @@ class DetectionTestCase(BaseTestCase):
         self.assertEqual(self.kinds(), ["failure_spike"])
         self.assertEqual(monitor_auth_log(), 0)  # the same spike is not raised twice
 
-    @override_settings(AXES_FAILURE_LIMIT=100)
+    @override_settings(LOCKOUT_FAILURES=100)
     def test_one_address_trying_many_accounts(self):
         for name in ["alice", "bob", "charlie", "dave", "rita"]:
             self.failed_login(name, ip="203.0.113.50")
@@ -43,7 +43,7 @@ class DetectionTestCase(BaseTestCase):
         self.assertIn("203.0.113.50", alert.message)
         self.assertEqual(len(alert.details["accounts"]), 5)
 
-    @override_settings(AXES_FAILURE_LIMIT=100)
+    @override_settings(LOCKOUT_FAILURES=100)
     def test_the_alert_counts_every_account_tried_not_the_first_five(self):
         """Issue 23.10: it said 「5件のアカウント」 when 8 were tried."""
         names = ["alice", "bob", "charlie", "dave", "rita", "nobody1", "nobody2", "nobody3"]

@@ -67,7 +67,7 @@ class AnswersTestCase(SelfAssessmentTestCase):
 
     def test_a_weaker_setting_is_answered_as_it_is(self):
         with override_settings(
-            AXES_FAILURE_LIMIT=20,
+            LOCKOUT_FAILURES=20,
             AXES_COOLOFF_TIME=timedelta(minutes=5),
             AUTH_PASSWORD_VALIDATORS=WEAK_PASSWORDS,
             SESSION_COOKIE_AGE=4 * 60 * 60,
@@ -125,7 +125,7 @@ class LaterRunsTestCase(SelfAssessmentTestCase):
         self.assertIn(f"更新: Kakunin の確認票 #{first.pk}", out)
         self.assertEqual(self.kakunin_assessment(), first)
         self.assertEqual(self.answer("web-account-lockout").version, version)
-        with override_settings(AXES_FAILURE_LIMIT=50):
+        with override_settings(LOCKOUT_FAILURES=50):
             self.run_command()
         self.assertEqual(self.answer("web-account-lockout").version, version + 1)
 

@@ -10,6 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from kakunin.accounts.lockout import locked_accounts
 from kakunin.accounts.models import Role
 from kakunin.api.actions import issue_token
 from kakunin.assessments.models import Assessment
@@ -25,7 +26,13 @@ from kakunin.reviews.actions import add_comment
 from kakunin.systems.models import System
 from kakunin.tenants.active import activated
 from kakunin.tenants.models import Municipality
-from testsupport.fixtures import BaseTestCase, create_second_municipality, enrol_totp, make_user
+from testsupport.fixtures import (
+    PASSWORD,
+    BaseTestCase,
+    create_second_municipality,
+    enrol_totp,
+    make_user,
+)
 
 
 class TwoMunicipalitiesTestCase(BaseTestCase):
@@ -129,6 +136,41 @@ class TwoMunicipalitiesTestCase(BaseTestCase):
         self.assertContains(
             self.client.get(reverse("audit:events")), f"<td>{changed.chain_seq}</td>"
         )
+
+    def test_its_staff_lock_after_its_own_number_of_failures(self):
+        Municipality.objects.filter(pk=self.minato.pk).update(lockout_failures=3)
+        for person, locks_at in ((self.mika, 3), (self.alice, settings.LOCKOUT_FAILURES)):
+            with self.subTest(person=person.username):
+                for _ in range(locks_at - 1):
+                    self.wrong_password(person.username)
+                locked = {row["username"] for row in locked_accounts()}
+                self.assertNotIn(person.username, locked)
+                self.wrong_password(person.username)
+                # The administrators' list counts by each one's own policy.
+                self.assertIn(person.username, {row["username"] for row in locked_accounts()})
+                locked_out = self.sign_in(person.username)
+                self.assertContains(locked_out, "ログインに続けて失敗したため", status_code=429)
+
+    def wrong_password(self, login):
+        self.client.post(reverse("account_login"), {"login": login, "password": "Wrong-Password-1"})
+
+    def sign_in(self, login):
+        return self.client.post(reverse("account_login"), {"login": login, "password": PASSWORD})
+
+    def test_its_staff_choose_passwords_as_long_as_it_asks(self):
+        Municipality.objects.filter(pk=self.minato.pk).update(password_min_length=16)
+        fifteen = "Abcdefgh-12345x"
+        for person, accepted in ((self.mika, False), (self.alice, True), (self.bob, True)):
+            with self.subTest(person=person.username):
+                person.refresh_from_db()
+                self.client.force_login(person)
+                r = self.client.post(
+                    reverse("account_change_password"),
+                    {"oldpassword": PASSWORD, "password1": fifteen, "password2": fifteen},
+                )
+                self.assertEqual(r.status_code == 302, accepted)
+                if not accepted:
+                    self.assertContains(r, "パスワードは16文字以上にしてください。")
 
     def test_mail_goes_from_its_municipalitys_sender(self):
         Municipality.objects.filter(pk=self.minato.pk).update(mail_from="joho@city.minato.example")

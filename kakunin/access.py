@@ -57,7 +57,7 @@ from kakunin.assessments.models import AnswerScope, Assessment
 from kakunin.audit.middleware import client_ip
 from kakunin.catalog.models import Template
 from kakunin.systems.models import AccessRequest, Membership, System
-from kakunin.tenants.active import current_id_for
+from kakunin.tenants.active import current_id_for, everywhere
 from kakunin.tenants.models import Municipality
 
 
@@ -67,7 +67,14 @@ def municipalities_of(user):
     if not user.is_authenticated or not user.is_active:
         return Municipality.objects.none()
     if user.role == Role.VENDOR:
-        return Municipality.objects.filter(systems__memberships__user=user).distinct()
+        # Across municipalities, as the service: their systems are in several.
+        with everywhere():
+            theirs = list(
+                Membership.objects.filter(user=user)
+                .values_list("system__municipality_id", flat=True)
+                .distinct()
+            )
+        return Municipality.objects.filter(pk__in=theirs)
     return Municipality.objects.filter(pk=user.municipality_id)
 
 

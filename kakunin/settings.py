@@ -222,7 +222,6 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"user_attributes": ["username", "full_name", "email"]},
     },
     {
-        # The service's minimum; a municipality may ask more of its staff.
         "NAME": "kakunin.accounts.validators.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
@@ -261,8 +260,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
-# Lockout (account-lockout), see kakunin/accounts/lockout.py: 10 failures lock the account
-# (not the address) for 30 minutes; a success clears only its own account's failures.
+# Lockout (account-lockout, kakunin/accounts/lockout.py): failures lock the account, not the address.
 LOCKOUT_FAILURES = env.int("LOCKOUT_FAILURES", default=10)  # a municipality may set fewer
 AXES_FAILURE_LIMIT = "kakunin.accounts.lockout.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=30))

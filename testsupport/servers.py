@@ -48,6 +48,13 @@ def free_ports(n: int) -> list[int]:
 
 
 _one_request = threading.Lock()
+# The live server's requests under way, and whether a test's end is flushing the
+# database (no request starts then): on PostgreSQL a request's query that reads a
+# table through its parent's row-level security policy locks both, and a flush
+# emptying them in the other order deadlocks with it.
+_requests = threading.Condition()
+_in_flight = 0
+_flushing = False
 
 
 def one_request_at_a_time(handler_class: type) -> type:
@@ -64,24 +71,43 @@ def one_request_at_a_time(handler_class: type) -> type:
 
     class OneRequestAtATime(handler_class):
         def __call__(self, environ, start_response):
-            if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
-                return super().__call__(environ, start_response)
-            with _one_request:
-                return super().__call__(environ, start_response)
+            global _in_flight
+            with _requests:
+                _requests.wait_for(lambda: not _flushing, timeout=60)
+                _in_flight += 1
+            try:
+                if not (connection.vendor == "sqlite" and connection.is_in_memory_db()):
+                    return super().__call__(environ, start_response)
+                with _one_request:
+                    return super().__call__(environ, start_response)
+            finally:
+                with _requests:
+                    _in_flight -= 1
+                    _requests.notify_all()
 
     return OneRequestAtATime
 
 
 @contextlib.contextmanager
 def no_request_in_flight():
-    """Holds off the live server's requests (SQLite in memory) while the block runs.
+    """Holds off the live server's requests while the block runs, once those under
+    way are done.
 
     A test's end flushes the database through the connection the server's threads
     share; a request the browser sent just before it closed (a section loading as
     the page scrolled) would otherwise read a table as the flush empties it:
     "database table is locked"."""
-    with _one_request:
-        yield
+    global _flushing
+    with _requests:
+        _flushing = True
+        _requests.wait_for(lambda: _in_flight == 0, timeout=60)
+    try:
+        with _one_request:
+            yield
+    finally:
+        with _requests:
+            _flushing = False
+            _requests.notify_all()
 
 
 def wait_for(port: int, seconds: float = 20) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 from django.db import connection, connections, transaction
 from django.db.utils import load_backend
 
+from kakunin.tenants import rls
+
 SCRATCH_ALIAS = "backup_scratch"
 
 
@@ -54,6 +56,7 @@ def dump(directory: Path) -> tuple[Path, dict[str, int]]:
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
             counts[table] = cursor.fetchone()[0]
         _pg("pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={out}", "--no-owner",
+            "--enable-row-security",
             connection.settings_dict["NAME"])  # fmt: skip
     return out, counts
 
@@ -77,6 +80,9 @@ def _pg(program: str, *args: str) -> None:
     env = os.environ | {
         "PGHOST": str(s.get("HOST") or ""), "PGPORT": str(s.get("PORT") or ""),
         "PGUSER": str(s.get("USER") or ""), "PGPASSWORD": str(s.get("PASSWORD") or ""),
+        # Every municipality's rows: row-level security (kakunin.tenants.rls) binds a
+        # login that is no superuser, and pg_dump reads through it (--enable-row-security).
+        "PGOPTIONS": f"-c {rls.SETTING}={rls.ALL}",
     }  # fmt: skip
     # A fixed program (pg_dump, pg_restore) and arguments Kakunin builds; no shell.
     done = subprocess.run([program, *args], env=env, capture_output=True, text=True, check=False)  # noqa: S603
@@ -93,7 +99,8 @@ def scratch(path: Path) -> Iterator[str]:
         created = None
     else:
         created = f"{settings_dict['NAME']}_verify_{secrets.token_hex(4)}"
-        with connection.cursor() as cursor:
+        # As the login (not DATABASE_ROLE, which may create nothing): the service's own work.
+        with rls.as_owner(), connection.cursor() as cursor:
             cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(created)}")
         settings_dict["NAME"] = created
     # A connection made here, not a configured alias: it exists for this block only.
@@ -109,7 +116,7 @@ def scratch(path: Path) -> Iterator[str]:
         scratch_connection.close()
         del connections[SCRATCH_ALIAS]
         if created:
-            with connection.cursor() as cursor:
+            with rls.as_owner(), connection.cursor() as cursor:
                 cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(created)}")
 
 

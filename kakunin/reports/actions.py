@@ -16,6 +16,8 @@ from kakunin.reports.models import (
     SectionReview,
     numbered_sections,
 )
+from kakunin.tenants import active
+from kakunin.tenants.models import Municipality
 
 # --- the yearly report (security-status-report) ------------------------------------
 
@@ -143,6 +145,17 @@ def comment_section(*, actor, report: AnnualReport, section: str, body: str) -> 
 
 
 def set_schedule(*, actor, due_month: int) -> Schedule:
+    """The month the yearly reports are due: the municipality's worked in (the
+    service's own row, outside any)."""
+    municipality = active.current()
+    if municipality is not None:
+        with transaction.atomic():
+            own = Municipality.objects.select_for_update().get(pk=municipality.pk)
+            was = own.report_due_month or Schedule.current().due_month
+            own.report_due_month = municipality.report_due_month = due_month
+            own.save(update_fields=["report_due_month"])
+            record("annual.schedule", own, actor=actor, changes={"due_month": [was, due_month]})
+        return Schedule.current()
     with transaction.atomic():
         schedule = Schedule.objects.select_for_update().first() or Schedule()
         before = schedule.due_month if schedule.pk else None

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from kakunin.assessments.models import Verdict
 from kakunin.assessments.workflow import WAITING_FOR_REVIEW, WAITING_FOR_VENDOR, Reviewed, State
 from kakunin.systems.models import System
+from kakunin.tenants import active
 from kakunin.tenants.active import ScopedManager
 
 # The sections of the report, in order: (key, the controls it reports on, title). The
@@ -138,8 +139,9 @@ class ReportComment(models.Model):
 
 
 class Schedule(models.Model):
-    """When the ward wants the yearly reports: the month after the fiscal year ends
-    (one row; the security reviewers set it)."""
+    """When the yearly reports are due: a month after the fiscal year ends. Each
+    municipality's security reviewers set their own (Municipality.report_due_month);
+    this one row is the service's, for a municipality that set none."""
 
     due_month = models.PositiveSmallIntegerField(
         _("提出期限の月"), default=5, validators=[MinValueValidator(1), MaxValueValidator(12)]
@@ -158,6 +160,10 @@ class Schedule(models.Model):
 
     @classmethod
     def current(cls) -> "Schedule":
+        """The schedule of the municipality worked in, else the service's."""
+        municipality = active.current()
+        if municipality is not None and municipality.report_due_month:
+            return cls(due_month=municipality.report_due_month)
         return cls.objects.first() or cls(due_month=5)
 
     def due_date(self, fiscal_year: int) -> datetime.date:

@@ -53,6 +53,9 @@ def _own_pdf(request, pk: int) -> PdfJob:
         assessment = access.get_assessment_for_user(request, job.assessment_id)
         access.require_visible(assessment.state == State.APPROVED)
     else:
+        # Another municipality's report is no row at all where PostgreSQL's row-level
+        # security hides it (a join finds none), and of a system not theirs elsewhere.
+        access.require_visible(job.report is not None)
         access.get_system_for_user(request, _document(job).system_id)
     return job
 

@@ -13,22 +13,25 @@ from django.views.decorators.http import require_POST
 from kakunin import access
 from kakunin.core.text import PlainText
 from kakunin.service import actions, operations
-from kakunin.tenants.active import SESSION_KEY
+from kakunin.tenants.active import SESSION_KEY, everywhere
 from kakunin.tenants.models import Municipality
 
 
 def municipalities(request):
     """The municipalities the person works for, each with the systems they work on there."""
-    theirs = (
-        access.municipalities_of(request.user)
-        .filter(suspended_at__isnull=True)
-        .annotate(
-            working_on=Count(
-                "systems", filter=Q(systems__memberships__user=request.user), distinct=True
+    # Their systems in each, counted across municipalities as the service (the
+    # database's row-level security follows the scope).
+    with everywhere():
+        theirs = list(
+            access.municipalities_of(request.user)
+            .filter(suspended_at__isnull=True)
+            .annotate(
+                working_on=Count(
+                    "systems", filter=Q(systems__memberships__user=request.user), distinct=True
+                )
             )
+            .order_by("code")
         )
-        .order_by("code")
-    )
     return render(
         request,
         "service/municipalities.html",

@@ -113,7 +113,9 @@ class ScopedManager(models.Manager):
 
     def across_municipalities(self):
         """Every municipality's rows, for a lookup by the object's own secret key (an
-        invitation's code): the caller then activates the municipality it found."""
+        invitation's code): the caller reads it under everywhere() (PostgreSQL's
+        row-level security follows the scope, not the manager), then activates the
+        municipality it found."""
         return super().get_queryset()
 
 

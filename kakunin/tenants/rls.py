@@ -153,7 +153,7 @@ class _Named:
     transaction ends, as PostgreSQL drops the SET LOCAL made there, so the newest hook
     left is what the transaction's setting is now."""
 
-    def __init__(self, value: str):
+    def __init__(self, value: str | None):
         self.value = value
 
     def __call__(self) -> None:
@@ -167,8 +167,21 @@ def _named_in_transaction(connection) -> str | None:
     return None
 
 
+# Statements that read no table and must not follow a query: SET TRANSACTION comes
+# first in its transaction; savepoints are Django's own bookkeeping.
+_NOT_A_QUERY = ("SET ", "SAVEPOINT ", "RELEASE ", "ROLLBACK ")
+
+
 def _name_the_municipality(execute, sql, params, many, context):
     connection = context["connection"]
+    if isinstance(sql, str) and (head := sql.lstrip()[:12].upper()).startswith(_NOT_A_QUERY):
+        done = execute(sql, params, many, context)
+        if head.startswith("ROLLBACK TO") and connection.in_atomic_block:
+            # PostgreSQL put back the setting of the savepoint's start, which a
+            # savepoint Django did not open as a block (transaction.savepoint())
+            # leaves no trace of among the hooks: name it again at the next query.
+            connection.on_commit(_Named(None))
+        return done
     value = wanted()
     if connection.in_atomic_block:
         if _named_in_transaction(connection) != value:

@@ -25,6 +25,8 @@ from kakunin.reports import annual, exports
 from kakunin.reports.models import SECTION_KEYS, AnnualReport, Schedule
 from kakunin.reports.tasks import remind_reports
 from kakunin.reports.tests.test_pdf import pdf_text
+from kakunin.tenants.active import activated
+from kakunin.tenants.models import Municipality
 from testsupport.fixtures import BaseTestCase, approve_on, download_pdf
 
 YEAR = 2024  # 2024-04-01 … 2025-03-31, long past whatever day the suite runs
@@ -434,8 +436,15 @@ class ReminderTestCase(AnnualTestCase):
         self.client.force_login(self.rita)
         self.assertEqual(self.client.post(url, {"due_month": "13"}).status_code, 400)
         self.client.post(url, {"due_month": "7"})
-        self.assertEqual(Schedule.current().due_month, 7)
-        self.assertEqual(Schedule.current().due_date(2025), datetime.date(2026, 7, 31))
+        # The month is the ward's own; another municipality keeps the service's.
+        minato = Municipality.objects.create(code="131032", name="港区")
+        with activated(Municipality.default()):
+            self.assertEqual(Schedule.current().due_month, 7)
+            self.assertEqual(Schedule.current().due_date(2025), datetime.date(2026, 7, 31))
+        with activated(minato):
+            self.assertEqual(Schedule.current().due_month, 5)
+        self.assertFalse(Schedule.objects.exists())
+        self.assertEqual(Municipality.default().report_due_month, 7)
         self.assertEqual(Schedule(due_month=2).due_date(2025), datetime.date(2027, 2, 28))
 
 

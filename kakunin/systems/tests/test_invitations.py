@@ -63,7 +63,7 @@ class InvitationTestCase(Inviting, BaseTestCase):
         r = self.open_link()
         self.assertRedirects(r, reverse("invitations:accept"))
         r = self.accept(password="short")
-        self.assertContains(r, "12 文字以上")
+        self.assertContains(r, "12文字以上")
         r = self.accept()
         self.assertRedirects(
             r,

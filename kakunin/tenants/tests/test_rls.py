@@ -120,6 +120,17 @@ class RowLevelSecurityTestCase(TwoMunicipalities, TestCase):
             # Released, not rolled back: the block around names its own again.
             self.assertEqual(system_names(), {self.system.name})
 
+    def test_a_savepoint_outside_any_block_rolled_back_is_noticed_too(self):
+        # transaction.savepoint(), as the tests' own helpers use it: no atomic block.
+        with activated(self.chiyoda):
+            self.assertEqual(system_names(), {self.system.name})
+        savepoint = transaction.savepoint()
+        with everywhere():
+            self.assertEqual(len(system_names()), 2)
+        transaction.savepoint_rollback(savepoint)  # back to 千代田区's setting
+        with everywhere():
+            self.assertEqual(len(system_names()), 2)
+
     def test_the_orm_through_a_manager_that_forgets_the_scope(self):
         # The default manager without its filter (as a bug would): PostgreSQL still filters.
         unfiltered = Answer._base_manager

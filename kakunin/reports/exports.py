@@ -182,6 +182,8 @@ def page_context(report: AnnualReport, content: dict) -> dict:
     return {
         "report": report,
         "content": content,
+        # Whose report: the municipality's name and its policy line head every page.
+        "municipality": report.system.municipality,
         "sections": sections(report, content),
         "meta": annual.meta(report.fiscal_year),
         "reviews": {r.section: r for r in report.reviews.select_related("by")} if report.pk else {},

@@ -88,6 +88,19 @@ class PdfTestCase(ApprovedTestCase):
         self.assertIn("Rita", html)
         self.assertIn(self.assessment.approved_at.astimezone().strftime("%Y-%m-%d"), html)
 
+    def test_the_pdfs_name_the_municipality_and_its_policy_line(self):
+        municipality = self.system.municipality
+        municipality.policy_line = "千代田区情報セキュリティポリシーに基づく確認"
+        municipality.save()
+        html = render_html(self.assessment)
+        self.assertIn(f"<td>{municipality.name}</td>", html)
+        report = AnnualReport.objects.create(
+            system=self.system, fiscal_year=2025, created_by=self.bob
+        )
+        page = exports.pdf_html(report, annual.build(self.system, 2025))
+        self.assertIn(f"<td>{municipality.name}</td>", page)
+        self.assertIn(f'<p class="policy-line">{municipality.policy_line}</p>', page)
+
     def test_the_pdf_carries_the_scan_the_assessment_was_approved_on(self):
         before = make_scan(
             self.system,

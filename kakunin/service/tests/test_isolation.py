@@ -8,9 +8,10 @@ municipality's objects are the matrix's own, moved to 港区 after they were mad
 (a system's data follows its system), with names that show if they leak."""
 
 from functools import partial
+from unittest import mock
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Max
 from django.test import Client
 from django.urls import reverse
@@ -23,8 +24,8 @@ from kakunin.assessments.models import Answer
 from kakunin.catalog.models import Template
 from kakunin.notifications.models import Notification
 from kakunin.records.models import Kind
-from kakunin.systems.models import System
-from kakunin.tenants.active import activated
+from kakunin.systems.models import AccessRequest, System
+from kakunin.tenants.active import ScopedManager, activated
 from kakunin.tenants.models import Municipality
 from testsupport.fixtures import make_system
 
@@ -82,8 +83,37 @@ class TwoMunicipalitiesWorld(MatrixWorld):
 
 class WebIsolationMatrixTestCase(TwoMunicipalitiesWorld):
     def test_no_page_shows_or_changes_another_municipalitys_data(self):
+        leaks, asked = self.leaks(MATRIX)
+        self.assertEqual(leaks, [], "responses that show or change 港区's data")
+        self.assertGreater(asked, 500)
+
+    def test_the_matrix_fails_when_one_scope_is_removed(self):
+        """The scope of what the access-request pages read taken away (their models left
+        unscoped by mistake): the pages show 港区's requests. (Either model alone is
+        not enough: the access rules check the system's municipality too, a third
+        guard.) On PostgreSQL the second lock, row-level security, still holds."""
+        invitation_pages = {n: c for n, c in MATRIX.items() if n.startswith("invitations:")}
+        original = ScopedManager.get_queryset
+
+        def forgetful(manager):
+            if manager.model in (AccessRequest, System):
+                return models.Manager.get_queryset(manager)
+            return original(manager)
+
+        with mock.patch.object(ScopedManager, "get_queryset", forgetful):
+            leaks, _asked = self.leaks(invitation_pages)
+        if connection.vendor == "postgresql":
+            self.assertEqual(leaks, [], "row-level security holds without the scope")
+        else:
+            self.assertNotEqual(leaks, [], "the matrix sees the missing scope")
+        # With the scope back, none.
+        self.assertEqual(self.leaks(invitation_pages)[0], [])
+
+    def leaks(self, matrix) -> tuple[list, int]:
+        """Every page of `matrix` asked by every persona of 千代田区 about 港区's objects:
+        (what showed or changed 港区's data, how many were asked)."""
         leaks, asked = [], 0
-        for name, cases in MATRIX.items():
+        for name, cases in matrix.items():
             for method, args, data, _expected in cases:
                 url = reverse(name, args=[self.objects[a] for a in args])
                 for persona in PERSONAS:
@@ -92,8 +122,7 @@ class WebIsolationMatrixTestCase(TwoMunicipalitiesWorld):
                     asked += 1
                     if shown or changed:
                         leaks.append((name, method, persona, shown, changed))
-        self.assertEqual(leaks, [], "responses that show or change 港区's data")
-        self.assertGreater(asked, 500)
+        return leaks, asked
 
     def ask(self, method, url, data) -> tuple[bool, bool]:
         """(B's data shown, B's data changed) for one request, then undone."""

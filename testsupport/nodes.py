@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("NODES_POSTGRES", "postgres://postgres:postgres@127.0.0.1:5432")
 REDIS = os.environ.get("NODES_REDIS", "redis://127.0.0.1:6379")
 QUEUE_DB, CACHE_DB = 11, 12  # Redis databases of the machine's Redis, emptied here
+APP_ROLE = "kakunin_nodes_app"  # the cluster's: granted in each database made here
 
 
 class Deployment:
@@ -58,7 +59,24 @@ class Deployment:
         self.manage("collectstatic", "--no-input", "-v0")
         # The set-up reads and writes across municipalities, as a test's own does.
         across = "from django_scopes.state import state; state.set({'_enabled': False})\n"
-        return self.manage("shell", "-c", across + setup)
+        printed = self.manage("shell", "-c", across + setup)
+        self.take_the_applications_role()
+        return printed
+
+    def take_the_applications_role(self) -> None:
+        """The nodes and workers work as production's do: as a role that owns no table
+        and is no superuser, bound by row-level security (README: PostgreSQL)."""
+        with psycopg.connect(f"{POSTGRES}/{self.database}", autocommit=True) as db:
+            db.execute(
+                f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;"
+                " EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            )
+            db.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
+            db.execute(
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"
+            )
+            db.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}")
+        self.env["DATABASE_ROLE"] = APP_ROLE
 
     def start(self) -> None:
         for index, port in enumerate(self.node_ports):

@@ -160,11 +160,13 @@ class _Named:
         pass
 
 
-def _named_in_transaction(connection) -> str | None:
+def _in_force(connection) -> str | None:
+    """The setting the connection's next query runs under, as far as it is known: the
+    transaction's newest SET LOCAL, else the session's (None: not known)."""
     for _sids, hook, _robust in reversed(connection.run_on_commit):
         if isinstance(hook, _Named):
             return hook.value
-    return None
+    return connection.kakunin_session_municipality
 
 
 # Statements that read no table and must not follow a query: SET TRANSACTION comes
@@ -184,7 +186,7 @@ def _name_the_municipality(execute, sql, params, many, context):
         return done
     value = wanted()
     if connection.in_atomic_block:
-        if _named_in_transaction(connection) != value:
+        if _in_force(connection) != value:
             _set(connection, value, local=True)
             connection.on_commit(_Named(value))
     elif connection.kakunin_session_municipality != value:

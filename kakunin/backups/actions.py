@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kakunin.audit.trail import record
-from kakunin.backups import generation
+from kakunin.backups import generation, municipal
 from kakunin.core.text import Text, say
 from kakunin.monitoring.actions import raise_failure
 from kakunin.monitoring.models import Alert, Heartbeat
@@ -64,3 +64,17 @@ def _failed(name: str, reason: Text, detail: dict | None = None) -> None:
 def restored(*, generation: str) -> None:
     """A generation restored (`manage.py restore`), recorded in the restored chain."""
     record("backup.restore", None, label=generation, changes={"generation": [None, generation]})
+
+
+def export_municipality(*, municipality, out: Path, key: bytes) -> municipal.Exported:
+    """A municipality's archive written (audited in the service's trail: who took
+    which municipality's data, how much; never the key)."""
+    exported = municipal.export(municipality, out, key)
+    with transaction.atomic():
+        record(
+            "municipality.export",
+            municipality,
+            label=municipality.name,
+            changes={"counts": [None, exported.manifest["counts"]], "file": [None, out.name]},
+        )
+    return exported

@@ -17,6 +17,13 @@ class BackupsConfig(AppConfig):
                 "backup.make": _("バックアップの取得"),
                 "backup.verify": _("バックアップの復元確認"),
                 "backup.restore": _("バックアップからの復元"),
+                "municipality.export": _("団体のデータの書き出し"),
             },
-            fields={"generation": _("世代"), "result": _("結果"), "problems": _("問題")},
+            fields={
+                "generation": _("世代"),
+                "result": _("結果"),
+                "problems": _("問題"),
+                "counts": _("件数"),
+                "file": _("ファイル"),
+            },
         )

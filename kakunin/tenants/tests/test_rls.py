@@ -3,7 +3,10 @@ included, still sees one municipality only (kakunin.tenants.rls). On SQLite the
 application's scope holds alone (README: Many municipalities)."""
 
 import unittest
+from unittest import mock
 
+from django.core.management import call_command
+from django.core.management.commands import migrate
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.test import TestCase, TransactionTestCase
 from django_scopes import scope
@@ -161,3 +164,16 @@ class RowLevelSecurityOutsideTransactionsTestCase(TwoMunicipalities, Transaction
             self.assertEqual(system_names(), set())
         with activated(self.minato):
             self.assertEqual(system_names(), {self.minato_system.name})
+
+
+class MigrateTestCase(TestCase):
+    def test_migrate_works_over_every_municipality(self):
+        """Its data migrations read every municipality's rows: the policies bind the
+        tables' owner too (FORCE), so a migration run in none would see nothing."""
+        seen = []
+        with (
+            scope(municipality=NOWHERE),
+            mock.patch.object(migrate.Command, "handle", lambda *a, **k: seen.append(rls.wanted())),
+        ):
+            call_command("migrate", verbosity=0)
+        self.assertEqual(seen, [rls.ALL])

@@ -1,5 +1,6 @@
 """One municipality's data in one encrypted archive: what it takes back when it leaves
-the service (契約終了時のデータ返却, which item 83 asks of every vendor).
+the service (契約終了時のデータ返却, which the form's disposal controls ask of every
+vendor).
 
 The archive is a tar of:
 - `manifest.json`: the format, the municipality, when, how many rows of each model,

@@ -15,6 +15,12 @@ class AppendOnlyError(Exception):
     pass
 
 
+# What an erased event says (EventQuerySet._erase), and the action of the erasure's
+# own event, which holds the digest of the places it emptied.
+ERASED = "erased"
+ERASURE = "municipality.purge"
+
+
 class EventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("Audit events cannot be changed.")
@@ -25,6 +31,18 @@ class EventQuerySet(models.QuerySet):
     def _move_to_archive(self):
         """The one way events leave the table: audit.archive, after writing them to a file."""
         return super().delete()
+
+    def _erase(self, key: str) -> int:
+        """The one way an event's content leaves: a municipality purged (its data erased
+        when it leaves the service). What the event said goes; its place in the
+        service's chain stays (seq, at, prev_hash, hash), marked by the erasure's key,
+        so the chain still verifies across it (verify.walk) and the erasure's own
+        event holds the digest of every place it emptied."""
+        return super().update(
+            action=ERASED, actor=None, actor_label="", municipality=None, ip=None,
+            object_type="", object_id="", object_label="", changes={"erasure": key},
+            chain_seq=None, chain_prev_hash="", chain_hash="",
+        )  # fmt: skip
 
 
 class Event(models.Model):
@@ -164,6 +182,11 @@ class MunicipalityChainHead(models.Model):
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
     others_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # Where the chain starts here: the genesis, or, for a chain carried in from
+    # another Kakunin (import_municipality), where its first event carried follows on
+    # (its events before were purged there past their retention).
+    origin_seq = models.PositiveBigIntegerField(default=0)
+    origin_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
     def __str__(self) -> str:
         return f"{self.municipality_id} #{self.seq} {self.hash[:12]}"

@@ -127,3 +127,49 @@ def record_view(user, obj, system) -> None:
 def diff(before: dict, after: dict) -> dict:
     """The fields whose value changed, as {field: [before, after]}."""
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def carry_in(municipality: Municipality, events: list[Event], origin: tuple[int, str]) -> int:
+    """A municipality's chain carried in from another Kakunin (import_municipality):
+    its events appended to the service's chain with numbers of this service, each
+    keeping its place and hash in the municipality's own chain (which covers neither
+    the service's numbers nor the actor's id), so that chain verifies here as it did
+    there. `origin` is where its first event carried follows on."""
+    with transaction.atomic():
+        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
+        seq, prev = head.seq, head.hash
+        for event in events:
+            seq += 1
+            event.pk, event.seq, event.prev_hash = None, seq, prev
+            event.actor, event.municipality_id = None, municipality.pk
+            event.hash = prev = event.compute_hash()
+        Event.objects.bulk_create(events, batch_size=2000)
+        head.seq, head.hash, head.others_hash = seq, prev, prev
+        head.save(update_fields=["seq", "hash", "others_hash"])
+        last = (int(events[-1].chain_seq or 0), events[-1].chain_hash) if events else origin
+        MunicipalityChainHead.objects.create(
+            municipality=municipality,
+            seq=last[0],
+            hash=last[1],
+            others_hash=last[1],
+            origin_seq=origin[0],
+            origin_hash=origin[1],
+        )
+    return len(events)
+
+
+def erase(municipality: Municipality, key: str) -> dict:
+    """Empty the municipality's events in the table, keeping their places in the
+    service's chain (EventQuerySet._erase); the record of what was emptied, for the
+    erasure's own event: {"key", "count", "digest"} (verify.walk checks it)."""
+    from kakunin.audit.verify import Erased
+
+    with transaction.atomic():
+        ChainHead.objects.select_for_update().get_or_create(pk=1)
+        places = Event.objects.filter(municipality=municipality).order_by("seq")
+        erased = Erased()
+        for event in places.only("seq", "hash").iterator(chunk_size=5000):
+            erased.add(event)
+        Event.objects.filter(municipality=municipality)._erase(key)
+        MunicipalityChainHead.objects.filter(municipality=municipality).delete()
+    return erased.as_record(key)

@@ -6,12 +6,14 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from kakunin.audit.models import ERASURE
 from kakunin.audit.trail import record
-from kakunin.backups import generation, municipal
+from kakunin.backups import generation, municipal, municipal_import, municipal_purge
 from kakunin.core.text import Text, say
 from kakunin.monitoring.actions import raise_failure
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.monitoring.tasks import BACKUP, BACKUP_VERIFY
+from kakunin.tenants.active import activated
 
 
 def run_backup() -> Path:
@@ -78,3 +80,37 @@ def export_municipality(*, municipality, out: Path, key: bytes) -> municipal.Exp
             changes={"counts": [None, exported.manifest["counts"]], "file": [None, out.name]},
         )
     return exported
+
+
+def import_municipality(*, opened: municipal.Opened, actor=None) -> municipal_import.Imported:
+    """A municipality's archive loaded (audited in the service's trail, and in the
+    municipality's own chain after its events carried in)."""
+    with transaction.atomic():
+        imported = municipal_import.load(opened)
+        changes = {
+            "counts": [None, imported.counts],
+            "events": [None, imported.events],
+            "reused": [None, imported.reused],
+            "exported_at": [None, opened.manifest["created_at"]],
+        }
+        municipality = imported.municipality
+        record("municipality.import", municipality, actor=actor, label=municipality.name,
+               changes=changes)  # fmt: skip
+        with activated(municipality):
+            record("municipality.import", municipality, actor=actor, label=municipality.name,
+                   changes=changes)  # fmt: skip
+    return imported
+
+
+def purge_municipality(*, municipality, actor=None) -> municipal_purge.Erasure:
+    """A suspended municipality erased; the erasure's record is its own event in the
+    service's trail, in the same transaction; its evidence files go once committed."""
+    with transaction.atomic():
+        erasure = municipal_purge.purge(municipality, actor=actor)
+        event = record(
+            ERASURE, None, actor=actor, label=f"{erasure.name} ({erasure.code})",
+            changes=erasure.changes(),
+        )  # fmt: skip
+        erasure.seq, erasure.hash = event.seq, event.hash
+        transaction.on_commit(erasure.delete_files)
+    return erasure

@@ -5,11 +5,14 @@ vendor).
 The archive is a tar of:
 - `manifest.json`: the format, the municipality, when, how many rows of each model,
   the SHA-256 of every other member, and the head of the municipality's audit chain;
-- `data.json`: every row of the municipality's own data (each model with a
-  municipality's scope, as Django's serializer writes them), its departments and
-  staff (no password, no TOTP secret), the vendor companies and people who worked
-  on its systems (names and addresses), its own forms' sections and items, and the
-  evidence's records;
+- `data.json`: the municipality and its settings, every row of its own data (each
+  model with a municipality's scope, as Django's serializer writes them), its
+  departments and staff (no password, no TOTP secret), the vendor companies and
+  people who worked on its systems (names and addresses), its own forms and their
+  items, and the evidence's records;
+- `references.json`: what its rows point at that is the service's, by the keys that
+  name it in any Kakunin (a shared form by key and version, an item by its key, a
+  control by its key) and the public advisories its findings name, whole;
 - `events.jsonl`: its audit trail, with its own chain (Event.chain_*), which
   verifies without the service's other events;
 - `evidence/<sha256>`: each evidence file, decrypted (the archive is encrypted whole).
@@ -38,17 +41,18 @@ from kakunin.audit.archive import read_segment
 from kakunin.audit.models import GENESIS_HASH, ArchiveSegment, Event, MunicipalityChainHead
 from kakunin.audit.verify import walk_chain
 from kakunin.backups import stream
-from kakunin.catalog.models import Template
+from kakunin.catalog.models import Control, Item, Template
 from kakunin.core import storage
 from kakunin.core.text import say
 from kakunin.crypto import keys
 from kakunin.evidence.models import Evidence
+from kakunin.inventory.models import Vulnerability
 from kakunin.tenants import rls
 from kakunin.tenants.active import activated, everywhere
 from kakunin.tenants.models import Municipality
 
-FORMAT = "kakunin-municipality-1"
-MEMBERS = ("manifest.json", "data.json", "events.jsonl")
+FORMAT = "kakunin-municipality-2"
+MEMBERS = ("manifest.json", "data.json", "references.json", "events.jsonl")
 # A person's fields that leave with the data: never a password or a second factor.
 PERSON_FIELDS = ("username", "email", "full_name", "role", "organisation", "municipality",
                  "is_active", "date_joined", "last_login")  # fmt: skip
@@ -77,18 +81,57 @@ def rows_of(municipality: Municipality) -> dict[str, list]:
                     model._default_manager.filter(template__in=own_forms).order_by("pk")
                 )
         systems = out["systems.System"]
-        vendor_people = {m.user_id for m in out["systems.Membership"]}
-        people = get_user_model().objects.filter(
-            Q(municipality=municipality) | Q(pk__in=vendor_people)
+        out[Evidence._meta.label] = list(evidence_of(out).order_by("pk"))
+        # Its staff, and everyone its rows name (the vendor people on its systems,
+        # and whoever wrote, reviewed or invited, even when since gone from them).
+        User = get_user_model()
+        people = User.objects.filter(
+            Q(municipality=municipality) | Q(pk__in=_pointed_at(out, User))
         )
-        out[get_user_model()._meta.label] = list(people.order_by("pk"))
+        out[User._meta.label] = list(people.order_by("pk"))
         organisations = Organisation.objects.filter(
             Q(municipality=municipality)
             | Q(pk__in=[o.pk for s in systems for o in s.vendors.all()])
+            | Q(pk__in=_pointed_at(out, Organisation))
         )
         out[Organisation._meta.label] = list(organisations.order_by("pk"))
-        out[Evidence._meta.label] = list(evidence_of(out).order_by("pk"))
+        out[Municipality._meta.label] = [municipality]
     return out
+
+
+def _pointed_at(rows: dict[str, list], target) -> set:
+    """The keys of `target` that the rows' foreign keys hold."""
+    found = set()
+    for objects in rows.values():
+        for field in objects[0]._meta.concrete_fields if objects else ():
+            if field.is_relation and field.related_model is target:
+                found |= {getattr(o, field.attname) for o in objects} - {None}
+    return found
+
+
+def references_of(rows: dict[str, list]) -> dict[str, dict]:
+    """What the rows point at that the service keeps for every municipality, by the
+    keys that name it in any Kakunin: the forms and items its assessments were made
+    with, the controls its own forms' items name, the advisories its findings name."""
+    own_forms = {t.pk for t in rows[Template._meta.label]}
+    used = _pointed_at(rows, Template) - own_forms
+    forms = Template.objects.filter(pk__in=used)
+    items = Item.objects.filter(pk__in=_pointed_at(rows, Item), template__in=used)
+    controls = Control.objects.filter(items__in=[i.pk for i in rows[Item._meta.label]])
+    advisories = Vulnerability.objects.filter(pk__in=_pointed_at(rows, Vulnerability))
+    return {
+        Template._meta.label: {
+            str(t.pk): {"key": t.key, "version": t.version, "name": t.name} for t in forms
+        },
+        Item._meta.label: {
+            str(i.pk): {"template": str(i.template_id), "key": i.key} for i in items
+        },
+        Control._meta.label: {str(c.pk): {"key": c.key} for c in controls.distinct()},
+        Vulnerability._meta.label: {
+            str(row["pk"]): row["fields"]
+            for row in json.loads(serializers.serialize("json", advisories))
+        },
+    }
 
 
 def evidence_of(rows: dict[str, list]):
@@ -117,8 +160,11 @@ def export(municipality: Municipality, out: Path, key: bytes) -> Exported:
         )
         for label_, objects in rows.items()
     }
+    with everywhere():
+        references = references_of(rows)
     members: dict[str, bytes] = {
         "data.json": json.dumps(data, ensure_ascii=False, indent=1).encode(),
+        "references.json": json.dumps(references, ensure_ascii=False, indent=1).encode(),
     }
     with everywhere():
         lines = [
@@ -192,6 +238,10 @@ class Opened:
         return json.loads(self.members["data.json"])
 
     @property
+    def references(self) -> dict:
+        return json.loads(self.members["references.json"])
+
+    @property
     def events(self) -> list[dict]:
         body = self.members["events.jsonl"].decode()
         return [json.loads(line) for line in body.splitlines() if line]
@@ -254,3 +304,28 @@ def open_archive(path: Path, key: bytes) -> Opened:
 
 def _event(row: dict) -> Event:
     return Event(**{**row, "at": parse_datetime(row["at"])})
+
+
+def in_order(labels: list[str]) -> list[str]:
+    """The models, each after those its foreign keys point at (its own kind aside)."""
+    left, done, order = set(labels), set[str](), list[str]()
+    while left:
+        ready = sorted(
+            label for label in left
+            if all(
+                f.related_model._meta.label in done | {label} or f.related_model._meta.label not in left
+                for f in pointers(apps.get_model(label))
+            )
+        )  # fmt: skip
+        if not ready:
+            raise ArchiveRefused(say("書き出しの行の参照が循環しています。"))
+        order += ready
+        done |= set(ready)
+        left -= set(ready)
+    return order
+
+
+def pointers(model) -> list:
+    return [f for f in model._meta.concrete_fields if f.is_relation] + [
+        f for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created
+    ]

@@ -71,6 +71,7 @@ def municipalities_of(user):
         with everywhere():
             theirs = list(
                 Membership.objects.filter(user=user)
+                .order_by()  # not by the memberships' ordering: one row a municipality
                 .values_list("system__municipality_id", flat=True)
                 .distinct()
             )

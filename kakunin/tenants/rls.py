@@ -34,17 +34,24 @@ SETTING = "kakunin.municipality"
 ALL = "all"
 POLICY = "municipality"
 
-# True if the current municipality may see rows of municipality `m`.
-FUNCTION = f"""
-CREATE OR REPLACE FUNCTION kakunin_municipality_visible(m bigint) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT CASE coalesce(current_setting('{SETTING}', true), '')
-    WHEN '{ALL}' THEN true
-    WHEN '' THEN false
-    ELSE m = current_setting('{SETTING}', true)::bigint
-  END
-$$
-"""
+# The municipalities the transaction sees, as a range of their numbers: one (the
+# named one), every one (`all`), or none (low > high). A range, not a test of each row:
+# the planner reads it from the municipality column's index (a root table's query
+# reads its municipality's rows, not the whole table). And whether it sees them all:
+# a child table's test of its parent is skipped then (the service's own work).
+_SETTING_IS = f"coalesce(current_setting('{SETTING}', true), '')"
+FUNCTIONS = [
+    f"""CREATE OR REPLACE FUNCTION kakunin_municipality_low() RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT CASE {_SETTING_IS} WHEN '{ALL}' THEN 0 WHEN '' THEN 1
+  ELSE current_setting('{SETTING}', true)::bigint END $$""",
+    f"""CREATE OR REPLACE FUNCTION kakunin_municipality_high() RETURNS bigint
+LANGUAGE sql STABLE AS $$ SELECT CASE {_SETTING_IS} WHEN '{ALL}' THEN 9223372036854775807
+  WHEN '' THEN 0 ELSE current_setting('{SETTING}', true)::bigint END $$""",
+    f"""CREATE OR REPLACE FUNCTION kakunin_sees_all() RETURNS boolean
+LANGUAGE sql STABLE AS $$ SELECT {_SETTING_IS} = '{ALL}' $$""",
+]
+# The test of one row before the range (policies of databases migrated earlier).
+OLD_FUNCTION = "DROP FUNCTION IF EXISTS kakunin_municipality_visible(bigint)"
 
 
 def tenant_models() -> list[type[models.Model]]:
@@ -58,7 +65,7 @@ def condition(model: type[models.Model], quote) -> str:
     field = model._meta.get_field(first)
     column = quote(field.column)  # type: ignore[union-attr]
     if first == "municipality":
-        visible = f"kakunin_municipality_visible({column})"
+        visible = f"{column} BETWEEN kakunin_municipality_low() AND kakunin_municipality_high()"
         if getattr(model, "MUNICIPALITY_SHARED", False):
             # The service's own rows (a shared form) are every municipality's.
             return f"({column} IS NULL OR {visible})"
@@ -66,7 +73,8 @@ def condition(model: type[models.Model], quote) -> str:
     parent = field.related_model._meta  # type: ignore[union-attr]
     # Names of tables and columns, quoted; no value.
     parent_table, parent_pk = quote(parent.db_table), quote(parent.pk.column)
-    return f"EXISTS (SELECT 1 FROM {parent_table} p WHERE p.{parent_pk} = {column})"  # noqa: S608
+    exists = f"EXISTS (SELECT 1 FROM {parent_table} p WHERE p.{parent_pk} = {column})"  # noqa: S608
+    return f"(kakunin_sees_all() OR {exists})"
 
 
 def apply(connection) -> list[str]:
@@ -74,7 +82,8 @@ def apply(connection) -> list[str]:
     quote = connection.ops.quote_name
     done = []
     with connection.cursor() as cursor:
-        cursor.execute(FUNCTION)
+        for function in FUNCTIONS:
+            cursor.execute(function)
         for model in tenant_models():
             table = quote(model._meta.db_table)
             test = condition(model, quote)
@@ -83,6 +92,7 @@ def apply(connection) -> list[str]:
             cursor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
             cursor.execute(f"CREATE POLICY {POLICY} ON {table} USING ({test}) WITH CHECK ({test})")
             done.append(model._meta.db_table)
+        cursor.execute(OLD_FUNCTION)
     return done
 
 

@@ -702,7 +702,8 @@ def scale_bench(world: World) -> None:
     """Many municipalities on PostgreSQL (issue 26), in a process of its own: its
     database is not this one (scripts/bench_scale.py says what it measures)."""
     print(flush=True)
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_scale.py")], check=False)
+    script = [sys.executable, str(ROOT / "scripts" / "bench_scale.py")]
+    done = subprocess.run(script, check=False)  # noqa: S603 (our own script)
     if done.returncode:
         print(f"scale: not measured (scripts/bench_scale.py ended with {done.returncode}; "
               "it needs PostgreSQL at BENCH_PG)")  # fmt: skip

@@ -302,6 +302,39 @@ def can_see_scan_authorisations(user) -> bool:
 # --- Pages outside the systems ------------------------------------------------------
 
 
+def can_keep_library(user) -> bool:
+    """A vendor company's answer library (回答マスタ) is its people's: no municipality's
+    staff and not the operator ever see it. What reaches a municipality is what the
+    company's people put into its assessments."""
+    return user.has_role(Role.VENDOR) and user.organisation_id is not None
+
+
+def can_approve_library(user) -> bool:
+    """The company's administrator approves its library's entries."""
+    return can_keep_library(user) and user.manages_organisation
+
+
+def can_fill_from_library(user, assessment: Assessment) -> bool:
+    """The vendor people who answer the assessment fill it from their company's library."""
+    return can_keep_library(user) and answer_scope(user, assessment) is not AnswerScope.NONE
+
+
+def library_of(user, queryset):
+    """The rows of `queryset` in the person's own company's library (the model names the
+    way to its company, ORGANISATION_PATH); nothing for anyone else."""
+    if not can_keep_library(user):
+        return queryset.none()
+    return queryset.filter(**{queryset.model.ORGANISATION_PATH: user.organisation_id})
+
+
+def get_library_object_for_user(request, queryset, pk: int):
+    """One object of the person's own company's library; another company's, or the
+    library asked for by anyone who is not a vendor company's person, is a 404 (the
+    library's consent: only its company reads it)."""
+    require_visible(can_keep_library(request.user))
+    return get_object_or_404(library_of(request.user, queryset), pk=pk)
+
+
 def can_manage_users(user) -> bool:
     return user.has_role(Role.ADMIN)
 
@@ -368,6 +401,7 @@ def menu(user) -> dict[str, bool]:
         "alerts": can_see_alerts(user),
         "forms": can_read_forms(user),
         "service": can_operate(user),
+        "library": can_keep_library(user),
     }
 
 

@@ -120,11 +120,11 @@ INSTALLED_APPS = [
     "kakunin.records",
     "kakunin.backups",
     "kakunin.selfcheck",
+    "kakunin.library",
     "kakunin.scans",
     "kakunin.service",
-    # Not "rest_framework": its Japanese catalogue would replace Django's wording on
-    # every form ("このフィールドは必須です" became "この項目は必須です"); the JSON API
-    # needs neither its templates nor its static files.
+    # Not "rest_framework": its Japanese catalogue would replace Django's wording on every
+    # form ("このフィールドは必須です" became "この項目は必須です"); the API needs no more.
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "kakunin.api",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("forms/import/", include("kakunin.forms_xlsx.definition_urls")),
     path("inventory/", include("kakunin.inventory.urls")),
     path("records/", include("kakunin.records.urls")),
+    path("library/", include("kakunin.library.urls")),
     path("assessments/", include("kakunin.reviews.urls")),
     path("assessments/", include("kakunin.evidence.urls")),
     path("audit/", include("kakunin.audit.urls")),

@@ -269,6 +269,7 @@ class AnswerRevision(models.Model):
         CONFIRM = "confirm", _("引き継いだ回答を確認")
         SELF_ASSESSMENT = "self", _("自己診断（稼働中の設定から）")
         API = "api", _("API")
+        LIBRARY = "library", _("回答マスタから記入")
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()

@@ -40,6 +40,7 @@ def _page(request, assessment, scope=None) -> page.Page:
             "can_review": access.can_review(user, assessment),
             "can_decide": access.can_decide(user, assessment),
             "can_manage": access.can_edit_system(user, assessment.system),
+            "can_fill_library": access.can_fill_from_library(user, assessment),
         },
     )
 

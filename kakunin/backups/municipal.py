@@ -109,6 +109,17 @@ def _pointed_at(rows: dict[str, list], target) -> set:
     return found
 
 
+def _without_the_vendors_own(model, serialised: list[dict]) -> None:
+    """What a vendor company keeps for itself (its answer library: `KEPT_BY_VENDOR`)
+    never leaves with a municipality: a row pointing at it points at nothing."""
+    private = [
+        f.name for f in model._meta.concrete_fields
+        if f.is_relation and getattr(f.related_model, "KEPT_BY_VENDOR", False)
+    ]  # fmt: skip
+    for row in serialised if private else ():
+        row["fields"].update(dict.fromkeys(private))
+
+
 def references_of(rows: dict[str, list]) -> dict[str, dict]:
     """What the rows point at that the service keeps for every municipality, by the
     keys that name it in any Kakunin: the forms and items its assessments were made
@@ -117,7 +128,9 @@ def references_of(rows: dict[str, list]) -> dict[str, dict]:
     used = _pointed_at(rows, Template) - own_forms
     forms = Template.objects.filter(pk__in=used)
     items = Item.objects.filter(pk__in=_pointed_at(rows, Item), template__in=used)
-    controls = Control.objects.filter(items__in=[i.pk for i in rows[Item._meta.label]])
+    controls = Control.objects.filter(
+        Q(items__in=[i.pk for i in rows[Item._meta.label]]) | Q(pk__in=_pointed_at(rows, Control))
+    )
     advisories = Vulnerability.objects.filter(pk__in=_pointed_at(rows, Vulnerability))
     return {
         Template._meta.label: {
@@ -160,6 +173,8 @@ def export(municipality: Municipality, out: Path, key: bytes) -> Exported:
         )
         for label_, objects in rows.items()
     }
+    for label_, serialised in data.items():
+        _without_the_vendors_own(apps.get_model(label_), serialised)
     with everywhere():
         references = references_of(rows)
     members: dict[str, bytes] = {

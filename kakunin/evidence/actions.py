@@ -114,6 +114,25 @@ def keep_evidence(*, actor, checked: Checked, answer=None) -> Evidence:
     return evidence
 
 
+def copy_evidence(*, actor, source: Evidence, answer) -> Evidence:
+    """A kept file copied to an answer (an answer library's file into a municipality's
+    own store): decrypted, checked against its SHA-256, sealed again under a new name."""
+    with storage.evidence().open(_name(source)) as f:
+        data = keys.unseal(f.read(), source.context)
+    if hashlib.sha256(data).hexdigest() != source.sha256:
+        raise Refused(
+            _("証跡ファイル「%(name)s」が壊れているため複写できません。")
+            % {"name": source.filename}
+        )
+    checked = Checked(data=data, filename=source.filename, kind=source.kind)
+    return keep_evidence(actor=actor, checked=checked, answer=answer)
+
+
+def forget_file(evidence: Evidence) -> None:
+    """The file of an evidence row whose transaction was rolled back."""
+    storage.evidence().delete(_name(evidence))
+
+
 def read_evidence(*, actor, evidence: Evidence) -> bytes:
     """The file's content, for a download (audited)."""
     with storage.evidence().open(_name(evidence)) as f:

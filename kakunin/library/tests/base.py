@@ -1,0 +1,60 @@
+"""The answer library's world: 千代田区 with Chiyoda's form, and 港区 with its own form
+(みどり市's sheet, read from its Excel file and tagged as a person confirms the
+suggestions), a system of each that alpha serves; bob is alpha's administrator."""
+
+from io import StringIO
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from django.core.management import call_command
+
+from kakunin.assessments.actions import create_assessment
+from kakunin.catalog.models import Control, Template
+from kakunin.library import actions
+from kakunin.library.composing import proposals
+from kakunin.library.models import Product
+from testsupport import municipal_form
+from testsupport.fixtures import (
+    BaseTestCase,
+    create_second_municipality,
+    fill_everything,
+    make_system,
+)
+
+
+def import_midori(municipality_code: str) -> Template:
+    with TemporaryDirectory() as tmp:
+        path = Path(tmp) / "midori.xlsx"
+        path.write_bytes(municipal_form.build())
+        call_command("import_form_definition", str(path), "--key", "midori",
+                     "--municipality", municipality_code, stdout=StringIO())  # fmt: skip
+    form = Template.objects.get(key="midori")
+    for item in form.items.all():
+        item.controls.set(Control.objects.filter(key__in=municipal_form.GOLD[item.label]))
+    return form
+
+
+class LibraryWorld(BaseTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        create_second_municipality(cls)
+        cls.bob.manages_organisation = True
+        cls.bob.save()
+        cls.midori = import_midori("131032")
+        cls.web = make_system(cls.minato_dept, [cls.alpha], created_by=cls.mika,
+                              name="港区 施設予約システム", serves_web=True)  # fmt: skip
+        cls.second = create_assessment(
+            actor=cls.mika, system=cls.web, template=cls.midori, phase="initial"
+        )
+        fill_everything(cls.assessment, cls.bob)
+
+    def product_from_chiyoda(self, name="施設予約クラウド") -> Product:
+        """bob's product, its library built from 千代田区's answered assessment and approved."""
+        product = actions.add_product(actor=self.bob, name=name, versions="v5")
+        found = proposals(list(self.assessment.answers.select_related("item")), product)
+        actions.build(
+            actor=self.bob, product=product, proposals=found, source="test", where=self.assessment
+        )
+        actions.approve(actor=self.bob, entries=list(product.entries.all()))
+        return product

@@ -28,6 +28,7 @@ each), in a fresh SQLite database under a temporary folder:
 import base64
 import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -696,8 +697,85 @@ def api_bench(world: World) -> None:
 
 
 PARTS = os.environ.get(
-    "BENCH_PARTS", "page,pdf,vendor,lists,audit,scan,inventory,annual,api,suggest,scale"
+    "BENCH_PARTS", "page,pdf,vendor,lists,audit,scan,inventory,annual,api,suggest,library,scale"
 ).split(",")
+
+
+def library_bench(world: World) -> None:
+    """The answer library (issue 27): the vendor answered Chiyoda's form for product P
+    (the bench's world); builds the library from it; then starts another
+    municipality's own form (the test city's 27 items, testsupport/municipal_form.py)
+    for another system using P. The share of that form's items filled from the
+    library, against the items whose controls Chiyoda's form covered; and the requests
+    to a complete draft, against typing every answer."""
+    from django.urls import reverse
+
+    from kakunin.assessments.actions import create_assessment, submission_problems
+    from kakunin.catalog.models import controls_of
+    from kakunin.library.models import Product
+    from testsupport import municipal_form
+    from testsupport.fixtures import create_second_municipality, make_system
+
+    create_second_municipality(world)
+    world.bob.manages_organisation = True
+    world.bob.save()
+    form = municipal_form.imported(world.minato.code)
+    system = make_system(
+        world.minato_dept, [world.alpha], created_by=world.mika, name="港区 施設予約システム"
+    )
+    second = create_assessment(actor=world.mika, system=system, template=form, phase="initial")
+    client, asked = Client(), []
+    client.force_login(world.bob)
+
+    def ask(method, url, data=None):
+        started = time.perf_counter()
+        response = getattr(client, method)(url, data or {})
+        asked.append((url, (time.perf_counter() - started) * 1000))
+        assert response.status_code in (200, 302), (url, response.status_code)
+        return response
+
+    ask("post", reverse("library:index"), {"name": "施設予約クラウド", "versions": "v5"})
+    product = Product.objects.get(name="施設予約クラウド")
+    build = (
+        reverse("library:build", args=[product.pk, world.assessment.pk])
+        + f"?municipality={world.assessment.system.municipality.code}"
+    )
+    # What a browser sends: the boxes the preview ticked.
+    proposals = re.findall(r'name="control" value="([^"]+)"', ask("get", build).content.decode())
+    ask("post", build, {"control": proposals})
+    ask("post", reverse("library:approve", args=[product.pk]))
+    fill = reverse("library:fill", args=[second.pk]) + f"?municipality={world.minato.code}"
+    entries = re.findall(r'name="entry" value="(\d+)" checked', ask("get", fill).content.decode())
+    ask("post", fill, {"product": product.pk, "entry": entries})
+    ask("get", reverse("assessments:detail", args=[second.pk]))
+    answers = list(second.answers.select_related("item"))
+    vendors = [
+        a for a in answers if not a.item.is_ward_item and form.evaluate(a.item, system).applies
+    ]
+    covered_controls = {
+        k
+        for keys in controls_of(a.item_id for a in world.assessment.answers.all()).values()
+        for k in keys
+    }
+    tags = controls_of(a.item_id for a in vendors)
+    covered = [a for a in vendors if set(tags[a.item_id]) & covered_controls]
+    filled = [a for a in covered if a.status]
+    left = len([a for a in vendors if not a.status])
+    with_library = len(asked) + left
+    print(
+        f"\nanswer library ({len(proposals)} entries from Chiyoda's 83 items; the test city's form, {len(answers)} items, {len(vendors)} the vendor's)"
+    )
+    print(f"  items whose controls Chiyoda's form covered   {len(covered)}")
+    print(
+        f"  of them filled from the library               {len(filled)}  ({len(filled) / max(len(covered), 1):.0%}; target >= 80%)"
+    )
+    print(f"  requests to a complete draft                  {with_library} with the library ({len(asked)} to build and fill, {left} answers typed), "
+          f"{1 + len(vendors)} typing every answer")  # fmt: skip
+    print(
+        f"  what still stops a submission after that      {len(submission_problems(second))} items"
+    )
+    for url, ms in asked:
+        print(f"    {ms:7.1f} ms  {url}")
 
 
 def scale_bench(world: World) -> None:
@@ -783,7 +861,7 @@ def main():
         page_bench(world)
     for part, bench in [("pdf", pdf_bench), ("vendor", vendor_bench), ("lists", lists_bench), ("audit", audit_bench), ("scan", scan_bench),
                         ("annual", annual_bench), ("inventory", inventory_bench), ("api", api_bench),
-                        ("suggest", suggest_bench), ("scale", scale_bench)]:  # fmt: skip
+                        ("suggest", suggest_bench), ("library", library_bench), ("scale", scale_bench)]:  # fmt: skip
         if part in PARTS:
             bench(world)
 

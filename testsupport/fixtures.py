@@ -15,6 +15,7 @@ import time
 
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ from kakunin.accounts.models import Organisation, Role, User
 from kakunin.assessments.actions import create_assessment, update_answer
 from kakunin.assessments.models import Status
 from kakunin.catalog.loader import bundled_files, load, read_file, vocabulary_order
+from kakunin.catalog.models import Control
+from kakunin.library import actions as library_actions
 from kakunin.scans.models import Scan, ScanTarget
 from kakunin.systems.models import System
 
@@ -206,6 +209,20 @@ def fill_everything(assessment, actor):
                 expected_version=None,
                 source="web",
             )
+
+
+def make_library(person, name="施設予約クラウド"):
+    """A product of the person's company, with one approved entry (TLS) and its file."""
+    product = library_actions.add_product(actor=person, name=name, versions="v5")
+    tls = Control.objects.get(key="tls-version")
+    library_actions.save_entries(actor=person, product=product, source="test", changes=[
+        (tls, {"status": "done", "text": "TLS1.2以上のみ（回答マスタ）"})])  # fmt: skip
+    entry = product.entries.get()
+    library_actions.approve(actor=person, entries=[entry])
+    kept = library_actions.add_file(
+        actor=person, entry=entry, upload=SimpleUploadedFile("tls.txt", b"TLS report")
+    )
+    return product, entry, kept
 
 
 def lying_zip(entries: dict[str, bytes], liar: str, declared: int) -> bytes:

@@ -8,10 +8,15 @@ Chiyoda's), each with the controls a person would tag it with (GOLD): the sugges
 are measured against them in `make bench`, beside Chiyoda's own tags."""
 
 import io
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
+from django.core.management import call_command
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from kakunin.catalog.models import Control, Template
 
 CITY = "みどり市"
 TITLE = "情報システム調達におけるセキュリティチェックシート"
@@ -103,3 +108,17 @@ def build(items=ITEMS, *, validation=True, extra_rows=()) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def imported(municipality_code: str, key: str = "midori"):
+    """The city's form read from its Excel file into the municipality's own forms, its
+    items tagged with GOLD, as a person confirms the suggestions in the preview."""
+    with TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{key}.xlsx"
+        path.write_bytes(build())
+        call_command("import_form_definition", str(path), "--key", key,
+                     "--municipality", municipality_code, stdout=io.StringIO())  # fmt: skip
+    form = Template.objects.get(key=key, municipality__code=municipality_code)
+    for item in form.items.all():
+        item.controls.set(Control.objects.filter(key__in=GOLD[item.label]))
+    return form

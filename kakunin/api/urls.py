@@ -41,6 +41,19 @@ urlpatterns = [
         name="approve",
     ),
     path("v1/audit/events/", views.EventList.as_view(), name="events"),
+    path("v1/library/products/", views.ProductList.as_view(), name="library_products"),
+    path("v1/library/products/<int:pk>/", views.ProductDetail.as_view(), name="library_product"),
+    path(
+        "v1/library/products/<int:pk>/entries/",
+        views.ProductEntries.as_view(),
+        name="library_entries",
+    ),
+    path(
+        "v1/library/products/<int:pk>/approve/",
+        views.ProductApprove.as_view(),
+        name="library_approve",
+    ),
+    path("v1/library/entries/<int:pk>/", views.EntryDetail.as_view(), name="library_entry"),
     path(
         "v1/assessments/<int:pk>/answers/<slug:key>/comments/",
         views.AnswerComments.as_view(),

@@ -103,7 +103,7 @@ def carry_answers(assessment: Assessment, source: Assessment, actor) -> int:
     by_controls = _one_per_control_set(answered)
     mine = assessment.answers.select_related("item")
     tags = controls_of(a.item_id for a in mine)
-    now, count = timezone.now(), 0
+    now, carried = timezone.now(), []
     for answer in mine:
         old = previous.get(answer.item.key) or by_controls.get(frozenset(tags[answer.item_id]))
         if old is None or (answer.status, answer.text) == (old.status, old.text):
@@ -122,8 +122,35 @@ def carry_answers(assessment: Assessment, source: Assessment, actor) -> int:
             answer=answer, version=answer.version, status=answer.status, text=answer.text, plan=answer.plan,
             target_date=answer.target_date, changed_by=actor, changed_at=now, source=AnswerRevision.Source.CARRYOVER,
         )  # fmt: skip
-        count += 1
-    return count
+        carried.append((answer, old))
+    for hook in CARRY_HOOKS:
+        hook(assessment, carried, actor)
+    return len(carried)
+
+
+# After the answers are carried: hook(assessment, [(new answer, the one it came from)],
+# actor), which may put something newer in their place (the answer library's newer
+# entries, kakunin.library.carry). Filled by the apps above from AppConfig.ready().
+CARRY_HOOKS: list = []
+
+
+def register_carry(hook) -> None:
+    if hook not in CARRY_HOOKS:
+        CARRY_HOOKS.append(hook)
+
+
+def replace_carried(answer: Answer, values: dict, *, actor, source: str) -> None:
+    """A carried answer given newer words as it is carried (still to be confirmed, as
+    every carried answer is); the caller records why, in the same transaction."""
+    for field in ANSWER_FIELDS:
+        setattr(answer, field, values.get(field, getattr(answer, field)))
+    answer.version += 1
+    answer.carried = True
+    answer.save(update_fields=[*ANSWER_FIELDS, "version", "carried"])
+    AnswerRevision.objects.create(
+        answer=answer, version=answer.version, status=answer.status, text=answer.text, plan=answer.plan,
+        target_date=answer.target_date, changed_by=actor, changed_at=timezone.now(), source=source,
+    )  # fmt: skip
 
 
 def _one_per_control_set(answers) -> dict[frozenset, Answer]:

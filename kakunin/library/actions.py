@@ -32,9 +32,11 @@ from kakunin.library.models import (
     EntryFile,
     EntryRevision,
     FilledFrom,
+    LibraryImport,
     Product,
     Use,
 )
+from kakunin.staging import actions as staging
 from kakunin.tenants.active import activated
 
 
@@ -257,6 +259,7 @@ def _write(actor, assessment, product, offers: list[Offer]) -> int:
             })  # fmt: skip
             Use.objects.create(
                 product=product, kind=Use.Kind.FILL, municipality=assessment.system.municipality.name,
+                municipality_code=assessment.system.municipality.code,
                 system=assessment.system.name, assessment=str(assessment.phase_label),
                 entries=len({e.pk for o in offers for e in o.entries}), items=", ".join(labels), actor=actor,
             )  # fmt: skip
@@ -288,6 +291,29 @@ def _copy_files(actor, offer: Offer) -> list:
 # --- Building the library from answers -------------------------------------------------
 
 
+def stage_excel(*, actor, product: Product, filename: str, sha256: str, proposals: list[Proposal]):
+    """A filled Excel form's proposals kept for the preview (the service's trail)."""
+    with _in_the_services_trail():
+        return staging.stage(LibraryImport, actor=actor, owner=product, filename=filename,
+                             sha256=sha256, plan=composing.as_json(proposals))  # fmt: skip
+
+
+def decide_excel(*, actor, staged: LibraryImport, controls: set[str] | None) -> int:
+    """The staged file's chosen proposals built into the library, or (None) cancelled."""
+    with _in_the_services_trail():
+        if controls is None:
+            staging.cancel(actor=actor, staged=staged)
+            return 0
+
+        def apply(*, actor, owner, plan, source_label) -> int:
+            chosen = [p for p in composing.from_json(plan, owner) if p.control.key in controls]
+            return build(
+                actor=actor, product=owner, proposals=chosen, source=f"Excel {source_label}"
+            )
+
+        return staging.confirm(actor=actor, staged=staged, apply=apply)
+
+
 def build(*, actor, product: Product, proposals: list[Proposal], source: str, where=None) -> int:
     """Entries from answers (an assessment, a filled Excel form): the proposals chosen,
     saved as drafts. `where` is the assessment they came from, for the history."""
@@ -299,6 +325,7 @@ def build(*, actor, product: Product, proposals: list[Proposal], source: str, wh
         Use.objects.create(
             product=product, kind=Use.Kind.BUILD,
             municipality=where.system.municipality.name if where else "",
+            municipality_code=where.system.municipality.code if where else "",
             system=where.system.name if where else "", assessment=source[:200],
             entries=count, items=", ".join(sorted({n for p in proposals for n in p.items})), actor=actor,
         )  # fmt: skip

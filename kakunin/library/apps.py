@@ -10,11 +10,13 @@ class LibraryConfig(AppConfig):
         # loaded, the documented place to fill the registries of the apps below.
         from django.utils.translation import gettext_lazy as _
 
+        from kakunin.assessments.actions import register_carry
         from kakunin.assessments.page import register_details
         from kakunin.audit.words import register
-        from kakunin.library import details
+        from kakunin.library import carry, details
 
         register_details(details.attach)
+        register_carry(carry.prefer_newer_entries)
         register(
             actions={
                 "library.product": _("回答マスタの製品・サービスの登録"),
@@ -22,6 +24,7 @@ class LibraryConfig(AppConfig):
                 "library.approve": _("回答マスタの項目の承認"),
                 "library.file": _("回答マスタの証跡"),
                 "library.fill": _("回答マスタから確認票へ記入"),
+                "library.carry": _("引継ぎで回答マスタの新しい版を採用"),
             },
             fields={
                 "product": _("製品・サービス"),

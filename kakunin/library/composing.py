@@ -162,6 +162,36 @@ class Proposal:
         return "same" if same else "changed"
 
 
+def as_json(found: list[Proposal]) -> list[dict]:
+    return [{"control": p.control.key, "values": p.values, "items": p.items} for p in found]
+
+
+def from_json(data: list[dict], product: Product) -> list[Proposal]:
+    """Proposals kept with a staged file, against the library as it is now."""
+    controls = {c.key: c for c in Control.objects.filter(key__in=[d["control"] for d in data])}
+    current = {e.control.key: e for e in product.entries.select_related("control")}
+    return [
+        Proposal(controls[d["control"]], d["values"], d["items"], current.get(d["control"]))
+        for d in data
+        if d["control"] in controls
+    ]
+
+
+def as_filled(assessment: Assessment, changes) -> list[Answer]:
+    """The assessment's answers as a filled Excel form would leave them (its changes,
+    by item key), unsaved."""
+    by_key = {c.key: c for c in changes}
+    answers = list(assessment.answers.select_related("item"))
+    for answer in answers:
+        if (change := by_key.get(answer.item.key)) is not None:
+            answer.status, answer.text, answer.plan = (
+                change.new_status,
+                change.new_text,
+                change.new_plan,
+            )
+    return answers
+
+
 def proposals(answers: list[Answer], product: Product) -> list[Proposal]:
     """What the answers say about each control their items ask about: the vendor's
     answers only (not the ward's, not unanswered, not 区で対応), the first item that

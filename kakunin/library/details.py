@@ -17,6 +17,7 @@ class Source:
     filled_at: object
     filled_by: str
     unchanged: bool
+    on_carry: bool = False
     entries: list[tuple[str, int, str]] = field(default_factory=list)  # control, version, condition
     # Earlier verdicts on answers from the same entries, in this municipality: [(label, n)].
     verdicts: list[tuple[str, str, int]] = field(default_factory=list)
@@ -41,6 +42,7 @@ def attach(assessment, rows, window) -> None:
         shown = Source(
             product=first.product, filled_at=first.filled_at, filled_by=first.filled_by.full_name,
             unchanged=row.answer.version == first.answer_version,
+            on_carry=first.on_carry,
             entries=[(s.control.title, s.entry_version, s.condition) for s in sources],
         )  # fmt: skip
         counted: Counter = Counter()

@@ -15,6 +15,7 @@ from kakunin.assessments.models import ANSWER_MAX_LENGTH, Answer, Status
 from kakunin.catalog.models import Control
 from kakunin.core.text import refuse_formula_start
 from kakunin.evidence.models import Evidence
+from kakunin.staging.models import StagedImport
 from kakunin.tenants.active import ScopedManager
 
 # What an entry may say: the vendor's statuses (区で対応 is the ward's).
@@ -188,6 +189,8 @@ class Use(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="uses")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     municipality = models.CharField(_("団体"), max_length=100)
+    # Shown in that municipality only, as every page shows one municipality's work.
+    municipality_code = models.CharField(max_length=6, blank=True)
     system = models.CharField(_("システム"), max_length=200)
     assessment = models.CharField(_("確認票"), max_length=200)
     entries = models.PositiveIntegerField(_("項目数"))
@@ -247,6 +250,9 @@ class FilledFrom(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     filled_at = models.DateTimeField()
+    # Written as the answer was carried to a new year: the entry's newer version, in
+    # place of last year's words.
+    on_carry = models.BooleanField(default=False)
 
     MUNICIPALITY_PATH = "answer__assessment__system__municipality"
     objects = ScopedManager.from_queryset(FilledFromQuerySet)()
@@ -260,3 +266,19 @@ class FilledFrom(models.Model):
     @property
     def is_unchanged(self) -> bool:
         return self.answer.version == self.answer_version
+
+
+class LibraryImport(StagedImport):
+    """A vendor's filled Excel form, read into what it would put in the library
+    (`plan`: the proposals), waiting for the preview's decision."""
+
+    audit_name = "library"
+    owner_field = "product"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="imports")
+
+    ORGANISATION_PATH = "product__organisation"
+    KEPT_BY_VENDOR = True
+
+    class Meta(StagedImport.Meta):
+        pass

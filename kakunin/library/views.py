@@ -2,6 +2,8 @@
 building them from an answered assessment, and filling an assessment from them. Only
 the company's own people reach any of it (access.get_library_object_for_user)."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -11,13 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
+from kakunin.assessments.models import AnswerScope
 from kakunin.core.text import form_errors
 from kakunin.evidence.actions import read_evidence
 from kakunin.evidence.detect import Refused
 from kakunin.evidence.responses import attachment
+from kakunin.forms_xlsx.importer import read_plan
 from kakunin.library import actions, composing
 from kakunin.library.forms import EntryForm, FileForm, NewEntryForm, ProductForm
-from kakunin.library.models import Entry, EntryFile, FilledFrom, Product
+from kakunin.library.models import Entry, EntryFile, FilledFrom, LibraryImport, Product
+from kakunin.staging.models import ImportRefused
 from kakunin.tenants.active import everywhere
 
 
@@ -53,14 +58,23 @@ def product(request, pk: int):
     entries = list(product.entries.select_related("control").annotate(files_count=Count("files")))
     with everywhere():  # the company's own uses, wherever they are
         behind = list(FilledFrom.objects.behind(product, user))
+    # Shown for the municipality worked in; the others by name and count, to switch to.
+    here = getattr(request.municipality, "code", "")
+    elsewhere = Counter(
+        (f.answer.assessment.system.municipality.code, f.answer.assessment.system.municipality.name)
+        for f in behind
+        if f.answer.assessment.system.municipality.code != here
+    )
+    uses = product.uses.filter(municipality_code__in=[here, ""]).select_related("actor")
     ctx = {
         "product": product,
         "entries": entries,
         "drafts": sum(e.state == Entry.State.DRAFT for e in entries),
         "can_approve": access.can_approve_library(user),
         "assessments": access.visible_assessments(user).select_related("system", "template")[:50],
-        "behind": behind,
-        "uses": product.uses.select_related("actor")[:20],
+        "behind": [f for f in behind if f.answer.assessment.system.municipality.code == here],
+        "behind_elsewhere": sorted(elsewhere.items()),
+        "uses": uses[:20],
     }
     return render(request, "library/product.html", ctx)
 
@@ -189,6 +203,50 @@ def build(request, pk: int, assessment_pk: int):
     return render(
         request, "library/build.html", ctx, status=400 if request.method == "POST" else 200
     )
+
+
+@require_POST
+def upload(request, pk: int, assessment_pk: int):
+    """The vendor's own filled Excel form of the assessment's form, read as the form
+    import reads it (the same checks), into proposals kept for the preview."""
+    product = _product(request, pk)
+    assessment = access.get_assessment_for_user(request, assessment_pk)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ImportRefused([_("ファイルを選んでください。")])
+        plan = read_plan(upload, assessment, AnswerScope.VENDOR_ITEMS)
+    except ImportRefused as exc:
+        ctx = {"product": product, "assessment": assessment, "errors": exc.errors,
+               "proposals": composing.proposals(list(assessment.answers.select_related("item")), product)}  # fmt: skip
+        return render(request, "library/build.html", ctx, status=400)
+    found = composing.proposals(composing.as_filled(assessment, plan.changes), product)
+    staged = actions.stage_excel(actor=request.user, product=product, filename=upload.name,
+                                 sha256=plan.sha256, proposals=found)  # fmt: skip
+    return redirect("library:staged", staged.pk)
+
+
+def staged(request, pk: int):
+    """A staged Excel form's proposals: previewed, then built into the library or cancelled."""
+    found = LibraryImport.objects.filter(
+        state=LibraryImport.State.PENDING, uploaded_by=request.user
+    )
+    staged = access.get_library_object_for_user(request, found.select_related("product"), pk)
+    product = staged.product
+    if request.method == "POST":
+        cancel = request.POST.get("decision") == "cancel"
+        count = actions.decide_excel(actor=request.user, staged=staged,
+                                     controls=None if cancel else set(request.POST.getlist("control")))  # fmt: skip
+        if cancel:
+            messages.info(request, _("取り込みを取り消しました。"))
+        else:
+            messages.success(
+                request, _("%(n)d件を回答マスタに取り込みました（承認待ち）。") % {"n": count}
+            )
+        return redirect("library:product", product.pk)
+    proposals = composing.from_json(staged.plan, product)
+    ctx = {"product": product, "staged": staged, "proposals": proposals}
+    return render(request, "library/build.html", ctx)
 
 
 def fill(request, assessment_pk: int):

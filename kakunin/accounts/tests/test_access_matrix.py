@@ -27,6 +27,7 @@ from kakunin.inventory.models import (
     Response,
     Vulnerability,
 )
+from kakunin.library.models import LibraryImport
 from kakunin.monitoring.models import Alert, Heartbeat
 from kakunin.notifications.models import Notification
 from kakunin.records.models import Record, RecordFile
@@ -35,7 +36,14 @@ from kakunin.reports.models import AnnualReport, PdfJob
 from kakunin.scans.models import Authorisation
 from kakunin.systems.models import AccessRequest
 from testsupport import municipal_form
-from testsupport.fixtures import PASSWORD, BaseTestCase, make_scan, make_system, make_user
+from testsupport.fixtures import (
+    PASSWORD,
+    BaseTestCase,
+    make_library,
+    make_scan,
+    make_system,
+    make_user,
+)
 
 # bella works for Alpha, the system's vendor, but was never given the system.
 PERSONAS = ["anonymous", "alice", "bob", "bella", "charlie", "dave", "rita", "adam", "audrey"]
@@ -78,6 +86,15 @@ AUDIT = row(302, 404, 404, 404, 404, 404, 200, 200, 200)
 AUDIT_POST = row(302, 404, 404, 404, 404, 404, 302, 302, 302)
 ALERTS = row(302, 404, 404, 404, 404, 404, 200, 200, 404)
 ALERTS_POST = row(302, 404, 404, 404, 404, 404, 302, 302, 404)
+# The answer library: alpha's people (bob, bella) only; approving, its administrator.
+LIBRARY = row(302, 404, 200, 200, 404, 404, 404, 404, 404)
+OWN_LIBRARY = row(302, 404, 200, 200, 200, 404, 404, 404, 404)  # every company its own
+LIBRARY_POST = row(302, 404, 302, 302, 404, 404, 404, 404, 404)
+LIBRARY_APPROVE = row(302, 404, 403, 403, 404, 404, 404, 404, 404)
+LIBRARY_BUILD = row(302, 404, 200, 404, 404, 404, 404, 404, 404)  # bella: not the system's
+FILL = row(302, 403, 200, 404, 404, 404, 403, 403, 403)
+LIBRARY_UPLOAD = row(302, 404, 400, 404, 404, 404, 404, 404, 404)  # bob: no file sent
+LIBRARY_STAGED = row(302, 404, 200, 404, 404, 404, 404, 404, 404)  # who uploaded it
 NOBODY_HERE = row(302, 404, 404, 404, 404, 404, 404, 404, 404)
 # One's own PDF (made by the worker), of a document one may still see.
 OWN_PDF = row(302, 200, 404, 404, 404, 404, 404, 404, 404)
@@ -275,6 +292,19 @@ MATRIX = {
     "catalog:new_version": [("post", ["form"], {}, MANAGE_FORMS_POST)],
     "form_definitions:upload": [("get", [], {}, UPLOAD_FORMS)],
     "form_definitions:preview": [("get", ["definition"], {}, RITAS_UPLOAD)],
+    "library:index": [("get", [], {}, OWN_LIBRARY)],
+    "library:product": [("get", ["product"], {}, LIBRARY)],
+    "library:edit_product": [("get", ["product"], {}, LIBRARY)],
+    "library:new_entry": [("get", ["product"], {}, LIBRARY)],
+    "library:approve": [("post", ["product"], {}, LIBRARY_APPROVE)],
+    "library:build": [("get", ["product", "a"], {}, LIBRARY_BUILD)],
+    "library:entry": [("get", ["entry"], {}, LIBRARY)],
+    "library:add_file": [("post", ["entry"], {}, LIBRARY_POST)],
+    "library:download": [("get", ["entry_file"], {}, LIBRARY)],
+    "library:remove_file": [("post", ["entry_file"], {}, LIBRARY_POST)],
+    "library:fill": [("get", ["a"], {}, FILL)],
+    "library:upload": [("post", ["product", "a"], {}, LIBRARY_UPLOAD)],
+    "library:staged": [("get", ["library_import"], {}, LIBRARY_STAGED)],
 }
 
 
@@ -366,6 +396,10 @@ class MatrixWorld(BaseTestCase):
             record=kept, label="certificate",
             evidence=add_evidence(actor=self.bob, upload=SimpleUploadedFile("cert.txt", b"ISMS")),
         )  # fmt: skip
+        product, entry, entry_file = make_library(self.bob)
+        library_import = LibraryImport.objects.create(
+            product=product, uploaded_by=self.bob, filename="f.xlsx", sha256="0" * 64, plan=[]
+        )
         own_form = catalog_actions.new_version(actor=self.rita, template=self.template)
         catalog_actions.publish(actor=self.rita, template=own_form)
         definition = DefinitionImport.objects.create(
@@ -385,6 +419,8 @@ class MatrixWorld(BaseTestCase):
             "vulnerability_response": vulnerability_response.pk,
             "vendor_item": "pw-composition", "section": 5, "ward_item": "terminal-physical-lock",
             "form": self.template.pk, "definition": definition.pk, "municipality": "131016", "own_form": own_form.pk,
+            "product": product.pk, "entry": entry.pk, "entry_file": entry_file.pk,
+            "library_import": library_import.pk,
         }  # fmt: skip
         self.data = {
             "vendor_answer": {

@@ -103,6 +103,19 @@ MATRIX = {
 
 
 ADD = row(401, 201, 201, 404, 404, 404, 403, 403, 403)
+# The answer library: alpha's people only (any other token: 404); approving, its administrator.
+LIBRARY = row(401, 404, 200, 200, 404, 404, 404, 404, 404)
+LIBRARY_ADD = row(401, 404, 201, 201, 404, 404, 404, 404, 404)
+LIBRARY_APPROVE = row(401, 404, 403, 403, 404, 404, 404, 404, 404)
+OWN_LIBRARY = row(401, 404, 200, 200, 200, 404, 404, 404, 404)  # every company its own
+OWN_LIBRARY_ADD = row(401, 404, 201, 201, 201, 404, 404, 404, 404)
+MATRIX |= {
+    "api:library_products": [("get", [], OWN_LIBRARY), ("post", [], OWN_LIBRARY_ADD)],
+    "api:library_product": [("get", ["product"], LIBRARY)],
+    "api:library_entries": [("get", ["product"], LIBRARY), ("post", ["product"], LIBRARY_ADD)],
+    "api:library_approve": [("post", ["product"], LIBRARY_APPROVE)],
+    "api:library_entry": [("get", ["entry"], LIBRARY), ("patch", ["entry"], LIBRARY)],
+}
 
 
 for _kind in Kind.values:  # each kind of record at its own address
@@ -121,6 +134,9 @@ BODIES = {
     ("api:finding_response", "post"): {"kind": "planned", "date": "2027-03-31"},
     ("api:record_withdraw", "post"): {"reason": "重複して登録したため"},
     ("api:record_comments", "post"): {"body": "復元テストの手順書も添えてください。"},
+    ("api:library_products", "post"): {"name": "新しい製品", "versions": "v1"},
+    ("api:library_entries", "post"): {"control": "mfa", "status": "done", "text": "TOTPで認証"},
+    ("api:library_entry", "patch"): {"text": "TLS1.3のみ"},
     **{(f"api:record_{kind}", "patch"): {"date": YESTERDAY} for kind in Kind.values},
 }
 

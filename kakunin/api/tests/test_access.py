@@ -35,6 +35,7 @@ from kakunin.inventory.tests.test_inventory import CSV
 from kakunin.records import actions as records_actions
 from kakunin.records.models import Kind
 from testsupport.fixtures import (
+    make_library,
     make_user,
 )
 
@@ -75,6 +76,9 @@ class MatrixTestCase(ApiTestCase):
             files=[(SimpleUploadedFile("証明書.txt", "廃棄証明".encode()), "certificate")],
         )  # fmt: skip
         objects["record_file"] = attached.pk
+        product, entry, _kept = make_library(self.bob)
+        objects |= {"product": product.pk, "entry": entry.pk}
+        etags["api:library_entry"] = f'"entry-{entry.pk}-{entry.version}"'
         for name, cases in MATRIX.items():
             for method, args, expected in cases:
                 url = reverse(name, args=[objects[a] for a in args])

@@ -22,6 +22,13 @@ from kakunin.api.views.inventory import (
     SystemFindings,
     SystemInventoryUpload,
 )
+from kakunin.api.views.library import (
+    EntryDetail,
+    ProductApprove,
+    ProductDetail,
+    ProductEntries,
+    ProductList,
+)
 from kakunin.api.views.records import (
     RECORD_VIEWS,
     RecordComments,
@@ -44,9 +51,14 @@ __all__ = [
     "AssessmentDetail",
     "AssessmentList",
     "AssessmentStep",
+    "EntryDetail",
     "EventList",
     "EvidenceDownload",
     "FindingResponse",
+    "ProductApprove",
+    "ProductDetail",
+    "ProductEntries",
+    "ProductList",
     "RecordComments",
     "RecordCreate",
     "RecordDetail",

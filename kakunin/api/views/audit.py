@@ -8,6 +8,7 @@ from kakunin.api import serializers
 from kakunin.api.pagination import NewestFirst
 from kakunin.api.views.common import api_view
 from kakunin.audit.models import Event
+from kakunin.tenants.active import current_id_for
 
 
 @extend_schema(parameters=[serializers.EventFilter])
@@ -23,7 +24,9 @@ class EventList(generics.ListAPIView):
         filters = serializers.EventFilter(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         wanted = filters.validated_data
-        qs = Event.objects.select_related("actor")
+        # The municipality's own trail, as on the web (not another's, not the service's).
+        municipality = current_id_for(self.request.user)
+        qs = Event.objects.filter(municipality=municipality).select_related("actor")
         for field in ("action", "object_type", "object_id"):
             if wanted.get(field):
                 qs = qs.filter(**{field: wanted[field]})

@@ -2,14 +2,7 @@
 (みどり市's sheet, read from its Excel file and tagged as a person confirms the
 suggestions), a system of each that alpha serves; bob is alpha's administrator."""
 
-from io import StringIO
-from pathlib import Path
-from tempfile import TemporaryDirectory
-
-from django.core.management import call_command
-
 from kakunin.assessments.actions import create_assessment
-from kakunin.catalog.models import Control, Template
 from kakunin.library import actions
 from kakunin.library.composing import proposals
 from kakunin.library.models import Product
@@ -22,18 +15,6 @@ from testsupport.fixtures import (
 )
 
 
-def import_midori(municipality_code: str) -> Template:
-    with TemporaryDirectory() as tmp:
-        path = Path(tmp) / "midori.xlsx"
-        path.write_bytes(municipal_form.build())
-        call_command("import_form_definition", str(path), "--key", "midori",
-                     "--municipality", municipality_code, stdout=StringIO())  # fmt: skip
-    form = Template.objects.get(key="midori")
-    for item in form.items.all():
-        item.controls.set(Control.objects.filter(key__in=municipal_form.GOLD[item.label]))
-    return form
-
-
 class LibraryWorld(BaseTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -41,7 +22,7 @@ class LibraryWorld(BaseTestCase):
         create_second_municipality(cls)
         cls.bob.manages_organisation = True
         cls.bob.save()
-        cls.midori = import_midori("131032")
+        cls.midori = municipal_form.imported("131032")
         cls.web = make_system(cls.minato_dept, [cls.alpha], created_by=cls.mika,
                               name="港区 施設予約システム", serves_web=True)  # fmt: skip
         cls.second = create_assessment(

@@ -2,22 +2,28 @@
 alpha's administrator, filling 港区's own form; where the answers came from, as the
 reviewers see it; keeping in step; and each bad input refused with nothing changed."""
 
+import io
+
+import openpyxl
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from kakunin.assessments.actions import update_answer
+from kakunin.assessments.actions import create_assessment, update_answer
 from kakunin.assessments.models import Answer, AnswerRevision, AnswerScope, Assessment
 from kakunin.audit.models import Event
+from kakunin.catalog.layout import Layout
 from kakunin.catalog.models import Control
 from kakunin.core.kept import forget
 from kakunin.evidence.actions import read_evidence
 from kakunin.evidence.models import Evidence
+from kakunin.forms_xlsx.actions import export_assessment
+from kakunin.forms_xlsx.layout import column_number
 from kakunin.library import actions
-from kakunin.library.models import Entry, EntryFile, FilledFrom, Product, Use
+from kakunin.library.models import Entry, EntryFile, FilledFrom, LibraryImport, Product, Use
 from kakunin.library.tests.base import LibraryWorld
-from testsupport.fixtures import make_user
+from testsupport.fixtures import approve_on, make_user
 from testsupport.servers import EICAR, Clamd
 
 MINATO = {"municipality": "131032"}
@@ -227,6 +233,10 @@ class KeepingInStepTestCase(LibraryWorld):
         actions.approve(actor=self.bob, entries=[tls])
         r = self.client.get(page)
         self.assertContains(r, 'id="behind"')
+        # Working in 千代田区: 港区's by name and count, to switch to.
+        self.assertEqual(r.context["behind"], [])
+        self.assertEqual(r.context["behind_elsewhere"], [(("131032", "港区"), 1)])
+        r = self.client.get(page, MINATO)
         self.assertEqual(
             [f.answer.assessment for f in r.context["behind"]], [self.second]
         )  # not the one under review
@@ -366,3 +376,111 @@ class BadInputTestCase(LibraryWorld):
                                  {"product": self.product.pk, "entry": [self.tls.pk]})  # fmt: skip
             self.assertIn(r.status_code, (302, 403, 404) if person == operator else (403, 404))
         self.assertFalse(FilledFrom.objects.exists())
+
+
+class CarryForwardTestCase(LibraryWorld):
+    def test_the_yearly_carry_forward_prefers_the_newer_entry_and_says_so(self):
+        product = self.product_from_chiyoda()
+        tls, https, backup = (
+            product.entries.get(control__key=k)
+            for k in ("tls-version", "https", "backup-frequency")
+        )
+        Answer.objects.filter(assessment=self.assessment).update(text="")
+        actions.fill(actor=self.bob, assessment=self.assessment, product=product,
+                     scope=AnswerScope.VENDOR_ITEMS, entries=[tls.pk, https.pk, backup.pk])  # fmt: skip
+        sources = {
+            f.control.key: f.answer
+            for f in FilledFrom.objects.filter(answer__assessment=self.assessment)
+        }
+        # backup's answer was changed by hand after the fill: last year's words are bob's own.
+        update_answer(actor=self.bob, answer=sources["backup-frequency"], values={"text": "手で直した"},
+                      expected_version=None, source="web")  # fmt: skip
+        approve_on(self.assessment)
+        actions.save_entries(actor=self.bob, product=product, source="web", changes=[
+            (tls.control, {"status": "done", "text": "TLS1.3のみ（新しい版）"}),
+            (backup.control, {"status": "done", "text": "多要素認証（新しい版）"})])  # fmt: skip
+        actions.approve(actor=self.bob, entries=[tls, backup])
+        year = create_assessment(actor=self.alice, system=self.system, template=self.template,
+                                 phase="operation", fiscal_year=2027, carry_from=self.assessment)  # fmt: skip
+        new = {k: year.answers.get(item=a.item) for k, a in sources.items()}
+        self.assertEqual(new["tls-version"].text, "TLS1.3のみ（新しい版）")
+        self.assertTrue(new["tls-version"].carried, "still to be confirmed")
+        self.assertEqual(new["tls-version"].revisions.first().source, AnswerRevision.Source.LIBRARY)
+        self.assertTrue(FilledFrom.objects.get(answer=new["tls-version"]).on_carry)
+        self.assertEqual(new["https"].text, sources["https"].text, "no newer version: as it was")
+        self.assertFalse(FilledFrom.objects.get(answer=new["https"]).on_carry)
+        self.assertEqual(new["backup-frequency"].text, "手で直した")
+        self.assertFalse(FilledFrom.objects.filter(answer=new["backup-frequency"]).exists())
+        event = Event.objects.get(action="library.carry")
+        self.assertEqual(event.changes["items"][1], [new["tls-version"].item.shown_number])
+        self.client.force_login(self.rita)
+        r = self.client.get(reverse("assessments:detail", args=[year.pk]) + "?all=1")
+        self.assertContains(r, "引継ぎで回答マスタの新しい版を採用", count=1)
+
+
+class FromExcelTestCase(LibraryWorld):
+    """The vendor's own filled Excel form, read as the form import reads it."""
+
+    def filled(self, text: str) -> bytes:
+        data = export_assessment(actor=self.bob, assessment=self.assessment)
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        layout = Layout.of(self.template)
+        sheet = book[layout.sheet]
+        for row in sheet.iter_rows(min_row=1):
+            if row[column_number("key", layout) - 1].value == "web-tls-version":
+                row[column_number("answer", layout) - 1].value = text
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    def upload(self, data: bytes, name="filled.xlsx"):
+        self.client.force_login(self.bob)
+        url = reverse("library:upload", args=[self.product.pk, self.assessment.pk])
+        return self.client.post(url, {"file": SimpleUploadedFile(name, data)})
+
+    def setUp(self):
+        super().setUp()
+        self.product = actions.add_product(actor=self.bob, name="施設予約クラウド")
+
+    def test_a_filled_excel_form_is_previewed_then_built_into_the_library(self):
+        r = self.upload(self.filled("TLS1.3のみ（Excelで記入）"))
+        staged = LibraryImport.objects.get()
+        self.assertRedirects(r, reverse("library:staged", args=[staged.pk]))
+        self.assertFalse(Entry.objects.exists(), "nothing saved before the decision")
+        r = self.client.get(reverse("library:staged", args=[staged.pk]))
+        self.assertContains(r, "TLS1.3のみ（Excelで記入）")
+        self.assertEqual(
+            self.assessment.answers.get(item__key="web-tls-version").text, "No.61 対応済み"
+        )
+        r = self.client.post(
+            reverse("library:staged", args=[staged.pk]), {"control": ["tls-version", "https"]}
+        )
+        self.assertRedirects(r, reverse("library:product", args=[self.product.pk]))
+        self.assertEqual(
+            self.product.entries.get(control__key="tls-version").text, "TLS1.3のみ（Excelで記入）"
+        )
+        self.assertEqual(self.product.entries.count(), 2)
+        self.assertEqual(
+            self.product.entries.get(control__key="https").revisions.get().source[:6], "Excel "
+        )
+        # Decided once: the preview is gone.
+        self.assertEqual(
+            self.client.get(reverse("library:staged", args=[staged.pk])).status_code, 404
+        )
+
+    def test_a_file_that_is_not_the_form_is_refused_and_nothing_kept(self):
+        before = state_of_everything()
+        r = self.upload(b"not a workbook", name="answers.xlsx")
+        self.assertContains(r, "Excel ファイルを取り込めませんでした", status_code=400)
+        self.assertFalse(LibraryImport.objects.exists())
+        self.assertEqual(state_of_everything(), before)
+
+    def test_another_persons_staged_file_is_a_404(self):
+        self.upload(self.filled("x"))
+        staged = LibraryImport.objects.get()
+        bella = make_user("bella", "vendor", self.alpha)
+        for person in (bella, self.charlie, self.rita):
+            self.client.force_login(person)
+            self.assertEqual(
+                self.client.get(reverse("library:staged", args=[staged.pk])).status_code, 404
+            )

@@ -16,18 +16,21 @@ from django.db.models import Count, Max
 from django.test import Client
 from django.urls import reverse
 
+from kakunin import access
 from kakunin.accounts.tests.test_access_matrix import MATRIX, PERSONAS, MatrixWorld
 from kakunin.api import actions as api_actions
 from kakunin.api.tests.base import BODIES, add_record, record_body
 from kakunin.api.tests.base import MATRIX as API_MATRIX
-from kakunin.assessments.models import Answer
-from kakunin.catalog.models import Template
+from kakunin.assessments.models import Answer, AnswerScope, Assessment
+from kakunin.catalog.models import Control, Template
+from kakunin.library import actions as library_actions
+from kakunin.library.models import Entry
 from kakunin.notifications.models import Notification
 from kakunin.records.models import Kind
 from kakunin.systems.models import AccessRequest, System
 from kakunin.tenants.active import ScopedManager, activated
 from kakunin.tenants.models import Municipality
-from testsupport.fixtures import make_system
+from testsupport.fixtures import enrol_totp, make_system, make_user
 
 MARKER = "港区の機密システム"
 
@@ -98,6 +101,15 @@ class TwoMunicipalitiesWorld(MatrixWorld):
         # bob serves both; 千代田区 keeps a system of its own, where he works now.
         make_system(self.kodomo, [self.alpha], created_by=self.alice, name="千代田の別システム")
         Notification.objects.all().delete()  # (told while the systems were 千代田区's)
+        # bob filled 港区's assessment from alpha's library, whose entry has changed since:
+        # his library's pages (its history, what is behind) know 港区's system.
+        entry = Entry.objects.get(pk=self.objects["entry"])
+        assessment = Assessment.objects.get(pk=self.objects["a"])
+        library_actions.fill(actor=self.bob, assessment=assessment, product=entry.product,
+                             scope=AnswerScope.VENDOR_ITEMS, entries=[entry.pk])  # fmt: skip
+        library_actions.save_entries(actor=self.bob, product=entry.product, source="test",
+                                     changes=[(entry.control, {"status": "done", "text": "TLS1.3"})])  # fmt: skip
+        library_actions.approve(actor=self.bob, entries=[entry])
 
 
 class WebIsolationMatrixTestCase(TwoMunicipalitiesWorld):
@@ -181,3 +193,87 @@ class ApiIsolationMatrixTestCase(TwoMunicipalitiesWorld):
                     leaks.append((name, method, persona, r.status_code))
         self.assertEqual(leaks, [], "responses that show or change 港区's data")
         self.assertGreater(asked, 300)
+
+
+LIBRARY_MARK = "アルファ社の社外秘の回答"
+
+
+class LibraryIsolationTestCase(TwoMunicipalitiesWorld):
+    """Alpha's answer library is alpha's: every page and every API operation, asked by
+    every persona who is not alpha's (each role of 千代田区, 港区's staff, the other
+    company, the operator) about every object, never shows an entry it did not put in
+    their assessments. An entry filled nowhere holds the mark."""
+
+    def setUp(self):
+        super().setUp()
+        entry = Entry.objects.get(pk=self.objects["entry"])
+        library_actions.save_entries(actor=self.bob, product=entry.product, source="test", changes=[
+            (Control.objects.get(key="mfa"), {"status": "done", "text": LIBRARY_MARK})])  # fmt: skip
+        self.mori = make_user("mori", "reviewer", municipality=self.minato)
+        self.mika = make_user("mika", "department", municipality=self.minato)
+        self.olga = make_user("olga", "operator")
+        for person in (self.mori, self.olga):
+            enrol_totp(person)
+
+    OTHERS = [
+        "anonymous",
+        "alice",
+        "charlie",
+        "dave",
+        "rita",
+        "adam",
+        "audrey",
+        "mori",
+        "mika",
+        "olga",
+    ]
+
+    def shown(self) -> list:
+        found = []
+        for name, cases in MATRIX.items():
+            for method, args, data, _expected in cases:
+                url = reverse(name, args=[self.objects[a] for a in args])
+                if isinstance(data, str):
+                    data = self.data[data]
+                data = {k: self.objects.get(v, v) if k == "user" else v for k, v in data.items()}
+                for persona in self.OTHERS:
+                    self.login(persona)
+                    _r, body, _c = undone(
+                        self.minato, partial(page, self.client, method, url, data)
+                    )
+                    if LIBRARY_MARK.encode() in body:
+                        found.append((name, persona))
+        return found
+
+    def test_no_page_shows_the_library_to_anyone_but_its_company(self):
+        self.assertEqual(self.shown(), [])
+        # Its own people do see it.
+        self.login("bob")
+        product = reverse("library:product", args=[self.objects["product"]])
+        self.assertContains(self.client.get(product), LIBRARY_MARK)
+
+    def test_no_api_operation_shows_the_library_to_anyone_but_its_company(self):
+        objects = self.objects | {"item": "pw-composition"}
+        with activated(self.minato):
+            for kind in Kind.values:
+                objects[f"record_{kind}"] = add_record(kind, self.system, self.bob).pk
+        secrets = {}
+        for persona in ["alice", "charlie", "dave", "rita", "adam", "audrey", "mori", "mika"]:
+            person = getattr(self, persona)
+            with activated(person.municipality or Municipality.default()):
+                _token, secrets[persona] = api_actions.issue_token(
+                    actor=person, user=person, name="t", days=1, read_only=False, with_totp=True
+                )
+        found = []
+        for name, method, call in api_calls(Client(), objects):
+            for persona, secret in [("anonymous", None), *secrets.items()]:
+                _r, body, _c = undone(self.minato, partial(call, secret))
+                if LIBRARY_MARK.encode() in body:
+                    found.append((name, method, persona))
+        self.assertEqual(found, [])
+
+    def test_the_matrix_fails_when_the_consent_check_is_removed(self):
+        """The gate's check that a library object is the person's own company's taken
+        away: the other company's person reads alpha's library."""
+        with mock.patch.object(access, "library_of", lambda user, queryset: queryset):
+            self.assertIn(("library:product", "charlie"), self.shown())

@@ -37,6 +37,11 @@ yearly report is judged, returned and approved as an assessment is. The lists al
 systems are checked against (end of life, vulnerability feeds, ISMAP) are imported
 by the security reviewers.
 
+A vendor company's answer library (回答マスタ) is its own people's: nobody else, not
+a municipality's staff, not the operator, sees it (a 404); its administrator approves
+its entries; the vendor people who answer an assessment fill it from the library, and
+the municipality sees only what was filled, and where it came from.
+
 Administrators manage users and settings; they do not fill checklists. The audit
 trail is read by auditors, reviewers and administrators; security alerts by
 reviewers and administrators; user management answers only from

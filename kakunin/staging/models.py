@@ -1,7 +1,7 @@
 """A file uploaded to change something is staged first: what it would change (its
 plan) is computed once and kept, the person who uploaded it sees the preview, and it
-is applied whole or cancelled. The Excel form and the inventory are staged imports;
-forms as data and the answer library will be."""
+is applied whole or cancelled. The Excel form, the inventory and a vendor's filled form
+read into the answer library are staged imports; forms as data will be."""
 
 from typing import ClassVar
 

@@ -293,8 +293,7 @@ MFA_REQUIRED_FOR_ALL = env.bool("MFA_REQUIRED_FOR_ALL", default=False)
 ADMIN_ALLOWED_NETWORKS = env.list("ADMIN_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
 # Reverse proxies in front (nginx: 1): their X-Forwarded-For entries are trusted.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
-# allauth reads the client through our adapter (accounts/adapter.py); this keeps its own
-# reading, wherever it is still used, the same.
+# allauth reads the client through our adapter (accounts/adapter.py); this keeps its own the same.
 ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
 
 # --- Sessions and HTTP (session-*, cookie-flags, xss, clickjacking, https) ----
@@ -335,8 +334,7 @@ SILENCED_SYSTEM_CHECKS = [
     # parameter a success cleared every account's failures from it, and one person's
     # typos locked out a whole department behind the ward's proxy.
     "axes.W006",
-    # HSTS preload is a promise to browser vendors about the ward's whole domain;
-    # that is the ward's call, not Kakunin's. HSTS itself is on (HTTPS=1).
+    # HSTS preload promises browser vendors the ward's whole domain: the ward's call. HSTS is on.
     "security.W021",
 ]
 
@@ -433,6 +431,8 @@ SPECTACULAR_SETTINGS = {
         "ScanStateEnum": "kakunin.scans.models.Scan.State",
         "ScanVerdictEnum": "kakunin.scans.policy.Outcome",
         "RecordKindEnum": "kakunin.records.models.Kind",
+        "StatusEnum": "kakunin.api.serializers.ANSWER_STATUSES",
+        "LibraryEntryStatusEnum": "kakunin.library.models.ENTRY_STATUS_VALUES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -29,6 +29,10 @@ LINE = RegexValidator(
 )
 
 
+# An answer's statuses, "" for none yet (one name in the schema: settings.ENUM_NAME_OVERRIDES).
+ANSWER_STATUSES = ["", *Status.values]
+
+
 class Strict(serializers.Serializer):
     """Input that names only the fields it has: anything else is refused (a misspelt
     field would otherwise be dropped without a word). The schema says so too
@@ -101,7 +105,7 @@ class AnswerSerializer(serializers.ModelSerializer):
     item = serializers.CharField(source="item.key", read_only=True)
     number = serializers.IntegerField(source="item.number", read_only=True)
     # "" is no status yet / no verdict yet.
-    status = serializers.ChoiceField(choices=["", *Status.values], read_only=True)
+    status = serializers.ChoiceField(choices=ANSWER_STATUSES, read_only=True)
     verdict = serializers.ChoiceField(choices=[("", ""), *Verdict.choices], read_only=True)
 
     class Meta:
@@ -122,7 +126,7 @@ class AssessmentDetailSerializer(AssessmentSerializer):
 class AnswerUpdateSerializer(Strict):
     """The fields a person writes; those left out keep their value."""
 
-    status = serializers.ChoiceField(choices=["", *Status.values], required=False)
+    status = serializers.ChoiceField(choices=ANSWER_STATUSES, required=False)
     text = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, validators=[TEXT]
     )

@@ -20,6 +20,7 @@ from kakunin.tenants.active import ScopedManager
 
 # What an entry may say: the vendor's statuses (区で対応 is the ward's).
 ENTRY_STATUSES = [(s.value, s.label) for s in Status if s != Status.WARD]
+ENTRY_STATUS_VALUES = [value for value, _label in ENTRY_STATUSES]
 
 
 class Product(models.Model):

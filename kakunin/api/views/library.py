@@ -15,7 +15,7 @@ from kakunin.api.serializers import TEXT, Strict
 from kakunin.api.views.common import PreconditionFailed, PreconditionRequired, api_view
 from kakunin.catalog.models import Control
 from kakunin.library import actions
-from kakunin.library.models import ENTRY_STATUSES, Entry, Product
+from kakunin.library.models import ENTRY_STATUS_VALUES, Entry, Product
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -37,6 +37,7 @@ class ProductInput(Strict):
 class EntrySerializer(serializers.ModelSerializer):
     control = serializers.CharField(source="control.key", read_only=True)
     product = serializers.IntegerField(source="product_id", read_only=True)
+    status = serializers.ChoiceField(choices=ENTRY_STATUS_VALUES, read_only=True)
 
     class Meta:
         model = Entry
@@ -47,7 +48,7 @@ class EntrySerializer(serializers.ModelSerializer):
 class EntryInput(Strict):
     """An entry's fields; those left out of a change keep their value."""
 
-    status = serializers.ChoiceField(choices=[s for s, _l in ENTRY_STATUSES], required=False)
+    status = serializers.ChoiceField(choices=ENTRY_STATUS_VALUES, required=False)
     text = serializers.CharField(required=False, trim_whitespace=False, validators=[TEXT])
     plan = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, validators=[TEXT]

@@ -17,7 +17,7 @@ from kakunin.accounts.models import Role
 from kakunin.api.actions import issue_token
 from kakunin.api.models import Token
 from kakunin.assessments.actions import update_answer
-from kakunin.assessments.models import Answer, AnswerRevision, Assessment
+from kakunin.assessments.models import Answer, AnswerRevision, AnswerScope, Assessment
 from kakunin.audit.models import Event
 from kakunin.audit.verify import verify, verify_municipality
 from kakunin.backups import actions, municipal, municipal_import, municipal_purge
@@ -25,6 +25,8 @@ from kakunin.core import storage
 from kakunin.evidence.actions import add_evidence, read_evidence
 from kakunin.evidence.models import Evidence
 from kakunin.inventory.models import Component, Finding, Vulnerability
+from kakunin.library import actions as library_actions
+from kakunin.library.models import Entry, FilledFrom
 from kakunin.records.models import IsmapImport
 from kakunin.reviews.actions import add_comment
 from kakunin.reviews.models import Comment
@@ -32,7 +34,13 @@ from kakunin.service.actions import suspend_municipality
 from kakunin.systems.models import System
 from kakunin.tenants.active import activated, everywhere
 from kakunin.tenants.models import Municipality
-from testsupport.fixtures import BaseTestCase, create_second_municipality, make_scan, make_user
+from testsupport.fixtures import (
+    BaseTestCase,
+    create_second_municipality,
+    make_library,
+    make_scan,
+    make_user,
+)
 
 User = get_user_model()
 MINATO = "131032"
@@ -86,6 +94,11 @@ class MunicipalRoundTripTestCase(BaseTestCase):
             Finding.objects.create(
                 component=component, vulnerability=self.advisory, first_seen=timezone.now()
             )
+            # bob filled an answer from alpha's answer library (the library stays alpha's).
+            self.product, self.entry, _kept = make_library(self.bob)
+            library_actions.fill(actor=self.bob, assessment=self.minato_assessment,
+                                 product=self.product, scope=AnswerScope.VENDOR_ITEMS,
+                                 entries=[self.entry.pk])  # fmt: skip
 
     def export(self) -> Path:
         out = self.tmp / "minato.kakunin"
@@ -139,6 +152,9 @@ class MunicipalRoundTripTestCase(BaseTestCase):
         self.assertFalse(Token.objects.filter(pk=minato_token.pk).exists())
         self.assertTrue(Token.objects.filter(pk=chiyoda_token.pk).exists())
         self.assertEqual(chiyoda_rows(self), chiyoda_before)
+        with everywhere():
+            self.assertFalse(FilledFrom.objects.exists())
+        self.assertEqual(Entry.objects.get().pk, self.entry.pk, "the library is alpha's: it stays")
         self.assertIsNone(verify()[1], "the service's chain breaks at the erasure")
         self.assertIsNone(verify_municipality(self.chiyoda)[1])
         # The advisory was 港区's alone: the import brings it back from the archive.
@@ -165,6 +181,14 @@ class MunicipalRoundTripTestCase(BaseTestCase):
             self.assertNotEqual(evidence.stored_name.hex, old_file)
             self.assertEqual(Finding.objects.get().vulnerability.ident, "CVE-2099-0001")
             self.assertEqual(system.scans.get().results.count(), 1)
+            # Where the filled answer came from is back; the library did not leave.
+            source = FilledFrom.objects.get()
+            self.assertEqual(
+                (source.product, source.control.key), ("施設予約クラウド（v5）", "tls-version")
+            )
+            self.assertIsNone(source.entry)
+            self.assertEqual(source.answer.text, self.entry.text)
+        self.assertEqual(Entry.objects.count(), 1)
         mika = User.objects.get(username="mika")
         self.assertEqual(mika.municipality, minato)
         self.assertFalse(mika.has_usable_password())

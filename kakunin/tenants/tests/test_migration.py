@@ -66,7 +66,12 @@ class SingleWardMigrationTestCase(TransactionTestCase):
         del after["tenants_municipality"]
         # The migrations' own record grows by the migrations applied; the data does not.
         del after["django_migrations"], before["django_migrations"]
-        differ = {t: (before.get(t), after.get(t)) for t in after if after.get(t) != before.get(t)}
+        # An app that came after municipalities (the answer library) comes back empty.
+        differ = {
+            t: (before.get(t), after.get(t))
+            for t in after
+            if after.get(t) != before.get(t) and (before.get(t), after.get(t)) != (None, 0)
+        }
         self.assertEqual(differ, {}, "every table keeps every row")
 
         chiyoda = Municipality.objects.get()

@@ -16,6 +16,8 @@ UNSCOPED = {
     # Reached through the answer, record or response that holds it (all scoped), and
     # every download is checked by the gate against that holder.
     "evidence.Evidence": "reached through its scoped holder; the gate checks each download",
+    # A vendor's answer library is no municipality's: its file's evidence holds no answer.
+    "library.EntryFile": "the vendor company's own, given by the gate to its people only",
 }
 
 

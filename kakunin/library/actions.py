@@ -68,6 +68,19 @@ def add_product(*, actor, name: str, versions: str = "", description: str = "") 
     return product
 
 
+def change_product(*, actor, product: Product, values: dict) -> None:
+    """Its name, versions or description changed (a form already checked them)."""
+    with transaction.atomic(), _in_the_services_trail():
+        # As stored (a ModelForm has already set the new values on the object).
+        stored = Product.objects.select_for_update().get(pk=product.pk)
+        before = {f: getattr(stored, f) for f in values}
+        for field, value in values.items():
+            setattr(product, field, value)
+        product.save(update_fields=list(values))
+        changes = {f: [before[f], v] for f, v in values.items() if before[f] != v}
+        record("library.product", product, actor=actor, changes=changes)
+
+
 def validate_entry(values: dict) -> None:
     """The rules every saved entry keeps, from the web, an assessment or the API."""
     errors: dict[str, object] = {}

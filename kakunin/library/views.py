@@ -47,7 +47,7 @@ def index(request):
         approved=Count("entries", filter=Q(entries__state=Entry.State.APPROVED)),
         drafts=Count("entries", filter=Q(entries__state=Entry.State.DRAFT)),
     )
-    ctx = {"products": products, "form": form, "errors": form_errors(form)}
+    ctx = {"products": products, "form": form}
     return render(request, "library/index.html", ctx, status=400 if form.errors else 200)
 
 
@@ -79,15 +79,20 @@ def product(request, pk: int):
     return render(request, "library/product.html", ctx)
 
 
+def _form_page(request, product, form, heading: str):
+    """A product's form page, with the form's errors (400) when it failed."""
+    ctx = {"product": product, "form": form, "heading": heading}
+    return render(request, "library/form.html", ctx, status=400 if form.errors else 200)
+
+
 def edit_product(request, pk: int):
     product = _product(request, pk)
     form = ProductForm(request.POST or None, instance=product)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        actions.change_product(actor=request.user, product=product, values=form.cleaned_data)
         messages.success(request, _("製品・サービスを変更しました。"))
         return redirect("library:product", product.pk)
-    ctx = {"product": product, "form": form, "errors": form_errors(form)}
-    return render(request, "library/edit_product.html", ctx, status=400 if form.errors else 200)
+    return _form_page(request, product, form, _("製品・サービスの変更"))
 
 
 def new_entry(request, pk: int):
@@ -102,8 +107,7 @@ def new_entry(request, pk: int):
         )
         messages.success(request, _("回答マスタに追加しました（承認待ち）。"))
         return redirect("library:product", product.pk)
-    ctx = {"product": product, "form": form, "errors": form_errors(form)}
-    return render(request, "library/new_entry.html", ctx, status=400 if form.errors else 200)
+    return _form_page(request, product, form, _("回答マスタに追加"))
 
 
 def entry(request, pk: int):
@@ -119,7 +123,7 @@ def entry(request, pk: int):
         )
         return redirect("library:entry", entry.pk)
     ctx = {
-        "entry": entry, "form": form, "errors": form_errors(form), "file_form": FileForm(),
+        "entry": entry, "form": form, "file_form": FileForm(),
         "revisions": entry.revisions.select_related("changed_by", "approved_by"),
         "files": entry.files.select_related("evidence").filter(evidence__removed_at__isnull=True),
     }  # fmt: skip

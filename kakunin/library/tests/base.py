@@ -15,20 +15,26 @@ from testsupport.fixtures import (
 )
 
 
+def library_world(target) -> None:
+    """港区 beside 千代田区, with its own form and a system alpha serves; 千代田区's
+    assessment answered by bob, alpha's administrator."""
+    create_second_municipality(target)
+    target.bob.manages_organisation = True
+    target.bob.save()
+    target.midori = municipal_form.imported("131032")
+    target.web = make_system(target.minato_dept, [target.alpha], created_by=target.mika,
+                             name="港区 施設予約システム", serves_web=True)  # fmt: skip
+    target.second = create_assessment(
+        actor=target.mika, system=target.web, template=target.midori, phase="initial"
+    )
+    fill_everything(target.assessment, target.bob)
+
+
 class LibraryWorld(BaseTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        create_second_municipality(cls)
-        cls.bob.manages_organisation = True
-        cls.bob.save()
-        cls.midori = municipal_form.imported("131032")
-        cls.web = make_system(cls.minato_dept, [cls.alpha], created_by=cls.mika,
-                              name="港区 施設予約システム", serves_web=True)  # fmt: skip
-        cls.second = create_assessment(
-            actor=cls.mika, system=cls.web, template=cls.midori, phase="initial"
-        )
-        fill_everything(cls.assessment, cls.bob)
+        library_world(cls)
 
     def product_from_chiyoda(self, name="施設予約クラウド") -> Product:
         """bob's product, its library built from 千代田区's answered assessment and approved."""

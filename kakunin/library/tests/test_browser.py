@@ -4,13 +4,11 @@ with it; 港区's reviewer sees where each answer came from, and nothing else of
 
 from playwright.sync_api import expect
 
-from kakunin.assessments.actions import create_assessment
 from kakunin.catalog.models import Control
 from kakunin.library import actions
 from kakunin.library.models import Entry, FilledFrom
-from testsupport import municipal_form
+from kakunin.library.tests.base import library_world
 from testsupport.browser import BrowserTestCase
-from testsupport.fixtures import create_second_municipality, fill_everything, make_system
 
 UNUSED = "アルファ社の社外秘の手順（どの様式も尋ねない）"
 
@@ -18,17 +16,7 @@ UNUSED = "アルファ社の社外秘の手順（どの様式も尋ねない）"
 class LibraryAcrossMunicipalitiesBrowserTestCase(BrowserTestCase):
     def setUp(self):
         super().setUp()
-        create_second_municipality(self)
-        self.bob.manages_organisation = True
-        self.bob.save()
-        self.midori = municipal_form.imported("131032")
-        web = make_system(
-            self.minato_dept, [self.alpha], created_by=self.mika, name="港区 施設予約システム"
-        )
-        self.second = create_assessment(
-            actor=self.mika, system=web, template=self.midori, phase="initial"
-        )
-        fill_everything(self.assessment, self.bob)
+        library_world(self)
 
     def test_a_vendor_builds_the_library_in_one_municipality_and_fills_anothers_form(self):
         self.login("bob")

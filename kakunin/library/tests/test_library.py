@@ -100,6 +100,20 @@ class BuildAndFillTestCase(LibraryWorld):
             product.entries.get(control__key="tls-version").text, self.answer_text_of("tls-version")
         )
 
+    def test_every_change_of_the_library_is_in_the_services_trail_without_its_words(self):
+        product = self.product_from_chiyoda()
+        self.client.force_login(self.bob)
+        url = reverse("library:edit_product", args=[product.pk])
+        r = self.client.post(url + "?municipality=131032", {"name": "施設予約クラウド2", "versions": "v6"})
+        self.assertEqual(r.status_code, 302, r.content.decode()[-800:])
+        event = Event.objects.filter(action="library.product").latest("seq")
+        self.assertEqual(event.changes["name"], ["施設予約クラウド", "施設予約クラウド2"])
+        self.assertIsNone(event.municipality, "the service's trail, not 港区's")
+        changed = Event.objects.filter(action="library.entry").latest("seq")
+        self.assertIsNone(changed.municipality)
+        entry = Entry.objects.get(pk=changed.object_id)
+        self.assertNotIn(entry.text, str(changed.changes), "the text is in as its digest")
+
     def answer_text_of(self, control: str) -> str:
         return (
             self.assessment.answers.filter(item__controls__key=control)

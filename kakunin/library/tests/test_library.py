@@ -104,7 +104,9 @@ class BuildAndFillTestCase(LibraryWorld):
         product = self.product_from_chiyoda()
         self.client.force_login(self.bob)
         url = reverse("library:edit_product", args=[product.pk])
-        r = self.client.post(url + "?municipality=131032", {"name": "施設予約クラウド2", "versions": "v6"})
+        r = self.client.post(
+            url + "?municipality=131032", {"name": "施設予約クラウド2", "versions": "v6"}
+        )
         self.assertEqual(r.status_code, 302, r.content.decode()[-800:])
         event = Event.objects.filter(action="library.product").latest("seq")
         self.assertEqual(event.changes["name"], ["施設予約クラウド", "施設予約クラウド2"])

@@ -212,9 +212,12 @@ def remove_file(*, actor, kept: EntryFile) -> None:
 # --- Filling an assessment ------------------------------------------------------------
 
 
-def fill(*, actor, assessment: Assessment, product: Product, scope: AnswerScope, entries) -> int:
+def fill(
+    *, actor, assessment: Assessment, product: Product, scope: AnswerScope, entries, item=None
+) -> int:
     """Answers of the assessment written from the chosen entries (their ids), with
-    their evidence copied into the municipality's store and where each came from.
+    their evidence copied into the municipality's store and where each came from
+    (`item`: that item's answer only, by its key).
     Raises FillRefused, with the reason, and writes nothing, when the assessment is
     not open to answers or an entry answers nothing this form asks (or may be
     answered by this person now). Returns how many answers changed."""
@@ -232,7 +235,7 @@ def fill(*, actor, assessment: Assessment, product: Product, scope: AnswerScope,
     )
     if len(chosen) != len(set(entries)) or not chosen:
         raise FillRefused(_("選んだ回答マスタの項目が見つからないか、まだ承認されていません。"))
-    offers = composing.offers(assessment, chosen, scope)
+    offers = [o for o in composing.offers(assessment, chosen, scope) if item in (None, o.item.key)]
     used = {e.pk for offer in offers for e in offer.entries}
     if unasked := [e for e in chosen if e.pk not in used]:
         raise FillRefused(

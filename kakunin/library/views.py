@@ -9,11 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kakunin import access
 from kakunin.assessments.models import AnswerScope
+from kakunin.catalog.models import Control
 from kakunin.core.text import form_errors
 from kakunin.evidence.actions import read_evidence
 from kakunin.evidence.detect import Refused
@@ -270,9 +272,16 @@ def fill(request, assessment_pk: int):
     scope = access.answer_scope(user, assessment)
     status = 200
     if product is not None and request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("entry") if i.isdigit()]
+        only = request.POST.get("only") or None  # one item's button: that item's entries
+        if only is not None:
+            asked = Control.objects.filter(items__template=assessment.template, items__key=only)
+            ids = list(
+                product.entries.filter(pk__in=ids, control__in=asked).values_list("pk", flat=True)
+            )
         try:
             count = actions.fill(actor=user, assessment=assessment, product=product, scope=scope,
-                                 entries=[int(i) for i in request.POST.getlist("entry") if i.isdigit()])  # fmt: skip
+                                 entries=ids, item=only)  # fmt: skip
         except actions.FillRefused as exc:
             messages.error(request, str(exc))
             status = 400
@@ -280,7 +289,8 @@ def fill(request, assessment_pk: int):
             messages.success(
                 request, _("%(n)d件の回答を回答マスタから記入しました。") % {"n": count}
             )
-            return redirect("assessments:detail", assessment.pk)
+            anchor = f"#item-{only}" if only else ""
+            return redirect(reverse("assessments:detail", args=[assessment.pk]) + anchor)
     entries = (
         list(product.entries.filter(state=Entry.State.APPROVED).select_related("control"))
         if product

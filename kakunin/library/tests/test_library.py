@@ -116,6 +116,18 @@ class BuildAndFillTestCase(LibraryWorld):
         entry = Entry.objects.get(pk=changed.object_id)
         self.assertNotIn(entry.text, str(changed.changes), "the text is in as its digest")
 
+    def test_one_items_button_fills_that_item_only(self):
+        product = self.product_from_chiyoda()
+        self.client.force_login(self.bob)
+        fill = reverse("library:fill", args=[self.second.pk]) + "?municipality=131032"
+        everything = [e.pk for o in self.client.get(fill).context["offers"] for e in o.entries]
+        item = self.midori.items.get(label="3-1")
+        r = self.client.post(fill, {"product": product.pk, "entry": everything, "only": item.key})
+        self.assertRedirects(r, reverse("assessments:detail", args=[self.second.pk]) + f"#item-{item.key}",
+                             fetch_redirect_response=False)  # fmt: skip
+        filled = self.second.answers.exclude(status="").exclude(item__answered_by="ward")
+        self.assertEqual([a.item.label for a in filled], ["3-1"])
+
     def answer_text_of(self, control: str) -> str:
         return (
             self.assessment.answers.filter(item__controls__key=control)

@@ -13,10 +13,10 @@ class LibraryConfig(AppConfig):
         from kakunin.assessments.actions import register_carry
         from kakunin.assessments.page import register_details
         from kakunin.audit.words import register
-        from kakunin.library import carry, details
+        from kakunin.library import actions, details
 
         register_details(details.attach)
-        register_carry(carry.prefer_newer_entries)
+        register_carry(actions.prefer_newer_entries)
         register(
             actions={
                 "library.product": _("回答マスタの製品・サービスの登録"),

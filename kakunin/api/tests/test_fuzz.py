@@ -33,10 +33,16 @@ PERSONAS = ("bob", "rita", "audrey")
 RECORD_WRITE = re.compile(
     r"^(POST|PATCH) /api/v1/systems/\{id\}/records/[a-z-]+/(\{record_pk\}/)?$"
 )
+# So has a library entry's: a conditional answer names its condition, an answer is more
+# than spaces.
+ENTRY_WRITE = re.compile(r"^(POST|PATCH) /api/v1/library/(products/\{id\}/)?entries/(\{id\}/)?$")
 
 
 def beyond_schema(case) -> list:
-    return [positive_data_acceptance] if RECORD_WRITE.match(case.operation.label) else []
+    label = case.operation.label
+    return (
+        [positive_data_acceptance] if RECORD_WRITE.match(label) or ENTRY_WRITE.match(label) else []
+    )
 
 
 def bounded(**extra):

@@ -106,6 +106,6 @@ class LibraryApiTestCase(ApiTestCase):
             self.assertEqual(r.status_code, 400, (body, r.content))
             self.assertIn(field, r.content.decode(), body)
         r = self.call("bob", "post", reverse("api:library_products"), {"name": "施設予約クラウド"})
-        self.assertEqual(r.status_code, 400)
+        self.assertEqual(r.status_code, 409)
         self.assertIn("既に登録されています", r.content.decode())
         self.assertEqual(saved(), before)

@@ -4,7 +4,7 @@ Only a vendor company's people reach it: any other token gets a 404, as on the w
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -85,6 +85,13 @@ def _save(
         raise exceptions.ValidationError(exc.message_dict) from None
 
 
+class NameTaken(exceptions.APIException):
+    """The company has a product of that name already: 409, as for any conflict."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("この名称の製品・サービスは既に登録されています。")
+
+
 @api_view
 class ProductList(APIView):
     @extend_schema(responses=ProductSerializer(many=True))
@@ -101,9 +108,7 @@ class ProductList(APIView):
         try:
             product = actions.add_product(actor=request.user, **given.validated_data)
         except (ValidationError, IntegrityError):
-            raise exceptions.ValidationError(
-                {"name": [_("この名称の製品・サービスは既に登録されています。")]}
-            ) from None
+            raise NameTaken() from None
         return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
 
 

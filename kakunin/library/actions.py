@@ -256,6 +256,8 @@ def _write(actor, assessment, product, offers: list[Offer]) -> int:
                 actor=actor, edits=edits, source=AnswerRevision.Source.LIBRARY
             )
             now = timezone.now()
+            # The assessment changed: what its pages keep about it moves (details.py).
+            Assessment.objects.filter(pk=assessment.pk).update(updated_at=now)
             for offer in offers:
                 offer.answer.refresh_from_db(fields=["version"])
                 FilledFrom.objects.bulk_create(

@@ -7,6 +7,8 @@ municipality's own rows (`FilledFrom`, scoped): the library itself is never read
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
+
 from kakunin.assessments.models import Verdict
 from kakunin.library.models import FilledFrom
 
@@ -23,11 +25,28 @@ class Source:
     verdicts: list[tuple[str, str, int]] = field(default_factory=list)
 
 
+def _none_filled_key(assessment) -> str:
+    """Where it is kept that no answer of the assessment came from a library, as it is
+    now: a fill moves the assessment's updated_at (actions.fill), and a carried or
+    imported assessment is a new one, so the key moves whenever that could change."""
+    return f"library:none-filled:{assessment.pk}:{assessment.updated_at.timestamp()}"
+
+
 def attach(assessment, rows, window) -> None:
-    found = list(
-        FilledFrom.objects.filter(answer_id__in=list(rows))
-        .select_related("control", "filled_by")
-        .order_by("answer_id", "-filled_at", "pk")
+    # Most assessments have no answer from a library: once that is known, the query
+    # (its row-level security reaches up to the system) is not asked again until the
+    # assessment changes (make loadtest lost 12% of its throughput to it).
+    if cache.get(_none_filled_key(assessment)):
+        return
+    # No ordering in SQL: the model's default ordering joins up to the system.
+    of_it = FilledFrom.objects.filter(answer__assessment=assessment).order_by()
+    everything = list(of_it.select_related("control", "filled_by"))
+    if not everything:
+        cache.set(_none_filled_key(assessment), True, 24 * 3600)
+        return
+    found = sorted(
+        (s for s in everything if s.answer_id in rows),
+        key=lambda s: (s.answer_id, -s.filled_at.timestamp(), s.pk),
     )
     latest: dict[int, list[FilledFrom]] = {}
     for source in found:

@@ -161,6 +161,17 @@ class BuildAndFillTestCase(LibraryWorld):
             ):
                 self.assertEqual(self.client.get(url).status_code, 404, (person, url))
 
+    def test_a_page_built_before_the_fill_shows_where_answers_came_from_after_it(self):
+        """The page keeps that no answer came from a library; a fill moves what it keeps."""
+        product = self.product_from_chiyoda()
+        page = reverse("assessments:detail", args=[self.second.pk]) + "?all=1"
+        self.client.force_login(self.mori)
+        self.assertNotContains(self.client.get(page), 'class="library-source"')
+        tls = product.entries.get(control__key="tls-version")
+        actions.fill(actor=self.bob, assessment=self.second, product=product,
+                     scope=AnswerScope.VENDOR_ITEMS, entries=[tls.pk])  # fmt: skip
+        self.assertContains(self.client.get(page), 'class="library-source"', count=1)
+
     def test_reviewers_see_the_verdicts_their_own_municipality_gave_to_the_same_entry(self):
         product = self.product_from_chiyoda()
         tls = product.entries.get(control__key="tls-version")

@@ -27,6 +27,14 @@ def _jsonable(value):
 QUIET = frozenset({"answer.update", "data.view", "evidence.download"})
 
 
+def _label_of(obj) -> str:
+    """How the trail names an object: as it names itself for the trail (`audit_label`:
+    a vendor's answer library names no product in it), else as it prints."""
+    if obj is None:
+        return ""
+    return str(getattr(obj, "audit_label", None) or obj)
+
+
 def record(action: str, obj=None, *, actor=None, changes=None, label: str = "") -> Event:
     """Append one event to the chain. `changes` maps a field to [before, after]."""
     return record_many([(action, obj, changes or {})], actor=actor, label=label)[0]
@@ -53,7 +61,7 @@ def record_many(entries: Sequence[tuple[str, Any, dict]], *, actor=None, label: 
                 action=action,
                 object_type=obj._meta.label_lower if obj is not None else "",
                 object_id=str(obj.pk) if obj is not None else "",
-                object_label=(label or (str(obj) if obj is not None else ""))[:300],
+                object_label=(label or _label_of(obj))[:300],
                 changes=_jsonable(changes or {}),
                 prev_hash=prev,
             )

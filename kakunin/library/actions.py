@@ -45,7 +45,8 @@ class FillRefused(Exception):
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    """The company's words in the service's trail: proof of a change, not the words."""
+    return hashlib.sha256((text or "").encode()).hexdigest()[:16] if text else ""
 
 
 def _in_the_services_trail():
@@ -64,7 +65,7 @@ def add_product(*, actor, name: str, versions: str = "", description: str = "") 
     product.save()
     with _in_the_services_trail():
         record("library.product", product, actor=actor,
-               changes={"name": [None, name], "versions": [None, versions]})  # fmt: skip
+               changes={"name": [None, _digest(name)], "versions": [None, _digest(versions)]})  # fmt: skip
     return product
 
 
@@ -77,7 +78,7 @@ def change_product(*, actor, product: Product, values: dict) -> None:
         for field, value in values.items():
             setattr(product, field, value)
         product.save(update_fields=list(values))
-        changes = {f: [before[f], v] for f, v in values.items() if before[f] != v}
+        changes = {f: [_digest(before[f]), _digest(v)] for f, v in values.items() if before[f] != v}
         record("library.product", product, actor=actor, changes=changes)
 
 
@@ -162,7 +163,7 @@ def _entry_changes(before: dict, entry: Entry) -> dict:
     for field in ENTRY_FIELDS:
         old, new = before.get(field), getattr(entry, field)
         if old != new:
-            if field in ("text", "plan"):
+            if field in ("text", "plan", "condition"):
                 old, new = old and _digest(old), new and _digest(new)
             changes[field] = [old, new]
     return changes

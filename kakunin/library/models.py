@@ -59,6 +59,11 @@ class Product(models.Model):
     def __str__(self) -> str:
         return f"{self.name}（{self.versions}）" if self.versions else self.name
 
+    @property
+    def audit_label(self) -> str:
+        """The service's trail names the company, not the product (the library is its own)."""
+        return f"{self.organisation.name} 回答マスタ #{self.pk}"
+
 
 class Entry(models.Model):
     """The company's answer about one control for one product, approved by the company."""
@@ -108,7 +113,7 @@ class Entry(models.Model):
 
     @property
     def audit_label(self) -> str:
-        return str(self)
+        return f"{self.product.organisation.name} 回答マスタ #{self.product_id}-{self.pk}"
 
     def is_past_review(self, today=None) -> bool:
         return self.review_by is not None and self.review_by < (today or timezone.localdate())

@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "kakunin.core",
     "kakunin.tenants",
     "kakunin.staging",
@@ -121,6 +123,7 @@ INSTALLED_APPS = [
     "kakunin.backups",
     "kakunin.selfcheck",
     "kakunin.library",
+    "kakunin.directory",
     "kakunin.scans",
     "kakunin.service",
     # Not "rest_framework": its Japanese catalogue would replace Django's wording on every
@@ -212,7 +215,9 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses every attempt on a locked account or a throttled address.
     "kakunin.accounts.backends.LockoutBackend",
-    "kakunin.accounts.backends.AuthenticationBackend",
+    # A municipality's own LDAP / Active Directory (`name@domain`), then Kakunin's passwords.
+    "kakunin.directory.ldap.DirectoryBackend",
+    "kakunin.directory.backends.LocalBackend",
 ]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]  # argon2id
 # 12+ characters with upper case, lower case and digits (password-rules).
@@ -252,13 +257,11 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # The reset code is typed into a form: no secret travels in a URL (secrets-in-url).
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
-# Lockout is django-axes' job, for passwords and TOTP codes alike (accounts/lockout.py);
-# allauth's own limits on logins would fire first (5 failures, or 30 logins a minute from
-# one address) with another message. Its other limits (password reset...) stay on.
+# Lockout is django-axes' job, for passwords and TOTP codes (accounts/lockout.py): allauth's
+# login limits would fire first with another message. Its other limits stay on.
 ACCOUNT_RATE_LIMITS = {"login_failed": False, "login": False}
-LOGIN_URL = "account_login"
+LOGIN_URL = ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 # Lockout (account-lockout, kakunin/accounts/lockout.py): failures lock the account, not the address.
 LOCKOUT_FAILURES = env.int("LOCKOUT_FAILURES", default=10)  # a municipality may set fewer
@@ -267,8 +270,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "kakunin.accounts.lockout.login_identifier"
 AXES_CLIENT_IP_CALLABLE = "kakunin.audit.middleware.client_ip"
-AXES_RESET_ON_SUCCESS = True
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock lasts from its failure
+AXES_RESET_ON_SUCCESS, AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True, False
 AXES_SENSITIVE_PARAMETERS = ["password", "code", "password1", "password2", "oldpassword"]
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_ENABLE_ADMIN = AXES_VERBOSE = False
@@ -295,6 +297,10 @@ ADMIN_ALLOWED_NETWORKS = env.list("ADMIN_ALLOWED_NETWORKS", default=["127.0.0.0/
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 # allauth reads the client through our adapter (accounts/adapter.py); this keeps its own the same.
 ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
+# A municipality's OpenID Connect provider (directory/oidc.py): its staff, never a signup.
+SOCIALACCOUNT_ADAPTER = "kakunin.directory.oidc.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = SOCIALACCOUNT_STORE_TOKENS = SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
 # --- Sessions and HTTP (session-*, cookie-flags, xss, clickjacking, https) ----
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -472,9 +478,8 @@ HUEY = {
         "periodic": True,
     },
 }
-# SQLite by default; Redis (HUEY_URL=redis://host:6379/0) to scale out across machines.
-# kakunin.core.queue: huey's classes, with each periodic job enqueued once per time
-# it is due across every worker (claimed in the cache: CACHE_URL must be shared).
+# SQLite by default; Redis (HUEY_URL=redis://host:6379/0) across machines. core.queue: each
+# periodic job enqueued once per time due across every worker (claimed in the shared cache).
 if HUEY_URL.startswith("redis://"):
     HUEY |= {"huey_class": "kakunin.core.queue.RedisHuey", "url": HUEY_URL}
 elif not HUEY_URL.startswith("sqlite:///"):
@@ -534,25 +539,20 @@ FORM_IMPORT_MAX_CELLS = env.int("FORM_IMPORT_MAX_CELLS", default=50_000)
 # many days before its support ends a component shows as ending soon.
 INVENTORY_IMPORT_MAX_BYTES = env.int("INVENTORY_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 EOL_WARNING_DAYS = env.int("EOL_WARNING_DAYS", default=180)
-# Vulnerability feeds (NVD, JVN): the largest upload on the web, and the most a
-# file may unpack to (a gzip bomb is refused; NVD's yearly files unpack to ~0.5 GB).
+# Vulnerability feeds: the largest upload, and the most a file may unpack to (NVD's ~0.5 GB).
 VULN_FEED_MAX_BYTES = env.int("VULN_FEED_MAX_BYTES", default=300 * 1024 * 1024)
 VULN_FEED_MAX_UNPACKED_BYTES = env.int("VULN_FEED_MAX_UNPACKED_BYTES", default=2 * 1024**3)
-# Kakunin's own backups (backup-frequency…offsite-backup; kakunin.backups): where generations go, how many
-# are kept, the second disk or share each is copied to, and the key that encrypts them
-# (32 random bytes, base64), kept apart from the backups and from the field keys.
-# The cache: rate limits, used TOTP codes, the periodic jobs' claims, and pages kept
-# until the next change. In-process by default (make run); a deployment serves from
-# several processes and shares one: Redis (CACHE_URL=redis://host:6379/1), or Django's
-# database cache on one machine (dbcache://kakunin_cache), so that a limit or a claim
-# holds across all of them (`check --deploy` fails without; core/checks.py).
+# The cache (rate limits, used TOTP codes, jobs' claims, pages kept): in-process by default;
+# a deployment of several processes shares one (CACHE_URL=redis://host:6379/1, or
+# dbcache://kakunin_cache on one machine; `check --deploy` fails without: core/checks.py).
 CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
 
 # Kakunin's answers to its own checklist (kakunin.selfcheck): the system they belong
 # to, and the department that owns it when the first run registers it.
 SELF_ASSESSMENT_SYSTEM = env.str("SELF_ASSESSMENT_SYSTEM", default="Kakunin")
 SELF_ASSESSMENT_DEPARTMENT = env.str("SELF_ASSESSMENT_DEPARTMENT", default="情報政策課")
-
+# Kakunin's own backups (kakunin.backups): where generations go, how many are kept, the
+# second disk or share, and their key (32 random bytes, base64), apart from the field keys.
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 BACKUP_GENERATIONS = env.int("BACKUP_GENERATIONS", default=7)
 BACKUP_OFFSITE_DIR = env.str("BACKUP_OFFSITE_DIR", default="")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kakunin.accounts import external
 from kakunin.accounts.models import User
 from kakunin.audit.models import Event
 
@@ -31,6 +32,8 @@ def is_generic(user: User) -> bool:
 class Finding:
     user: User
     reasons: list[str] = field(default_factory=list)
+    # Where the account is kept: Kakunin's own, or a municipality's directory and its state.
+    kept: str = ""
 
 
 def last_completed():
@@ -46,8 +49,11 @@ def review(people, days: int | None = None) -> list[Finding]:
     since = last_completed() or cutoff
     changed = _org_or_role_changes(since)
     findings = []
-    for user in people.filter(is_active=True).select_related("organisation"):
-        reasons = []
+    users = list(people.filter(is_active=True).select_related("organisation"))
+    states = external.states_of(users)
+    for user in users:
+        kept, directory_finding = states.get(user.pk, (_("Kakunin のアカウント"), ""))
+        reasons = [directory_finding] if directory_finding else []
         last_used = user.last_login or user.date_joined
         if last_used < cutoff:
             when = user.last_login.date() if user.last_login else _("未使用")
@@ -64,13 +70,15 @@ def review(people, days: int | None = None) -> list[Finding]:
         elif is_generic(user):
             reasons.append(_("テスト用または汎用のIDです（1人1IDの原則）"))
         if reasons:
-            findings.append(Finding(user, reasons))
+            findings.append(Finding(user, reasons, kept))
     return findings
 
 
 def _org_or_role_changes(since) -> dict[int, str]:
     out: dict[int, str] = {}
-    events = Event.objects.filter(action="user.update", at__gte=since).order_by("seq")
+    events = Event.objects.filter(
+        action__in=["user.update", "directory.move"], at__gte=since
+    ).order_by("seq")
     for event in events:
         parts = [
             f"{k}: {v[0]} → {v[1]}"

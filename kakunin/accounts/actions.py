@@ -240,6 +240,7 @@ def create_user_with_password(*, data: dict, password: str, issued_by) -> User:
 SIGN_IN_EVENTS = frozenset({
     "auth.login", "auth.logout", "auth.login_failed", "auth.mfa_failed", "auth.login_refused",
     "auth.address_lockout", "auth.lockout", "mfa.enrolled", "mfa.removed",
+    "auth.directory_failed",
 })  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kakunin.accounts import external
 from kakunin.core.text import refuse_formula_start
 from kakunin.core.times import local
 from kakunin.crypto.fields import EncryptedTextField
@@ -255,7 +256,10 @@ class User(AbstractUser):
 
     @property
     def needs_mfa(self) -> bool:
-        return settings.MFA_REQUIRED_FOR_ALL or self.role in settings.MFA_REQUIRED_ROLES
+        if settings.MFA_REQUIRED_FOR_ALL:
+            return True
+        decided = external.mfa_rule(self)  # a municipality's directory may decide
+        return decided if decided is not None else self.role in settings.MFA_REQUIRED_ROLES
 
 
 class PasswordHistory(models.Model):

@@ -73,6 +73,8 @@ def on_password_reset(sender, request, user, **kwargs):
 def on_login_failed(sender, credentials, request=None, **kwargs):
     """A failed password or second factor, or an attempt refused during a lockout.
     The typed identifier is kept (trimmed), never the password or the code."""
+    if getattr(request, "kakunin_recorded", False):
+        return  # the directory that refused it recorded why (auth.directory_failed)
     login = str(credentials.get("username") or credentials.get("email") or "")[:150]
     user = _account(login)
     label = user.audit_label if user else login

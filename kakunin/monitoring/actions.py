@@ -79,13 +79,15 @@ def raise_alert(finding: Finding) -> Alert | None:
     return alert
 
 
-def raise_failure(kind: str, key: str, message, details: dict) -> Alert | None:
-    """An alert that rests on no audit event (a backup that failed): once per key,
-    audited, mailed to the reviewers and the administrators."""
+def raise_failure(kind: str, key: str, message, details: dict, municipality=None) -> Alert | None:
+    """An alert that rests on no audit event (a backup that failed, a directory down):
+    once per key, audited, mailed to the reviewers and the administrators (of
+    `municipality`, else the service's)."""
     with transaction.atomic():
         if Alert.objects.filter(key=key).exists():
             return None
         alert = Alert.objects.create(
+            municipality=municipality,
             kind=kind, key=key, group=kind, message=message.ja[:500],
             details=details | {"text": message.as_json()}, last_seen_at=timezone.now(),
         )  # fmt: skip

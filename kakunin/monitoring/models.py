@@ -28,6 +28,8 @@ class Alert(models.Model):
         ADDRESS_LOCKOUT = "address_lockout", _("接続元のログイン制限")
         ADMIN_NEW_ADDRESS = "admin_new_address", _("管理者の新しい接続元からのログイン")
         BACKUP_FAILED = "backup_failed", _("バックアップ・復元確認の失敗")
+        DIRECTORY_DOWN = "directory_down", _("ディレクトリでサインインできない")
+        BREAK_GLASS = "break_glass", _("緊急用の管理者のサインイン")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     message = models.CharField(max_length=500)

@@ -25,7 +25,9 @@ class Command(MunicipalityCommand):
             raise CommandError("--days は1以上の整数で指定してください。")
         findings = review(User.objects.managed_in(self.municipality.pk), days)
         for f in findings:
-            self.stdout.write(f"{f.user.username}\t{f.user.full_name}\t" + " / ".join(f.reasons))
+            self.stdout.write(
+                f"{f.user.username}\t{f.user.full_name}\t{f.kept}\t" + " / ".join(f.reasons)
+            )
         self.stdout.write(f"{len(findings)} 件")
         with transaction.atomic():
             if disable and findings:

@@ -1,0 +1,23 @@
+"""Kakunin's own passwords where a municipality signs its staff in through its
+directory: its ward staff may not use them, except the one break-glass administrator."""
+
+from kakunin.accounts.backends import AuthenticationBackend
+from kakunin.directory.models import Directory
+
+
+def local_password_refused(user) -> bool:
+    """Ward staff of a municipality whose directory is in use sign in through it; the
+    break-glass administrator and vendors keep Kakunin's password."""
+    if not user.is_ward_staff or user.municipality_id is None:
+        return False
+    directory = Directory.objects.filter(municipality=user.municipality_id, enabled=True).first()
+    return directory is not None and directory.break_glass_id != user.pk
+
+
+def is_break_glass(user) -> bool:
+    return Directory.objects.filter(break_glass=user.pk, enabled=True).exists()
+
+
+class LocalBackend(AuthenticationBackend):
+    def user_can_authenticate(self, user):
+        return super().user_can_authenticate(user) and not local_password_refused(user)

@@ -1,0 +1,57 @@
+"""The nightly check of the accounts a directory keeps: a person gone from the
+directory, or disabled there (AD's userAccountControl), is disabled in Kakunin with
+their sessions and tokens ended. When the directory cannot be reached nobody is
+disabled: the failure is recorded and alerted instead."""
+
+from dataclasses import dataclass
+
+import ldap as python_ldap
+
+from kakunin.directory import actions, ldap
+from kakunin.directory.models import Directory, DirectoryAccount
+
+
+@dataclass
+class Checked:
+    directory: str
+    present: int = 0
+    gone: int = 0
+    disabled: int = 0
+    unknown: int = 0
+    failure: str = ""
+
+
+def check(directory: Directory) -> Checked:
+    checked = Checked(directory.domain)
+    try:
+        connection = ldap.lookup_connection(directory)
+        connection.simple_bind_s(directory.bind_dn, directory.bind_password)
+    except python_ldap.LDAPError as e:
+        checked.failure = ldap.failure_of(e, directory.server_uri)
+        actions.refused(directory, "（夜間の確認）", checked.failure, str(e)[:300])
+        return checked
+    accounts = directory.accounts.filter(user__is_active=True).select_related("user")
+    try:
+        for account in accounts.order_by("pk"):
+            state, dn = ldap.entry_state(directory, connection, account.login)
+            if state in (DirectoryAccount.State.GONE, DirectoryAccount.State.DISABLED):
+                actions.leaver(account=account, state=state)
+                setattr(checked, state, getattr(checked, state) + 1)
+            elif state == DirectoryAccount.State.PRESENT:
+                actions.seen(account, state, dn)
+                checked.present += 1
+            else:
+                actions.seen(account, DirectoryAccount.State.UNKNOWN)
+                checked.unknown += 1
+    except python_ldap.LDAPError as e:
+        checked.failure = ldap.failure_of(e, directory.server_uri)
+        actions.refused(directory, "（夜間の確認）", checked.failure, str(e)[:300])
+    finally:
+        connection.unbind_s()
+    return checked
+
+
+def in_use():
+    return Directory.objects.select_related("municipality").filter(
+        kind=Directory.Kind.LDAP, enabled=True, municipality__suspended_at__isnull=True
+    )

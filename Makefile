@@ -22,6 +22,7 @@ run served: export PORT := $(PORT)
 .PHONY: private setup served run worker test test-fast bench loadtest lint format demo messages check clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
+	@test -f /usr/include/ldap.h -a -f /usr/include/sasl/sasl.h || { echo "python-ldap builds against OpenLDAP's client library: apt-get install libldap2-dev libsasl2-dev (README: Requirements)" >&2; exit 1; }
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'

@@ -12,6 +12,7 @@ from kakunin.accounts.models import Role, User
 from kakunin.core.text import PlainText
 from kakunin.directory import mapping
 from kakunin.directory.models import Directory
+from kakunin.directory.trust import verify
 
 DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 SECRETS = ("bind_password", "client_secret")
@@ -129,6 +130,9 @@ class DirectoryForm(PlainText, forms.ModelForm):
                 self.add_error(name, _("LDAP では必須です。"))
         if "%(user)s" not in (data.get("user_filter") or ""):
             self.add_error("user_filter", _("サインイン名の入る %(user)s を含めてください。"))
+        self._clean_ca(data)
+
+    def _clean_ca(self, data) -> None:
         pem = (data.get("ca_certificate") or "").strip()
         if pem and "-----BEGIN CERTIFICATE-----" not in pem:
             self.add_error("ca_certificate", _("PEM 形式の証明書を貼り付けてください。"))
@@ -140,6 +144,7 @@ class DirectoryForm(PlainText, forms.ModelForm):
         for name in ("client_id", "client_secret"):
             if not data.get(name):
                 self.add_error(name, _("OpenID Connect では必須です。"))
+        self._clean_ca(data)
 
     def changed(self) -> dict:
         """What changed, for the trail: a secret as set or changed, never its value."""
@@ -165,11 +170,12 @@ class ProbeForm(PlainText, forms.Form):
     login = forms.CharField(label=_("確認するサインイン名（任意）"), max_length=150, required=False)
 
 
-def discovery_problem(issuer: str) -> str:
+def discovery_problem(directory: Directory) -> str:
     """Whether the provider's discovery document can be read ("" if it can)."""
+    issuer = directory.issuer
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     try:
-        response = requests.get(url, timeout=5)
+        response = requests.get(url, timeout=5, verify=verify(directory))
         response.raise_for_status()
         document = response.json()
     except requests.exceptions.SSLError:

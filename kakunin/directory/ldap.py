@@ -3,13 +3,10 @@ each sign-in, LDAPS or StartTLS with the certificate verified, the refusal told 
 for the trail; and the same connection for the nightly check and the administrator's
 test."""
 
-import hashlib
 import socket
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import ldap
-from django.conf import settings
 from django.db import transaction
 from django_auth_ldap.backend import LDAPBackend, ldap_error
 from django_auth_ldap.config import (
@@ -23,6 +20,7 @@ from kakunin.accounts.models import User
 from kakunin.directory import actions
 from kakunin.directory.actions import Profile, Refused
 from kakunin.directory.models import ACCOUNT_DISABLE, Directory
+from kakunin.directory.trust import ca_file
 
 TIMEOUT = 5  # seconds, to connect and for each operation
 
@@ -40,21 +38,6 @@ def directory_for(login: str) -> tuple[Directory | None, str]:
     if directory is None or directory.municipality.is_suspended:
         return None, ""
     return directory, name
-
-
-def ca_file(directory: Directory) -> str:
-    """The directory's CA certificate as a file python-ldap can read (kept under
-    VAR_DIR by its digest); none: the system's CAs."""
-    pem = directory.ca_certificate.strip()
-    if not pem:
-        return ""
-    folder = Path(settings.VAR_DIR) / "directory"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path = folder / f"{hashlib.sha256(pem.encode()).hexdigest()[:32]}.pem"
-    if not path.exists():
-        path.write_text(pem + "\n")
-        path.chmod(0o600)
-    return str(path)
 
 
 def connection_options(directory: Directory) -> dict:

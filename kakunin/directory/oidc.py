@@ -6,6 +6,9 @@ allauth skips the ID token's signature when the token came straight from the tok
 endpoint (OpenID Connect allows it over TLS); Kakunin checks it always: a token with a
 wrong signature is refused whatever path it came by."""
 
+import functools
+
+import requests
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.internal import jwtkit
@@ -18,8 +21,12 @@ from django.shortcuts import render
 from kakunin.directory import actions
 from kakunin.directory.actions import Profile, Refused
 from kakunin.directory.models import Directory
+from kakunin.directory.trust import talking, talking_to, verify
 
 PROVIDER = "openid_connect"
+# The session of a directory sign-in is kept by the directory's backend (its get_user
+# takes any active person; Kakunin's password backend refuses the ward's staff).
+SESSION_BACKEND = "kakunin.directory.ldap.DirectoryBackend"
 
 
 def directories(provider_id: str = ""):
@@ -90,6 +97,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def send_notification_mail(self, *args, **kwargs) -> None:
         return None
 
+    def get_requests_session(self):
+        """Certificates verified, with the municipality's own CA where it set one."""
+        session = super().get_requests_session()
+        directory = talking_to.get()
+        # Given with each request: a session's own `verify` loses to REQUESTS_CA_BUNDLE.
+        session.request = functools.partial(
+            session.request, verify=verify(directory) if directory is not None else True
+        )
+        return session
+
     def pre_social_login(self, request, sociallogin):
         directory = directories(sociallogin.account.provider).first()
         claims = claims_of(sociallogin)
@@ -107,16 +124,18 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             actions.refused(directory, login or "?", refusal.reason)
             raise ImmediateHttpResponse(failed(request)) from None
         user = actions.signed_in(directory, user, placement, profile)
+        user.backend = SESSION_BACKEND
         if sociallogin.is_existing and sociallogin.user.pk != user.pk:
             actions.refused(directory, login, "name_taken")
             raise ImmediateHttpResponse(failed(request))
         if not sociallogin.is_existing:
             sociallogin.connect(request, user)
+        sociallogin.user.backend = SESSION_BACKEND
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None
     ):
-        directory = directories(getattr(provider, "id", "")).first()
+        directory = talking_to.get()
         detail = f"{error or ''} {type(exception).__name__ if exception else ''}: {exception or ''}"
         actions.refused(directory, "?", "oidc", detail.strip())
         raise ImmediateHttpResponse(failed(request))
@@ -136,15 +155,26 @@ class VerifyingAdapter(OpenIDConnectOAuth2Adapter):
         )
 
 
-def login(request, provider_id):
+def _view(request, provider_id, view):
+    directory = directories(provider_id).first()
+    if directory is None:
+        raise Http404
     try:
-        return OAuth2LoginView.adapter_view(VerifyingAdapter(request, provider_id))(request)
+        with talking(directory):
+            return view.adapter_view(VerifyingAdapter(request, provider_id))(request)
     except SocialApp.DoesNotExist:
         raise Http404 from None
+    except requests.RequestException as e:
+        # The provider unreachable, or its certificate not verifying: the trail and the
+        # administrator's page say which, the person sees the one failure page.
+        reason = "certificate" if isinstance(e, requests.exceptions.SSLError) else "unreachable"
+        actions.refused(directory, "?", reason, f"{type(e).__name__}: {e}"[:300])
+        return failed(request)
+
+
+def login(request, provider_id):
+    return _view(request, provider_id, OAuth2LoginView)
 
 
 def callback(request, provider_id):
-    try:
-        return OAuth2CallbackView.adapter_view(VerifyingAdapter(request, provider_id))(request)
-    except SocialApp.DoesNotExist:
-        raise Http404 from None
+    return _view(request, provider_id, OAuth2CallbackView)

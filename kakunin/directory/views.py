@@ -30,7 +30,7 @@ def _tried(directory: Directory) -> list[str]:
     """What stops these settings working, tried against the server ([] if nothing)."""
     if directory.kind == Directory.Kind.LDAP:
         return [words for ok, words in ldap.probe(directory) if not ok]
-    problem = discovery_problem(directory.issuer)
+    problem = discovery_problem(directory)
     return [problem] if problem else []
 
 
@@ -68,7 +68,7 @@ def probe(request):
         if directory.kind == Directory.Kind.LDAP:
             steps = ldap.probe(directory, form.cleaned_data["login"])
         else:
-            problem = discovery_problem(directory.issuer)
+            problem = discovery_problem(directory)
             steps = [(not problem, problem or _("提供者の設定（discovery）を読めました。"))]
     settings_form = DirectoryForm(instance=directory, municipality=directory.municipality)
     return render(

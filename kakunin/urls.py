@@ -2,19 +2,14 @@ from django.urls import include, path
 
 from kakunin.accounts import views as accounts_views
 from kakunin.core import views as core_views
-from kakunin.directory import views as directory_views
 from kakunin.monitoring import views as monitoring_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    # A municipality's OpenID Connect sign-in: allauth's paths, with the ID token's
-    # signature always checked (directory/oidc.py); no connecting other accounts.
-    path("auth/oidc/<str:provider_id>/login/", directory_views.oidc_login),
-    path("auth/oidc/<str:provider_id>/login/callback/", directory_views.oidc_callback),
-    path("auth/3rdparty/", core_views.page_not_found),
-    path("auth/3rdparty/signup/", core_views.page_not_found),
-    path("auth/", include("allauth.urls")),
+    # Before allauth's: a municipality's OpenID Connect sign-in on allauth's paths, the ID
+    # token's signature always checked (directory/oidc.py); no connecting other accounts.
     path("", include("kakunin.directory.urls")),
+    path("auth/", include("allauth.urls")),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("notifications/", include("kakunin.notifications.urls")),
     path("dashboard/", include("kakunin.dashboards.urls")),

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kakunin.accounts import actions as accounts
-from kakunin.accounts.models import Organisation, Role, User
+from kakunin.accounts.models import Role, User
 from kakunin.audit.trail import diff, record
 from kakunin.core.text import say
 from kakunin.directory.mapping import Placement, place
@@ -22,24 +22,24 @@ from kakunin.tenants.active import activated
 # Why a sign-in through the directory was refused, for the trail and the
 # administrator's page (never told to the person signing in).
 REASONS = {
-    "unreachable": N_("ディレクトリのサーバに接続できません"),
-    "certificate": N_("ディレクトリのサーバ証明書を検証できません"),
-    "bind": N_("検索用アカウントでディレクトリにバインドできません"),
-    "not_found": N_("ディレクトリに該当する利用者がいません"),
-    "ambiguous": N_("ディレクトリの検索で複数の利用者が該当しました"),
-    "wrong_password": N_("パスワードの誤り"),
-    "disabled": N_("ディレクトリで無効化されたアカウント"),
-    "disabled_here": N_("Kakunin で無効化されたアカウント"),
-    "no_role": N_("ロールに割り当てられたグループに属していません"),
-    "two_roles": N_("属するグループが2つ以上のロールに割り当てられています"),
-    "two_departments": N_("属するグループが2つ以上の部署に割り当てられています"),
-    "no_department": N_("部署に割り当てられたグループに属していません"),
-    "email_taken": N_(
+    "unreachable": gettext_noop("ディレクトリのサーバに接続できません"),
+    "certificate": gettext_noop("ディレクトリのサーバ証明書を検証できません"),
+    "bind": gettext_noop("検索用アカウントでディレクトリにバインドできません"),
+    "not_found": gettext_noop("ディレクトリに該当する利用者がいません"),
+    "ambiguous": gettext_noop("ディレクトリの検索で複数の利用者が該当しました"),
+    "wrong_password": gettext_noop("パスワードの誤り"),
+    "disabled": gettext_noop("ディレクトリで無効化されたアカウント"),
+    "disabled_here": gettext_noop("Kakunin で無効化されたアカウント"),
+    "no_role": gettext_noop("ロールに割り当てられたグループに属していません"),
+    "two_roles": gettext_noop("属するグループが2つ以上のロールに割り当てられています"),
+    "two_departments": gettext_noop("属するグループが2つ以上の部署に割り当てられています"),
+    "no_department": gettext_noop("部署に割り当てられたグループに属していません"),
+    "email_taken": gettext_noop(
         "メールアドレスが事業者など別のアカウントと同じです（区と事業者のロールは交わりません）"
     ),
-    "name_taken": N_("ユーザIDが別のアカウントで使われています"),
-    "oidc": N_("OpenID Connect の応答を検証できません"),
-    "error": N_("ディレクトリのエラー"),
+    "name_taken": gettext_noop("ユーザIDが別のアカウントで使われています"),
+    "oidc": gettext_noop("OpenID Connect の応答を検証できません"),
+    "error": gettext_noop("ディレクトリのエラー"),
 }
 
 
@@ -240,7 +240,3 @@ def seen(account: DirectoryAccount, state: str, dn: str = "") -> None:
     in Kakunin); a DN moved to another OU is followed."""
     found = {"state": state, "checked_at": timezone.now()} | ({"external_id": dn} if dn else {})
     DirectoryAccount.objects.filter(pk=account.pk).update(**found)
-
-
-def department_name(pk: int | None) -> str:
-    return Organisation.objects.filter(pk=pk).values_list("name", flat=True).first() or ""

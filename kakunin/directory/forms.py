@@ -25,6 +25,7 @@ class DirectoryForm(PlainText, forms.ModelForm):
     roles = forms.CharField(
         label=_("グループとロール（1行に「ロール: グループ」）"),
         required=False,
+        max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "ロールは admin（管理者）、reviewer（審査担当）、department（所管課）、auditor（監査）。"
@@ -33,7 +34,26 @@ class DirectoryForm(PlainText, forms.ModelForm):
     departments = forms.CharField(
         label=_("グループと部署（1行に「部署名: グループ」）"),
         required=False,
+        max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    ca_certificate = forms.CharField(
+        label=_("CA 証明書（PEM）"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    bind_password = forms.CharField(
+        label=_("検索用アカウントのパスワード"),
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    client_secret = forms.CharField(
+        label=_("クライアントシークレット"),
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
 
     class Meta:
@@ -45,11 +65,6 @@ class DirectoryForm(PlainText, forms.ModelForm):
             "client_secret", "claim_groups", "claim_username", "claim_full_name", "claim_email",
             "require_totp", "break_glass",
         ]  # fmt: skip
-        widgets = {
-            "bind_password": forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-            "client_secret": forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-            "ca_certificate": forms.Textarea(attrs={"rows": 4}),
-        }
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,7 +106,8 @@ class DirectoryForm(PlainText, forms.ModelForm):
         return mapping.parse_departments(self.cleaned_data["departments"], self.municipality)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in SECRETS:
             if not data.get(name):
                 data[name] = self.stored[name]

@@ -130,7 +130,7 @@ class DirectoryBackend(LDAPBackend):
     """Signs in `name@domain` against that domain's municipality's directory. Any other
     name is not this backend's (None: the next backend tries)."""
 
-    directory: Directory | None = None
+    directory: Directory  # set by authenticate(), for the one sign-in
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         login = username or kwargs.get("email") or ""
@@ -176,7 +176,6 @@ class DirectoryBackend(LDAPBackend):
 
     def get_or_build_user(self, username, ldap_user):
         directory = self.directory
-        assert directory is not None
         attrs = ldap_user.attrs
         profile = Profile(
             login=username,

@@ -26,7 +26,8 @@ def directory_state(users) -> dict[int, tuple[str, str]]:
         states[account.user_id] = (words, finding)
     breaking = Directory.objects.filter(break_glass__in=[u.pk for u in users], enabled=True)
     for directory in breaking:
-        states[directory.break_glass_id] = (_("緊急用の管理者（ローカルのパスワード）"), "")
+        if directory.break_glass_id is not None:
+            states[directory.break_glass_id] = (_("緊急用の管理者（ローカルのパスワード）"), "")
     return states
 
 

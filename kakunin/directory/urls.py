@@ -7,4 +7,9 @@ urlpatterns = [
     path("users/directory/", views.settings_page, name="settings"),
     path("users/directory/probe/", views.probe, name="probe"),
     path("auth/directory/<str:code>/", views.oidc_start, name="oidc_start"),
+    # allauth's own paths for its OpenID Connect provider, answered here (oidc.py).
+    path("auth/oidc/<str:provider_id>/login/", views.oidc_login, name="oidc_login"),
+    path("auth/oidc/<str:provider_id>/login/callback/", views.oidc_callback, name="oidc_callback"),
+    path("auth/3rdparty/", views.not_here, name="no_connections"),
+    path("auth/3rdparty/signup/", views.not_here, name="no_signup"),
 ]

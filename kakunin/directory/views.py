@@ -108,5 +108,12 @@ def oidc_start(request, code: str):
     return render(request, "directory/oidc_start.html", {"directory": directory})
 
 
+@login_not_required
+def not_here(request):
+    """allauth's pages for connecting accounts and signing up through a provider: a
+    directory sign-in is placed by the directory, never connected or signed up."""
+    raise Http404
+
+
 oidc_login = login_not_required(oidc.login)
 oidc_callback = login_not_required(oidc.callback)

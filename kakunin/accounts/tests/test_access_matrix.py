@@ -95,6 +95,7 @@ LIBRARY_BUILD = row(302, 404, 200, 404, 404, 404, 404, 404, 404)  # bella: not t
 FILL = row(302, 403, 200, 404, 404, 404, 403, 403, 403)
 LIBRARY_UPLOAD = row(302, 404, 400, 404, 404, 404, 404, 404, 404)  # bob: no file sent
 LIBRARY_STAGED = row(302, 404, 200, 404, 404, 404, 404, 404, 404)  # who uploaded it
+NOT_FOUND = row(404, 404, 404, 404, 404, 404, 404, 404, 404)
 NOBODY_HERE = row(302, 404, 404, 404, 404, 404, 404, 404, 404)
 # One's own PDF (made by the worker), of a document one may still see.
 OWN_PDF = row(302, 200, 404, 404, 404, 404, 404, 404, 404)
@@ -140,6 +141,14 @@ MATRIX = {
     "accounts:lockouts": [("get", [], {}, ADMIN_ONLY)],
     "accounts:unlock": [("post", [], {}, ADMIN_ONLY_POST)],
     "accounts:settings": [("get", [], {}, ADMIN_ONLY)],
+    # The municipality's directory: its administrators; no OpenID Connect here (404).
+    "directory:settings": [("get", [], {}, ADMIN_ONLY), ("post", [], {}, ADMIN_ONLY)],
+    "directory:probe": [("post", [], {}, ADMIN_ONLY)],
+    "directory:oidc_start": [("get", ["code"], {}, NOT_FOUND)],
+    "directory:oidc_login": [("post", ["provider"], {}, NOT_FOUND)],
+    "directory:oidc_callback": [("get", ["provider"], {}, NOT_FOUND)],
+    "directory:no_connections": [("get", [], {}, NOT_FOUND)],
+    "directory:no_signup": [("get", [], {}, NOT_FOUND)],
     "selfcheck:page": [("get", [], {}, ADMIN_ONLY)],
     "selfcheck:run": [("post", [], {}, ADMIN_ONLY_POST)],
     # Only the first administrator made as `admin`, until they name themself.
@@ -407,6 +416,7 @@ class MatrixWorld(BaseTestCase):
             data=municipal_form.build(), options={"key": "midori", "version": "1"},
         )  # fmt: skip
         self.objects = {
+            "code": "131016", "provider": "m131016",
             "record": kept.pk, "record_file": record_file.pk, "year": year, "alices_pdf": alices_pdf.pk,
             "next_year": year + 1, "admin_review": "admin_review", "submit": "submit",
             "start_review": "start_review", "return": "return", "approve": "approve", "json": "json",

@@ -40,6 +40,12 @@ PUBLIC = {
     "set_language", "healthz", "account_logout",
     "open", "accept",  # invitations:open, invitations:accept (the e-mailed link)
     "redoc_bundle",  # api:redoc_bundle, Redoc's script (a static file, its logo made local)
+    # A municipality's OpenID Connect sign-in (kakunin/directory): its start page, allauth's
+    # paths for it (answered by the directory's views), and allauth's pages of a sign-in
+    # through a provider, cancelled or failed; connecting and signing up are 404s.
+    "oidc_start", "oidc_login", "oidc_callback", "no_connections", "no_signup",
+    "openid_connect_login", "openid_connect_callback", "socialaccount_login_cancelled",
+    "socialaccount_login_error", "socialaccount_signup",
 }  # fmt: skip
 
 

@@ -39,6 +39,9 @@ class BrowserTestCase(StaticLiveServerTestCase):
     # Refusals a page is known to cause and that the CSP rightly makes (a third-party
     # bundle asking for something from outside): a test class names them, and why.
     allowed_csp_refusals: tuple[str, ...] = ()
+    # A test's own servers over TLS with a throwaway CA (an OpenID Connect provider): the
+    # browser takes them; Kakunin itself verifies them with the CA it is given.
+    ignore_https_errors = False
 
     @classmethod
     def setUpClass(cls):
@@ -58,7 +61,9 @@ class BrowserTestCase(StaticLiveServerTestCase):
         cache.clear()  # rate limits and used TOTP codes must not leak from one test to the next
         create_world(self)
         self.context = self.browser.new_context(
-            locale="ja-JP", viewport={"width": 1280, "height": 900}
+            locale="ja-JP",
+            viewport={"width": 1280, "height": 900},
+            ignore_https_errors=self.ignore_https_errors,
         )
         self.page = self.context.new_page()
         self.page.set_default_timeout(10_000)

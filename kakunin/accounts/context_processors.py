@@ -36,6 +36,8 @@ def site_header(request) -> SafeString:
             "menu": access.menu(user),
             "name": user.full_name or user.username,
             "role": user.get_role_display(),
+            # A directory's people have no Kakunin password to change.
+            "password": user.has_usable_password(),
             "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
             # The municipality the page works in (a vendor person may switch).
             "municipality": municipality.name if municipality else "",

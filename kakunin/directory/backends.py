@@ -2,7 +2,7 @@
 directory: its ward staff may not use them, except the one break-glass administrator."""
 
 from kakunin.accounts.backends import AuthenticationBackend
-from kakunin.directory.models import Directory
+from kakunin.directory.models import Directory, DirectoryAccount
 
 
 def local_password_refused(user) -> bool:
@@ -19,5 +19,15 @@ def is_break_glass(user) -> bool:
 
 
 class LocalBackend(AuthenticationBackend):
-    def user_can_authenticate(self, user):
-        return super().user_can_authenticate(user) and not local_password_refused(user)
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        return None if user is None or local_password_refused(user) else user
+
+    def get_user(self, user_id):
+        """A session's person (allauth keeps a login that went through TOTP under this
+        backend, a directory's too): the ward's staff of a directory-signing
+        municipality only when the directory keeps their account."""
+        user = super().get_user(user_id)
+        if user is None or not local_password_refused(user):
+            return user
+        return user if DirectoryAccount.objects.filter(user=user.pk).exists() else None

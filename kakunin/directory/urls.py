@@ -12,4 +12,6 @@ urlpatterns = [
     path("auth/oidc/<str:provider_id>/login/callback/", views.oidc_callback, name="oidc_callback"),
     path("auth/3rdparty/", views.not_here, name="no_connections"),
     path("auth/3rdparty/signup/", views.not_here, name="no_signup"),
+    # Accounts are issued with a password, or kept by a directory: none sets one anew.
+    path("auth/password/set/", views.not_here, name="no_password_set"),
 ]

@@ -2,6 +2,8 @@
 only): the settings, a test against the server, the accounts it keeps and its latest
 refusals in words."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
@@ -105,7 +107,12 @@ def oidc_start(request, code: str):
     directory = oidc.directories(f"m{code}").first()
     if directory is None:
         raise Http404
-    return render(request, "directory/oidc_start.html", {"directory": directory})
+    response = render(request, "directory/oidc_start.html", {"directory": directory})
+    # The button's POST is answered by a redirect to the provider: CSP's form-action
+    # follows redirects, so the provider's origin is allowed on this page only.
+    parts = urlsplit(directory.issuer)
+    response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+    return response
 
 
 @login_not_required

@@ -149,6 +149,7 @@ MATRIX = {
     "directory:oidc_callback": [("get", ["provider"], {}, NOT_FOUND)],
     "directory:no_connections": [("get", [], {}, NOT_FOUND)],
     "directory:no_signup": [("get", [], {}, NOT_FOUND)],
+    "directory:no_password_set": [("get", [], {}, NOT_FOUND)],
     "selfcheck:page": [("get", [], {}, ADMIN_ONLY)],
     "selfcheck:run": [("post", [], {}, ADMIN_ONLY_POST)],
     # Only the first administrator made as `admin`, until they name themself.

@@ -43,7 +43,7 @@ PUBLIC = {
     # A municipality's OpenID Connect sign-in (kakunin/directory): its start page, allauth's
     # paths for it (answered by the directory's views), and allauth's pages of a sign-in
     # through a provider, cancelled or failed; connecting and signing up are 404s.
-    "oidc_start", "oidc_login", "oidc_callback", "no_connections", "no_signup",
+    "oidc_start", "oidc_login", "oidc_callback", "no_connections", "no_signup", "no_password_set",
     "openid_connect_login", "openid_connect_callback", "socialaccount_login_cancelled",
     "socialaccount_login_error", "socialaccount_signup",
 }  # fmt: skip

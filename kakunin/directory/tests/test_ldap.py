@@ -54,6 +54,8 @@ class SignInTestCase(DirectoryTestCase):
         r = self.client.get(reverse("home"), follow=True)
         self.assertEqual(r.status_code, 200)
         self.assertEqual(r.redirect_chain, [("/dashboard/", 302)])  # the reviewer's page, no TOTP
+        self.assertNotContains(r, "パスワード変更")  # no Kakunin password to change or set
+        self.assertEqual(self.client.get("/auth/password/set/").status_code, 404)
 
     def test_a_mover_follows_the_directory_at_the_next_sign_in(self):
         s = self.slapd

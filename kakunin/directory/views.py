@@ -111,7 +111,7 @@ def oidc_start(request, code: str):
     # The button's POST is answered by a redirect to the provider: CSP's form-action
     # follows redirects, so the provider's origin is allowed on this page only.
     parts = urlsplit(directory.issuer)
-    response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+    response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}  # type: ignore[attr-defined]
     return response
 
 

@@ -144,7 +144,7 @@ def answer(*, actor, assessment: Assessment, scan: bool = True, created: bool = 
         found, note = _scan(actor, system)
     else:
         found, note = None, _("検査を省略しました（--no-scan）。")
-    ctx = readings.Context(scan=found, scan_note=note)
+    ctx = readings.Context(scan=found, scan_note=note, municipality_id=system.municipality_id)
     applies = assessment.applicability()
     outcome = Outcome(assessment=assessment, created=created, scan_note=note)
     with transaction.atomic():

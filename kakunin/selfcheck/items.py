@@ -14,6 +14,8 @@ from kakunin.accounts.models import Role, User
 from kakunin.assessments.models import Status
 from kakunin.audit.verify import verify
 from kakunin.crypto import keys
+from kakunin.directory.backends import local_password_refused
+from kakunin.directory.models import Directory, DirectoryAccount
 from kakunin.monitoring.tasks import BACKUP, BACKUP_VERIFY, SCAN, WORKER
 from kakunin.selfcheck.readings import (
     CHECK,
@@ -220,12 +222,47 @@ def _generic(users) -> list[str]:
     return [u.username for u in users if account_review.is_generic(u) or u.is_demo]
 
 
+def _directory(ctx: Context) -> Directory | None:
+    """The municipality's own directory, when its staff sign in through it."""
+    municipality = ctx.municipality_id or getattr(current(), "pk", None)
+    if municipality is None:
+        return None
+    return Directory.objects.filter(municipality=municipality, enabled=True).first()
+
+
+def _directory_lines(directory: Directory) -> list[str]:
+    kind = "LDAP / Active Directory" if directory.kind == Directory.Kind.LDAP else "OpenID Connect"
+    kept = DirectoryAccount.objects.filter(directory=directory, user__is_active=True).count()
+    totp = "あり" if directory.require_totp else "なし（ディレクトリ側の認証による）"
+    return [
+        f"職員は団体のディレクトリ（{kind}、{directory.domain}）の個人のアカウントでサインイン"
+        f"（ディレクトリが管理する有効なアカウント {kept} 件）。",
+        "ロールと所属はディレクトリのグループから、サインインのたびに決まる。"
+        f"審査担当・管理者の二要素認証（TOTP）の追加: {totp}。",
+        "ディレクトリを使わない職員のローカルのパスワードは使えない"
+        f"（例外は緊急用の管理者 {directory.break_glass or '未設定'} のみ。使うとアラート）。",
+        "事業者は Kakunin の個人のID（管理者が発行、自己登録なし）。",
+    ]
+
+
+def _local_ward_accounts(users) -> list[str]:
+    """Ward staff of a directory-signing municipality still on a local account (neither
+    kept by the directory nor the break-glass): accounts nobody should need."""
+    return [
+        u.username
+        for u in users
+        if local_password_refused(u) and not hasattr(u, "directory_account")
+    ]
+
+
 def personal_ids(ctx: Context) -> Answer:
     users = _active_users()
     generic = _generic(users)
+    directory = _directory(ctx)
     return judged(
         not generic,
         f"有効なアカウント {len(users)} 件はすべて個人に発行（管理者が発行し、自己登録なし）。",
+        *(_directory_lines(directory) if directory else []),
         f"汎用・テスト・デモ用と見られるID: {', '.join(generic) if generic else 'なし'}",
         partial=True,
     )
@@ -237,19 +274,49 @@ def account_lifecycle(ctx: Context) -> Answer:
     people = User.objects.managed_in(municipality.pk) if municipality else User.objects.all()
     unused = len(account_review.review(people))
     line = f"最後の棚卸し: {shown_day(last) if last else '未実施'}、要確認のアカウント {unused} 件"
+    directory = _directory(ctx)
     return to_check(
         "棚卸し（利用者管理 → 棚卸し）を定期的に行い、人事異動のたびにアクセス権を見直してください。",
         "発行・無効化・ロール変更は監査証跡に記録されています。",
+        *(_lifecycle_lines(directory) if directory else []),
         line,
     )
 
 
+def _lifecycle_lines(directory: Directory) -> list[str]:
+    lines = [
+        "職員のアカウントの発行・ロール・所属はディレクトリに従う（異動はサインイン時に反映）。"
+    ]
+    if directory.kind == Directory.Kind.LDAP:
+        checked = (
+            DirectoryAccount.objects.filter(directory=directory).order_by("-checked_at").first()
+        )
+        when = shown_day(checked.checked_at) if checked and checked.checked_at else "未実施"
+        gone = DirectoryAccount.objects.filter(directory=directory).exclude(state="present").count()
+        lines.append(
+            "毎晩、ディレクトリから削除・無効化された職員を Kakunin でも無効化し、セッションと"
+            f"APIトークンを終了（directory_check。最後の確認: {when}、"
+            f"削除・無効を検出したアカウント {gone} 件）。"
+        )
+    else:
+        lines.append("OpenID Connect は夜間に照会できないため、退職者は棚卸しで確認してください。")
+    return lines
+
+
 def unneeded_accounts(ctx: Context) -> Answer:
-    generic = _generic(_active_users())
-    return judged(
-        not generic,
-        f"検証用・汎用・デモ用と見られる有効なアカウント: {', '.join(generic) if generic else 'なし'}",
-    )
+    users = _active_users()
+    generic = _generic(users)
+    directory = _directory(ctx)
+    local = _local_ward_accounts(users) if directory else []
+    lines = [
+        f"検証用・汎用・デモ用と見られる有効なアカウント: {', '.join(generic) if generic else 'なし'}"
+    ]
+    if directory:
+        lines.append(
+            "ディレクトリを使う団体で、ディレクトリに紐づかない職員のローカルアカウント"
+            f"（使えないもの）: {', '.join(local) if local else 'なし'}"
+        )
+    return judged(not generic and not local, *lines)
 
 
 def admin_accounts(ctx: Context) -> Answer:
@@ -325,6 +392,14 @@ def roles_separated(ctx: Context) -> Answer:
 
 
 def authentication(ctx: Context) -> Answer:
+    directory = _directory(ctx)
+    if directory is not None:
+        return done(
+            *_directory_lines(directory),
+            "ディレクトリとの通信は LDAPS / StartTLS または HTTPS で、サーバ証明書を検証。"
+            "ID トークンは署名・発行者・対象・有効期限を検証。",
+            "ログインが既定で必須（LoginRequiredMiddleware）。",
+        )
     return done(
         "ID とパスワード（argon2id で保存）で個人を認証。管理者と審査担当は二要素認証（TOTP）必須。",
         "ログインが既定で必須（LoginRequiredMiddleware）。例外は /healthz・ログイン・招待のみ。"

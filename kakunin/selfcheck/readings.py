@@ -72,6 +72,8 @@ class Context:
 
     scan: Scan | None
     scan_note: str  # why there is no scan, when there is none
+    # The municipality whose Kakunin system is answered (its directory, when it has one).
+    municipality_id: int | None = None
 
     def scanned(self, control: str) -> tuple[str, str] | None:
         """(the verdict, its summary) of the scan of SITE_URL for a control, if any."""

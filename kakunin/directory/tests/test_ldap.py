@@ -227,3 +227,24 @@ class LeaverTestCase(DirectoryTestCase):
         call_command("account_review", stdout=out)
         self.assertNotIn("leaver@chiyoda.test", out.getvalue())  # disabled: not listed any more
         self.assertTrue(settings.ACCOUNT_REVIEW_UNUSED_DAYS)
+
+
+class SelfAssessmentTestCase(DirectoryTestCase):
+    def test_items_2_to_4_and_41_are_answered_from_the_directory(self):
+        from kakunin.assessments.models import Status
+        from kakunin.systems.models import System
+
+        self.sign_in("tanaka@chiyoda.test")
+        call_command("self_assessment", "--no-scan", "--user", "adam", stdout=StringIO())
+        answers = System.objects.get(name="Kakunin").assessments.latest("pk").answers
+        text = {a.item.key: (a.status, a.text) for a in answers.select_related("item")}
+        self.assertIn("LDAP / Active Directory、chiyoda.test", text["id-no-sharing"][1])
+        self.assertIn("緊急用の管理者 Adam (adam)", text["id-personal-auth"][1])
+        self.assertIn("TOTP）の追加: あり", text["id-personal-auth"][1])
+        self.assertIn("毎晩、ディレクトリから削除・無効化された職員", text["id-issuance"][1])
+        # 41: the ward's local accounts nobody may use any more are named.
+        status, words = text["web-unneeded-accounts"]
+        self.assertEqual(status, Status.NOT_DONE)
+        for local in ("alice", "rita", "dave"):
+            self.assertIn(local, words)
+        self.assertNotIn("tanaka", words)

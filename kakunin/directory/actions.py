@@ -4,6 +4,7 @@ the nightly check disables, the break-glass administrator's use."""
 
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +14,7 @@ from kakunin.accounts import actions as accounts
 from kakunin.accounts.models import Role, User
 from kakunin.audit.trail import diff, record
 from kakunin.core.text import say
+from kakunin.directory.backends import CACHED
 from kakunin.directory.mapping import Placement, place
 from kakunin.directory.models import Directory, DirectoryAccount
 from kakunin.monitoring.actions import raise_failure
@@ -207,6 +209,7 @@ def configure(*, actor, directory: Directory, changed: dict) -> None:
     made = directory.pk is None
     directory.save()
     record("directory.configure", directory, actor=actor, changes={} if made else changed)
+    transaction.on_commit(lambda: cache.delete(CACHED))
 
 
 @transaction.atomic

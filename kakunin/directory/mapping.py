@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from kakunin.accounts.models import WARD_ROLES, Organisation, Role, User
+from kakunin.accounts.models import WARD_ROLES, Organisation, Role
 
 # The roles a directory may give: the ward's (never a vendor's, never the operator's).
 DIRECTORY_ROLES = [r for r in Role.values if r in WARD_ROLES]
@@ -106,8 +106,3 @@ def place(directory, groups: list[str]) -> Placement:
     if role in (Role.REVIEWER, Role.DEPARTMENT) and department is None:
         return Placement(problem="no_department")
     return Placement(role=role, department_id=department)
-
-
-def is_break_glass(user: User) -> bool:
-    directory = getattr(user.municipality, "directory", None) if user.municipality_id else None
-    return directory is not None and directory.break_glass_id == user.pk

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from kakunin.accounts.models import Role
 from kakunin.core.times import local
+from kakunin.directory.backends import in_use
 from kakunin.directory.models import Directory, DirectoryAccount
 
 
@@ -35,6 +36,8 @@ def mfa_needed(user) -> bool | None:
     """A directory-kept reviewer or administrator needs TOTP as their municipality decides;
     anyone else as the settings say."""
     if user.pk is None or user.role not in (Role.REVIEWER, Role.ADMIN):
+        return None
+    if user.municipality_id not in in_use():
         return None
     if "_directory_totp" not in user.__dict__:  # once per loaded person (each request)
         user._directory_totp = (

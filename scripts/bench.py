@@ -697,8 +697,65 @@ def api_bench(world: World) -> None:
 
 
 PARTS = os.environ.get(
-    "BENCH_PARTS", "page,pdf,vendor,lists,audit,scan,inventory,annual,api,suggest,library,scale"
+    "BENCH_PARTS",
+    "page,pdf,vendor,lists,audit,scan,inventory,annual,api,suggest,library,scale,signin",
 ).split(",")
+
+
+def signin_bench(world: World) -> None:
+    """Signing in (issue 28): Kakunin's own password (argon2), by ID and by e-mail, and a
+    municipality's staff through its directory: LDAPS to a real slapd (connect, verify the
+    certificate, bind, search, the groups, bind as the person), then the account placed."""
+    from django.urls import reverse
+
+    from kakunin.directory.models import Directory
+    from testsupport.fixtures import PASSWORD
+    from testsupport.ldap_server import Slapd
+
+    client = Client()
+
+    def sign_in(login: str, password: str):
+        def once():
+            r = client.post(reverse("account_login"), {"login": login, "password": password})
+            assert r.status_code == 302, (login, r.status_code)
+            client.post(reverse("account_logout"))
+
+        return once
+
+    print(
+        f"sign-in, vendor, Kakunin's password by ID: {summary(timed(sign_in('bob', PASSWORD), 30))}"
+    )
+    print(
+        f"sign-in, vendor, Kakunin's password by e-mail: {summary(timed(sign_in('bob@example.org', PASSWORD), 30))}"
+    )
+    slapd = Slapd()
+    try:
+        tanaka = slapd.add_user(
+            "tanaka",
+            name="田中 太郎",
+            mail="tanaka@city.test",
+            password="Bench-Pw-2026",  # noqa: S106
+        )
+        for group in ("Kakunin-Reviewers", "Kakunin-Admins"):
+            slapd.add_group(group, [tanaka] if group == "Kakunin-Reviewers" else [])
+        slapd.add_group("Dept-Joho", [tanaka])
+        Directory.objects.create(
+            municipality=world.system.municipality, kind="ldap", enabled=True, domain="city.test",
+            server_uri=slapd.uri, ca_certificate=slapd.ca, bind_dn=slapd.service_dn,
+            bind_password="Bind-Secret-2026", user_search_base=slapd.suffix,  # noqa: S106
+            group_search_base=slapd.suffix, group_filter="(objectClass=groupOfNames)",
+            role_groups={"reviewer": [slapd.group_dn("Kakunin-Reviewers")]},
+            department_groups={slapd.group_dn("Dept-Joho"): world.security.pk},
+            require_totp=False, break_glass=world.adam,
+        )  # fmt: skip
+        print(
+            f"sign-in, staff, the directory (LDAPS, slapd): {summary(timed(sign_in('tanaka@city.test', 'Bench-Pw-2026'), 30))}"
+        )
+        print(
+            f"sign-in, vendor by e-mail with a directory on: {summary(timed(sign_in('bob@example.org', PASSWORD), 30))}"
+        )
+    finally:
+        slapd.close()
 
 
 def library_bench(world: World) -> None:
@@ -861,7 +918,8 @@ def main():
         page_bench(world)
     for part, bench in [("pdf", pdf_bench), ("vendor", vendor_bench), ("lists", lists_bench), ("audit", audit_bench), ("scan", scan_bench),
                         ("annual", annual_bench), ("inventory", inventory_bench), ("api", api_bench),
-                        ("suggest", suggest_bench), ("library", library_bench), ("scale", scale_bench)]:  # fmt: skip
+                        ("suggest", suggest_bench), ("library", library_bench), ("scale", scale_bench),
+                        ("signin", signin_bench)]:  # fmt: skip
         if part in PARTS:
             bench(world)
 

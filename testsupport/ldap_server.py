@@ -129,11 +129,12 @@ class Slapd:
 
     def add_user(self, login, *, name, mail, password, ou="Users", control=NORMAL) -> str:
         dn = self.user_dn(login, ou)
-        self.add(dn, {
+        attrs = {
             "objectClass": ["inetOrgPerson", "kakuninTestADUser"], "cn": login, "sn": login,
             "sAMAccountName": login, "displayName": name, "mail": mail,
             "userPassword": password, "userAccountControl": str(control),
-        })  # fmt: skip
+        }  # fmt: skip
+        self.add(dn, {k: v for k, v in attrs.items() if v})
         return dn
 
     def add_group(self, name: str, members: list[str]) -> str:

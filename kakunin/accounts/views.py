@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from kakunin import access
-from kakunin.accounts import actions, lockout, logins
+from kakunin.accounts import actions, external, lockout, logins
 from kakunin.accounts.account_review import last_completed, review
 from kakunin.accounts.forms import (
     DisableForm,
@@ -24,12 +24,16 @@ from kakunin.accounts.security import effective_settings
 
 def users(request):
     access.require_user_admin(request)
-    qs = (
+    people = list(
         access.people_managed_by(request.user)
         .select_related("organisation", "issued_by")
         .order_by("-is_active", "username")
     )
-    return render(request, "accounts/users.html", {"users": qs})
+    # Where each account is kept: Kakunin, or the municipality's directory and its state.
+    states = external.states_of(people)
+    for person in people:
+        person.kept = states.get(person.pk, (_("Kakunin のアカウント"), ""))[0]
+    return render(request, "accounts/users.html", {"users": people})
 
 
 def user_create(request):

@@ -40,6 +40,7 @@ REASONS = {
         "メールアドレスが事業者など別のアカウントと同じです（区と事業者のロールは交わりません）"
     ),
     "name_taken": gettext_noop("ユーザIDが別のアカウントで使われています"),
+    "no_email": gettext_noop("ディレクトリにメールアドレスがありません（通知に必要です）"),
     "oidc": gettext_noop("OpenID Connect の応答を検証できません"),
     "error": gettext_noop("ディレクトリのエラー"),
 }
@@ -77,9 +78,6 @@ def account_for(directory: Directory, profile: Profile) -> tuple[User, Placement
     Refused. Nothing is written."""
     if profile.disabled:
         raise Refused("disabled")
-    placement = place(directory, profile.groups)
-    if placement.problem:
-        raise Refused(placement.problem)
     kept = (
         DirectoryAccount.objects.select_related("user")
         .filter(directory=directory)
@@ -87,9 +85,16 @@ def account_for(directory: Directory, profile: Profile) -> tuple[User, Placement
         .first()
     )
     user = kept.user if kept else None
+    if user is not None and not user.is_active:
+        raise Refused("disabled_here")  # Kakunin disabled it: an administrator enables it again
+    placement = place(directory, profile.groups)
+    if placement.problem:
+        raise Refused(placement.problem)
     name = directory.name_for(profile.login)
     email = profile.email.strip()
-    if user is None and email:
+    if not email:
+        raise Refused("no_email")  # Kakunin tells people by e-mail; one address per person
+    if user is None:
         # A ward account of this municipality with the same address is the person's own
         # (made before the directory): the directory takes it over.
         user = User.objects.filter(
@@ -100,12 +105,11 @@ def account_for(directory: Directory, profile: Profile) -> tuple[User, Placement
         ).first()
         if user is not None and user.pk == directory.break_glass_id:
             raise Refused("email_taken")
-    if email:
-        clash = User.objects.filter(email__iexact=email)
-        if user is not None:
-            clash = clash.exclude(pk=user.pk)
-        if clash.exists():
-            raise Refused("email_taken")
+    clash = User.objects.filter(email__iexact=email)
+    if user is not None:
+        clash = clash.exclude(pk=user.pk)
+    if clash.exists():
+        raise Refused("email_taken")
     if user is None:
         if User.objects.filter(username__iexact=name).exists():
             raise Refused("name_taken")
@@ -130,10 +134,12 @@ def signed_in(
     placement: Placement,
     profile: Profile,
     built: bool | None = None,
+    night: bool = False,
 ) -> User:
     """A sign-in through the directory: the account made (`built`: new, maybe saved by
     the LDAP library already) or taken over, its role, department, name and e-mail as
-    the directory says, and what changed recorded."""
+    the directory says, and what changed recorded. The nightly check (`night`) moves an
+    account the same way, without a sign-in."""
     built = user.pk is None if built is None else built
     before = {} if built else _snapshot(user)
     user.role = placement.role
@@ -158,7 +164,9 @@ def signed_in(
         profile.login,
     )
     account.groups, account.state = profile.groups[:100], DirectoryAccount.State.PRESENT
-    account.signed_in_at = account.checked_at = timezone.now()
+    account.checked_at = timezone.now()
+    if not night:
+        account.signed_in_at = account.checked_at
     account.save()
     changes = diff(before, _snapshot(user))
     if built:
@@ -176,7 +184,7 @@ def signed_in(
             changes=changes | {"directory": [None, directory.domain]},
         )
     elif changes:
-        record("directory.move", user, actor=user, changes=changes)
+        record("directory.move", user, actor=None if night else user, changes=changes)
     return user
 
 
@@ -225,21 +233,20 @@ def break_glass_used(user: User) -> None:
 
 
 @transaction.atomic
-def leaver(*, account: DirectoryAccount, state: str) -> None:
-    """The nightly check found the person gone from the directory or disabled there:
-    the account is disabled, its sessions and tokens ended."""
+def leaver(*, account: DirectoryAccount, state: str, why: str = "") -> None:
+    """The nightly check found the person gone from the directory, disabled there, or
+    out of every group Kakunin maps: the account is disabled, its sessions and tokens
+    ended."""
     account.state, account.checked_at = state, timezone.now()
     account.save(update_fields=["state", "checked_at"])
-    record(
-        "directory.leaver", account.user, changes={"state": [DirectoryAccount.State.PRESENT, state]}
-    )
+    changes = {"state": [DirectoryAccount.State.PRESENT, state]} | ({"reason": why} if why else {})
+    record("directory.leaver", account.user, changes=changes)
     if account.user.is_active:
         reason = str(DirectoryAccount.State(state).label)
         accounts.disable_user(actor=None, user=account.user, reason=f"ディレクトリ: {reason}")
 
 
-def seen(account: DirectoryAccount, state: str, dn: str = "") -> None:
-    """The nightly check's finding on a person still there (not audited: nothing changes
-    in Kakunin); a DN moved to another OU is followed."""
-    found = {"state": state, "checked_at": timezone.now()} | ({"external_id": dn} if dn else {})
-    DirectoryAccount.objects.filter(pk=account.pk).update(**found)
+def seen(account: DirectoryAccount, state: str) -> None:
+    """The nightly check could not tell (two people, an address now another's): noted on
+    the account, which stays as it is."""
+    DirectoryAccount.objects.filter(pk=account.pk).update(state=state, checked_at=timezone.now())

@@ -137,9 +137,7 @@ class DirectoryBackend(LDAPBackend):
         directory, name = directory_for(login)
         if directory is None:
             return None
-        self.directory, self.request, self.login = directory, request, login
-        self.refusal, self.error = "", None
-        self.settings = ldap_settings(directory)
+        self.prepare(directory, request, login)
         ldap_error.connect(self._caught, sender=DirectoryBackend, weak=False)
         try:
             with transaction.atomic():
@@ -150,8 +148,44 @@ class DirectoryBackend(LDAPBackend):
             self._tell(password)
         return user
 
+    def prepare(self, directory: Directory, request, login: str) -> None:
+        """This backend, for one person of one municipality's directory."""
+        self.directory, self.request, self.login = directory, request, login
+        self.refusal, self.error = "", None
+        self.settings = ldap_settings(directory)
+
+    def look_up(self, directory: Directory, login: str) -> tuple[str, str]:
+        """The nightly check of one account, through the same library path as a sign-in
+        but with the search account (django-auth-ldap's populate_user): (what was found,
+        words). Found: present (role and department follow the groups, as at a sign-in),
+        gone, disabled, removed (no longer in Kakunin's groups), unknown (two people, an
+        address now another's), or error (the directory failed: nothing is changed)."""
+        self.prepare(directory, None, login)
+        ldap_error.connect(self._caught, sender=DirectoryBackend, weak=False)
+        try:
+            with transaction.atomic():
+                user = self.populate_user(login)
+                if user is not None:
+                    actions.signed_in(
+                        directory, user, self.placement, self.profile, False, night=True
+                    )
+        finally:
+            ldap_error.disconnect(self._caught, sender=DirectoryBackend)
+        found = self.settings.USER_SEARCH.found
+        if self.error is not None:
+            return "error", failure_of(self.error, directory.server_uri)
+        if user is not None:
+            return "present", ""
+        if self.refusal == "disabled":
+            return "disabled", ""
+        if self.refusal in ("no_role", "two_roles", "two_departments", "no_department"):
+            return "removed", self.refusal
+        if not found:
+            return "gone", ""
+        return "unknown", self.refusal or ("ambiguous" if found > 1 else "")
+
     def _caught(self, sender, context, user, request, exception, **kwargs):
-        if request is self.request:
+        if request is self.request:  # this sign-in's, or the nightly check's (None)
             self.error = exception
 
     def _tell(self, password) -> None:
@@ -254,21 +288,3 @@ def lookup_connection(directory: Directory):
     if directory.start_tls:
         connection.start_tls_s()
     return connection
-
-
-def entry_state(directory: Directory, connection, login: str) -> tuple[str, str]:
-    """(present, gone, disabled or ambiguous; the DN): the person searched for as at
-    sign-in (by name, so that one moved to another OU is still found)."""
-    search = CountingSearch(
-        directory.user_search_base,
-        ldap.SCOPE_SUBTREE,
-        directory.user_filter,
-        ["userAccountControl"],
-    )
-    results = search.execute(connection, {"user": login})
-    if not results:
-        return "gone", ""
-    if len(results) > 1:
-        return "ambiguous", ""
-    dn, attrs = results[0]
-    return ("disabled" if is_disabled(attrs) else "present"), dn

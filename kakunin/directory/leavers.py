@@ -10,6 +10,8 @@ import ldap as python_ldap
 from kakunin.directory import actions, ldap
 from kakunin.directory.models import Directory, DirectoryAccount
 
+State = DirectoryAccount.State
+
 
 @dataclass
 class Checked:
@@ -17,37 +19,33 @@ class Checked:
     present: int = 0
     gone: int = 0
     disabled: int = 0
+    removed: int = 0
     unknown: int = 0
     failure: str = ""
 
 
 def check(directory: Directory) -> Checked:
     checked = Checked(directory.domain)
-    try:
+    try:  # the directory first: unreachable, nobody is looked up (nor disabled)
         connection = ldap.lookup_connection(directory)
         connection.simple_bind_s(directory.bind_dn, directory.bind_password)
+        connection.unbind_s()
     except python_ldap.LDAPError as e:
         checked.failure = ldap.failure_of(e, directory.server_uri)
         actions.refused(directory, "（夜間の確認）", checked.failure, str(e)[:300])
         return checked
     accounts = directory.accounts.filter(user__is_active=True).select_related("user")
-    try:
-        for account in accounts.order_by("pk"):
-            state, dn = ldap.entry_state(directory, connection, account.login)
-            if state in (DirectoryAccount.State.GONE, DirectoryAccount.State.DISABLED):
-                actions.leaver(account=account, state=state)
-                setattr(checked, state, getattr(checked, state) + 1)
-            elif state == DirectoryAccount.State.PRESENT:
-                actions.seen(account, state, dn)
-                checked.present += 1
-            else:
-                actions.seen(account, DirectoryAccount.State.UNKNOWN)
-                checked.unknown += 1
-    except python_ldap.LDAPError as e:
-        checked.failure = ldap.failure_of(e, directory.server_uri)
-        actions.refused(directory, "（夜間の確認）", checked.failure, str(e)[:300])
-    finally:
-        connection.unbind_s()
+    for account in accounts.order_by("pk"):
+        found, why = ldap.DirectoryBackend().look_up(directory, account.login)
+        if found == "error":
+            checked.failure = why
+            actions.refused(directory, "（夜間の確認）", why)
+            break
+        if found in (State.GONE, State.DISABLED, State.REMOVED):
+            actions.leaver(account=account, state=found, why=why)
+        elif found == State.UNKNOWN:
+            actions.seen(account, State.UNKNOWN)
+        setattr(checked, found, getattr(checked, found) + 1)
     return checked
 
 

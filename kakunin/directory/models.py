@@ -118,6 +118,7 @@ class DirectoryAccount(models.Model):
         PRESENT = "present", _("在籍")
         GONE = "gone", _("ディレクトリに存在しない")
         DISABLED = "disabled", _("ディレクトリで無効")
+        REMOVED = "removed", _("Kakunin のグループから外れた")
         UNKNOWN = "unknown", _("未確認")
 
     user = models.OneToOneField(

@@ -22,8 +22,12 @@ def directory_state(users) -> dict[int, tuple[str, str]]:
             "when": checked,
         }
         finding = ""
-        if account.state in (DirectoryAccount.State.GONE, DirectoryAccount.State.DISABLED):
-            finding = _("ディレクトリで%(state)sです") % {"state": account.get_state_display()}
+        if account.state in (
+            DirectoryAccount.State.GONE,
+            DirectoryAccount.State.DISABLED,
+            DirectoryAccount.State.REMOVED,
+        ):
+            finding = _("ディレクトリの確認: %(state)s") % {"state": account.get_state_display()}
         states[account.user_id] = (words, finding)
     breaking = Directory.objects.filter(break_glass__in=[u.pk for u in users], enabled=True)
     for directory in breaking:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -234,7 +235,8 @@ def _accept_invitation(request, pending: Invitation):
         except actions.InvitationRefused:
             return render(request, "systems/invitation_invalid.html", status=410)
         request.session.pop(INVITATION_SESSION_KEY, None)
-        login(request, user, backend="kakunin.accounts.backends.AuthenticationBackend")
+        # Kakunin's own passwords: the last of the backends (settings.py).
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[-1])
         messages.success(
             request,
             _("ようこそ。二要素認証（TOTP）の登録をお勧めします（メニューの「二要素認証」）。"),

@@ -43,7 +43,8 @@ def ldap_directory(
 class DirectoryTestCase(BaseTestCase):
     """千代田区 (the world's) with its AD: tanaka a reviewer of 情報政策課, suzuki of
     子ども支援課's staff, sato disabled, two yamadas, one person with bob's (a vendor's)
-    address, one in no group; adam its break-glass administrator."""
+    address, one in no group, one in the groups of two roles, one with no address;
+    adam its break-glass administrator."""
 
     slapd: Slapd
 
@@ -61,16 +62,36 @@ class DirectoryTestCase(BaseTestCase):
             "vendorish": s.add_user("vendorish", name="業者 太郎", mail="bob@example.org", password=PASSWORD),
             "nobody": s.add_user("nobody", name="所属 なし", mail="nobody@city.chiyoda.test", password=PASSWORD),
             "alice.k": s.add_user("alice.k", name="Alice K", mail="alice@example.org", password=PASSWORD),
+            "double": s.add_user("double", name="兼務 二役", mail="double@city.chiyoda.test", password=PASSWORD),
+            "nomail": s.add_user("nomail", name="メール なし", mail="", password=PASSWORD),
         }  # fmt: skip
         d = cls.dn
         s.add_group(
-            "Kakunin-Reviewers", [d["tanaka"], d["sato"], d["yamada"], d["yamada2"], d["vendorish"]]
+            "Kakunin-Reviewers",
+            [
+                d["tanaka"],
+                d["sato"],
+                d["yamada"],
+                d["yamada2"],
+                d["vendorish"],
+                d["double"],
+                d["nomail"],
+            ],
         )
         s.add_group("Kakunin-Department", [d["suzuki"], d["alice.k"]])
-        s.add_group("Kakunin-Admins", [])
+        s.add_group("Kakunin-Admins", [d["double"]])
         s.add_group("Kakunin-Auditors", [])
         s.add_group(
-            "Dept-Joho", [d["tanaka"], d["sato"], d["yamada"], d["yamada2"], d["vendorish"]]
+            "Dept-Joho",
+            [
+                d["tanaka"],
+                d["sato"],
+                d["yamada"],
+                d["yamada2"],
+                d["vendorish"],
+                d["double"],
+                d["nomail"],
+            ],
         )
         s.add_group("Dept-Kodomo", [d["suzuki"], d["alice.k"]])
         s.add_group("Dept-Zeimu", [])

@@ -4,7 +4,6 @@ server down with the break-glass administrator, and the refusals."""
 
 from io import StringIO
 
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -111,6 +110,8 @@ class SignInTestCase(DirectoryTestCase):
             ("nobody@chiyoda.test", "no_role"),
             ("vendorish@chiyoda.test", "email_taken"),
             ("ghost@chiyoda.test", "not_found"),
+            ("double@chiyoda.test", "two_roles"),
+            ("nomail@chiyoda.test", "no_email"),
         ]
         before = User.objects.count()
         for login, reason in cases:
@@ -171,7 +172,7 @@ class ServerDownTestCase(DirectoryTestCase):
 
 
 class LeaverTestCase(DirectoryTestCase):
-    def test_the_nightly_job_disables_the_deleted_and_the_disabled(self):
+    def test_the_nightly_job_disables_the_deleted_the_disabled_and_the_removed(self):
         s = self.slapd
         gone = s.add_user(
             "leaver", name="退職 者", mail="leaver@city.chiyoda.test", password=PASSWORD
@@ -179,26 +180,38 @@ class LeaverTestCase(DirectoryTestCase):
         off = s.add_user(
             "offline", name="休職 者", mail="offline@city.chiyoda.test", password=PASSWORD
         )
-        staff = [self.dn["suzuki"], self.dn["alice.k"], gone, off]
+        out_ = s.add_user(
+            "outsider", name="異動 者", mail="outsider@city.chiyoda.test", password=PASSWORD
+        )
+        staff = [self.dn["suzuki"], self.dn["alice.k"], gone, off, out_]
         s.set_members("Kakunin-Department", staff)
         s.set_members("Dept-Kodomo", staff)
         leaver_client, offline_client = self.client_class(), self.client_class()
         self.sign_in("leaver@chiyoda.test", client=leaver_client)
         self.sign_in("offline@chiyoda.test", client=offline_client)
-        self.sign_in("suzuki@chiyoda.test")
+        for login in ("suzuki", "outsider"):
+            self.sign_in(f"{login}@chiyoda.test", client=self.client_class())
         leaver = User.objects.get(username="leaver@chiyoda.test")
         token, _secret = issue_token(
             actor=leaver, user=leaver, name="cli", days=30, read_only=True, with_totp=False
         )
         s.delete(gone)
         s.replace(off, "userAccountControl", [str(DISABLED)])
-
-        out = StringIO()
-        call_command("directory_check", stdout=out)
-        self.assertIn("在籍 1、削除 1、無効 1", out.getvalue())
+        # The outsider leaves Kakunin's groups; suzuki moves to 税務課: both without signing in.
+        s.set_members("Kakunin-Department", [self.dn["suzuki"], self.dn["alice.k"]])
+        s.set_members("Dept-Kodomo", [self.dn["alice.k"]])
+        s.set_members("Dept-Zeimu", [self.dn["suzuki"]])
+        try:
+            out = StringIO()
+            call_command("directory_check", stdout=out)
+        finally:
+            s.set_members("Dept-Kodomo", [self.dn["suzuki"], self.dn["alice.k"]])
+            s.set_members("Dept-Zeimu", [])
+        self.assertIn("在籍 1、削除 1、無効 1、グループ外 1、未確認 0", out.getvalue())
         leaver.refresh_from_db()
         offline = User.objects.get(username="offline@chiyoda.test")
-        for person, state in ((leaver, "gone"), (offline, "disabled")):
+        outsider = User.objects.get(username="outsider@chiyoda.test")
+        for person, state in ((leaver, "gone"), (offline, "disabled"), (outsider, "removed")):
             self.assertFalse(person.is_active)
             self.assertEqual(person.directory_account.state, state)
             self.assertTrue(
@@ -213,7 +226,11 @@ class LeaverTestCase(DirectoryTestCase):
         token.refresh_from_db()
         self.assertIsNotNone(token.revoked_at)
         self.assertEqual(leaver_client.get(reverse("home")).status_code, 302)  # signed out
-        self.assertTrue(User.objects.get(username="suzuki@chiyoda.test").is_active)
+        suzuki = User.objects.get(username="suzuki@chiyoda.test")
+        self.assertTrue(suzuki.is_active)
+        self.assertEqual(suzuki.organisation, self.zeimu)  # the mover, followed at night
+        moved = Event.objects.filter(action="directory.move", object_id=str(suzuki.pk)).get()
+        self.assertIsNone(moved.actor)
         # Signing in again stays refused: Kakunin disabled the account.
         s.replace(off, "userAccountControl", ["512"])
         self.sign_in("offline@chiyoda.test", client=offline_client)
@@ -222,11 +239,27 @@ class LeaverTestCase(DirectoryTestCase):
             Event.objects.filter(action="auth.directory_failed").latest("seq").changes["reason"],
             "disabled_here",
         )
-        # The account review shows the directory's state beside the account.
+
+    def test_the_account_review_shows_the_directorys_state(self):
+        self.sign_in("suzuki@chiyoda.test")
+        suzuki = User.objects.get(username="suzuki@chiyoda.test")
+        suzuki.directory_account.state = "gone"
+        suzuki.directory_account.save()
         out = StringIO()
         call_command("account_review", stdout=out)
-        self.assertNotIn("leaver@chiyoda.test", out.getvalue())  # disabled: not listed any more
-        self.assertTrue(settings.ACCOUNT_REVIEW_UNUSED_DAYS)
+        line = next(x for x in out.getvalue().splitlines() if x.startswith("suzuki@chiyoda.test"))
+        self.assertIn("ディレクトリ chiyoda.test: ディレクトリに存在しない", line)
+        self.assertIn("ディレクトリの確認: ディレクトリに存在しない", line)
+        adam = next(x for x in out.getvalue().splitlines() if x.startswith("adam\t"))
+        self.assertIn("緊急用の管理者（ローカルのパスワード）", adam)
+        # And beside every account on the administrators' list.
+        self.client.post(reverse("account_logout"))
+        self.client.post(reverse("account_login"), {"login": "adam", "password": LOCAL_PASSWORD})
+        self.client.post(reverse("mfa_authenticate"), {"code": totp_code(self.adam_totp)})
+        page = self.client.get(reverse("accounts:users"))
+        self.assertContains(page, "ディレクトリ chiyoda.test: ディレクトリに存在しない")
+        self.assertContains(page, "緊急用の管理者（ローカルのパスワード）")
+        self.assertContains(page, "Kakunin のアカウント")  # bob, a vendor
 
 
 class SelfAssessmentTestCase(DirectoryTestCase):

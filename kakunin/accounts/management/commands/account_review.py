@@ -5,7 +5,7 @@ all in one step (each audited); --complete records that the review was done."""
 from django.core.management.base import CommandError
 from django.db import transaction
 
-from kakunin.accounts import actions
+from kakunin.accounts import actions, external
 from kakunin.accounts.account_review import review
 from kakunin.accounts.models import User
 from kakunin.tenants.commands import MunicipalityCommand
@@ -23,12 +23,20 @@ class Command(MunicipalityCommand):
     def handle(self, *args, days, disable, reason, complete, **options):
         if days is not None and days < 1:
             raise CommandError("--days は1以上の整数で指定してください。")
-        findings = review(User.objects.managed_in(self.municipality.pk), days)
+        people = User.objects.managed_in(self.municipality.pk).filter(is_active=True)
+        findings = review(people, days)
         for f in findings:
             self.stdout.write(
                 f"{f.user.username}\t{f.user.full_name}\t{f.kept}\t" + " / ".join(f.reasons)
             )
         self.stdout.write(f"{len(findings)} 件")
+        # Every other account a directory keeps, with what it said at the last check.
+        listed = {f.user.pk for f in findings}
+        others = [p for p in people.order_by("username") if p.pk not in listed]
+        states = external.states_of(others)
+        for person in others:
+            if person.pk in states:
+                self.stdout.write(f"{person.username}\t{person.full_name}\t{states[person.pk][0]}")
         with transaction.atomic():
             if disable and findings:
                 count = actions.disable_many(

@@ -25,7 +25,8 @@ class Command(ServiceCommand):
                     f"{r.directory}: 確認できませんでした（{r.failure}）。誰も無効化していません。"
                 )
             self.stdout.write(
-                f"{r.directory}: 在籍 {r.present}、削除 {r.gone}、無効 {r.disabled}、未確認 {r.unknown}"
+                f"{r.directory}: 在籍 {r.present}、削除 {r.gone}、無効 {r.disabled}、"
+                f"グループ外 {r.removed}、未確認 {r.unknown}"
             )
         if any(r.failure for r in results):
             raise CommandError("ディレクトリに接続できないものがありました。")

@@ -145,7 +145,7 @@ class DirectoryBackend(LDAPBackend):
         finally:
             ldap_error.disconnect(self._caught, sender=DirectoryBackend)
         if user is None:
-            self._tell(password)
+            self._tell()
         return user
 
     def prepare(self, directory: Directory, request, login: str) -> None:
@@ -188,7 +188,7 @@ class DirectoryBackend(LDAPBackend):
         if request is self.request:  # this sign-in's, or the nightly check's (None)
             self.error = exception
 
-    def _tell(self, password) -> None:
+    def _tell(self) -> None:
         """What failed, in the trail (a wrong password stays the accounts' own event)."""
         search = self.settings.USER_SEARCH
         if self.refusal:
@@ -199,8 +199,6 @@ class DirectoryBackend(LDAPBackend):
             reason = "not_found"
         elif search.found and search.found > 1:
             reason = "ambiguous"
-        elif not password:
-            return
         else:
             return  # the directory refused the password: auth.login_failed
         detail = str(self.error)[:300] if self.error is not None else ""

@@ -120,14 +120,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             if not profile.external_id or not profile.login:
                 raise Refused("oidc")
             user, placement = actions.account_for(directory, profile)
+            if sociallogin.is_existing and sociallogin.user.pk != user.pk:
+                raise Refused("name_taken")  # the provider's subject is another account's
         except Refused as refusal:
             actions.refused(directory, login or "?", refusal.reason)
             raise ImmediateHttpResponse(failed(request)) from None
         user = actions.signed_in(directory, user, placement, profile)
         user.backend = SESSION_BACKEND
-        if sociallogin.is_existing and sociallogin.user.pk != user.pk:
-            actions.refused(directory, login, "name_taken")
-            raise ImmediateHttpResponse(failed(request))
         if not sociallogin.is_existing:
             sociallogin.connect(request, user)
         sociallogin.user.backend = SESSION_BACKEND

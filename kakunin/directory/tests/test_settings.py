@@ -121,6 +121,7 @@ class SettingsTestCase(DirectoryTestCase):
         )
 
     def test_only_the_municipalitys_administrators_reach_it(self):
+        self.assertContains(self.client.get(reverse("accounts:users")), 'href="/users/directory/"')
         self.client.post(reverse("account_logout"))
         self.client.post(reverse("account_login"), {"login": "bob", "password": LOCAL_PASSWORD})
         self.assertEqual(self.client.get(reverse("directory:settings")).status_code, 404)

@@ -6,7 +6,10 @@ from django.urls import reverse
 
 from kakunin.accounts.models import Role, User
 from kakunin.audit.models import Event
-from kakunin.directory.tests.oidc_base import PEOPLE, OidcTestCase
+from kakunin.directory.models import Directory
+from kakunin.directory.tests.oidc_base import CLIENT_ID, CLIENT_SECRET, PEOPLE, OidcTestCase
+from testsupport.fixtures import PASSWORD, enrol_totp, totp_code
+from testsupport.servers import Authority, free_port, temporary_directory
 
 
 class OidcSignInTestCase(OidcTestCase):
@@ -95,3 +98,36 @@ class OidcSignInTestCase(OidcTestCase):
         self.assertEqual(self.client.get(back.replace("http://testserver", "")).status_code, 403)
         self.assertFalse(User.objects.filter(username="kato@minato.test").exists())
         self.assertEqual(self.bob.socialaccount_set.count(), 0)
+
+    def test_a_provider_whose_certificate_does_not_verify_or_that_is_down(self):
+        other = Authority(temporary_directory("kakunin-other-ca-"), "Another CA")
+        self.directory.ca_certificate = other.path.read_text()
+        self.directory.save()
+        r = self.client.post("/auth/oidc/m131032/login/", {"process": "login"})
+        self.assertEqual(self.refused(r).changes["reason"], "certificate")
+        self.directory.issuer = f"https://127.0.0.1:{free_port()}/o"
+        self.directory.save()
+        r = self.client.post("/auth/oidc/m131032/login/", {"process": "login"})
+        self.assertEqual(self.refused(r).changes["reason"], "unreachable")
+
+    def test_the_administrator_is_told_and_nothing_is_saved(self):
+        secret = enrol_totp(self.mado)  # 港区's break-glass administrator: its own password
+        self.client.post(reverse("account_login"), {"login": "mado", "password": PASSWORD})
+        self.client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+        form = {
+            "kind": "oidc", "enabled": "on", "domain": "minato.test", "issuer": self.provider.issuer,
+            "client_id": CLIENT_ID, "client_secret": "", "claim_groups": "groups",
+            "claim_username": "preferred_username", "claim_full_name": "name", "claim_email": "email",
+            "user_filter": "(sAMAccountName=%(user)s)", "group_filter": "(objectClass=group)",
+            "group_type": "member", "attr_full_name": "displayName", "attr_email": "mail",
+            "break_glass": self.mado.pk, "roles": "reviewer: kakunin-reviewers",
+            "departments": "情報政策課: joho", "ca_certificate": self.provider.ca,
+        }  # fmt: skip
+        other = Authority(temporary_directory("kakunin-other-ca-"), "Another CA")
+        url = reverse("directory:settings") + "?municipality=131032"
+        r = self.client.post(url, form | {"ca_certificate": other.path.read_text()})
+        self.assertContains(r, "提供者のサーバ証明書を検証できません")
+        self.assertFalse(Event.objects.filter(action="directory.configure").exists())
+        self.assertEqual(self.client.post(url, form).status_code, 302)
+        self.assertTrue(Event.objects.filter(action="directory.configure").exists())
+        self.assertEqual(Directory.objects.get(pk=self.directory.pk).client_secret, CLIENT_SECRET)

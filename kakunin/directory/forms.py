@@ -27,9 +27,6 @@ class DirectoryForm(PlainText, forms.ModelForm):
         required=False,
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_(
-            "ロールは admin（管理者）、reviewer（審査担当）、department（所管課）、auditor（監査）。"
-        ),
     )
     departments = forms.CharField(
         label=_("グループと部署（1行に「部署名: グループ」）"),

@@ -22,8 +22,8 @@ class Directory(models.Model):
         OIDC = "oidc", _("OpenID Connect")
 
     class GroupType(models.TextChoices):
-        MEMBER = "member", _("member 属性（Active Directory の group、groupOfNames）")
-        NESTED = "nested", _("入れ子のグループも辿る（Active Directory）")
+        MEMBER = "member", _("直接のメンバーのみ（AD のグループ、groupOfNames）")
+        NESTED = "nested", _("入れ子のグループも辿る（AD）")
 
     municipality = models.OneToOneField(
         Municipality, on_delete=models.CASCADE, related_name="directory"

@@ -101,10 +101,6 @@ class Directory(models.Model):
         """The OpenID Connect app's id in allauth's URLs: the municipality's code."""
         return f"m{self.municipality.code}"
 
-    @property
-    def in_use(self) -> bool:
-        return self.enabled
-
     def name_for(self, login: str) -> str:
         """The Kakunin user ID of a directory login: `login@domain`, lower case."""
         return f"{login}@{self.domain}".lower()
